@@ -1,0 +1,122 @@
+"""The `zconnect` command: argparse front end; never imports Textual unless it opens the TUI.
+
+`zconnect token NAME` first tries `fastpath`, which answers from the file without argparse
+or httpx. Command bodies live in `commands.py`, imported only after parsing.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from zconnect_tui.fastpath import try_fast_token
+
+if TYPE_CHECKING:
+    import argparse
+
+EPILOG = """\
+examples:
+  zconnect                              open the dashboard (or the wizard when there is no connection)
+  zconnect new --service desk --dc eu   open the wizard, prefilled
+  zconnect add desk --service desk --dc us --client-id 1000.ABC --scopes Desk.tickets.READ,Desk.basic.READ
+  zconnect authorize desk               consent in the browser (or paste the redirect URL / code)
+  curl -H "Authorization: Zoho-oauthtoken $(zconnect token desk)" https://desk.zoho.com/api/v1/tickets
+
+exit codes: 0 ok, 1 error, 2 usage, 3 needs re-authorization, 4 Zoho or network unreachable,
+            5 no such connection
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (built only when the fast path cannot answer)."""
+    import argparse
+
+    from zconnect_tui import __version__
+    from zconnect_tui.export import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="zconnect", description="Connect to Zoho's APIs from a terminal.", epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", metavar="FILE", help="connections file (default: $ZCONNECT_CONFIG or "
+                        "the user config dir; see `zconnect path`)")
+    parser.add_argument("-V", "--version", action="version", version=f"zconnect {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def cmd(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text)
+
+    p = cmd("new", "open the wizard to create a connection")
+    p.add_argument("--service", help="prefill the Zoho service (desk, crm, books, …)")
+    p.add_argument("--dc", help="prefill the data centre (us, eu, in, au, jp, ca, sa, uk, cn, or your own)")
+    p.add_argument("--name", help="prefill the connection name")
+
+    p = cmd("list", "one row per connection with its token state")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = cmd("show", "all fields of a connection (secrets masked)")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--reveal", action="store_true", help="show the secret and tokens in clear")
+
+    p = cmd("authorize", "run the consent flow (browser + loopback listener, or paste)")
+    p.add_argument("name")
+    p.add_argument("--no-browser", action="store_true", help="only print the URL; paste the result here")
+    p.add_argument("--port", type=int, help="the port of the registered redirect URI (a check)")
+    p.add_argument("--timeout", type=float, default=300.0, metavar="S", help="seconds to wait (default 300)")
+
+    p = cmd("token", "print a valid access token (refreshing when under 5 minutes remain)")
+    p.add_argument("name")
+
+    for name, text in (("refresh", "force a token refresh"), ("revoke", "revoke at Zoho and clear tokens")):
+        cmd(name, text).add_argument("name")
+
+    p = cmd("test", "call the service's verification endpoint")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+
+    p = cmd("remove", "delete a connection from the file")
+    p.add_argument("name")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+
+    p = cmd("export", "print a connection as connector fields, shell exports or JSON")
+    p.add_argument("name")
+    p.add_argument("--format", choices=FORMATS, default="connector")
+
+    p = cmd("add", "create a connection without the wizard")
+    p.add_argument("name")
+    p.add_argument("--service", required=True)
+    p.add_argument("--dc", required=True)
+    p.add_argument("--client-id", required=True)
+    p.add_argument("--scopes", help="comma-separated (default: the service's defaults)")
+    p.add_argument("--port", type=int, help="loopback port of the redirect URI (default 9646)")
+    p.add_argument("--access-type", choices=("offline", "online"), default="offline")
+    p.add_argument("--client-secret-env", metavar="VAR", help="read the secret from this environment "
+                   "variable (else stdin, else a hidden prompt; never from the command line)")
+    p.add_argument("--self-client", action="store_true", help="a Self Client: no redirect, paste a code")
+
+    cmd("path", "print the connections file's path")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `zconnect` console script."""
+    args_list = sys.argv[1:] if argv is None else argv
+    if try_fast_token(args_list):
+        return 0
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    from zconnect_tui import commands
+    from zconnect_tui.errors import ZconnectError
+
+    try:
+        return commands.run(args)
+    except ZconnectError as exc:
+        print(f"zconnect: {exc.one_line()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("zconnect: interrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

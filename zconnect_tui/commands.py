@@ -1,0 +1,269 @@
+"""Bodies of the CLI commands. Human output goes to stdout, errors to stderr as one line."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable
+
+from zconnect_tui.errors import FlowError, UsageError, ZconnectError
+from zconnect_tui.manager import Manager
+from zconnect_tui.model import DEFAULT_PORT, NAME_RE, Connection, mask, redirect_uri_for
+from zconnect_tui.store import Store
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _warn(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch a parsed command line."""
+    store = Store(args.config)
+    if args.command not in (None, "new", "path"):
+        warning = store.loosened_mode_warning()
+        if warning:
+            _warn(f"zconnect: {warning}")
+    handler: Callable[[Manager, argparse.Namespace], int] = {
+        None: cmd_tui, "new": cmd_tui, "list": cmd_list, "show": cmd_show, "authorize": cmd_authorize,
+        "token": cmd_token, "refresh": cmd_refresh, "test": cmd_test, "revoke": cmd_revoke,
+        "remove": cmd_remove, "export": cmd_export, "add": cmd_add, "path": cmd_path,
+    }[args.command]
+    return handler(Manager(store), args)
+
+
+def cmd_tui(manager: Manager, args: argparse.Namespace) -> int:
+    from zconnect_tui.tui.app import run_app
+
+    prefill = {k: getattr(args, k) for k in ("service", "dc", "name") if getattr(args, k, None)}
+    return run_app(manager.store, wizard=args.command == "new", prefill=prefill)
+
+
+def cmd_path(manager: Manager, args: argparse.Namespace) -> int:
+    _out(str(manager.store.path))
+    return 0
+
+
+def cmd_list(manager: Manager, args: argparse.Namespace) -> int:
+    conns = sorted(manager.snapshot().connections.values(), key=lambda c: c.name)
+    if args.json:
+        rows = [{k: c.public_dict()[k] for k in ("name", "service", "dc", "location", "org_id", "org_name",
+                                                  "user", "state", "state_text")} for c in conns]
+        rows = [dict(r, expires_at=c.public_dict()["token"]["expires_at"]) for r, c in zip(rows, conns, strict=True)]
+        _out(json.dumps(rows, indent=2))
+        return 0
+    if not conns:
+        _out("No connections yet. Create one with `zconnect new` (wizard) or `zconnect add`.")
+        return 0
+    table = [("NAME", "SERVICE", "DC", "ORGANIZATION", "TOKEN")]
+    table += [(c.name, c.service, c.location or c.dc, c.org_name or c.user or "-", c.token_state()) for c in conns]
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
+    for row in table:
+        _out("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def cmd_show(manager: Manager, args: argparse.Namespace) -> int:
+    data = manager.get(args.name).public_dict(reveal=args.reveal)
+    if args.json:
+        _out(json.dumps(data, indent=2))
+        return 0
+    token = data.pop("token")
+    data.pop("state")
+    order = ["name", "state_text", "service", "dc", "location", "accounts_server", "api_domain", "org_name",
+             "org_id", "user", "client_id", "client_secret", "scopes", "access_type", "redirect_uri",
+             "self_client", "last_error", "created_at", "updated_at"]
+    rows = [(k, data[k]) for k in order if data.get(k) not in (None, "", [])]
+    rows += [(f"token.{k}", v) for k, v in token.items() if v not in (None, "", "-")]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        shown = ",".join(value) if isinstance(value, list) else value
+        _out(f"{('state' if key == 'state_text' else key).ljust(width)}  {shown}")
+    return 0
+
+
+def cmd_token(manager: Manager, args: argparse.Namespace) -> int:
+    _out(manager.access_token(args.name))
+    return 0
+
+
+def cmd_refresh(manager: Manager, args: argparse.Namespace) -> int:
+    conn = manager.refresh(args.name)
+    _out(f"Refreshed {conn.name}: {conn.token_state()}.")
+    return 0
+
+
+def cmd_test(manager: Manager, args: argparse.Namespace) -> int:
+    result = manager.verify(args.name)
+    if args.json:
+        _out(json.dumps({"name": args.name, "endpoint": result.endpoint, "summary": result.summary,
+                         "user": result.user, "organizations": [vars(o) for o in result.organizations]}, indent=2))
+    else:
+        _out(f"{args.name}: OK. {result.summary} ({result.endpoint}).")
+    return 0
+
+
+def cmd_revoke(manager: Manager, args: argparse.Namespace) -> int:
+    revoked = manager.revoke(args.name)
+    first = "Revoked at Zoho" if revoked else "Zoho already considered the token invalid"
+    _out(f"{first}; tokens cleared locally. The connection's settings are kept: "
+         f"`zconnect authorize {args.name}` connects it again.")
+    return 0
+
+
+def cmd_remove(manager: Manager, args: argparse.Namespace) -> int:
+    conn = manager.get(args.name)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"Refusing to remove {conn.name} without confirmation.", "Add --yes.")
+        note = " Its tokens stay valid at Zoho: `zconnect revoke` first to cut them off." \
+            if conn.token.refresh_token else ""
+        answer = input(f"Remove {conn.name} ({conn.service}, {conn.dc})?{note} [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            _out("Kept.")
+            return 1
+    manager.store.remove(args.name)
+    _out(f"Removed {args.name}.")
+    return 0
+
+
+def cmd_export(manager: Manager, args: argparse.Namespace) -> int:
+    from zconnect_tui.export import export
+
+    snap = manager.snapshot()
+    _out(export(snap.get(args.name), snap.dcs(), args.format))
+    return 0
+
+
+def _read_secret(args: argparse.Namespace) -> str:
+    if args.client_secret_env:
+        secret = os.environ.get(args.client_secret_env, "")
+        if not secret:
+            raise UsageError(f"The environment variable {args.client_secret_env} is empty or unset.",
+                             "Export the Client Secret in it first.")
+    elif not sys.stdin.isatty():
+        secret = sys.stdin.readline()
+    else:
+        secret = getpass.getpass("Client Secret (from the Client Secret tab; input hidden): ")
+    secret = secret.strip()
+    if not secret or any(ch.isspace() for ch in secret):
+        raise UsageError("The Client Secret is empty or contains spaces.",
+                         "Copy it again from the client's Client Secret tab in the API Console.")
+    return secret
+
+
+def validate_client_id(client_id: str) -> str:
+    """Loose check: Zoho IDs look like 1000.XXXX (other prefixes exist, so only shape is checked)."""
+    client_id = client_id.strip()
+    if not client_id or any(ch.isspace() for ch in client_id) or "." not in client_id:
+        raise UsageError(f"{client_id!r} does not look like a Zoho Client ID.",
+                         "Copy it from the client's Client Secret tab; it looks like 1000.ABCDEF….")
+    return client_id
+
+
+def validate_name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise UsageError(f"{name!r} is not a usable connection name.",
+                         "Use letters, digits, '-' and '_' (up to 64), starting with a letter or digit.")
+    return name
+
+
+def cmd_add(manager: Manager, args: argparse.Namespace) -> int:
+    from zconnect_tui.services import get_service, parse_scopes
+
+    name = validate_name(args.name)
+    service = get_service(args.service)
+    snap = manager.snapshot()
+    snap.dcs().get(args.dc)
+    if name in snap.connections:
+        raise UsageError(f"A connection named {name!r} exists already.", "Pick another name or remove it first.")
+    scopes = parse_scopes(args.scopes) if args.scopes else list(service.defaults)
+    port = args.port or DEFAULT_PORT
+    if not 1 <= port <= 65535:
+        raise UsageError(f"--port {port} is not a TCP port.", "Use 1024-65535.")
+    conn = Connection(
+        name=name, service=service.key, dc=args.dc, client_id=validate_client_id(args.client_id),
+        scopes=scopes, client_secret=_read_secret(args), access_type=args.access_type,
+        redirect_uri="" if args.self_client else redirect_uri_for(port), self_client=args.self_client)
+    manager.store.save_connection(conn, replace=False)
+    _out(f"Added {name} ({service.label}, data centre {args.dc}; secret {mask(conn.client_secret)}).")
+    if conn.self_client:
+        _out(f"Next: generate a code in the API Console (Self Client → Generate Code, scopes {','.join(scopes)}),")
+        _out(f"then run `zconnect authorize {name}` and paste it.")
+    else:
+        _out(f"Register this exact redirect URI in the API Console: {conn.redirect_uri}")
+        _out(f"Next: zconnect authorize {name}")
+    return 0
+
+
+# ----- authorize ----------------------------------------------------------------------------------
+def _read_pastes(flow: object, prompt_tty: bool) -> None:
+    """Feed stdin lines to the flow until one is accepted. EOF is not a cancel (CI, pipes)."""
+    from zconnect_tui.flow import AuthorizationFlow
+
+    assert isinstance(flow, AuthorizationFlow)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            flow.submit_paste(line)
+            return
+        except FlowError as exc:
+            _warn(f"zconnect: {exc.one_line()}")
+            if prompt_tty:
+                _warn("Paste again, or wait for the browser:")
+    if not flow.needs_listener:  # a Self Client has no other way to finish
+        flow.fail(FlowError("Standard input closed before a code was pasted.",
+                            "Run `zconnect authorize` again and paste the code from the API Console."))
+
+
+def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
+    flow = manager.begin_authorization(args.name, port=args.port)
+    conn = flow.conn
+    interactive = sys.stdin.isatty()
+    flow.start()
+    try:
+        if flow.url is not None:
+            _out(f"Authorize {conn.name} ({conn.service}, data centre {conn.dc}) by opening this URL:")
+            _out(f"\n  {flow.url}\n")
+            if args.no_browser:
+                _out("Not opening a browser (--no-browser).")
+            else:
+                opened, why = flow.open_browser()
+                _out("Opening your browser…" if opened else f"Not opening a browser: {why}.")
+            _out(f"Waiting for Zoho's redirect on {conn.redirect_uri} (up to {int(args.timeout)} s; Ctrl-C cancels).")
+            _out("No browser here? Open the URL anywhere, then paste the address it lands on (or the code) "
+                 "and press Enter:")
+        else:
+            _out(f"{conn.name} is a Self Client: generate a code in the API Console (Self Client → Generate Code,")
+            _out(f"scopes {','.join(conn.scopes)}), then paste it here and press Enter:")
+        threading.Thread(target=_read_pastes, args=(flow, interactive), daemon=True).start()
+        try:
+            result = flow.wait(args.timeout)
+        except KeyboardInterrupt:
+            flow.cancel()
+            raise FlowError("Authorization cancelled.", "Run it again when you are ready.") from None
+    finally:
+        flow.close()
+    _out("Received the authorization; exchanging the code…")
+    conn = manager.complete_authorization(flow, result)
+    _out(f"{conn.name} is authorized ({conn.token_state()}; data centre {conn.location}).")
+    try:
+        verification, org = manager.verify_and_pick(conn.name)
+    except ZconnectError as exc:
+        _warn(f"zconnect: authorized, but the verification call failed: {exc.one_line()}")
+        return 0
+    _out(verification.summary + ".")
+    if org is not None:
+        _out(f"Organization: {org.name} ({org.id}).")
+    elif len(verification.organizations) > 1:
+        _out("Several organizations and none is marked default: pick one in the dashboard (`zconnect`).")
+    _out(f"Use it: zconnect token {conn.name}")
+    return 0

@@ -1,0 +1,129 @@
+"""One consent attempt: state + PKCE, the loopback listener, the browser and the paste box.
+
+The CLI's `authorize` and the wizard's Authorize step both drive this class, so the rules
+live in one place. Three ways to finish are open at once: the browser redirect reaching the
+listener, a pasted redirect URL, or a pasted bare code (SSH, no browser). A Self Client
+connection has no redirect: only a pasted code finishes it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import parse_qs, urlsplit
+
+from zconnect_tui.browser import browser_available, open_in_background
+from zconnect_tui.datacenters import DataCenter, DataCenters
+from zconnect_tui.errors import FlowError, UsageError, ZconnectError
+from zconnect_tui.listener import CallbackListener, CallbackResult, Outcome, interpret_params
+from zconnect_tui.model import Connection
+from zconnect_tui.oauth import consent_url, new_pkce, new_state
+
+DEFAULT_TIMEOUT = 300.0
+_BARE_CODE = re.compile(r"^[A-Za-z0-9._\-]{8,512}$")
+
+
+def parse_pasted(text: str, expected_state: str | None) -> CallbackResult:
+    """Read what a user pasted: the whole redirect URL (state checked) or the bare code."""
+    text = text.strip().strip("'\"<>")
+    if not text:
+        raise FlowError("Nothing was pasted.", "Paste the address the browser landed on, or the code.")
+    if "?" in text or text.startswith(("http://", "https://")) or "code=" in text:
+        query = urlsplit(text).query if "://" in text else text.split("?", 1)[-1]
+        try:
+            params = parse_qs(query, keep_blank_values=True, errors="strict", max_num_fields=32)
+        except (UnicodeDecodeError, ValueError):
+            raise FlowError("That address cannot be read.", "Copy the full address from the browser.") from None
+        # A pasted URL must carry this attempt's state: the same rule as the listener.
+        return interpret_params(params, expected_state, "paste")
+    if not _BARE_CODE.match(text):
+        raise FlowError("That does not look like a Zoho code or redirect address.",
+                        "Paste the full address from the browser, or a code like 1000.xxxx.yyyy.")
+    return CallbackResult(code=text, via="paste")
+
+
+class AuthorizationFlow:
+    """State for one attempt to authorize `conn` (not thread-bound; see `wait`)."""
+
+    def __init__(self, conn: Connection, dcs: DataCenters, *, port: int | None = None) -> None:
+        self.conn = conn
+        self.dcs = dcs
+        self.dc: DataCenter = dcs.get(conn.dc)
+        if port is not None and not conn.self_client and port != conn.port:
+            raise UsageError(
+                f"--port {port} differs from the registered redirect URI {conn.redirect_uri}.",
+                "Zoho needs the exact URI: change it with `zconnect add` or omit --port.",
+            )
+        self.state = new_state()
+        self.verifier: str | None = None
+        self.url: str | None = None
+        self.listener: CallbackListener | None = None
+        self.outcome = Outcome()
+        """Where the listener or a paste delivers the result (the listener shares it)."""
+        if not conn.self_client:
+            if not conn.redirect_uri or conn.port is None:
+                raise UsageError(f"{conn.name} has no loopback redirect URI.",
+                                 "Recreate it with `zconnect add … --port P`.")
+            self.verifier, challenge = new_pkce()
+            self.url = consent_url(self.dc, conn, self.state, challenge)
+
+    @property
+    def needs_listener(self) -> bool:
+        return not self.conn.self_client
+
+    def start(self) -> None:
+        """Bind the listener (raises PortInUse). Call before opening the browser."""
+        if self.needs_listener:
+            assert self.conn.port is not None
+            self.listener = CallbackListener(self.conn.port, self.state)
+            self.listener.outcome = self.outcome
+            self.listener.start()
+
+    def open_browser(self, on_done: Callable[[bool], None] | None = None) -> tuple[bool, str]:
+        """Try to open the consent URL; returns (started, reason-if-not)."""
+        if self.url is None:
+            return False, "a Self Client has no consent page"
+        ok, why = browser_available()
+        if not ok:
+            return False, why
+        open_in_background(self.url, on_done)
+        return True, ""
+
+    def submit_paste(self, text: str) -> CallbackResult:
+        """Feed a pasted URL or code; raises FlowError (and keeps waiting) if it is not usable."""
+        expected = self.state if self.needs_listener and ("?" in text or "code=" in text) else None
+        result = parse_pasted(text, expected)
+        self.outcome.deliver(result)
+        return result
+
+    def fail(self, error: BaseException) -> None:
+        """End the wait with `error` (e.g. stdin closed on a Self Client flow)."""
+        self.outcome.deliver(error)
+
+    def wait(self, timeout: float = DEFAULT_TIMEOUT) -> CallbackResult:
+        """Block until the redirect or a paste arrives (or timeout/cancel); run off the UI thread."""
+        return self.outcome.wait(timeout)
+
+    def cancel(self) -> None:
+        self.outcome.cancel()
+
+    def close(self) -> None:
+        if self.listener is not None:
+            self.listener.close()
+
+    def token_server(self, result: CallbackResult) -> DataCenter:
+        """Where to exchange the code: the callback's accounts server, only if it is a known one.
+
+        Zoho redirects users of other data centres with `location` and `accounts-server`;
+        anything not in the built-in or configured table is refused (RFC 9700 mix-up defence),
+        so the client secret never goes to an address the redirect invented.
+        """
+        if not result.accounts_server:
+            return self.dc
+        dc = self.dcs.by_accounts_server(result.accounts_server)
+        if dc is None:
+            raise ZconnectError(
+                f"The redirect named an unknown accounts server ({result.accounts_server}); refused.",
+                "Only Zoho's own data centres (or ones in your config's [data_centers]) are trusted.",
+            )
+        return dc

@@ -1,0 +1,224 @@
+"""What you can do with a stored connection: token, refresh, authorize, verify, revoke.
+
+Both the CLI and the TUI call this module; neither talks to the store and Zoho directly.
+Every change runs inside `Store.transaction`, so it re-reads the file under the lock and a
+failed network call changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from zconnect_tui.datacenters import DataCenters, check_url
+from zconnect_tui.errors import NeedsReauthorization, ZconnectError, ZohoError
+from zconnect_tui.flow import AuthorizationFlow
+from zconnect_tui.listener import CallbackResult
+from zconnect_tui.model import (
+    AUTHORIZED,
+    NEEDS_REAUTH,
+    REFRESH_MARGIN,
+    REVOKED,
+    Connection,
+    TokenSet,
+    now_utc,
+)
+from zconnect_tui.oauth import TokenResponse, ZohoClient
+from zconnect_tui.store import Snapshot, Store
+from zconnect_tui.verify import Organization, Verification, default_org, verify
+
+T = TypeVar("T")
+
+
+def accounts_for(conn: Connection, dcs: DataCenters) -> str:
+    """The accounts server for refresh/revoke: the user's own DC, re-checked against the table."""
+    if conn.accounts_server:
+        dc = dcs.by_accounts_server(conn.accounts_server)
+        if dc is None:
+            raise ZconnectError(
+                f"{conn.name}'s accounts server {conn.accounts_server} is not a known data centre; refused.",
+                "Fix accounts_server in the config file, or authorize the connection again.",
+            )
+        return dc.accounts
+    return dcs.get(conn.dc).accounts
+
+
+def _dead_refresh_token(conn: Connection) -> NeedsReauthorization:
+    return NeedsReauthorization(
+        f"{conn.name}'s refresh token no longer works (revoked at Zoho, or pushed out by newer ones).",
+        f"Run `zconnect authorize {conn.name}` to connect it again; its settings are kept.",
+    )
+
+
+def apply_tokens(conn: Connection, tokens: TokenResponse) -> None:
+    """Store a token response on `conn`; a refresh without a refresh token keeps the old one."""
+    now = now_utc()
+    conn.token.access_token = tokens.access_token
+    if tokens.refresh_token:
+        conn.token.refresh_token = tokens.refresh_token
+    conn.token.expires_at = now + timedelta(seconds=tokens.expires_in)
+    conn.token.refreshed_at = now
+    if tokens.scope:
+        conn.token.scope = tokens.scope
+    if tokens.api_domain:
+        conn.api_domain = check_url(tokens.api_domain, "api_domain")
+    conn.status = AUTHORIZED
+    conn.last_error = ""
+
+
+class Manager:
+    """Operations on the connections in one store."""
+
+    def __init__(self, store: Store, client_factory: Callable[[], ZohoClient] = ZohoClient) -> None:
+        self.store = store
+        self._client_factory = client_factory
+
+    def snapshot(self) -> Snapshot:
+        return self.store.load()
+
+    def get(self, name: str) -> Connection:
+        return self.store.load().get(name)
+
+    def _with_client(self, fn: Callable[[ZohoClient], T]) -> T:
+        with self._client_factory() as client:
+            return fn(client)
+
+    # ----- tokens -------------------------------------------------------------------------------
+    def access_token(self, name: str) -> str:
+        """A valid access token, refreshed first when less than 5 minutes remain."""
+        conn = self.get(name)
+        self._ensure_usable(conn)
+        remaining = conn.token.remaining()
+        if remaining is not None and remaining > REFRESH_MARGIN:
+            return conn.token.access_token
+        return self.refresh(name, only_if_needed=True).token.access_token
+
+    def _ensure_usable(self, conn: Connection) -> None:
+        if conn.status in (NEEDS_REAUTH, REVOKED) or not conn.token.access_token:
+            why = {NEEDS_REAUTH: "needs re-authorization", REVOKED: "was revoked"}.get(
+                conn.status, "is not authorized yet")
+            raise NeedsReauthorization(f"{conn.name} {why}.", f"Run `zconnect authorize {conn.name}`.")
+        if not conn.token.refresh_token:
+            remaining = conn.token.remaining()
+            if remaining is None or remaining.total_seconds() <= 0:
+                raise NeedsReauthorization(
+                    f"{conn.name}'s access token expired and it has no refresh token (online access).",
+                    f"Run `zconnect authorize {conn.name}`, or recreate it with --access-type offline.",
+                )
+
+    def refresh(self, name: str, *, only_if_needed: bool = False) -> Connection:
+        """Refresh under the lock. With `only_if_needed`, skip if another process just did."""
+        failure: list[ZconnectError] = []
+
+        def change(snap: Snapshot) -> Connection:
+            conn = snap.get(name)
+            remaining = conn.token.remaining()
+            if only_if_needed and remaining is not None and remaining > REFRESH_MARGIN \
+                    and conn.status == AUTHORIZED:
+                return conn
+            self._ensure_usable(conn)
+            if not conn.token.refresh_token:
+                raise NeedsReauthorization(f"{conn.name} has no refresh token (online access).",
+                                           f"Run `zconnect authorize {conn.name}`.")
+            accounts = accounts_for(conn, snap.dcs())
+            try:
+                tokens = self._with_client(lambda c: c.refresh(accounts, conn))
+            except ZohoError as exc:
+                if exc.code != "invalid_code":
+                    raise
+                # invalid_code on a refresh means the refresh token is dead: record it, keep the rest.
+                conn.status = NEEDS_REAUTH
+                conn.last_error = exc.message
+                conn.updated_at = now_utc()
+                failure.append(_dead_refresh_token(conn))
+                return conn
+            apply_tokens(conn, tokens)
+            conn.updated_at = now_utc()
+            return conn
+
+        conn = self.store.transaction(change)
+        if failure:
+            raise failure[0]
+        return conn
+
+    def revoke(self, name: str) -> bool:
+        """Revoke the refresh token at Zoho, clear tokens locally, keep the definition.
+
+        Returns False when Zoho already considered the token invalid. A network failure
+        raises before anything local changes.
+        """
+        outcome: list[bool] = []
+
+        def change(snap: Snapshot) -> None:
+            conn = snap.get(name)
+            token = conn.token.refresh_token or conn.token.access_token
+            revoked = False
+            if token:
+                accounts = accounts_for(conn, snap.dcs())
+                revoked = self._with_client(lambda c: c.revoke(accounts, token))
+            conn.token = TokenSet()
+            conn.status = REVOKED
+            conn.updated_at = now_utc()
+            outcome.append(revoked)
+
+        self.store.transaction(change)
+        return outcome[0]
+
+    # ----- authorization --------------------------------------------------------------------------
+    def begin_authorization(self, name: str, port: int | None = None) -> AuthorizationFlow:
+        snap = self.store.load()
+        return AuthorizationFlow(snap.get(name), snap.dcs(), port=port)
+
+    def complete_authorization(self, flow: AuthorizationFlow, result: CallbackResult) -> Connection:
+        """Exchange the code at once (it lives 2 minutes) and store the tokens."""
+        dc = flow.token_server(result)
+        tokens = self._with_client(lambda c: c.exchange_code(dc.accounts, flow.conn, result.code, flow.verifier))
+        old_refresh: list[str] = []
+
+        def change(snap: Snapshot) -> Connection:
+            conn = snap.get(flow.conn.name)
+            if conn.token.refresh_token and tokens.refresh_token and conn.token.refresh_token != tokens.refresh_token:
+                old_refresh.append(conn.token.refresh_token)
+            conn.token = TokenSet(refresh_token=conn.token.refresh_token)
+            apply_tokens(conn, tokens)
+            conn.location = dc.key
+            conn.accounts_server = dc.accounts
+            conn.updated_at = now_utc()
+            return conn
+
+        conn = self.store.transaction(change)
+        # Zoho keeps at most 20 refresh tokens per user and client and silently deletes the
+        # oldest: revoke the one this authorization replaced (best effort) so none leak.
+        for stale in old_refresh:
+            try:
+                self._with_client(lambda c, t=stale: c.revoke(dc.accounts, t))
+            except ZconnectError:
+                pass
+        return conn
+
+    # ----- verification ---------------------------------------------------------------------------
+    def verify(self, name: str) -> Verification:
+        """Run the service's verification call with a fresh token."""
+        self.access_token(name)
+        snap = self.store.load()
+        conn = snap.get(name)
+        return self._with_client(lambda c: verify(c, conn, snap.dcs()))
+
+    def set_organization(self, name: str, org: Organization | None, user: str = "") -> Connection:
+        def change(conn: Connection) -> Connection:
+            if org is not None:
+                conn.org_id, conn.org_name = org.id, org.name
+            if user:
+                conn.user = user
+            return conn
+
+        return self.store.update(name, change)
+
+    def verify_and_pick(self, name: str) -> tuple[Verification, Organization | None]:
+        """Verify, and store the default organisation (or the user) when there is one."""
+        result = self.verify(name)
+        org = default_org(result.organizations)
+        if org is not None or result.user:
+            self.set_organization(name, org, result.user)
+        return result, org

@@ -1,0 +1,191 @@
+"""The connection model: what one stored Zoho connection holds, and how it reads.
+
+A `Connection` maps one-to-one onto a `[connections.NAME]` table in the TOML file; tokens
+live in its `[connections.NAME.token]` sub-table. Datetimes are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+DEFAULT_PORT = 9646
+"""Default loopback port: 9646 spells ZOHO on a phone keypad."""
+REDIRECT_PATH = "/callback"
+REFRESH_MARGIN = timedelta(minutes=5)
+"""`zconnect token` refreshes when less than this remains."""
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+# status values
+AUTHORIZED = "authorized"
+NOT_AUTHORIZED = "not_authorized"
+NEEDS_REAUTH = "needs_reauth"
+REVOKED = "revoked"
+
+
+def redirect_uri_for(port: int) -> str:
+    """The exact redirect URI to register in the API Console for `port`."""
+    return f"http://127.0.0.1:{port}{REDIRECT_PATH}"
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def mask(secret: str | None) -> str:
+    """`1000.ab…f3c2`: enough to tell two secrets apart, too little to use one."""
+    if not secret:
+        return "-"
+    if len(secret) <= 12:
+        return "…" + secret[-2:] if len(secret) > 4 else "…"
+    head = secret[:7] if secret.startswith("1000.") else secret[:2]
+    return f"{head}…{secret[-4:]}"
+
+
+@dataclass
+class TokenSet:
+    """The tokens Zoho issued for a connection."""
+
+    access_token: str = ""
+    refresh_token: str = ""
+    expires_at: datetime | None = None
+    scope: str = ""
+    refreshed_at: datetime | None = None
+
+    def remaining(self, now: datetime | None = None) -> timedelta | None:
+        if not self.access_token or self.expires_at is None:
+            return None
+        return self.expires_at - (now or now_utc())
+
+
+@dataclass
+class Connection:
+    """A named connection: the connector definition plus its tokens."""
+
+    name: str
+    service: str
+    dc: str
+    client_id: str
+    scopes: list[str]
+    client_secret: str = ""
+    access_type: str = "offline"
+    redirect_uri: str = ""
+    self_client: bool = False
+    status: str = NOT_AUTHORIZED
+    accounts_server: str = ""
+    """The accounts server of the user's own data centre (from the consent redirect)."""
+    location: str = ""
+    """That data centre's key."""
+    api_domain: str = ""
+    org_id: str = ""
+    org_name: str = ""
+    user: str = ""
+    last_error: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    token: TokenSet = field(default_factory=TokenSet)
+
+    # ----- reading -------------------------------------------------------------------
+    @property
+    def port(self) -> int | None:
+        match = re.match(r"^http://127\.0\.0\.1:(\d+)/", self.redirect_uri)
+        return int(match.group(1)) if match else None
+
+    def token_state(self, now: datetime | None = None) -> str:
+        """A short phrase: 'valid 41m', 'expired', 'needs re-authorization', 'revoked', 'not authorized'."""
+        if self.status == REVOKED:
+            return "revoked"
+        if self.status == NEEDS_REAUTH:
+            return "needs re-authorization"
+        remaining = self.token.remaining(now)
+        if remaining is None:
+            return "not authorized"
+        if remaining.total_seconds() <= 0:
+            return "expired" if self.token.refresh_token else "expired (online: authorize again)"
+        return f"valid {format_duration(remaining)}"
+
+    def token_state_key(self, now: datetime | None = None) -> str:
+        """Machine-readable state for --json: valid | expired | needs_reauth | revoked | not_authorized."""
+        state = self.token_state(now)
+        if state.startswith("valid"):
+            return "valid"
+        if state.startswith("expired"):
+            return "expired"
+        return {"needs re-authorization": NEEDS_REAUTH, "revoked": REVOKED}.get(state, NOT_AUTHORIZED)
+
+    def public_dict(self, now: datetime | None = None, reveal: bool = False) -> dict[str, Any]:
+        """Every field for `show --json`/`list --json`; secrets masked unless `reveal`."""
+        out = {k: v for k, v in to_table(self).items() if k != "token"}
+        out["name"] = self.name
+        out["client_secret"] = self.client_secret if reveal else mask(self.client_secret)
+        tok = self.token
+        out["token"] = {
+            "access_token": tok.access_token if reveal else mask(tok.access_token),
+            "refresh_token": tok.refresh_token if reveal else mask(tok.refresh_token),
+            "expires_at": _iso(tok.expires_at),
+            "refreshed_at": _iso(tok.refreshed_at),
+            "scope": tok.scope,
+        }
+        out["state"] = self.token_state_key(now)
+        out["state_text"] = self.token_state(now)
+        for key in ("created_at", "updated_at"):
+            out[key] = _iso(getattr(self, key))
+        return out
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def format_duration(delta: timedelta) -> str:
+    """41m, 2h05m, 3d4h, 59s."""
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return f"{max(seconds, 0)}s"
+    minutes, _ = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours}h"
+
+
+# ----- TOML mapping -------------------------------------------------------------------------
+_TOKEN_FIELDS = {f.name for f in fields(TokenSet)}
+_CONN_FIELDS = {f.name for f in fields(Connection)} - {"name", "token"}
+
+
+def to_table(conn: Connection) -> dict[str, Any]:
+    """The TOML table for `conn` (empty strings and None left out: TOML has no null)."""
+    data = asdict(conn)
+    data.pop("name")
+    token = {k: v for k, v in data.pop("token").items() if v not in ("", None)}
+    table = {k: v for k, v in data.items() if v not in ("", None)}
+    if token:
+        table["token"] = token
+    return table
+
+
+def from_table(name: str, table: dict[str, Any]) -> Connection:
+    """Build a Connection from its TOML table; unknown keys are ignored (newer versions)."""
+    from zconnect_tui.errors import ConfigError
+
+    known = {k: v for k, v in table.items() if k in _CONN_FIELDS}
+    token_table = table.get("token") or {}
+    if not isinstance(token_table, dict):
+        raise ConfigError(f"[connections.{name}.token] must be a table.", "Fix or remove it.")
+    try:
+        token = TokenSet(**{k: v for k, v in token_table.items() if k in _TOKEN_FIELDS})
+        conn = Connection(name=name, token=token, **known)
+    except TypeError as exc:
+        raise ConfigError(f"[connections.{name}] lacks a required field ({exc}).", "Fix or remove it.") from None
+    for stamp in ("expires_at", "refreshed_at"):
+        value = getattr(token, stamp)
+        if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+            raise ConfigError(f"connections.{name}.token.{stamp} must be a UTC datetime.", "Fix or remove it.")
+    return conn

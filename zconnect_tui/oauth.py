@@ -1,0 +1,268 @@
+"""Zoho's OAuth 2.0 endpoints: consent URL (state + PKCE S256), code exchange, refresh, revoke.
+
+Wire rules (facts sheet §1, §3): token calls POST a form body so the secret never sits in a
+URL; Zoho answers OAuth errors with HTTP 200 and `{"error": …}`, so success means the body
+holds `access_token`, whatever the status. Retries happen only where a repeat is harmless.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from zconnect_tui.datacenters import DataCenter
+from zconnect_tui.errors import RateLimited, Unreachable, ZohoError
+from zconnect_tui.model import Connection
+
+USER_AGENT = "zconnect/0.1 (+https://github.com/zconnect)"
+RETRY_DELAYS = (0.25, 1.0)
+"""Backoff between attempts, used only for calls that are safe to repeat."""
+
+
+def http_timeout() -> httpx.Timeout:
+    """15 s per call (5 s to connect); `ZCONNECT_HTTP_TIMEOUT` overrides, e.g. for slow links."""
+    total = float(os.environ.get("ZCONNECT_HTTP_TIMEOUT", "15"))
+    return httpx.Timeout(total, connect=min(5.0, total))
+
+
+# ----- state and PKCE ---------------------------------------------------------------------------
+def new_state() -> str:
+    """128 random bits, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
+def new_pkce() -> tuple[str, str]:
+    """A (verifier, S256 challenge) pair; the verifier is 64 chars (RFC 7636 allows 43-128)."""
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def consent_url(dc: DataCenter, conn: Connection, state: str, challenge: str | None) -> str:
+    """The browser URL that asks the user to consent.
+
+    Offline connections add `prompt=consent`: without it Zoho issues a refresh token only on
+    a client's first consent, so a re-authorize would come back without one.
+    """
+    params: dict[str, str] = {
+        "response_type": "code",
+        "client_id": conn.client_id,
+        "scope": ",".join(conn.scopes),
+        "redirect_uri": conn.redirect_uri,
+        "access_type": conn.access_type,
+    }
+    if conn.access_type == "offline":
+        params["prompt"] = "consent"
+    params["state"] = state
+    if challenge:
+        params["code_challenge"] = challenge
+        params["code_challenge_method"] = "S256"
+    return f"{dc.auth_url}?{urlencode(params)}"
+
+
+def request_token_url(dc: DataCenter, conn: Connection) -> str:
+    """The guide's connector "Request Token URL": the auth URL with the scopes (no state)."""
+    params = {"scope": ",".join(conn.scopes), "client_id": conn.client_id, "response_type": "code",
+              "access_type": conn.access_type}
+    if conn.redirect_uri:
+        params["redirect_uri"] = conn.redirect_uri
+    return f"{dc.auth_url}?{urlencode(params, safe=',')}"
+
+
+# ----- errors -------------------------------------------------------------------------------------
+_ERRORS: dict[str, tuple[str, str]] = {
+    "invalid_client": (
+        "Zoho does not know this Client ID in this data centre (invalid_client).",
+        "Check the Client ID and Secret, and the data centre; if the user is in another data centre, "
+        "enable Multi-DC in the client's Settings tab of the API Console.",
+    ),
+    "invalid_client_secret": (  # UNCONFIRMED as a Zoho value (facts §3.3); mapped in case it appears.
+        "Zoho rejected the Client Secret (invalid_client_secret).",
+        "Copy the secret again from the client's Client Secret tab.",
+    ),
+    "invalid_code": (
+        "Zoho rejected the authorization code: it expired (codes live 2 minutes) or was already used "
+        "(invalid_code).",
+        "Authorize again and let zconnect exchange the new code at once.",
+    ),
+    "invalid_redirect_uri": (
+        "Zoho says the redirect URI does not match the one registered for the client (invalid_redirect_uri).",
+        "Register exactly {redirect_uri} under Authorized Redirect URIs in the API Console.",
+    ),
+    "invalid_code_verifier": (  # PKCE failure; Zoho's exact error name is unconfirmed.
+        "Zoho rejected the PKCE verifier for this code.",
+        "Authorize again: the code belongs to another attempt.",
+    ),
+    "access_denied": (
+        "Zoho refused: too many authorization codes for this client (access_denied).",
+        "Wait 10 minutes: Zoho allows 10 codes per 10 minutes per client.",
+    ),
+    "invalid_token": (
+        "Zoho says the token is invalid or expired (invalid_token).",
+        "Authorize the connection again.",
+    ),
+}
+
+
+def zoho_error(body: dict[str, Any], conn: Connection | None = None) -> ZohoError:
+    """Turn Zoho's `{"error": …}` body into an error with a sentence and a fix."""
+    code = str(body.get("error") or body.get("error_description") or "unknown")
+    description = str(body.get("error_description") or "")
+    if code.lower().startswith("access denied") or "too many requests" in description.lower():
+        return RateLimited(
+            code,
+            "Zoho's rate limit: too many token requests for this connection (\"Access Denied\").",
+            "Wait a few minutes and try again: Zoho allows 10 refreshes per 10 minutes per refresh token, "
+            "and retrying early extends the block.",
+        )
+    if code in _ERRORS:
+        message, hint = _ERRORS[code]
+        return ZohoError(code, message, hint.format(redirect_uri=(conn.redirect_uri if conn else "")))
+    detail = f": {description}" if description else ""
+    return ZohoError(code, f"Zoho answered with the error {code!r}{detail}.",
+                     "Check the connection's settings with `zconnect show`.")
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def _unreachable(url: str, exc: Exception) -> Unreachable:
+    host = _host(url)
+    hint = "Check the network (and HTTPS_PROXY if you use a proxy), then try again; nothing was changed."
+    if isinstance(exc, httpx.TimeoutException):
+        return Unreachable(f"{host} did not answer in time.", hint)
+    if isinstance(exc, httpx.ConnectError):
+        return Unreachable(f"Cannot connect to {host} ({exc or 'connection refused'}).", hint)
+    return Unreachable(f"The connection to {host} broke before the answer was complete.", hint)
+
+
+def _json_body(url: str, response: httpx.Response) -> dict[str, Any]:
+    if response.status_code >= 500:
+        raise Unreachable(
+            f"{_host(url)} answered HTTP {response.status_code} ({response.reason_phrase}).",
+            "Zoho is having trouble; try again in a minute. Nothing was changed.",
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        kind = "an HTML page" if "html" in response.headers.get("content-type", "") else "something that is not JSON"
+        raise Unreachable(
+            f"{_host(url)} answered HTTP {response.status_code} with {kind} instead of Zoho's JSON.",
+            "Check the data centre's URLs and any proxy or captive portal in between; nothing was changed.",
+        ) from None
+    if not isinstance(body, dict):
+        raise Unreachable(f"{_host(url)} answered with unexpected JSON.", "Nothing was changed.")
+    return body
+
+
+@dataclass
+class TokenResponse:
+    access_token: str
+    refresh_token: str | None
+    expires_in: int
+    api_domain: str | None
+    scope: str
+
+
+def parse_token_response(body: dict[str, Any], conn: Connection | None = None) -> TokenResponse:
+    """Success means `access_token` is present; anything else is Zoho's error."""
+    if not body.get("access_token"):
+        raise zoho_error(body, conn)
+    # Old responses carry expires_in_sec (seconds) with expires_in in milliseconds (facts §2.5).
+    if "expires_in_sec" in body:
+        expires_in = int(body["expires_in_sec"])
+    else:
+        expires_in = int(body.get("expires_in", 3600))
+    return TokenResponse(
+        access_token=str(body["access_token"]),
+        refresh_token=str(body["refresh_token"]) if body.get("refresh_token") else None,
+        expires_in=expires_in,
+        api_domain=str(body["api_domain"]) if body.get("api_domain") else None,
+        scope=str(body.get("scope", "")),
+    )
+
+
+class ZohoClient:
+    """Thin synchronous client; the TUI calls it from thread workers."""
+
+    def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
+        self._http = httpx.Client(timeout=http_timeout(), transport=transport,
+                                  headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ZohoClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _send(self, method: str, url: str, *, repeat_safe: bool, **kwargs: Any) -> httpx.Response:
+        """Send once; when `repeat_safe`, retry refused connections and 502/503/504 with backoff.
+
+        A request that may have reached Zoho is never repeated unless repeating is harmless:
+        a grant code works once, so the code exchange retries only a refused connect.
+        """
+        attempts = len(RETRY_DELAYS) + 1
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = self._http.request(method, url, **kwargs)
+            except httpx.ConnectError as exc:
+                if last:
+                    raise _unreachable(url, exc) from None
+            except httpx.HTTPError as exc:
+                raise _unreachable(url, exc) from None
+            else:
+                if not (repeat_safe and response.status_code in (502, 503, 504)) or last:
+                    return response
+            time.sleep(RETRY_DELAYS[attempt])
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _token_call(self, url: str, form: dict[str, str], *, repeat_safe: bool,
+                    conn: Connection | None) -> TokenResponse:
+        response = self._send("POST", url, data=form, repeat_safe=repeat_safe)
+        return parse_token_response(_json_body(url, response), conn)
+
+    def exchange_code(self, accounts: str, conn: Connection, code: str,
+                      verifier: str | None) -> TokenResponse:
+        """Trade a grant code for tokens at `accounts` (a validated accounts server)."""
+        form = {"grant_type": "authorization_code", "client_id": conn.client_id,
+                "client_secret": conn.client_secret, "code": code}
+        if not conn.self_client:  # Self Client codes are exchanged without a redirect URI.
+            form["redirect_uri"] = conn.redirect_uri
+        if verifier:
+            form["code_verifier"] = verifier
+        return self._token_call(f"{accounts}/oauth/v2/token", form, repeat_safe=False, conn=conn)
+
+    def refresh(self, accounts: str, conn: Connection) -> TokenResponse:
+        form = {"grant_type": "refresh_token", "client_id": conn.client_id,
+                "client_secret": conn.client_secret, "refresh_token": conn.token.refresh_token}
+        return self._token_call(f"{accounts}/oauth/v2/token", form, repeat_safe=True, conn=conn)
+
+    def revoke(self, accounts: str, token: str) -> bool:
+        """Revoke at Zoho. True when revoked now, False when Zoho already considered it invalid (400)."""
+        url = f"{accounts}/oauth/v2/token/revoke"
+        response = self._send("POST", url, data={"token": token}, repeat_safe=True)
+        if response.status_code == 400:
+            return False
+        body = _json_body(url, response)
+        if body.get("status") == "success":
+            return True
+        raise zoho_error(body)
+
+    def get_json(self, url: str, access_token: str) -> tuple[int, dict[str, Any]]:
+        """GET a product API with `Authorization: Zoho-oauthtoken …`; returns (status, JSON body)."""
+        response = self._send("GET", url, headers={"Authorization": f"Zoho-oauthtoken {access_token}"},
+                              repeat_safe=True)
+        return response.status_code, _json_body(url, response)

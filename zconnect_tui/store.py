@@ -1,0 +1,247 @@
+"""The connections file: crash-safe, lock-protected TOML.
+
+Rules (PRODUCT.md "Storage"):
+- directory 0700, file 0600, written atomically (temp file in the same directory, fsync, rename);
+- every read-modify-write holds a cross-process lock and re-reads the file under it;
+- a file that does not parse is never overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import tomli_w
+
+from zconnect_tui.datacenters import DataCenters
+from zconnect_tui.errors import ConfigError, NoSuchConnection
+from zconnect_tui.model import Connection, from_table, now_utc, to_table
+
+FORMAT_VERSION = 1
+T = TypeVar("T")
+
+
+def default_path() -> Path:
+    """`ZCONNECT_CONFIG`, else `user_config_dir("zconnect")/connections.toml`."""
+    env = os.environ.get("ZCONNECT_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("zconnect")) / "connections.toml"
+
+
+@dataclass
+class Snapshot:
+    """One parsed state of the file. `extra` keeps top-level keys this version does not know."""
+
+    connections: dict[str, Connection] = field(default_factory=dict)
+    data_centers: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Connection:
+        try:
+            return self.connections[name]
+        except KeyError:
+            known = ", ".join(sorted(self.connections)) or "none yet"
+            raise NoSuchConnection(
+                f"No connection named {name!r} (known: {known}).",
+                "See `zconnect list`, or create one with `zconnect new` or `zconnect add`.",
+            ) from None
+
+    def dcs(self) -> DataCenters:
+        return DataCenters.from_config(self.data_centers)
+
+
+class Store:
+    """Reads and writes one connections file."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.last_lock_wait = 0.0
+        """Seconds the last `transaction` waited for the lock (reported by benchmarks)."""
+
+    # ----- reading ----------------------------------------------------------------------
+    def load(self) -> Snapshot:
+        """Parse the file (a missing file is an empty store)."""
+        raw = self._read()
+        return Snapshot() if raw is None else self._parse(raw)
+
+    def _read(self) -> bytes | None:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ConfigError(f"Cannot read {self.path}: {exc.strerror}.", "Check its permissions.") from None
+
+    def _parse(self, raw: bytes) -> Snapshot:
+        try:
+            doc = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ConfigError(f"{self.path} is not UTF-8 text.", self._untouched()) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{self.path} does not parse: {exc}.", self._untouched()) from None
+        version = doc.get("version", FORMAT_VERSION)
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise ConfigError(
+                f"{self.path} has format version {version!r}; this zconnect reads up to {FORMAT_VERSION}.",
+                "Upgrade zconnect; the file was left untouched.",
+            )
+        tables = doc.get("connections", {})
+        dcs = doc.get("data_centers", {})
+        if not isinstance(tables, dict) or not isinstance(dcs, dict):
+            raise ConfigError(f"{self.path}: [connections] and [data_centers] must be tables.", self._untouched())
+        conns: dict[str, Connection] = {}
+        for name, table in tables.items():
+            if not isinstance(table, dict):
+                raise ConfigError(f"{self.path}: [connections.{name}] must be a table.", self._untouched())
+            conns[name] = from_table(name, table)
+        extra = {k: v for k, v in doc.items() if k not in ("version", "connections", "data_centers")}
+        DataCenters.from_config(dcs)  # validate early: a bad custom DC is an error at load, not at use
+        return Snapshot(conns, dcs, extra)
+
+    def _untouched(self) -> str:
+        return "Fix it by hand (or move it away); zconnect will not overwrite it."
+
+    def loosened_mode_warning(self) -> str | None:
+        """A warning when a user made the file readable by others (it holds secrets)."""
+        try:
+            mode = stat.S_IMODE(self.path.stat().st_mode)
+        except OSError:
+            return None
+        if sys.platform != "win32" and mode & 0o077:
+            return (f"warning: {self.path} is readable by others (mode {mode:o}); it holds secrets. "
+                    f"Run: chmod 600 {self.path}")
+        return None
+
+    # ----- writing ----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the cross-process lock (a sidecar `.lock` file, so renames never race it)."""
+        self._ensure_dir()
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        started = time.monotonic()
+        try:
+            _lock_fd(fd)
+            self.last_lock_wait = time.monotonic() - started
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def transaction(self, change: Callable[[Snapshot], T]) -> T:
+        """Lock, re-read, apply `change` to the fresh snapshot, write atomically, unlock.
+
+        `change` may raise to abort: nothing is written then.
+        """
+        with self.lock():
+            self._remove_orphans()
+            raw = self._read()
+            snap = Snapshot() if raw is None else self._parse(raw)
+            result = change(snap)
+            data = self._serialise(snap)
+            if data != raw:  # e.g. a `token` call that found another process had refreshed
+                self._write(data)
+            return result
+
+    def save_connection(self, conn: Connection, *, replace: bool = True) -> None:
+        """Insert or replace one connection (under the lock, with a re-read)."""
+        from zconnect_tui.errors import UsageError
+
+        def change(snap: Snapshot) -> None:
+            if not replace and conn.name in snap.connections:
+                raise UsageError(f"A connection named {conn.name!r} exists already.",
+                                 "Pick another name, or `zconnect remove` it first.")
+            conn.updated_at = now_utc()
+            conn.created_at = conn.created_at or conn.updated_at
+            snap.connections[conn.name] = conn
+
+        self.transaction(change)
+
+    def update(self, name: str, change: Callable[[Connection], T]) -> T:
+        """Apply `change` to the freshly re-read connection `name` and save it."""
+
+        def apply(snap: Snapshot) -> T:
+            conn = snap.get(name)
+            result = change(conn)
+            conn.updated_at = now_utc()
+            return result
+
+        return self.transaction(apply)
+
+    def remove(self, name: str) -> None:
+        def apply(snap: Snapshot) -> None:
+            snap.get(name)
+            del snap.connections[name]
+
+        self.transaction(apply)
+
+    def _ensure_dir(self) -> None:
+        directory = self.path.parent
+        if not directory.exists():
+            directory.mkdir(parents=True, mode=0o700, exist_ok=True)
+            with contextlib.suppress(OSError):
+                os.chmod(directory, 0o700)
+
+    def _serialise(self, snap: Snapshot) -> bytes:
+        doc: dict[str, Any] = {"version": FORMAT_VERSION, **snap.extra}
+        if snap.data_centers:
+            doc["data_centers"] = snap.data_centers
+        doc["connections"] = {name: to_table(c) for name, c in sorted(snap.connections.items())}
+        return tomli_w.dumps(doc).encode("utf-8")
+
+    def _write(self, data: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(self.path.parent)
+
+    def _remove_orphans(self) -> None:
+        """Delete temp files left by writers that were killed mid-save (we hold the lock)."""
+        for orphan in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                orphan.unlink()
+
+
+def _lock_fd(fd: int) -> None:
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import msvcrt
+
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                return
+            except OSError:
+                continue
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def _fsync_dir(directory: Path) -> None:
+    if sys.platform == "win32":  # pragma: no cover
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
