@@ -12,7 +12,15 @@ from collections.abc import Callable
 
 from zconnect_tui.errors import FlowError, UsageError, ZconnectError
 from zconnect_tui.manager import Manager
-from zconnect_tui.model import DEFAULT_PORT, NAME_RE, Connection, mask, redirect_uri_for
+from zconnect_tui.model import (
+    DEFAULT_PORT,
+    Connection,
+    mask,
+    redirect_uri_for,
+    validate_client_id,
+    validate_name,
+    validate_secret,
+)
 from zconnect_tui.store import Store
 
 
@@ -54,9 +62,11 @@ def cmd_path(manager: Manager, args: argparse.Namespace) -> int:
 def cmd_list(manager: Manager, args: argparse.Namespace) -> int:
     conns = sorted(manager.snapshot().connections.values(), key=lambda c: c.name)
     if args.json:
-        rows = [{k: c.public_dict()[k] for k in ("name", "service", "dc", "location", "org_id", "org_name",
-                                                  "user", "state", "state_text")} for c in conns]
-        rows = [dict(r, expires_at=c.public_dict()["token"]["expires_at"]) for r, c in zip(rows, conns, strict=True)]
+        keys = ("name", "service", "dc", "location", "org_id", "org_name", "user", "state", "state_text")
+        rows = []
+        for conn in conns:
+            data = conn.public_dict()
+            rows.append({**{k: data[k] for k in keys}, "expires_at": data["token"]["expires_at"]})
         _out(json.dumps(rows, indent=2))
         return 0
     if not conns:
@@ -152,27 +162,7 @@ def _read_secret(args: argparse.Namespace) -> str:
         secret = sys.stdin.readline()
     else:
         secret = getpass.getpass("Client Secret (from the Client Secret tab; input hidden): ")
-    secret = secret.strip()
-    if not secret or any(ch.isspace() for ch in secret):
-        raise UsageError("The Client Secret is empty or contains spaces.",
-                         "Copy it again from the client's Client Secret tab in the API Console.")
-    return secret
-
-
-def validate_client_id(client_id: str) -> str:
-    """Loose check: Zoho IDs look like 1000.XXXX (other prefixes exist, so only shape is checked)."""
-    client_id = client_id.strip()
-    if not client_id or any(ch.isspace() for ch in client_id) or "." not in client_id:
-        raise UsageError(f"{client_id!r} does not look like a Zoho Client ID.",
-                         "Copy it from the client's Client Secret tab; it looks like 1000.ABCDEF….")
-    return client_id
-
-
-def validate_name(name: str) -> str:
-    if not NAME_RE.match(name):
-        raise UsageError(f"{name!r} is not a usable connection name.",
-                         "Use letters, digits, '-' and '_' (up to 64), starting with a letter or digit.")
-    return name
+    return validate_secret(secret)
 
 
 def cmd_add(manager: Manager, args: argparse.Namespace) -> int:

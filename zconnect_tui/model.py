@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from zconnect_tui.errors import ConfigError, UsageError
+
 DEFAULT_PORT = 9646
 """Default loopback port: 9646 spells ZOHO on a phone keypad."""
 REDIRECT_PATH = "/callback"
@@ -118,8 +120,7 @@ class Connection:
 
     def public_dict(self, now: datetime | None = None, reveal: bool = False) -> dict[str, Any]:
         """Every field for `show --json`/`list --json`; secrets masked unless `reveal`."""
-        out = {k: v for k, v in to_table(self).items() if k != "token"}
-        out["name"] = self.name
+        out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "token"}
         out["client_secret"] = self.client_secret if reveal else mask(self.client_secret)
         tok = self.token
         out["token"] = {
@@ -173,8 +174,6 @@ def to_table(conn: Connection) -> dict[str, Any]:
 
 def from_table(name: str, table: dict[str, Any]) -> Connection:
     """Build a Connection from its TOML table; unknown keys are ignored (newer versions)."""
-    from zconnect_tui.errors import ConfigError
-
     known = {k: v for k, v in table.items() if k in _CONN_FIELDS}
     token_table = table.get("token") or {}
     if not isinstance(token_table, dict):
@@ -189,3 +188,30 @@ def from_table(name: str, table: dict[str, Any]) -> Connection:
         if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
             raise ConfigError(f"connections.{name}.token.{stamp} must be a UTC datetime.", "Fix or remove it.")
     return conn
+
+
+# ----- validation (shared by the CLI and the wizard) ----------------------------------------
+def validate_client_id(client_id: str) -> str:
+    """Loose check: Zoho IDs look like 1000.XXXX (other prefixes exist, so only shape is checked)."""
+    client_id = client_id.strip()
+    if not client_id or any(ch.isspace() for ch in client_id) or "." not in client_id:
+        raise UsageError(f"{client_id!r} does not look like a Zoho Client ID.",
+                         "Copy it from the client's Client Secret tab; it looks like 1000.ABCDEF….")
+    return client_id
+
+
+def validate_name(name: str) -> str:
+    """Connection names become TOML keys and CLI arguments: keep them simple."""
+    if not NAME_RE.match(name):
+        raise UsageError(f"{name!r} is not a usable connection name.",
+                         "Use letters, digits, '-' and '_' (up to 64), starting with a letter or digit.")
+    return name
+
+
+def validate_secret(secret: str) -> str:
+    """Loose check: non-empty, no spaces (Zoho secrets are usually 42 hex chars)."""
+    secret = secret.strip()
+    if not secret or any(ch.isspace() for ch in secret):
+        raise UsageError("The Client Secret is empty or contains spaces.",
+                     "Copy it again from the client's Client Secret tab in the API Console.")
+    return secret

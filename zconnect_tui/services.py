@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from zconnect_tui.errors import UsageError
+
 PROFILE_SCOPE = "AaaServer.profile.READ"
 
 
@@ -106,8 +108,6 @@ _SCOPE_RE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+){1,4}|openi
 
 def get_service(key: str) -> Service:
     """The service for `key`; unknown keys raise a ConfigError naming the choices."""
-    from zconnect_tui.errors import UsageError
-
     try:
         return SERVICES[key]
     except KeyError:
@@ -116,8 +116,6 @@ def get_service(key: str) -> Service:
 
 def parse_scopes(text: str | list[str] | tuple[str, ...]) -> list[str]:
     """Split comma/space separated scopes, drop duplicates (keeping order), validate loosely."""
-    from zconnect_tui.errors import UsageError
-
     items = text if isinstance(text, list | tuple) else re.split(r"[,\s]+", text)
     seen: dict[str, None] = {}
     for item in (s.strip() for s in items):

@@ -1,0 +1,130 @@
+"""Shared fixtures: a Zoho emulator on 127.0.0.1, a config file pointing at it, a fake browser.
+
+Every test gets its own emulator (ephemeral port), its own connections file (through
+ZCONNECT_CONFIG) and, when it asks for `browser`, a BROWSER script that follows the consent
+redirect like a real browser would. Nothing here reaches the internet.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS))
+
+from zoho_emulator import ZohoEmulator  # noqa: E402
+
+CLIENT_ID = "1000.TESTCLIENT0000000000000000000000"
+CLIENT_SECRET = "0123456789abcdef0123456789abcdef01234567ab"
+DC = "lab"
+
+
+def free_port() -> int:
+    """A port nothing listens on right now (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(autouse=True)
+def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may touch the developer's real config or open a real browser."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("ZCONNECT_CONFIG", str(tmp_path / "cfg" / "connections.toml"))
+    monkeypatch.setenv("BROWSER", f"{sys.executable} -c pass %s")
+    monkeypatch.delenv("SSH_CONNECTION", raising=False)
+    monkeypatch.setenv("ZCONNECT_HTTP_TIMEOUT", "5")
+
+
+@pytest.fixture
+def emulator() -> Iterator[ZohoEmulator]:
+    emu = ZohoEmulator(location=DC).start()
+    try:
+        yield emu
+    finally:
+        emu.stop()
+
+
+@pytest.fixture
+def config_path(tmp_path: Path, emulator: ZohoEmulator) -> Path:
+    """A connections file that defines the `lab` data centre as the emulator."""
+    path = Path(os.environ["ZCONNECT_CONFIG"])
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    url = emulator.url
+    path.write_text(
+        f'version = 1\n\n[data_centers.{DC}]\naccounts = "{url}"\napi = "{url}"\ndesk = "{url}"\n'
+        f'console = "{url}"\n'
+    )
+    path.chmod(0o600)
+    return path
+
+
+@dataclass
+class Browser:
+    """The BROWSER stand-in and the log of what it visited."""
+
+    log: Path
+
+    def visits(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""
+
+
+@pytest.fixture
+def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Browser:
+    log = tmp_path / "browser.log"
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {TESTS / 'fake_browser.py'} %s")
+    monkeypatch.setenv("FAKE_BROWSER_LOG", str(log))
+    return Browser(log)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+            timeout: float = 60) -> Result:
+    """Run `python -m zconnect_tui ARGS` in a real subprocess, as a user or script would."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "zconnect_tui", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@dataclass
+class Registered:
+    """A client registered at the emulator plus the matching connection name and port."""
+
+    name: str
+    port: int
+    redirect_uri: str
+
+
+@pytest.fixture
+def desk(emulator: ZohoEmulator, config_path: Path) -> Registered:
+    """`desk`: a Desk connection added with the CLI, its client registered at the emulator."""
+    port = free_port()
+    redirect = f"http://127.0.0.1:{port}/callback"
+    emulator.register_client(CLIENT_ID, CLIENT_SECRET, [redirect])
+    result = run_cli("add", "desk", "--service", "desk", "--dc", DC, "--client-id", CLIENT_ID,
+                     "--port", str(port), "--client-secret-env", "ZC_SECRET",
+                     env={"ZC_SECRET": CLIENT_SECRET})
+    assert result.code == 0, result.err
+    return Registered("desk", port, redirect)
