@@ -82,7 +82,7 @@ def interpret_params(params: dict[str, list[str]], expected_state: str | None, v
                           accounts_server=first.get("accounts-server"), via=via)
 
 
-_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>zconnect</title>
+_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;line-height:1.5}}</style>
 </head><body><h1>{title}</h1><p>{text}</p></body></html>"""
 
