@@ -74,7 +74,7 @@ class ZohoEmulator:
         self._server.emulator = self
         self._port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="zoho-emu", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, name="zoho-emu", daemon=True
         )
         self._thread.start()
         return self
@@ -276,9 +276,7 @@ class ZohoEmulator:
             return sup.error_page("Invalid Client", "The transmitted client ID does not exist.")
         redirect = q.get("redirect_uri", "")
         if redirect not in client.redirect_uris:
-            return sup.error_page(
-                "Invalid Redirect Uri", "Redirect URI passed does not match with the one configured."
-            )
+            return sup.error_page("Invalid Redirect Uri", "Redirect URI passed does not match with the one configured.")
         if q.get("response_type") != "code":  # real Zoho wording unconfirmed
             return sup.error_page("Invalid Response Type", "The response_type passed is not supported.")
         scopes = [s.strip() for s in q.get("scope", "").split(",") if s.strip()]
@@ -322,7 +320,7 @@ class ZohoEmulator:
             return self._refresh_grant(client_id, form.get("refresh_token", ""))
         code = form.get("code", "")
         grant = self._codes.get(code)
-        if grant is None or grant.client_id != client_id or self.clock() - grant.created > grant.lifetime:
+        if grant is None or grant.client_id != client_id or self.clock() - grant.created >= grant.lifetime:
             return sup.json_resp({"error": "invalid_code"})
         if grant.redirect_uri is not None and form.get("redirect_uri") != grant.redirect_uri:
             return sup.json_resp({"error": "invalid_redirect_uri"})

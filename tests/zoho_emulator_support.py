@@ -85,10 +85,14 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     """Records each request, applies any queued fault, else hands it to ``ZohoEmulator._handle``."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes; avoid 40 ms delayed-ACK stalls
     server: EmulatorServer
 
     def log_message(self, *args: Any) -> None:
         """Silence the per-request log on stderr."""
+
+    def version_string(self) -> str:
+        return "ZGS"  # what Zoho's front ends send as Server:
 
     def setup(self) -> None:
         super().setup()
@@ -105,6 +109,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self._dispatch()
+
+    do_PUT = do_PATCH = do_DELETE = do_POST  # recorded, then 404 like any unknown route
 
     def _dispatch(self) -> None:
         emu = self.server.emulator
