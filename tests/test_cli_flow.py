@@ -188,6 +188,12 @@ def test_port_in_use(emulator, config_path, desk):
         result = authorize("--no-browser")
     assert result.code == 1
     assert f"Port {desk.port}" in result.err and "--port" in result.err
+    # The fix the message names: another port, registered in the console.
+    other = free_port()
+    emulator.register_client(CLIENT_ID, CLIENT_SECRET, [desk.redirect_uri, f"http://127.0.0.1:{other}/callback"])
+    moved = authorize("--port", str(other), "--no-browser", timeout="3")
+    assert f"Redirect URI is now http://127.0.0.1:{other}/callback" in moved.out
+    assert Store(config_path).load().get("desk").redirect_uri == f"http://127.0.0.1:{other}/callback"
 
 
 def test_timeout_and_stdin_eof_is_not_cancel(emulator, config_path, desk):

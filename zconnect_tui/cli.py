@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd("authorize", "run the consent flow (browser + loopback listener, or paste)")
     p.add_argument("name")
     p.add_argument("--no-browser", action="store_true", help="only print the URL; paste the result here")
-    p.add_argument("--port", type=int, help="the port of the registered redirect URI (a check)")
+    p.add_argument("--port", type=int, help="listen on this port (moves the redirect URI "
+                   "to http://127.0.0.1:P/callback; register that)")
     p.add_argument("--timeout", type=float, default=300.0, metavar="S", help="seconds to wait (default 300)")
 
     p = cmd("token", "print a valid access token (refreshing when under 5 minutes remain)")

@@ -176,8 +176,8 @@ def cmd_add(manager: Manager, args: argparse.Namespace) -> int:
         raise UsageError(f"A connection named {name!r} exists already.", "Pick another name or remove it first.")
     scopes = parse_scopes(args.scopes) if args.scopes else list(service.defaults)
     port = args.port or DEFAULT_PORT
-    if not 1 <= port <= 65535:
-        raise UsageError(f"--port {port} is not a TCP port.", "Use 1024-65535.")
+    if not 1024 <= port <= 65535:
+        raise UsageError(f"--port {port} is not a usable port.", "Use a port from 1024 to 65535.")
     conn = Connection(
         name=name, service=service.key, dc=args.dc, client_id=validate_client_id(args.client_id),
         scopes=scopes, client_secret=_read_secret(args), access_type=args.access_type,
@@ -215,8 +215,11 @@ def _read_pastes(flow: object, prompt_tty: bool) -> None:
 
 
 def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
+    before = manager.get(args.name).redirect_uri
     flow = manager.begin_authorization(args.name, port=args.port)
     conn = flow.conn
+    if conn.redirect_uri != before:
+        _out(f"Redirect URI is now {conn.redirect_uri}: register exactly this in the API Console.")
     interactive = sys.stdin.isatty()
     flow.start()
     try:

@@ -45,15 +45,10 @@ def parse_pasted(text: str, expected_state: str | None) -> CallbackResult:
 class AuthorizationFlow:
     """State for one attempt to authorize `conn` (not thread-bound; see `wait`)."""
 
-    def __init__(self, conn: Connection, dcs: DataCenters, *, port: int | None = None) -> None:
+    def __init__(self, conn: Connection, dcs: DataCenters) -> None:
         self.conn = conn
         self.dcs = dcs
         self.dc: DataCenter = dcs.get(conn.dc)
-        if port is not None and not conn.self_client and port != conn.port:
-            raise UsageError(
-                f"--port {port} differs from the registered redirect URI {conn.redirect_uri}.",
-                "Zoho needs the exact URI: change it with `zconnect add` or omit --port.",
-            )
         self.state = new_state()
         self.verifier: str | None = None
         self.url: str | None = None

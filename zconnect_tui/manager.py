@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from zconnect_tui.datacenters import DataCenters, check_url
-from zconnect_tui.errors import NeedsReauthorization, ZconnectError, ZohoError
+from zconnect_tui.errors import NeedsReauthorization, UsageError, ZconnectError, ZohoError
 from zconnect_tui.flow import AuthorizationFlow
 from zconnect_tui.listener import CallbackResult
 from zconnect_tui.model import (
@@ -23,6 +23,7 @@ from zconnect_tui.model import (
     Connection,
     TokenSet,
     now_utc,
+    redirect_uri_for,
 )
 from zconnect_tui.oauth import TokenResponse, ZohoClient
 from zconnect_tui.store import Snapshot, Store
@@ -167,8 +168,19 @@ class Manager:
 
     # ----- authorization --------------------------------------------------------------------------
     def begin_authorization(self, name: str, port: int | None = None) -> AuthorizationFlow:
+        """A new consent attempt. A `port` other than the stored one moves the redirect URI there
+        (the user registered that URI, e.g. after a port conflict)."""
+        if port is not None:
+            conn = self.get(name)
+            if conn.self_client:
+                raise UsageError("--port does not apply to a Self Client: it has no redirect URI.",
+                                 f"Run `zconnect authorize {name}` without --port.")
+            if not 1024 <= port <= 65535:
+                raise UsageError(f"--port {port} is not a usable port.", "Use a port from 1024 to 65535.")
+            if port != conn.port:
+                self.store.update(name, lambda c: setattr(c, "redirect_uri", redirect_uri_for(port)))
         snap = self.store.load()
-        return AuthorizationFlow(snap.get(name), snap.dcs(), port=port)
+        return AuthorizationFlow(snap.get(name), snap.dcs())
 
     def complete_authorization(self, flow: AuthorizationFlow, result: CallbackResult) -> Connection:
         """Exchange the code at once (it lives 2 minutes) and store the tokens."""
