@@ -261,7 +261,11 @@ class CallbackListener:
             self.stats.reject("malformed")
             return _page(400, "Bad request", "Nothing to see here.")
         method, target, _ = parts
-        url = urlsplit(target)
+        try:
+            url = urlsplit(target)
+        except ValueError:  # e.g. `GET http://[::1/callback`: an unclosed IPv6 bracket
+            self.stats.reject("malformed")
+            return _page(400, "Bad request", "Nothing to see here.")
         if url.path != REDIRECT_PATH:
             self.stats.reject("wrong_path")
             return _page(404, "Not found", "zconnect only answers its sign-in redirect here.")
