@@ -104,3 +104,10 @@ def test_two_processes_refreshing_at_once_lose_nothing(emulator, config_path, au
     assert snap.get("desk").token.access_token == outs[0][0].strip()
     assert snap.get("desk").token.refresh_token in emulator.live_refresh_tokens
     assert emulator.refresh_count(refresh_token) == 1
+
+
+def test_loosened_file_mode_warns_even_on_the_token_fast_path(config_path, authorized):
+    config_path.chmod(0o644)
+    result = run_cli("token", "desk")
+    assert result.code == 0 and result.out.count("\n") == 1  # stdout stays just the token
+    assert "readable by others" in result.err and "chmod 600" in result.err

@@ -53,8 +53,11 @@ def cached_token(path: str, name: str) -> str | None:
     try:
         with open(path, "rb") as fh:
             doc = tomllib.load(fh)
+            mode = os.fstat(fh.fileno()).st_mode
     except (OSError, ValueError):
         return None
+    if mode & 0o077 and sys.platform != "win32":  # same warning as the full CLI, at the cost of one fstat
+        sys.stderr.write(f"zconnect: warning: {path} is readable by others; it holds secrets. Run: chmod 600 {path}\n")
     conn = doc.get("connections", {}).get(name) if isinstance(doc.get("connections"), dict) else None
     if not isinstance(conn, dict) or conn.get("status") != "authorized":
         return None

@@ -124,7 +124,7 @@ class Manager:
                                            f"Run `zconnect authorize {conn.name}`.")
             accounts = accounts_for(conn, snap.dcs())
             try:
-                tokens = self._with_client(lambda c: c.refresh(accounts, conn))
+                tokens = client.refresh(accounts, conn)
             except ZohoError as exc:
                 if exc.code != "invalid_code":
                     raise
@@ -138,7 +138,9 @@ class Manager:
             conn.updated_at = now_utc()
             return conn
 
-        conn = self.store.transaction(change)
+        # The client is built before the lock is taken: other processes wait only for the call itself.
+        with self._client_factory() as client:
+            conn = self.store.transaction(change)
         if failure:
             raise failure[0]
         return conn
@@ -157,13 +159,14 @@ class Manager:
             revoked = False
             if token:
                 accounts = accounts_for(conn, snap.dcs())
-                revoked = self._with_client(lambda c: c.revoke(accounts, token))
+                revoked = client.revoke(accounts, token)
             conn.token = TokenSet()
             conn.status = REVOKED
             conn.updated_at = now_utc()
             outcome.append(revoked)
 
-        self.store.transaction(change)
+        with self._client_factory() as client:
+            self.store.transaction(change)
         return outcome[0]
 
     # ----- authorization --------------------------------------------------------------------------
