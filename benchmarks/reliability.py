@@ -1,7 +1,7 @@
 """Reliability and security figures for the README: what was tried, how much, what held.
 
 Runs the scenarios of tests/test_hostile_callbacks.py, test_crash_safety.py, test_concurrency.py,
-test_secret_hygiene.py and test_network_faults.py (the harnesses live in tests/hostile.py) at CI
+test_secret_hygiene.py and test_network_faults.py (the harnesses live in tests/reliability/) at CI
 scale by default, or larger with --scale, and prints counts and ratios (never pass/fail on time).
 
     python benchmarks/reliability.py            # CI scale, about 40 s on 2 cores
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-import hostile  # noqa: E402
+from reliability import concurrency, crash, faults, hostile_callbacks, hygiene  # noqa: E402
 
 
 def _row(label: str, value: object) -> None:
@@ -27,7 +27,7 @@ def _row(label: str, value: object) -> None:
 
 
 def hostile_section(work: Path, scale: int) -> None:
-    r = hostile.run_hostile_flow(work / "hostile", requests=5000 * scale)
+    r = hostile_callbacks.run_hostile_flow(work / "hostile", requests=5000 * scale)
     print(f"1. Hostile callbacks during a live flow ({r.seconds:.1f} s)")
     _row("requests sent", r.sent)
     _row("  by kind", ", ".join(f"{k} {v}" for k, v in sorted(r.sent_by_kind.items())))
@@ -45,7 +45,7 @@ def hostile_section(work: Path, scale: int) -> None:
 
 
 def crash_section(work: Path, scale: int) -> None:
-    r = hostile.run_crash_safety(work / "crash", kills=200 * scale, cli_kills=20 * scale)
+    r = crash.run_crash_safety(work / "crash", kills=200 * scale, cli_kills=20 * scale)
     print(f"2. Crash safety: writers SIGKILLed at random moments ({r.seconds:.1f} s)")
     _row("writers killed (forked / real CLI processes)", f"{r.kills} / {r.cli_kills}")
     _row("died of SIGKILL / of anything else", f"{r.killed_by_sigkill} / {len(r.other_exits)}")
@@ -57,7 +57,7 @@ def crash_section(work: Path, scale: int) -> None:
 
 
 def concurrency_section(work: Path, scale: int) -> None:
-    r = hostile.run_concurrency(work / "concurrency", rounds=scale)
+    r = concurrency.run_concurrency(work / "concurrency", rounds=scale)
     print(f"3. Concurrency: processes released at once, Zoho rate limit on ({r.seconds:.1f} s)")
     _row("processes per round x rounds", f"{r.processes} x {r.rounds}")
     _row("exit codes", ", ".join(f"{k}: {v}" for k, v in sorted(r.exits.items())))
@@ -72,7 +72,7 @@ def concurrency_section(work: Path, scale: int) -> None:
 
 
 def hygiene_section(work: Path) -> None:
-    r = hostile.run_secret_hygiene(work / "hygiene", screenshot_dirs=(ROOT / "screenshots",))
+    r = hygiene.run_secret_hygiene(work / "hygiene", screenshot_dirs=(ROOT / "screenshots",))
     print("4. Secret hygiene")
     _row("command runs scanned (stdout + stderr)", len(r.runs))
     _row("secrets tracked (secret + every token issued)", r.secrets_tracked)
@@ -83,7 +83,7 @@ def hygiene_section(work: Path) -> None:
 
 
 def faults_section(work: Path) -> None:
-    cases = hostile.run_fault_matrix(work / "faults")
+    cases = faults.run_fault_matrix(work / "faults")
     print("5. Network faults (each: exit code, attempts at Zoho, one-line message, file untouched)")
     for c in cases:
         _row(f"{c.command} / {c.fault}", f"exit {c.code}, {c.attempts} attempt(s), "

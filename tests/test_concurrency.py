@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hostile import CONCURRENCY_PLAN, run_concurrency
+from reliability.concurrency import CONCURRENCY_PLAN, run_concurrency
 
 
 def test_twelve_processes_refreshing_at_once_lose_nothing(tmp_path: Path) -> None:

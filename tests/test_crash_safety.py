@@ -8,7 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from hostile import PYTHON, Lab, run_crash_safety
+from reliability.crash import run_crash_safety
+from reliability.lab import PYTHON, Lab
 
 from zconnect_tui.model import to_table
 from zconnect_tui.store import Store

@@ -6,7 +6,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from hostile import run_hostile_flow
+from reliability.hostile_callbacks import run_hostile_flow
 
 from zconnect_tui.listener import CallbackListener
 

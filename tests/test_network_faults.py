@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hostile import FAULT_KINDS, Lab, one_line_error, run_fault_case, run_fault_matrix
+from reliability.faults import FAULT_KINDS, run_fault_case, run_fault_matrix
+from reliability.lab import Lab, one_line_error
 
 from zconnect_tui.errors import EXIT_UNREACHABLE
 

@@ -7,7 +7,8 @@ import stat
 import subprocess
 from pathlib import Path
 
-from hostile import CLIENT_SECRET, PYTHON, TOKEN_SHAPE, Lab, find_secrets, run_secret_hygiene
+from reliability.hygiene import TOKEN_SHAPE, find_secrets, run_secret_hygiene
+from reliability.lab import CLIENT_SECRET, PYTHON, Lab
 
 from zconnect_tui.store import Store
 
