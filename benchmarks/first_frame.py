@@ -1,0 +1,83 @@
+"""Time to the first frame of `zconnect`'s TUI, as a ratio to a bare Textual App started the same way.
+
+Each run is a fresh interpreter (imports included) that starts the app headless at 100×30; an
+auto-pilot, which Textual starts once the first frame is ready, prints the wall-clock time and
+exits. The figure is that time minus the moment the parent spawned the process (teardown is
+not counted); the same mechanism for both apps. Runs alternate (bare, zconnect, bare, …) so machine noise hits both.
+Cases: an empty config (the wizard opens) and one connection (the dashboard opens).
+Prints medians and ratios; no pass/fail (the target is ≤ 1.3×).
+
+    python benchmarks/first_frame.py [-n 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD = """
+import sys, time
+async def first_frame(pilot):
+    print(time.time(), flush=True)
+    pilot.app.exit()
+if sys.argv[1] == "bare":
+    from textual.app import App
+    app = App()
+else:
+    from zconnect_tui.store import Store
+    from zconnect_tui.tui.app import ZconnectApp
+    app = ZconnectApp(Store(sys.argv[2]), wizard=False, prefill={})
+app.run(headless=True, size=(100, 30), auto_pilot=first_frame)
+"""
+
+ONE_CONNECTION = """version = 1
+[connections.desk]
+service = "desk"
+dc = "us"
+client_id = "1000.BENCH"
+client_secret = "0123456789abcdef"
+scopes = ["Desk.basic.READ"]
+redirect_uri = "http://127.0.0.1:9646/callback"
+"""
+
+
+def run_once(kind: str, config: Path) -> float:
+    """Seconds from spawning the interpreter to the app's first frame."""
+    started = time.time()
+    proc = subprocess.run([sys.executable, "-c", CHILD, kind, str(config)], check=True, text=True,
+                          env={**os.environ, "ZCONNECT_CONFIG": str(config)},
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return float(proc.stdout.split()[-1]) - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=15, help="runs per app and case (default 15)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = Path(tmp) / "empty.toml"
+        one = Path(tmp) / "one.toml"
+        one.write_text(ONE_CONNECTION)
+        one.chmod(0o600)
+        run_once("bare", empty)  # warm the file cache (bytecode, shared libraries)
+        run_once("zconnect", one)
+        print(f"first frame, headless 100x30, {args.n} alternated runs each (median seconds)")
+        for label, config in (("wizard (no connections)", empty), ("dashboard (1 connection)", one)):
+            bare: list[float] = []
+            real: list[float] = []
+            for _ in range(args.n):
+                bare.append(run_once("bare", config))
+                real.append(run_once("zconnect", config))
+            b, r = statistics.median(bare), statistics.median(real)
+            print(f"  {label:26s} bare App {b:.3f}s  zconnect {r:.3f}s  ratio {r / b:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Make the README screenshots: every wizard step and the dashboard, from the real app.
+
+Starts the in-repo Zoho emulator, writes a temporary connections file whose `lab` data centre
+points at it, and drives `ZconnectApp` headless with Pilot at 100×30, the way a user would:
+the redirect URI shown in step 3 is registered at the emulator (as one would in the API
+Console), the fake browser follows the consent redirect in step 6. Every SVG is checked for
+the client secret and the tokens before it is written.
+
+    python scripts/screenshots.py [--out screenshots] [--size 100x30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from test_tui_support import drive_to, make_app  # noqa: E402
+from textual.widgets import Input  # noqa: E402
+from zoho_emulator import ZohoEmulator  # noqa: E402
+
+from zconnect_tui.model import Connection, now_utc  # noqa: E402
+from zconnect_tui.store import Store  # noqa: E402
+from zconnect_tui.tui.wizard import ACCEPTED, REDIRECT, STEPS  # noqa: E402
+
+CLIENT_ID = "1000.Q7ZK3WJ0D5ARPX2M8LN4VHYBCT6E1F"
+CLIENT_SECRET = "5f0c2e9a7b1d43c8a6e2f0b9d7c5a3e1f2b4d6c8a0"
+
+
+def start_emulator() -> ZohoEmulator:
+    """On port 9000 when free (stable screenshots), else any port."""
+    emulator = ZohoEmulator(location="lab")
+    try:
+        return emulator.start(9000)
+    except OSError:
+        return emulator.start(0)
+
+
+def write_config(path: Path, url: str) -> None:
+    path.write_text(f'version = 1\n\n[data_centers.lab]\nlabel = "Zoho emulator"\naccounts = "{url}"\n'
+                    f'api = "{url}"\ndesk = "{url}"\nconsole = "{url}"\n')
+    path.chmod(0o600)
+
+
+def secrets_in(svg: str, store: Store) -> list[str]:
+    """Which secrets (client secret, any stored token) appear in `svg`."""
+    found = [CLIENT_SECRET] if CLIENT_SECRET in svg else []
+    for conn in store.load().connections.values():
+        found += [t for t in (conn.client_secret, conn.token.access_token, conn.token.refresh_token)
+                  if t and t in svg]
+    return found
+
+
+async def shoot(out: Path, size: tuple[int, int], emulator: ZohoEmulator, config: Path) -> list[Path]:
+    store = Store(config)
+    app = make_app(config)
+    written: list[Path] = []
+
+    def save(filename: str) -> None:
+        for widget in app.screen.query(Input):
+            widget.cursor_blink = False
+        app.clear_notifications()
+        svg = app.export_screenshot(title="zconnect")
+        leaked = secrets_in(svg, store)
+        if leaked:
+            raise SystemExit(f"{filename}: a secret is visible ({len(leaked)} value(s)); not saved")
+        path = out / filename
+        path.write_text(svg, encoding="utf-8")
+        written.append(path)
+
+    async with app.run_test(size=size) as pilot:
+        async def on_step(step: int) -> None:
+            if step == REDIRECT:  # the user registers the shown URI in the console
+                port = int(app.screen.query_one("#port", Input).value)
+                emulator.register_client(CLIENT_ID, CLIENT_SECRET, [f"http://127.0.0.1:{port}/callback"])
+            await pilot.pause()
+            save(f"wizard-{step}-{STEPS[step][0]}.svg")
+
+        await drive_to(pilot, ACCEPTED, client_id=CLIENT_ID, secret=CLIENT_SECRET, on_step=on_step)
+        # A few more connections in other states, so the dashboard shows what it can show.
+        soon = now_utc() + timedelta(minutes=3)
+        store.save_connection(Connection("crm-eu", "crm", "eu", "1000.EU", ["ZohoCRM.modules.ALL"],
+                                         client_secret="x" * 42, redirect_uri="http://127.0.0.1:9647/callback"))
+        books = Connection("books", "books", "us", "1000.US", ["ZohoBooks.settings.READ"], client_secret="y" * 42,
+                           status="needs_reauth", org_name="Analytical Engines Ltd", location="us")
+        books.token.refresh_token, books.token.access_token, books.token.expires_at = "r" * 20, "a" * 20, soon
+        store.save_connection(books)
+        await pilot.press("ctrl+n")  # Finish
+        await pilot.pause(0.3)
+        save("dashboard.svg")
+    return written
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--size", default="100x30", help="columns x rows (default 100x30)")
+    args = parser.parse_args()
+    size = tuple(int(n) for n in args.size.lower().split("x"))
+    assert len(size) == 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    emulator = start_emulator()
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "connections.toml"
+        write_config(config, emulator.url)
+        os.environ["ZCONNECT_CONFIG"] = str(config)
+        os.environ["BROWSER"] = f"{sys.executable} {ROOT / 'tests' / 'fake_browser.py'} %s"
+        os.environ["FAKE_BROWSER_DELAY"] = "1"  # so step 6 is seen waiting
+        os.environ.pop("SSH_CONNECTION", None)
+        try:
+            written = asyncio.run(shoot(args.out, (size[0], size[1]), emulator, config))
+        finally:
+            emulator.stop()
+    for path in written:
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

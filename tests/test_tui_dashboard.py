@@ -1,0 +1,232 @@
+"""The dashboard: every action against the emulator, at 80×24; errors become notifications."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import CLIENT_SECRET, Browser, Registered
+from test_tui_support import SIZE, frame_text, make_app, wait_for
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+from textual.widgets._footer import FooterKey
+from zoho_emulator import ZohoEmulator
+
+from zconnect_tui.manager import Manager
+from zconnect_tui.model import mask
+from zconnect_tui.oauth import RETRY_DELAYS
+from zconnect_tui.store import Store
+from zconnect_tui.tui.app import ZconnectApp
+from zconnect_tui.tui.dashboard import ACTIONS, DashboardScreen
+from zconnect_tui.tui.modals import AuthorizeModal, ConfirmModal, TextModal
+from zconnect_tui.tui.wizard import WizardScreen
+
+
+def authorize(config: Path, name: str = "desk") -> None:
+    """Authorize a stored connection through the core, pasting the redirect (no browser needed)."""
+    manager = Manager(Store(config))
+    flow = manager.begin_authorization(name)
+    flow.start()
+    try:
+        location = httpx.get(flow.url or "", follow_redirects=False).headers["location"]
+        flow.submit_paste(location)
+        manager.complete_authorization(flow, flow.wait(5))
+    finally:
+        flow.close()
+    manager.verify_and_pick(name)
+
+
+@pytest.fixture
+def authorized(desk: Registered, config_path: Path) -> Registered:
+    authorize(config_path)
+    return desk
+
+
+def notes(app: ZconnectApp) -> list[str]:
+    """Every notification's text so far (title and message)."""
+    return [f"{n.title} {n.message}" for n in app._notifications]
+
+
+async def note_containing(pilot: Pilot, text: str) -> str:
+    app = pilot.app
+    assert isinstance(app, ZconnectApp)
+    await wait_for(pilot, lambda: any(text in n for n in notes(app)), what=f"notification {text!r}")
+    return next(n for n in notes(app) if text in n)
+
+
+def conn(config: Path, name: str = "desk"):  # noqa: ANN201 - a Connection
+    return Store(config).load().get(name)
+
+
+async def test_table_lists_connections_with_live_state(authorized: Registered, config_path: Path) -> None:
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, DashboardScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 1
+        row = table.get_row("desk")
+        assert row[:4] == ["desk", "desk", "lab", conn(config_path).org_name]
+        assert row[4].startswith("valid")
+        app.save_screenshot("dash.svg", "/tmp/zc")
+        keys = {k.key: k for k in app.screen.query(FooterKey)}
+        for key in ("n", "r", "t", "a", "v", "d", "c", "e", "enter"):
+            region = keys[key].region  # every action is in the footer and visible at 80×24
+            assert region.width and app.screen.region.contains_region(region), key
+        # State changes made elsewhere (here: the CLI's store) show up by themselves.
+        Store(config_path).update("desk", lambda c: setattr(c, "status", "needs_reauth"))
+        app.screen.reload()  # what the live timer does every few seconds
+        await pilot.pause()
+        assert table.get_row("desk")[4] == "needs re-authorization"
+
+
+async def test_empty_state_and_new(config_path: Path) -> None:
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, WizardScreen)  # no connections: the wizard opens
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+        assert "Press n to create one" in frame_text(app)
+        await pilot.press("r")
+        await note_containing(pilot, "No connection selected")
+        await pilot.press("n")
+        assert isinstance(app.screen, WizardScreen)
+
+
+async def test_refresh_and_test(authorized: Registered, config_path: Path, emulator: ZohoEmulator) -> None:
+    before = conn(config_path).token.access_token
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await note_containing(pilot, "Refreshed desk: valid")
+        assert conn(config_path).token.access_token != before
+        await pilot.press("t")
+        await note_containing(pilot, "desk: OK. Reached 2 Desk organizations")
+    assert len(emulator.token_requests("refresh_token")) == 1
+
+
+async def test_fault_on_refresh_is_a_notification(authorized: Registered, config_path: Path,
+                                                  emulator: ZohoEmulator) -> None:
+    # Refreshes are retried on 503 (repeat-safe): fail every attempt so the error reaches the user.
+    emulator.queue_fault("503", count=len(RETRY_DELAYS) + 1)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any(n.severity == "error" for n in app._notifications), what="error")
+        error = next(n for n in app._notifications if n.severity == "error")
+        assert "503" in error.message or "Zoho" in error.message
+        assert isinstance(app.screen, DashboardScreen) and app.is_running
+        await pilot.press("r")  # the fault was one-off: the next refresh works
+        await note_containing(pilot, "Refreshed desk")
+
+
+async def test_dead_refresh_token_says_reauthorize(authorized: Registered, config_path: Path,
+                                                   emulator: ZohoEmulator) -> None:
+    emulator.revoke_refresh_token(conn(config_path).token.refresh_token)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r")
+        text = await note_containing(pilot, "Press a to authorize it again")
+        assert "refresh token no longer works" in text
+        await wait_for(pilot, lambda: app.screen.query_one(DataTable).get_row("desk")[4] == "needs re-authorization")
+
+
+async def test_reauthorize(authorized: Registered, config_path: Path, browser: Browser,
+                           emulator: ZohoEmulator) -> None:
+    old = conn(config_path).token.refresh_token
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")  # the modal opens and, with the fake browser, closes by itself
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="authorized")
+        await note_containing(pilot, "desk is authorized")
+    new = conn(config_path)
+    assert new.token.refresh_token and new.token.refresh_token != old
+    assert old not in emulator.live_refresh_tokens  # the replaced token was revoked
+    assert new.org_id  # kept
+
+
+async def test_reauthorize_escape_stops_waiting(authorized: Registered, config_path: Path) -> None:
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        modal = app.screen
+        assert isinstance(modal, AuthorizeModal)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+    assert conn(config_path).status == "authorized"
+
+
+async def test_revoke_confirmed(authorized: Registered, config_path: Path, emulator: ZohoEmulator) -> None:
+    refresh = conn(config_path).token.refresh_token
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await note_containing(pilot, "Revoked at Zoho")
+        await wait_for(pilot, lambda: app.screen.query_one(DataTable).get_row("desk")[4] == "revoked")
+    assert conn(config_path).status == "revoked" and not conn(config_path).token.refresh_token
+    assert refresh not in emulator.live_refresh_tokens
+
+
+async def test_remove_cancelled_then_confirmed(authorized: Registered, config_path: Path) -> None:
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmModal)
+        assert "revoke (v) first" in frame_text(app)
+        await pilot.press("n")
+        assert isinstance(app.screen, DashboardScreen)
+        assert "desk" in Store(config_path).load().connections
+        await pilot.press("delete")
+        await pilot.press("y")
+        await note_containing(pilot, "Removed desk")
+        await wait_for(pilot, lambda: "Press n to create one" in frame_text(app), what="empty state")
+    assert "desk" not in Store(config_path).load().connections
+
+
+async def test_copy_token_never_shows_it(authorized: Registered, config_path: Path) -> None:
+    token = conn(config_path).token.access_token
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await note_containing(pilot, "Copied desk's access token")
+        assert app.clipboard == token
+        assert not any(token in n for n in notes(app))
+        assert token not in frame_text(app)
+
+
+async def test_export_and_details_are_masked(authorized: Registered, config_path: Path) -> None:
+    stored = conn(config_path)
+    secrets = (CLIENT_SECRET, stored.token.access_token, stored.token.refresh_token)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        assert isinstance(app.screen, TextModal)
+        text = frame_text(app)
+        assert "Request Token URL" in text and mask(CLIENT_SECRET) in text
+        assert not any(s in text or s in app.screen.text for s in secrets)
+        await pilot.press("escape")
+        await pilot.press("enter")
+        assert isinstance(app.screen, TextModal)
+        body = app.screen.text
+        assert "client_secret" in body and mask(stored.token.refresh_token) in body
+        assert not any(s in body or s in frame_text(app) for s in secrets)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_actions_are_in_the_command_palette(authorized: Registered, config_path: Path) -> None:
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        titles = [c.title for c in app.get_system_commands(screen)]
+        assert all(title in titles for _, title, _ in ACTIONS)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Copy access token")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await note_containing(pilot, "Copied desk's access token")
+        assert app.clipboard == conn(config_path).token.access_token

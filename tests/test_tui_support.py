@@ -1,0 +1,133 @@
+"""Helpers shared by the TUI tests and scripts/screenshots.py (no tests in here).
+
+Drive the wizard with Pilot: type into fields, press Next, and poll until a condition holds
+(bounded by a deadline; never a sleep-based timing assertion).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual import events
+from textual.pilot import Pilot
+from textual.widgets import Button, Input, RadioButton, Select
+
+from zconnect_tui.store import Store
+from zconnect_tui.tui.app import ZconnectApp
+from zconnect_tui.tui.wizard import (
+    ACCEPTED,
+    AUTHORIZE,
+    CLIENT_TYPE,
+    CONNECTOR,
+    CREDENTIALS,
+    ORGANIZATION,
+    REDIRECT,
+    WizardScreen,
+)
+
+SIZE = (80, 24)
+
+
+def make_app(config: Path, *, wizard: bool = True, prefill: dict[str, str] | None = None) -> ZconnectApp:
+    return ZconnectApp(Store(config), wizard=wizard, prefill=prefill or {})
+
+
+async def wait_for(pilot: Pilot, predicate: Callable[[], object], timeout: float = 15.0, what: str = "") -> None:
+    """Let the app run until `predicate()` is true; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await pilot.pause(0.02)
+
+
+_SVG_TEXT = re.compile(r'<text[^>]*\by="([\d.]+)"[^>]*>(.*?)</text>', re.S)
+
+
+def frame_text(app: ZconnectApp) -> str:
+    """The current frame as plain text, one line per terminal row (rebuilt from the SVG export)."""
+    rows: dict[float, str] = {}
+    for y, text in _SVG_TEXT.findall(app.export_screenshot()):
+        rows[float(y)] = rows.get(float(y), "") + html.unescape(text).replace("\xa0", " ")
+    return "\n".join(rows[y] for y in sorted(rows))
+
+
+def wizard(pilot: Pilot) -> WizardScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, WizardScreen), screen
+    return screen
+
+
+def no_button_delay(pilot: Pilot) -> None:
+    """Buttons ignore clicks for 0.2 s after one (the -active effect): remove it for tests."""
+    for button in pilot.app.screen.query(Button):
+        button.active_effect_duration = 0
+
+
+async def type_into(pilot: Pilot, selector: str, text: str) -> None:
+    """Focus a field, clear it and type `text` as a user would: short text key by key, long text
+    as a terminal paste (bracketed paste arrives as one Paste event, and is much faster to drive)."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    field.value = ""
+    await pilot.pause()
+    if len(text) > 16:
+        field.post_message(events.Paste(text))
+        await pilot.pause()
+    elif text:
+        await pilot.press(*text)
+
+
+async def next_step(pilot: Pilot) -> None:
+    await pilot.press("ctrl+n")
+    await pilot.pause()
+
+
+async def drive_to(pilot: Pilot, target: int, *, name: str = "desk", dc: str = "lab", service: str = "desk",
+                   client_id: str = "", secret: str = "", self_client: bool = False,
+                   on_step: Callable[[int], Awaitable[None]] | None = None) -> WizardScreen:
+    """From the current step, fill every step up to `target` and stop there; returns the wizard.
+
+    `on_step(step)` runs once each step is filled in, before Next (step 6: before the wait).
+    """
+    screen = wizard(pilot)
+    no_button_delay(pilot)
+    while screen.step < target:
+        step = screen.step
+        if step == CONNECTOR:
+            await type_into(pilot, "#name", name)
+            screen.query_one("#service", Select).value = service
+            screen.query_one("#dc", Select).value = dc
+            await pilot.pause()
+        elif step == CLIENT_TYPE and self_client:
+            screen.query_one("#type-self", RadioButton).value = True
+        elif step == CREDENTIALS:
+            await type_into(pilot, "#client-id", client_id)
+            await type_into(pilot, "#client-secret", secret)
+        elif step == ORGANIZATION:
+            await wait_for(pilot, lambda: not screen.org_step.busy, what="verification")
+        await pilot.pause()
+        if on_step is not None:
+            await on_step(step)
+        if step == AUTHORIZE:
+            await wait_for(pilot, lambda: screen.step > AUTHORIZE, what="authorization")
+            continue
+        before = screen.step
+        await next_step(pilot)
+        assert screen.step > before, f"stuck on step {before}: {errors(screen)}"
+    if on_step is not None and target == ACCEPTED:
+        await on_step(ACCEPTED)
+    return screen
+
+
+def errors(screen: WizardScreen) -> list[str]:
+    """Every inline error currently shown (for assertion messages)."""
+    return [str(w.content) for w in screen.query(".error-text") if w.display and str(w.content)]
+
+
+__all__ = ["REDIRECT", "SIZE", "drive_to", "errors", "frame_text", "make_app", "next_step", "type_into", "wait_for",
+           "wizard"]

@@ -1,0 +1,295 @@
+"""The wizard, driven with Pilot at 80×24 against the in-repo Zoho emulator through real sockets."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import CLIENT_ID, CLIENT_SECRET, Browser, free_port
+from test_tui_support import SIZE, drive_to, errors, frame_text, make_app, next_step, type_into, wait_for, wizard
+from textual.widgets import Button, Input, Select, SelectionList
+from zoho_emulator import ZohoEmulator
+
+from zconnect_tui import listener
+from zconnect_tui.errors import AccessDenied, PortInUse
+from zconnect_tui.store import Store
+from zconnect_tui.tui.dashboard import DashboardScreen
+from zconnect_tui.tui.wizard import (
+    ACCEPTED,
+    AUTHORIZE,
+    CONNECTOR,
+    CREDENTIALS,
+    ORGANIZATION,
+    REDIRECT,
+)
+from zconnect_tui.verify import Organization
+
+
+@pytest.fixture
+def port(monkeypatch: pytest.MonkeyPatch) -> int:
+    """The port the wizard proposes in step 3 (fixed per test so the emulator can know the URI)."""
+    chosen = free_port()
+    monkeypatch.setattr(listener, "find_free_port", lambda preferred, tries=50: chosen)
+    return chosen
+
+
+def register(emulator: ZohoEmulator, port: int, *, self_client: bool = False) -> None:
+    emulator.register_client(CLIENT_ID, CLIENT_SECRET, [] if self_client else [f"http://127.0.0.1:{port}/callback"],
+                             self_client=self_client)
+
+
+def default_desk_org(emulator: ZohoEmulator) -> Organization:
+    org = next(o for o in emulator.orgs if o["isDefault"])
+    return Organization(str(org["id"]), org["companyName"])
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+async def test_whole_wizard_through_the_real_listener(emulator: ZohoEmulator, config_path: Path,
+                                                      browser: Browser, port: int) -> None:
+    register(emulator, port)
+    app = make_app(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await drive_to(pilot, ACCEPTED, client_id=CLIENT_ID, secret=CLIENT_SECRET)
+        # No secret anywhere on screen, even after typing it.
+        frame = frame_text(app)
+        assert CLIENT_SECRET not in frame
+        conn = Store(config_path).load().get("desk")
+        assert conn.token.access_token not in frame and conn.token.refresh_token not in frame
+        assert default_desk_org(emulator).name in frame
+        await next_step(pilot)  # Finish
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
+    conn = Store(config_path).load().get("desk")
+    assert conn.status == "authorized" and conn.token.refresh_token and conn.token.access_token
+    assert conn.redirect_uri == f"http://127.0.0.1:{port}/callback"
+    assert conn.location == "lab" and conn.client_secret == CLIENT_SECRET
+    assert conn.org_id == default_desk_org(emulator).id
+    assert "VISIT" in browser.visits()
+    assert port_is_free(port)
+
+
+async def test_self_client_ends_authorized(emulator: ZohoEmulator, config_path: Path, port: int) -> None:
+    register(emulator, port, self_client=True)
+    app = make_app(config_path, prefill={"service": "desk", "dc": "lab", "name": "selfie"})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await drive_to(pilot, AUTHORIZE, name="selfie", client_id=CLIENT_ID, secret=CLIENT_SECRET,
+                                self_client=True)
+        panel = screen.panel
+        assert panel.flow is not None and not panel.flow.needs_listener
+        assert not screen.query_one("#auth-url").display  # no consent URL for a Self Client
+        code = emulator.issue_self_client_code(CLIENT_ID, panel.flow.conn.scopes)
+        await type_into(pilot, "#auth-paste", code)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.step == ORGANIZATION, what="authorized")
+        await drive_to(pilot, ACCEPTED)
+    conn = Store(config_path).load().get("selfie")
+    assert conn.self_client and conn.redirect_uri == ""
+    assert conn.status == "authorized" and conn.token.refresh_token
+    assert conn.org_id == default_desk_org(emulator).id
+
+
+async def test_paste_the_redirect_url_without_a_browser(emulator: ZohoEmulator, config_path: Path,
+                                                        port: int) -> None:
+    """BROWSER does nothing (the autouse fixture); the user opens the URL elsewhere and pastes."""
+    register(emulator, port)
+    app = make_app(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await drive_to(pilot, AUTHORIZE, client_id=CLIENT_ID, secret=CLIENT_SECRET)
+        flow = screen.panel.flow
+        assert flow is not None and flow.url is not None
+        assert screen.panel.url == flow.url
+        screen.query_one("#auth-url").scroll_visible(animate=False)
+        await pilot.pause()
+        assert flow.url[:40] in frame_text(app)  # the URL is on screen, to select or copy
+        # A wrong paste shows inline and the wait goes on.
+        await type_into(pilot, "#auth-paste", "not a code")
+        await pilot.press("enter")
+        assert "does not look like" in screen.query_one("#auth-paste-error").text  # type: ignore[attr-defined]
+        assert screen.step == AUTHORIZE and screen.panel.flow is flow
+        # "Another machine's browser": GET the consent URL and read the redirect's Location.
+        response = httpx.get(flow.url, follow_redirects=False)
+        assert response.status_code in (302, 303)
+        await type_into(pilot, "#auth-paste", response.headers["location"])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.step == ORGANIZATION, what="authorized")
+    conn = Store(config_path).load().get("desk")
+    assert conn.status == "authorized" and conn.token.refresh_token
+
+
+async def test_cancel_then_retry(emulator: ZohoEmulator, config_path: Path, port: int) -> None:
+    register(emulator, port)
+    app = make_app(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await drive_to(pilot, AUTHORIZE, client_id=CLIENT_ID, secret=CLIENT_SECRET)
+        panel = screen.panel
+        assert not port_is_free(port)  # the listener is bound while waiting
+        assert "left" in str(screen.query_one("#auth-status").content)  # the countdown
+        await pilot.click("#auth-cancel")
+        await wait_for(pilot, lambda: panel.error is not None, what="cancelled")
+        assert str(screen.query_one("#auth-status").content) == "Cancelled."
+        assert screen.query_one("#auth-retry", Button).display
+        assert screen.query_one("#next", Button).disabled
+        await wait_for(pilot, lambda: port_is_free(port), what="port released")
+        await pilot.click("#auth-retry")
+        await wait_for(pilot, lambda: panel.flow is not None and panel.error is None, what="new attempt")
+        assert not port_is_free(port)
+        # Leaving the step closes the attempt and frees the port.
+        await pilot.press("escape")
+        assert screen.step == CREDENTIALS
+        await wait_for(pilot, lambda: port_is_free(port), what="port released on Back")
+
+
+async def test_access_denied_then_retry(emulator: ZohoEmulator, config_path: Path, browser: Browser,
+                                        port: int) -> None:
+    register(emulator, port)
+    emulator.consent = "deny"
+    app = make_app(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await drive_to(pilot, AUTHORIZE, client_id=CLIENT_ID, secret=CLIENT_SECRET)
+        panel = screen.panel
+        await wait_for(pilot, lambda: panel.error is not None, what="denied")
+        assert isinstance(panel.error, AccessDenied)
+        shown = screen.query_one("#auth-error").text  # type: ignore[attr-defined]
+        assert "denied" in shown and "Accept" in shown  # the sentence and the fix
+        emulator.consent = "approve"
+        await pilot.click("#auth-retry")
+        await wait_for(pilot, lambda: screen.step == ORGANIZATION, what="authorized after retry")
+    assert Store(config_path).load().get("desk").status == "authorized"
+
+
+async def test_port_taken_then_back_to_step_3(emulator: ZohoEmulator, config_path: Path, browser: Browser,
+                                              port: int) -> None:
+    """PortInUse shows inline; going Back to change the port re-saves the redirect URI."""
+    other = free_port()
+    emulator.register_client(CLIENT_ID, CLIENT_SECRET, [f"http://127.0.0.1:{port}/callback",
+                                                        f"http://127.0.0.1:{other}/callback"])
+    app = make_app(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await drive_to(pilot, CREDENTIALS, client_id=CLIENT_ID, secret=CLIENT_SECRET)
+        await type_into(pilot, "#client-id", CLIENT_ID)
+        await type_into(pilot, "#client-secret", CLIENT_SECRET)
+        with socket.socket() as squatter:
+            squatter.bind(("127.0.0.1", port))
+            squatter.listen()
+            await next_step(pilot)
+            assert screen.step == AUTHORIZE
+            assert isinstance(screen.panel.error, PortInUse)
+            assert "step 3" in screen.query_one("#auth-error").text  # type: ignore[attr-defined]
+            for _ in range(3):
+                await pilot.press("escape")
+            assert screen.step == REDIRECT
+            await type_into(pilot, "#port", str(port))
+            await next_step(pilot)
+            assert screen.step == REDIRECT and "in use" in " ".join(errors(screen))
+            await type_into(pilot, "#port", str(other))
+            await next_step(pilot)
+            await next_step(pilot)
+            await next_step(pilot)  # Save again: the new redirect URI
+            await wait_for(pilot, lambda: screen.step == ORGANIZATION, what="authorized on the new port")
+    conn = Store(config_path).load().get("desk")
+    assert conn.redirect_uri == f"http://127.0.0.1:{other}/callback" and conn.status == "authorized"
+
+
+async def test_back_and_next_keep_what_was_typed(config_path: Path, port: int) -> None:
+    app = make_app(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = wizard(pilot)
+        await type_into(pilot, "#name", "keepme")
+        screen.query_one("#service", Select).value = "crm"
+        await pilot.pause()
+        await type_into(pilot, "#extra-scopes", "ZohoCRM.bulk.READ")
+        await next_step(pilot)
+        await next_step(pilot)
+        await next_step(pilot)
+        assert screen.step == REDIRECT
+        await type_into(pilot, "#port", str(port))
+        await next_step(pilot)
+        await next_step(pilot)
+        await type_into(pilot, "#client-id", "1000.KEEP")
+        for _ in range(5):
+            await pilot.press("escape")
+        assert screen.step == CONNECTOR
+        assert screen.query_one("#name", Input).value == "keepme"
+        assert screen.query_one("#service", Select).value == "crm"
+        assert screen.query_one("#extra-scopes", Input).value == "ZohoCRM.bulk.READ"
+        assert "ZohoCRM.modules.ALL" in screen.query_one("#scopes", SelectionList).selected
+        # The live preview shows the connector's URLs with what was typed so far.
+        preview = str(screen.query_one("#preview").content)
+        assert "ZohoCRM.bulk.READ" in preview and "client_id=1000.KEEP" in preview
+        assert "/oauth/v2/token" in preview
+        for _ in range(5):
+            await next_step(pilot)
+        assert screen.step == CREDENTIALS
+        assert screen.query_one("#client-id", Input).value == "1000.KEEP"
+        assert screen.query_one("#port", Input).value == str(port)
+
+
+async def test_validation_messages_next_to_fields(config_path: Path, port: int, cli: object) -> None:
+    from conftest import run_cli
+
+    assert run_cli("add", "taken", "--service", "desk", "--dc", "lab", "--client-id", CLIENT_ID,
+                   "--client-secret-env", "S", env={"S": CLIENT_SECRET}).code == 0
+    app = make_app(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = wizard(pilot)
+        await next_step(pilot)  # empty name
+        assert screen.step == CONNECTOR
+        assert "not a usable connection name" in screen.query_one("#name-error").text  # type: ignore[attr-defined]
+        await type_into(pilot, "#name", "taken")
+        await type_into(pilot, "#extra-scopes", "not a scope!")
+        await next_step(pilot)
+        assert "exists already" in screen.query_one("#name-error").text  # type: ignore[attr-defined]
+        assert "does not look like a Zoho scope" in screen.query_one("#scopes-error").text  # type: ignore
+        scopes = screen.query_one("#scopes", SelectionList)
+        scopes.deselect_all()
+        await type_into(pilot, "#extra-scopes", "")
+        await type_into(pilot, "#name", "fresh")
+        await next_step(pilot)
+        assert "No scopes given" in screen.query_one("#scopes-error").text  # type: ignore[attr-defined]
+        scopes.select_all()
+        await next_step(pilot)
+        assert screen.step == 1 and not errors(screen)
+        await next_step(pilot)
+        await next_step(pilot)
+        await type_into(pilot, "#port", "80")
+        await next_step(pilot)
+        assert screen.step == REDIRECT and "out of range" in screen.query_one("#port-error").text  # type: ignore
+        await type_into(pilot, "#port", str(port))
+        await next_step(pilot)
+        await next_step(pilot)
+        assert screen.step == CREDENTIALS
+        await type_into(pilot, "#client-id", "nodot")
+        await next_step(pilot)
+        assert screen.step == CREDENTIALS
+        assert "does not look like a Zoho Client ID" in screen.query_one("#client-id-error").text  # type: ignore
+        assert "Secret is empty" in screen.query_one("#client-secret-error").text  # type: ignore
+        assert Store(config_path).load().connections.keys() == {"taken"}  # nothing saved
+
+
+async def test_prefill_and_reveal_toggle(config_path: Path) -> None:
+    app = make_app(config_path, prefill={"service": "books", "dc": "eu", "name": "acct"})
+    async with app.run_test(size=SIZE) as pilot:
+        screen = wizard(pilot)
+        assert screen.query_one("#name", Input).value == "acct"
+        assert screen.query_one("#service", Select).value == "books"
+        assert screen.query_one("#dc", Select).value == "eu"
+        assert "accounts.zoho.eu/oauth/v2/auth?scope=ZohoBooks" in str(screen.query_one("#preview").content)
+        for _ in range(5):
+            await next_step(pilot)
+        assert screen.step == CREDENTIALS
+        await type_into(pilot, "#client-secret", "s3cr3tvalue123")
+        assert "s3cr3tvalue123" not in frame_text(app)
+        await pilot.click("#reveal")
+        assert "s3cr3tvalue123" in frame_text(app)
+        await pilot.press("escape")  # leaving the step hides it again
+        assert screen.query_one("#client-secret", Input).password

@@ -1,0 +1,88 @@
+"""The Textual application: the dashboard, and the wizard on top of it when asked or when empty."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from zconnect_tui.store import Store
+
+if TYPE_CHECKING:
+    from zconnect_tui.manager import Manager
+
+
+def _warm_imports() -> None:
+    """Import what the first action needs (the HTTP stack) while the user reads the first screen."""
+    import zconnect_tui.manager  # noqa: F401
+    import zconnect_tui.tui.modals  # noqa: F401
+    import zconnect_tui.tui.steps.authorize  # noqa: F401
+
+
+class ZconnectApp(App[int]):
+    """Connect to Zoho: a dashboard of connections and a wizard that mirrors Zoho's guide."""
+
+    CSS_PATH = "zconnect.tcss"
+    TITLE = "zconnect"
+    SUB_TITLE = "Zoho OAuth connections"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave zconnect", priority=True),
+        Binding("f12", "screenshot", "Screenshot", show=False, id="app.screenshot",
+                tooltip="Save an SVG screenshot in the current directory"),
+    ]
+
+    def __init__(self, store: Store, *, wizard: bool = False, prefill: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.start_in_wizard = wizard
+        self.prefill = dict(prefill or {})
+        self._manager: Manager | None = None
+
+    @property
+    def manager(self) -> Manager:
+        """Operations on the store; created on first use, as it imports the HTTP stack."""
+        if self._manager is None:
+            from zconnect_tui.manager import Manager
+
+            self._manager = Manager(self.store)
+        return self._manager
+
+    def on_mount(self) -> None:
+        """The wizard when asked or when there is nothing to list, else the dashboard."""
+        if self.start_in_wizard or not self.store.load().connections:
+            from zconnect_tui.tui.wizard import WizardScreen
+
+            self.push_screen(WizardScreen(self.store, self.prefill), callback=self.open_dashboard)
+        else:
+            self.open_dashboard()
+        self.call_after_refresh(threading.Thread(target=_warm_imports, daemon=True).start)
+
+    def open_dashboard(self, select: str | None = None) -> None:
+        """Show the dashboard (created the first time; the wizard returns here)."""
+        from zconnect_tui.tui.dashboard import DashboardScreen
+
+        self.push_screen(DashboardScreen(self.store, select=select))
+
+    def action_screenshot(self) -> None:
+        """Save an SVG screenshot (secrets are never on screen, so this is safe to share)."""
+        path = self.save_screenshot()
+        self.notify(f"Saved {path}", title="Screenshot")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette: Textual's own commands plus the current screen's (the dashboard's actions)."""
+        yield from super().get_system_commands(screen)
+        commands = getattr(screen, "palette_commands", None)
+        if callable(commands):
+            yield from commands()
+
+
+def run_app(store: Store, *, wizard: bool, prefill: dict[str, str]) -> int:
+    """Run the TUI until the user quits; the exit code for `zconnect`/`zconnect new`."""
+    # A broken file raises ConfigError here, so the CLI reports it as one line before any screen opens.
+    store.load()
+    result = ZconnectApp(store, wizard=wizard, prefill=prefill).run()
+    return int(result or 0)

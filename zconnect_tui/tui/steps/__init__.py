@@ -1,0 +1,1 @@
+"""Step bodies of the wizard: one small widget per step of Zoho's registration guide."""
