@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 from pathlib import Path
@@ -32,6 +33,22 @@ def test_no_secret_in_any_output_or_file(tmp_path: Path) -> None:
     # Exports name the secret-revealing commands instead of carrying secrets.
     export_env = next(run for run in report.runs if run.args[:3] == ("export", "desk", "--format"))
     assert export_env.code == 0
+
+
+def test_the_screenshot_script_shows_no_secret(tmp_path: Path) -> None:
+    """Run the real screenshot script (wizard steps 0-8 and the dashboard, against the emulator)."""
+    proc = subprocess.run([PYTHON, str(ROOT / "scripts" / "screenshots.py"), "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    secret = re.search(r'^CLIENT_SECRET = "([^"]+)"', (ROOT / "scripts" / "screenshots.py").read_text(), re.M)
+    assert secret is not None
+    svgs = sorted(tmp_path.glob("*.svg"))
+    assert len(svgs) == 10
+    for svg in svgs:
+        text = svg.read_text(errors="replace")
+        assert not TOKEN_SHAPE.search(text), svg.name
+        assert not find_secrets(text, {"client secret": secret.group(1)}), svg.name
+    assert not TOKEN_SHAPE.search(proc.stdout + proc.stderr)
 
 
 def test_committed_screenshots_hold_no_token_shaped_text() -> None:
