@@ -14,6 +14,7 @@ import errno
 import hmac
 import html
 import socket
+import sys
 import threading
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
@@ -162,8 +163,9 @@ class CallbackListener:
         """Bind now (so the browser never races an unbound port) and serve in a thread."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            if hasattr(socket, "SO_REUSEADDR") and socket.SO_REUSEADDR:
-                # Lets a re-run reuse a port in TIME_WAIT; Linux still refuses a port someone listens on.
+            if sys.platform != "win32":
+                # Lets a re-run reuse a port in TIME_WAIT; POSIX still refuses a port someone listens on.
+                # (On Windows the same option would let two programs share a port, so it is not set.)
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", self.requested_port))
             sock.listen(128)
@@ -304,14 +306,26 @@ def _bind_error(port: int, exc: OSError) -> PortInUse:
     return PortInUse(f"Cannot listen on 127.0.0.1:{port} ({exc.strerror}).", hint)
 
 
+def port_is_free(port: int) -> bool:
+    """Whether the listener could bind 127.0.0.1:`port` now.
+
+    SO_REUSEADDR, as the listener sets it, ignores sockets in TIME_WAIT (e.g. our own listener
+    just closed after a cancelled attempt) but still fails when another program listens there.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        if sys.platform != "win32":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def find_free_port(preferred: int, tries: int = 50) -> int:
     """`preferred` if nothing listens there, else the next free port after it."""
     for port in range(preferred, preferred + tries):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+        if port_is_free(port):
             return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
