@@ -280,7 +280,10 @@ async def test_prefill_and_reveal_toggle(config_path: Path) -> None:
     app = make_app(config_path, prefill={"service": "books", "dc": "eu", "name": "acct"})
     async with app.run_test(size=SIZE) as pilot:
         screen = wizard(pilot)
-        assert screen.query_one("#name", Input).value == "acct"
+        assert screen.query_one("#name", Input).value == "acct"  # the first frame: the name field
+        # The rest of step 0 (service, scopes, data centre, URL preview) mounts right after it.
+        await wait_for(pilot, lambda: screen.query("#preview") and str(screen.query_one("#preview").content),
+                       what="the rest of step 0")
         assert screen.query_one("#service", Select).value == "books"
         assert screen.query_one("#dc", Select).value == "eu"
         assert "accounts.zoho.eu/oauth/v2/auth?scope=ZohoBooks" in str(screen.query_one("#preview").content)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
@@ -21,6 +21,11 @@ def _warm_imports() -> None:
     import zconnect_tui.manager  # noqa: F401
     import zconnect_tui.tui.modals  # noqa: F401
     import zconnect_tui.tui.steps.authorize  # noqa: F401
+
+
+WARM_UP_DELAY = 0.4
+"""Seconds after the first frame to start `_warm_imports`: after the rest of the first screen has
+mounted (about 0.1 s), well before a first action."""
 
 
 class ZconnectApp(App[int]):
@@ -41,6 +46,8 @@ class ZconnectApp(App[int]):
         self.start_in_wizard = wizard
         self.prefill = dict(prefill or {})
         self._manager: Manager | None = None
+        self._first_frame_shown = False
+        self._after_first_frame: list[Callable[[], object]] = []
 
     @property
     def manager(self) -> Manager:
@@ -59,7 +66,29 @@ class ZconnectApp(App[int]):
             self.push_screen(WizardScreen(self.store, self.prefill), callback=self.open_dashboard)
         else:
             self.open_dashboard()
-        self.call_after_refresh(threading.Thread(target=_warm_imports, daemon=True).start)
+
+    def after_first_frame(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once the app's first frame is on screen (after the next refresh when it is).
+
+        What the first frame does not need (the lower part of a form, imports for later) waits for
+        this, so the first screen shows sooner.
+        """
+        if self._first_frame_shown:
+            self.call_after_refresh(callback)
+        else:
+            self._after_first_frame.append(callback)
+
+    def on_ready(self) -> None:
+        """Textual's Ready: the DOM is ready and the first frame has been displayed."""
+        self._first_frame_shown = True
+        callbacks, self._after_first_frame = self._after_first_frame, []
+        for callback in callbacks:
+            self.call_after_refresh(callback)
+        # Later, once what those mount is on screen: a thread importing meanwhile would slow them down.
+        self.set_timer(WARM_UP_DELAY, self._warm_up)
+
+    def _warm_up(self) -> None:
+        threading.Thread(target=_warm_imports, daemon=True).start()
 
     def open_dashboard(self, select: str | None = None) -> None:
         """Show the dashboard (created the first time; the wizard returns here)."""

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from zconnect_tui.errors import NeedsReauthorization, ZconnectError
 from zconnect_tui.model import Connection
 from zconnect_tui.store import Store
-from zconnect_tui.tui.widgets import as_error
+from zconnect_tui.tui.widgets import KeysFooter, as_error, first_resume_keeps_styles
 
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
@@ -49,7 +49,7 @@ def flatten(data: dict[str, object], prefix: str = "") -> Iterator[tuple[str, st
             yield f"{prefix}{key}", ",".join(value) if isinstance(value, list) else str(value)
 
 
-class KeyFooter(Footer):
+class KeyFooter(KeysFooter):
     """The footer on two rows: all ten dashboard keys fit at 80 columns."""
 
     COLUMNS = 5
@@ -63,6 +63,10 @@ class DashboardScreen(Screen[None]):
     """One row per connection; actions on the selected row."""
 
     BINDINGS = [
+        # priority: the table would otherwise take Enter and hide this binding from the footer.
+        # First: once the table has focus its own Enter binding puts Enter first in the footer; listed
+        # first here too, the footer composed before that focus is the same (not recomposed after it).
+        Binding("enter", "details", "Details", id="dashboard.details", tooltip=ACTIONS[8][2], priority=True),
         Binding("n", "new", "New", id="dashboard.new", tooltip=ACTIONS[0][2]),
         Binding("r", "refresh", "Refresh", id="dashboard.refresh", tooltip=ACTIONS[1][2]),
         Binding("t", "test", "Test", id="dashboard.test", tooltip=ACTIONS[2][2]),
@@ -71,8 +75,6 @@ class DashboardScreen(Screen[None]):
         Binding("d,delete", "remove", "Remove", id="dashboard.remove", tooltip=ACTIONS[5][2]),
         Binding("c", "copy_token", "Copy", id="dashboard.copy_token", tooltip=ACTIONS[6][2]),
         Binding("e", "export", "Export", id="dashboard.export", tooltip=ACTIONS[7][2]),
-        # priority: the table would otherwise take Enter and hide this binding from the footer
-        Binding("enter", "details", "Details", id="dashboard.details", tooltip=ACTIONS[8][2], priority=True),
         Binding("q", "app.quit", "Quit", id="dashboard.quit", tooltip="Leave zconnect", show=False),
     ]
 
@@ -108,6 +110,9 @@ class DashboardScreen(Screen[None]):
         yield Static("", id="empty", markup=True)
         yield Static("", id="selected-info", markup=False)
         yield KeyFooter()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        first_resume_keeps_styles(self, event)
 
     def on_mount(self) -> None:
         self.reload(select=self._select)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,9 +14,20 @@ from textual.widgets import Button, Static
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import Connection
 from zconnect_tui.tui.steps.authorize import AuthorizePanel
+from zconnect_tui.tui.widgets import load_css
+
+T = TypeVar("T")
 
 
-class ConfirmModal(ModalScreen[bool]):
+class Modal(ModalScreen[T]):
+    """A dialog in the middle of the screen; its stylesheet is added when the first one opens."""
+
+    def __init__(self) -> None:
+        super().__init__(classes="modal")
+        load_css(self.app, "modals.tcss")
+
+
+class ConfirmModal(Modal[bool]):
     """Ask before something that cannot be undone; y/Enter confirms, n/Escape keeps."""
 
     BINDINGS = [
@@ -23,7 +36,7 @@ class ConfirmModal(ModalScreen[bool]):
     ]
 
     def __init__(self, title: str, text: str, confirm: str = "Yes") -> None:
-        super().__init__(classes="modal")
+        super().__init__()
         self.title_, self.text, self.confirm = title, text, confirm
 
     def compose(self) -> ComposeResult:
@@ -45,13 +58,13 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-class TextModal(ModalScreen[None]):
+class TextModal(Modal[None]):
     """Show text (a connection's details, its connector export); optional Copy."""
 
     BINDINGS = [Binding("escape,q", "close", "Close", id="text.close", tooltip="Back to the dashboard")]
 
     def __init__(self, title: str, text: str, *, copy_text: str | None = None) -> None:
-        super().__init__(classes="modal")
+        super().__init__()
         self.title_, self.text, self.copy_text = title, text, copy_text
 
     def compose(self) -> ComposeResult:
@@ -81,13 +94,14 @@ class TextModal(ModalScreen[None]):
             self.notify("Copied to the clipboard (if your terminal allows OSC 52).", timeout=3)
 
 
-class AuthorizeModal(ModalScreen[Connection | None]):
+class AuthorizeModal(Modal[Connection | None]):
     """Re-authorize a stored connection with the wizard's step-6 panel."""
 
     BINDINGS = [Binding("escape", "close", "Close", id="authorize.close", tooltip="Stop waiting and go back")]
 
     def __init__(self, manager: Manager, name: str) -> None:
-        super().__init__(classes="modal")
+        super().__init__()
+        load_css(self.app, "steps.tcss")  # the authorize panel's
         self.manager, self.name_ = manager, name
 
     def compose(self) -> ComposeResult:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -17,13 +17,13 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, ContentSwitcher, Footer, Input, Static
+from textual.widgets import Button, ContentSwitcher, Input, Static
 
 from zconnect_tui.errors import UsageError, ZconnectError
 from zconnect_tui.model import Connection, redirect_uri_for
 from zconnect_tui.store import Store
 from zconnect_tui.tui.steps.connector import ConnectorStep, ConnectorValues
-from zconnect_tui.tui.widgets import FieldError
+from zconnect_tui.tui.widgets import FieldError, KeysFooter, first_resume_keeps_styles, load_css
 
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
@@ -107,15 +107,19 @@ class WizardScreen(Screen[str | None]):
             yield Button("← Back", id="back")
             yield Static("", id="nav-hint")
             yield Button("Next →", id="next", variant="primary")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._show_step(self.step)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        first_resume_keeps_styles(self, event)
 
     def _make_body(self, step: int) -> Widget:
         """Build the body of `step` (imported here, on first visit)."""
         from zconnect_tui.tui.steps import accepted, authorize, credentials, guide, organization, redirect
 
+        load_css(self.app, "steps.tcss")
         key = f"step-{STEPS[step][0]}"
         if step == CONSOLE:
             return guide.ConsoleStep(id=key)
@@ -177,6 +181,8 @@ class WizardScreen(Screen[str | None]):
         if old == CREDENTIALS:
             self.credentials_step.conceal()
         await self._ensure_body(new)
+        if not (self.is_attached and self.app.is_running):
+            return  # the app is closing meanwhile: the new body was never composed
         self._show_step(new)
 
     def _show_step(self, step: int) -> None:
@@ -190,7 +196,9 @@ class WizardScreen(Screen[str | None]):
         target = FOCUS.get(step)
         if target:
             widget = self.query_one(target)
-            (widget if widget.display and not widget.disabled else self.query_one("#next")).focus()
+            # set_focus, not focus(): that waits for the app's queue, so the first frame would show
+            # the screen's automatic focus (the step's scroll container) instead of the name field.
+            self.set_focus(widget if widget.display and not widget.disabled else self.query_one("#next"))
 
     def _enter(self, step: int) -> None:
         """Attributes down: give the step what it shows from earlier steps."""
@@ -236,11 +244,12 @@ class WizardScreen(Screen[str | None]):
         authorized = panel is not None and panel.conn is not None  # type: ignore[attr-defined]
         self.dismiss(self.saved.name if self.saved is not None and authorized else None)
 
-    def action_next(self) -> None:
+    async def action_next(self) -> None:
         if self.query_one("#next", Button).disabled:
             return
         step = self.step
         if step == CONNECTOR:
+            await self.connector_step.ready()  # Enter may come before the whole form is mounted
             existing = set(self.store.load().connections) - ({self.saved.name} if self.saved else set())
             values = self.connector_step.validate(existing)
             if values is None:
@@ -299,18 +308,18 @@ class WizardScreen(Screen[str | None]):
 
     # ----- events ---------------------------------------------------------------------------------------
     @on(Button.Pressed, "#next")
-    def _next_pressed(self) -> None:
-        self.action_next()
+    async def _next_pressed(self) -> None:
+        await self.action_next()
 
     @on(Button.Pressed, "#back")
     def _back_pressed(self) -> None:
         self.action_back()
 
     @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    async def _submitted(self, event: Input.Submitted) -> None:
         """Enter in a field means Next (the paste box handles its own Enter)."""
         if event.input.id != "auth-paste":
-            self.action_next()
+            await self.action_next()
 
     @on(ConnectorStep.Changed)
     @on(Input.Changed, "#port, #client-id")
@@ -322,10 +331,12 @@ class WizardScreen(Screen[str | None]):
 
     def _update_preview(self) -> None:
         self._preview_pending = False
+        step = self.connector_step
+        if not step.query("#preview"):
+            return  # mounted with the rest of step 0, after the first frame; it asks again then
         from zconnect_tui.oauth import request_token_url  # the HTTP stack: not needed for the first frame
         from zconnect_tui.tui.steps.redirect import parse_port
 
-        step = self.connector_step
         port_field, client_id = self._find("#port"), self._find("#client-id")
         try:
             port = parse_port(port_field.value) if port_field is not None else None  # type: ignore[attr-defined]
