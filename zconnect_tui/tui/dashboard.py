@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Footer, Static
 
 from zconnect_tui.errors import NeedsReauthorization, ZconnectError
 from zconnect_tui.model import Connection
 from zconnect_tui.store import Store
-from zconnect_tui.tui.widgets import KeysFooter, as_error, first_resume_keeps_styles
+from zconnect_tui.tui.widgets import as_error
 
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
@@ -49,7 +49,7 @@ def flatten(data: dict[str, object], prefix: str = "") -> Iterator[tuple[str, st
             yield f"{prefix}{key}", ",".join(value) if isinstance(value, list) else str(value)
 
 
-class KeyFooter(KeysFooter):
+class KeyFooter(Footer):
     """The footer on two rows: all ten dashboard keys fit at 80 columns."""
 
     COLUMNS = 5
@@ -110,9 +110,6 @@ class DashboardScreen(Screen[None]):
         yield Static("", id="empty", markup=True)
         yield Static("", id="selected-info", markup=False)
         yield KeyFooter()
-
-    def on_screen_resume(self, event: events.ScreenResume) -> None:
-        first_resume_keeps_styles(self, event)
 
     def on_mount(self) -> None:
         self.reload(select=self._select)

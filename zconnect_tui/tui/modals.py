@@ -14,7 +14,6 @@ from textual.widgets import Button, Static
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import Connection
 from zconnect_tui.tui.steps.authorize import AuthorizePanel
-from zconnect_tui.tui.widgets import load_css
 
 T = TypeVar("T")
 
@@ -24,7 +23,6 @@ class Modal(ModalScreen[T]):
 
     def __init__(self) -> None:
         super().__init__(classes="modal")
-        load_css(self.app, "modals.tcss")
 
 
 class ConfirmModal(Modal[bool]):
@@ -101,7 +99,6 @@ class AuthorizeModal(Modal[Connection | None]):
 
     def __init__(self, manager: Manager, name: str) -> None:
         super().__init__()
-        load_css(self.app, "steps.tcss")  # the authorize panel's
         self.manager, self.name_ = manager, name
 
     def compose(self) -> ComposeResult:

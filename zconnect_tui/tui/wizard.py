@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -17,13 +17,13 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, ContentSwitcher, Input, Static
+from textual.widgets import Button, ContentSwitcher, Footer, Input, Static
 
 from zconnect_tui.errors import UsageError, ZconnectError
 from zconnect_tui.model import Connection, redirect_uri_for
 from zconnect_tui.store import Store
 from zconnect_tui.tui.steps.connector import ConnectorStep, ConnectorValues
-from zconnect_tui.tui.widgets import FieldError, KeysFooter, first_resume_keeps_styles, load_css
+from zconnect_tui.tui.widgets import FieldError
 
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
@@ -107,19 +107,15 @@ class WizardScreen(Screen[str | None]):
             yield Button("← Back", id="back")
             yield Static("", id="nav-hint")
             yield Button("Next →", id="next", variant="primary")
-        yield KeysFooter()
+        yield Footer()
 
     def on_mount(self) -> None:
         self._show_step(self.step)
-
-    def on_screen_resume(self, event: events.ScreenResume) -> None:
-        first_resume_keeps_styles(self, event)
 
     def _make_body(self, step: int) -> Widget:
         """Build the body of `step` (imported here, on first visit)."""
         from zconnect_tui.tui.steps import accepted, authorize, credentials, guide, organization, redirect
 
-        load_css(self.app, "steps.tcss")
         key = f"step-{STEPS[step][0]}"
         if step == CONSOLE:
             return guide.ConsoleStep(id=key)

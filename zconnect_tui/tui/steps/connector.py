@@ -17,7 +17,7 @@ from zconnect_tui.datacenters import DEFAULT_DC, DataCenters
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.model import validate_name
 from zconnect_tui.services import SERVICES, parse_scopes
-from zconnect_tui.tui.widgets import FieldError, Guide, load_css
+from zconnect_tui.tui.widgets import FieldError, Guide
 
 if TYPE_CHECKING:
     # Imported when the rest of the form is mounted, after the first frame.
@@ -84,7 +84,6 @@ class ConnectorStep(VerticalScroll):
     def _mount_rest(self) -> None:
         """Mount the service, scopes, data centre, access type and preview (once; not when closing)."""
         if self._rest is None and self.is_attached and self.app.is_running:  # not when the app is closing
-            load_css(self.app, "steps.tcss")
             self._rest = self.mount_all(self._compose_rest())
             self.post_message(self.Changed())  # the preview has a place now
 
