@@ -65,7 +65,7 @@ async def test_table_lists_connections_with_live_state(authorized: Registered, c
         assert isinstance(app.screen, DashboardScreen)
         table = app.screen.query_one(DataTable)
         assert table.row_count == 1
-        row = table.get_row("desk")
+        row = [str(cell) for cell in table.get_row("desk")]
         assert row[:4] == ["desk", "desk", "lab", conn(config_path).org_name]
         assert row[4].startswith("valid")
         app.save_screenshot("dash.svg", "/tmp/zc")
@@ -77,7 +77,7 @@ async def test_table_lists_connections_with_live_state(authorized: Registered, c
         Store(config_path).update("desk", lambda c: setattr(c, "status", "needs_reauth"))
         app.screen.reload()  # what the live timer does every few seconds
         await pilot.pause()
-        assert table.get_row("desk")[4] == "needs re-authorization"
+        assert table.get_row("desk")[4].plain == "needs re-authorization"
 
 
 async def test_empty_state_and_new(config_path: Path) -> None:
@@ -128,7 +128,8 @@ async def test_dead_refresh_token_says_reauthorize(authorized: Registered, confi
         await pilot.press("r")
         text = await note_containing(pilot, "Press a to authorize it again")
         assert "refresh token no longer works" in text
-        await wait_for(pilot, lambda: app.screen.query_one(DataTable).get_row("desk")[4] == "needs re-authorization")
+        table = app.screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.get_row("desk")[4].plain == "needs re-authorization")
 
 
 async def test_reauthorize(authorized: Registered, config_path: Path, browser: Browser,
@@ -164,7 +165,7 @@ async def test_revoke_confirmed(authorized: Registered, config_path: Path, emula
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("y")
         await note_containing(pilot, "Revoked at Zoho")
-        await wait_for(pilot, lambda: app.screen.query_one(DataTable).get_row("desk")[4] == "revoked")
+        await wait_for(pilot, lambda: app.screen.query_one(DataTable).get_row("desk")[4].plain == "revoked")
     assert conn(config_path).status == "revoked" and not conn(config_path).token.refresh_token
     assert refresh not in emulator.live_refresh_tokens
 
@@ -230,3 +231,19 @@ async def test_actions_are_in_the_command_palette(authorized: Registered, config
         await pilot.press("enter")
         await note_containing(pilot, "Copied desk's access token")
         assert app.clipboard == conn(config_path).token.access_token
+
+
+async def test_names_from_zoho_are_shown_literally_never_as_markup(
+        emulator: ZohoEmulator, desk: Registered, config_path: Path) -> None:
+    """Organisation names come from Zoho: brackets must show as typed and cannot break the screen."""
+    emulator.orgs = [{"id": "1", "companyName": "Acme [EU] [/]", "isDefault": True},
+                     {"id": "2", "companyName": "[b]Bold[/b] Ltd", "isDefault": False}]
+    authorize(config_path)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(DataTable)
+        assert table.get_row("desk")[3].plain == "Acme [EU] [/]"
+        await pilot.press("t")
+        text = await note_containing(pilot, "Reached 2 Desk organizations")
+        assert "Acme [EU] [/], [b]Bold[/b] Ltd" in text
+        assert "Acme [EU] [/]" in frame_text(app)

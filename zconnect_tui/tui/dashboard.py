@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
@@ -140,16 +142,17 @@ class DashboardScreen(Screen[None]):
         table.display = bool(self.conns)
         if self.load_error is not None:
             empty.display = True
-            empty.update(f"[b $error]{self.load_error.message}[/]\n{self.load_error.hint}")
+            empty.update(f"[b $error]{escape(self.load_error.message)}[/]\n{escape(self.load_error.hint)}")
         elif not self.conns:
             empty.update("[b]No connections yet.[/]\n\nPress [b]n[/] to create one with the wizard, "
                          "which walks you through Zoho's registration guide.")
         self._show_selected()
 
     @staticmethod
-    def _cells(conn: Connection) -> tuple[str, ...]:
-        return (conn.name, conn.service, conn.location or conn.dc, conn.org_name or conn.user or "-",
-                conn.token_state())
+    def _cells(conn: Connection) -> tuple[Text, ...]:
+        # Text, not str: DataTable reads str cells as markup, and organisation names come from Zoho.
+        return tuple(Text(value) for value in (conn.name, conn.service, conn.location or conn.dc,
+                                                conn.org_name or conn.user or "-", conn.token_state()))
 
     @property
     def selected_name(self) -> str | None:
@@ -291,7 +294,7 @@ class DashboardScreen(Screen[None]):
     def _done(self, message: Done) -> None:
         if message.token:
             self.app.copy_to_clipboard(message.token)
-        self.notify(message.text, title=message.action.replace("_", " ").capitalize())
+        self.notify(message.text, title=message.action.replace("_", " ").capitalize(), markup=False)
         self.reload()
 
     @on(Failed)
@@ -303,7 +306,7 @@ class DashboardScreen(Screen[None]):
         hint = error.hint
         if isinstance(error, NeedsReauthorization):
             hint = "Press a to authorize it again; its settings are kept."
-        self.notify(f"{error.message}\n{hint}".strip(), severity="error", title="zconnect", timeout=8)
+        self.notify(f"{error.message}\n{hint}".strip(), severity="error", title="zconnect", timeout=8, markup=False)
 
     # ----- command palette -------------------------------------------------------------------------
     def palette_commands(self) -> Iterator[SystemCommand]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
@@ -88,9 +89,10 @@ class OrganizationStep(VerticalScroll):
         orgs.focus()
 
     @staticmethod
-    def _label(org: Organization) -> str:
+    def _label(org: Organization) -> Content:
+        # Content, not str: an OptionList reads str prompts as markup, and the names come from Zoho.
         mark = " (default)" if org.is_default else ""
-        return f"{org.name}{mark} · {org.id}"
+        return Content(f"{org.name}{mark} · {org.id}")
 
     @on(Button.Pressed, "#org-retry")
     def _retry(self, event: Button.Pressed) -> None:
