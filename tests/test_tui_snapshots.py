@@ -22,7 +22,7 @@ from zoho_emulator import ZohoEmulator
 from zconnect_tui import flow, listener
 from zconnect_tui.model import AUTHORIZED, NEEDS_REAUTH, Connection, now_utc, redirect_uri_for
 from zconnect_tui.store import Store
-from zconnect_tui.tui.steps import authorize, redirect
+from zconnect_tui.tui.steps import authorize
 from zconnect_tui.tui.wizard import ACCEPTED, AUTHORIZE, ORGANIZATION
 
 FIXED_URL = "http://127.0.0.1:9000"
@@ -35,7 +35,7 @@ RunBefore = Callable[[Pilot], Awaitable[None]]
 def pinned(monkeypatch: pytest.MonkeyPatch) -> None:
     """Everything that would differ between runs, fixed."""
     monkeypatch.setattr(listener, "find_free_port", lambda preferred, tries=50: PORT)
-    monkeypatch.setattr(redirect, "port_is_free", lambda port: True)
+    monkeypatch.setattr(listener, "port_is_free", lambda port: True)
     monkeypatch.setattr(authorize, "clock", lambda: 1000.0)
 
 

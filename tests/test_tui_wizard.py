@@ -14,6 +14,7 @@ from zoho_emulator import ZohoEmulator
 
 from zconnect_tui import listener
 from zconnect_tui.errors import AccessDenied, PortInUse
+from zconnect_tui.listener import port_is_free
 from zconnect_tui.store import Store
 from zconnect_tui.tui.dashboard import DashboardScreen
 from zconnect_tui.tui.wizard import (
@@ -43,16 +44,6 @@ def register(emulator: ZohoEmulator, port: int, *, self_client: bool = False) ->
 def default_desk_org(emulator: ZohoEmulator) -> Organization:
     org = next(o for o in emulator.orgs if o["isDefault"])
     return Organization(str(org["id"]), org["companyName"])
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 async def test_whole_wizard_through_the_real_listener(emulator: ZohoEmulator, config_path: Path,

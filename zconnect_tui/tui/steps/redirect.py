@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import sys
-
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -25,22 +22,6 @@ def parse_port(text: str) -> int:
     if not 1024 <= port <= 65535:
         raise UsageError(f"Port {port} is out of range.", "Use a number from 1024 to 65535.")
     return port
-
-
-def port_is_free(port: int) -> bool:
-    """Whether nobody listens on 127.0.0.1:`port` now.
-
-    SO_REUSEADDR (POSIX) ignores sockets in TIME_WAIT, e.g. our own listener that just closed
-    after a cancelled attempt, but still fails when another program is listening.
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        if sys.platform != "win32":
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 class RedirectStep(VerticalScroll):
@@ -96,7 +77,7 @@ class RedirectStep(VerticalScroll):
             error.show(exc)
             self.query_one("#port", Input).focus()
             return None
-        if not port_is_free(port):
+        if not listener.port_is_free(port):
             error.show(f"Port {port} is in use on this computer. Choose another one "
                        f"(e.g. {listener.find_free_port(port + 1)}) and register that URI instead.")
             self.query_one("#port", Input).focus()
