@@ -47,7 +47,13 @@ def main() -> None:
     args = parser.parse_args()
     zconnect = shutil.which("zconnect") or str(Path(sys.executable).with_name("zconnect"))
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "ZCONNECT_CONFIG": str(make_config(Path(tmp)))}
+        # A user's environment: bytecode caches on, as `pip install` compiles them.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["ZCONNECT_CONFIG"] = str(make_config(Path(tmp)))
+        import zconnect_tui
+
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(zconnect_tui.__file__).parent)],
+                       check=True, env=env)
         token_cmd = [zconnect, "token", "desk"]
         baseline_cmd = [sys.executable, "-c", "pass"]
         for _ in range(3):  # warm the page cache for both
