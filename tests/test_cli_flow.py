@@ -251,3 +251,26 @@ def _read_consent_url(proc) -> str:
         if line.strip().startswith("http"):
             return line.strip()
     raise AssertionError("authorize printed no URL")
+
+
+def test_several_orgs_without_a_default_asks_which(emulator, config_path, desk):
+    """The guide's step 7 in the CLI: the user picks the organisation; the answer comes on stdin."""
+    emulator.orgs = [{"id": "11", "companyName": "North", "isDefault": False},
+                     {"id": "22", "companyName": "South", "isDefault": False}]
+    proc = _start_authorize("--no-browser")
+    url = _read_consent_url(proc)
+    redirect = httpx.get(url, follow_redirects=False).headers["location"]
+    out, err = proc.communicate(redirect + "\n2\n", timeout=30)
+    assert proc.returncode == 0, err
+    assert "1. North (11)" in out and "Organization: South (22)" in out
+    assert Store(config_path).load().get("desk").org_id == "22"
+
+
+def test_no_answer_stores_no_organization(emulator, config_path, desk):
+    emulator.orgs = [{"id": "11", "companyName": "North"}, {"id": "22", "companyName": "South"}]
+    proc = _start_authorize("--no-browser")
+    redirect = httpx.get(_read_consent_url(proc), follow_redirects=False).headers["location"]
+    out, err = proc.communicate(redirect + "\n", timeout=30)
+    assert proc.returncode == 0, err
+    assert "No organization was stored" in out
+    assert Store(config_path).load().get("desk").org_id == ""

@@ -6,11 +6,13 @@ import argparse
 import getpass
 import json
 import os
+import queue
 import sys
 import threading
 from collections.abc import Callable
 
 from zconnect_tui.errors import FlowError, UsageError, ZconnectError
+from zconnect_tui.flow import AuthorizationFlow
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import (
     DEFAULT_PORT,
@@ -22,6 +24,7 @@ from zconnect_tui.model import (
     validate_secret,
 )
 from zconnect_tui.store import Store
+from zconnect_tui.verify import Organization
 
 
 def _out(text: str = "") -> None:
@@ -194,22 +197,50 @@ def cmd_add(manager: Manager, args: argparse.Namespace) -> int:
 
 
 # ----- authorize ----------------------------------------------------------------------------------
-def _read_pastes(flow: object, prompt_tty: bool) -> None:
-    """Feed stdin lines to the flow until one is accepted. EOF is not a cancel (CI, pipes)."""
-    from zconnect_tui.flow import AuthorizationFlow
+class StdinLines:
+    """The one reader of stdin during `authorize`: pastes while waiting, then the org answer.
 
-    assert isinstance(flow, AuthorizationFlow)
-    for line in sys.stdin:
+    A second reader (`input()`) would race the paste thread for the user's next line.
+    """
+
+    def __init__(self) -> None:
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._held: list[str | None] = []
+        threading.Thread(target=self._pump, name="zconnect-stdin", daemon=True).start()
+
+    def _pump(self) -> None:
+        for line in sys.stdin:
+            self._lines.put(line)
+        self._lines.put(None)  # EOF
+
+    def next(self, timeout: float | None = None) -> str | None:
+        """The next line (None at EOF); raises queue.Empty after `timeout`."""
+        return self._held.pop() if self._held else self._lines.get(timeout=timeout)
+
+    def hold(self, line: str | None) -> None:
+        """Give a line back, for the next reader."""
+        self._held.append(line)
+
+
+def _read_pastes(flow: AuthorizationFlow, lines: StdinLines, prompt_tty: bool) -> None:
+    """Feed stdin lines to the flow until it ends. EOF is not a cancel (CI, pipes)."""
+    while not flow.outcome.finished:
+        try:
+            line = lines.next(timeout=0.2)
+        except queue.Empty:
+            continue
+        if flow.outcome.finished or line is None:
+            lines.hold(line)
+            break
         if not line.strip():
             continue
         try:
             flow.submit_paste(line)
-            return
         except FlowError as exc:
             _warn(f"zconnect: {exc.one_line()}")
             if prompt_tty:
                 _warn("Paste again, or wait for the browser:")
-    if not flow.needs_listener:  # a Self Client has no other way to finish
+    if not flow.needs_listener and not flow.outcome.finished:  # a Self Client has no other way to finish
         flow.fail(FlowError("Standard input closed before a code was pasted.",
                             "Run `zconnect authorize` again and paste the code from the API Console."))
 
@@ -237,7 +268,8 @@ def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
         else:
             _out(f"{conn.name} is a Self Client: generate a code in the API Console (Self Client → Generate Code,")
             _out(f"scopes {','.join(conn.scopes)}), then paste it here and press Enter:")
-        threading.Thread(target=_read_pastes, args=(flow, interactive), daemon=True).start()
+        lines = StdinLines()
+        threading.Thread(target=_read_pastes, args=(flow, lines, interactive), daemon=True).start()
         try:
             result = flow.wait(args.timeout)
         except KeyboardInterrupt:
@@ -257,6 +289,23 @@ def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
     if org is not None:
         _out(f"Organization: {org.name} ({org.id}).")
     elif len(verification.organizations) > 1:
-        _out("Several organizations and none is marked default: pick one in the dashboard (`zconnect`).")
+        _out("Zoho marks none of these organizations as default:")
+        chosen = _choose_org(verification.organizations, lines)
+        if chosen is None:
+            _out(f"No organization was stored. Run `zconnect authorize {conn.name}` again to choose one.")
+        else:
+            manager.set_organization(conn.name, chosen)
+            _out(f"Organization: {chosen.name} ({chosen.id}).")
     _out(f"Use it: zconnect token {conn.name}")
     return 0
+
+
+def _choose_org(orgs: list[Organization], lines: StdinLines) -> Organization | None:
+    """Ask which organisation to store (the guide's step 7) when Zoho marks none as default."""
+    for number, org in enumerate(orgs, 1):
+        _out(f"  {number}. {org.name} ({org.id})")
+    _out(f"Which organization should this connection use? [1-{len(orgs)}]")
+    answer = lines.next() or ""
+    if answer.strip().isdigit() and 1 <= int(answer) <= len(orgs):
+        return orgs[int(answer) - 1]
+    return None
