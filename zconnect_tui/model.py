@@ -213,5 +213,5 @@ def validate_secret(secret: str) -> str:
     secret = secret.strip()
     if not secret or any(ch.isspace() for ch in secret):
         raise UsageError("The Client Secret is empty or contains spaces.",
-                     "Copy it again from the client's Client Secret tab in the API Console.")
+                         "Copy it again from the client's Client Secret tab in the API Console.")
     return secret
