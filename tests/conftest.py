@@ -8,7 +8,6 @@ redirect like a real browser would. Nothing here reaches the internet.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,18 +19,12 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))
 
+from reliability.lab import free_port  # noqa: E402,F401  (re-exported for the tests)
 from zoho_emulator import ZohoEmulator  # noqa: E402
 
 CLIENT_ID = "1000.TESTCLIENT0000000000000000000000"
 CLIENT_SECRET = "0123456789abcdef0123456789abcdef01234567ab"
 DC = "lab"
-
-
-def free_port() -> int:
-    """A port nothing listens on right now (the OS picks it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(autouse=True)

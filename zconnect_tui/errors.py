@@ -73,6 +73,10 @@ class FlowError(ZconnectError):
     """The consent flow ended without a code (denied, timed out, cancelled, bad callback)."""
 
 
+class StateMismatch(FlowError):
+    """A redirect (or pasted URL) whose `state` is not this attempt's: ignored, the wait goes on."""
+
+
 class FlowCancelled(FlowError):
     """The user cancelled the wait for the consent redirect."""
 

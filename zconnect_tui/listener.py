@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from zconnect_tui.errors import AccessDenied, FlowCancelled, FlowError, FlowTimeout, PortInUse
+from zconnect_tui.errors import AccessDenied, FlowCancelled, FlowError, FlowTimeout, PortInUse, StateMismatch
 from zconnect_tui.model import REDIRECT_PATH
 
 MAX_REQUEST_BYTES = 16 * 1024
@@ -66,7 +66,7 @@ def interpret_params(params: dict[str, list[str]], expected_state: str | None, v
         raise FlowError("The redirect repeats a parameter.", "Ignored; waiting for the real redirect.")
     first = {k: v[0] for k, v in params.items()}
     if expected_state is not None and not state_matches(first.get("state"), expected_state):
-        raise FlowError(
+        raise StateMismatch(
             "This redirect does not belong to the sign-in zconnect started (state mismatch).",
             "Use the consent link zconnect showed for this attempt.",
         )
@@ -286,8 +286,11 @@ class CallbackListener:
         except AccessDenied as exc:
             self.deliver(exc)
             return _page(200, "Access was not granted", f"{exc.message} {exc.hint} You can close this tab.")
+        except StateMismatch as exc:
+            self.stats.reject("state_mismatch")
+            return _page(400, "Not accepted", f"{exc.message} zconnect is still waiting.")
         except FlowError as exc:
-            self.stats.reject("state_mismatch" if "state" in exc.message else "bad_callback")
+            self.stats.reject("bad_callback")
             return _page(400, "Not accepted", f"{exc.message} zconnect is still waiting.")
         if self.deliver(result):
             self.stats.callbacks_accepted += 1
