@@ -253,8 +253,8 @@ def run_hostile_flow(workdir: Path, *, requests: int = 5000, concurrency: int = 
             # The listener may still be finishing answers the clients stopped waiting for (a loaded
             # machine lags); "nothing left behind" means it drains within the per-request limit.
             drain_deadline = time.monotonic() + listener.request_timeout + 5
-            while listener._active and time.monotonic() < drain_deadline:
-                time.sleep(0.05)
+            while (listener._active or open_fds() - fds0 > 2) and time.monotonic() < drain_deadline:
+                time.sleep(0.05)  # sockets close on the listener loop's next turns
             report.active_after = listener._active
             report.rss_growth_kib = rss_kib() - rss0
             report.fd_growth = open_fds() - fds0
