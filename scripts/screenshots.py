@@ -22,12 +22,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_tui_support import drive_to, make_app  # noqa: E402
-from textual.widgets import Input  # noqa: E402
+from test_tui_support import drive_to, make_app, wait_for  # noqa: E402
+from textual.widgets import DataTable, Input  # noqa: E402
 from zoho_emulator import ZohoEmulator  # noqa: E402
 
 from zconnect_tui.model import Connection, now_utc  # noqa: E402
 from zconnect_tui.store import Store  # noqa: E402
+from zconnect_tui.tui.dashboard import DashboardScreen  # noqa: E402
 from zconnect_tui.tui.wizard import ACCEPTED, REDIRECT, STEPS  # noqa: E402
 
 CLIENT_ID = "1000.Q7ZK3WJ0D5ARPX2M8LN4VHYBCT6E1F"
@@ -93,7 +94,8 @@ async def shoot(out: Path, size: tuple[int, int], emulator: ZohoEmulator, config
         books.token.refresh_token, books.token.access_token, books.token.expires_at = "r" * 20, "a" * 20, soon
         store.save_connection(books)
         await pilot.press("ctrl+n")  # Finish
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="the dashboard")
+        await wait_for(pilot, lambda: app.screen.query_one(DataTable).row_count == 3, what="three rows")
         save("dashboard.svg")
     return written
 

@@ -27,9 +27,43 @@ CLIENT_SECRET = "0123456789abcdef0123456789abcdef01234567ab"
 DC = "lab"
 
 
+ISOLATED_DIRS = ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "TMPDIR")
+LOOPBACK = "127.0.0.1,localhost,::1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolate_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """By construction, nothing the suite starts can reach the real user's dirs or a fixed temp path.
+
+    HOME, the XDG dirs and TMPDIR point at fresh directories under pytest's own temp root for the
+    whole session (subprocesses inherit them); ZCONNECT_CONFIG from the caller's shell is dropped;
+    loopback traffic never goes to a proxy the caller may have set.
+    """
+    import tempfile
+
+    root = tmp_path_factory.mktemp("env")
+    saved = {key: os.environ.get(key) for key in (*ISOLATED_DIRS, "ZCONNECT_CONFIG", "NO_PROXY", "no_proxy")}
+    for key in ISOLATED_DIRS:
+        path = root / key.lower()
+        path.mkdir(mode=0o700)
+        os.environ[key] = str(path)
+    os.environ.pop("ZCONNECT_CONFIG", None)
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = LOOPBACK
+    tempfile.tempdir = None  # recomputed from the new TMPDIR on next use
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        tempfile.tempdir = None
+
+
 @pytest.fixture(autouse=True)
 def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test may touch the developer's real config or open a real browser."""
+    """Per test: its own config dir and file, and no real browser."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("ZCONNECT_CONFIG", str(tmp_path / "cfg" / "connections.toml"))
     monkeypatch.setenv("BROWSER", f"{sys.executable} -c pass %s")

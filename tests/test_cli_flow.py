@@ -274,3 +274,19 @@ def test_no_answer_stores_no_organization(emulator, config_path, desk):
     assert proc.returncode == 0, err
     assert "No organization was stored" in out
     assert Store(config_path).load().get("desk").org_id == ""
+
+
+def test_token_output_is_exactly_the_token_and_a_newline(tmp_path: Path) -> None:
+    """Scripts paste `$(zconnect token x)` into headers: no stray space, on either path."""
+    from reliability.lab import Lab
+
+    from zconnect_tui.store import Store as _Store
+
+    with Lab(tmp_path) as lab:
+        lab.add("desk", expired=True)
+        refreshed = lab.cli("token", "desk")  # the refresh path (full CLI)
+        stored = _Store(lab.config).load().get("desk").token.access_token
+        assert refreshed.code == 0 and refreshed.out == stored + "\n" and refreshed.err == ""
+        cached = lab.cli("token", "desk")  # the fast path (cached token)
+        assert cached.code == 0 and cached.out == stored + "\n" and cached.err == ""
+        assert len(lab.emu.token_requests("refresh_token")) == 1

@@ -191,7 +191,8 @@ def test_fast_path_config_path_agrees_with_platformdirs(monkeypatch: pytest.Monk
     assert fastpath.config_path(None) == str(default_path())
     monkeypatch.delenv("XDG_CONFIG_HOME")
     assert fastpath.config_path(None) == str(default_path())
-    assert fastpath.config_path("~/x.toml") == os.path.expanduser("~/x.toml")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert fastpath.config_path(os.path.join("~", "x.toml")) == str(tmp_path / "x.toml")  # --config ~ form
 
 
 def test_fast_path_argv():

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from waiting import wait_for
 from zoho_emulator import ZohoEmulator
 
 CID = "1000.GMB0YULZHJK411248S8I5GZ4CHUEX0"
@@ -453,8 +454,7 @@ def test_hang_fault_times_out_client_and_does_not_block(emu, http) -> None:
 
     thread = threading.Thread(target=hung_call)
     thread.start()
-    while not emu.token_requests():  # wait until the hung request has taken the fault
-        time.sleep(0.01)
+    wait_for(emu.token_requests)  # until the hung request has taken the fault
     assert "access_token" in connect(emu, http)  # other requests are served meanwhile
     thread.join(5)
     assert len(errors) == 1 and isinstance(errors[0], httpx.TimeoutException)
@@ -473,8 +473,7 @@ def test_stop_is_prompt_with_hang_in_progress(http) -> None:
 
     thread = threading.Thread(target=hung_call)
     thread.start()
-    while not emu.requests:
-        time.sleep(0.01)
+    wait_for(lambda: emu.requests)
     started = time.monotonic()
     emu.stop()
     assert time.monotonic() - started < 2
@@ -577,9 +576,7 @@ def test_fake_browser_detach_returns_before_loading(emu, catcher, tmp_path) -> N
     log = tmp_path / "browser.log"
     proc = run_browser(consent_url(emu, catcher), log, FAKE_BROWSER_DETACH="1", FAKE_BROWSER_DELAY="0.2")
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
-    deadline = time.monotonic() + 10
-    while "FINAL" not in (log.read_text() if log.exists() else "") and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: "FINAL" in (log.read_text() if log.exists() else ""))
     assert "FINAL 200" in log.read_text() and len(catcher.hits) == 1
 
 
@@ -620,17 +617,29 @@ def test_fake_browser_redirect_limit(tmp_path) -> None:
 
 
 # ----- manual CLI -------------------------------------------------------------------------------------------
-def test_cli_serves_until_ctrl_c(tmp_path) -> None:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("how", ["sigint", "sigint-inherited-ignored", "sigterm"])
+def test_cli_serves_until_ctrl_c(tmp_path, how: str) -> None:
+    """Ctrl-C (or SIGTERM) stops it, even when started from a shell without job control.
+
+    Such a shell (`(pytest &)`, some CI wrappers) starts children with SIGINT ignored; the
+    second case recreates that whatever the way this test itself was started.
+    """
     cmd = [sys.executable, str(TESTS / "zoho_emulator.py"), "--port", "0", "--client-id", CID]
     cmd += ["--client-secret", SECRET, "--redirect-uri", REDIRECT]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    preexec = _ignore_sigint if how == "sigint-inherited-ignored" else None
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec)
     try:
         url = proc.stdout.readline().strip()
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
         params = auth_params()
         resp = httpx.get(f"{url}/oauth/v2/auth", params=params, trust_env=False)
         assert resp.status_code == 302 and resp.headers["location"].startswith(REDIRECT)
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=5) == 0
+        proc.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
     finally:
         proc.kill()
+        proc.wait()

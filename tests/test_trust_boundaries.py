@@ -116,3 +116,19 @@ def test_intercepted_code_fails_without_the_attempts_pkce_verifier(tmp_path: Pat
         assert result.code == 1 and one_line_error(result.err) and "PKCE" in result.err
         assert lab.config.read_bytes() == before
 
+
+
+@pytest.mark.parametrize("command", ["token", "refresh", "revoke"])
+def test_tampered_stored_accounts_server_gets_no_refresh_token(tmp_path: Path, command: str) -> None:
+    """A hand-edited (or tampered) file must not send the refresh token to a server outside the table."""
+    with Lab(tmp_path) as lab, ZohoEmulator().start() as trap:
+        lab.add("desk", expired=True)
+        text = lab.config.read_text()
+        assert f'accounts_server = "{lab.emu.url}"' in text
+        lab.config.write_text(text.replace(f'accounts_server = "{lab.emu.url}"', f'accounts_server = "{trap.url}"'))
+        before, seen = lab.config.read_bytes(), len(lab.emu.requests)
+        result = lab.cli(command, "desk")
+        assert result.code == 1 and one_line_error(result.err), result.err
+        assert "not a known data centre" in result.err
+        assert trap.requests == []  # neither the refresh token nor the client secret went there
+        assert len(lab.emu.requests) == seen and lab.config.read_bytes() == before

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from conftest import CLIENT_SECRET, Browser, Registered
 from test_tui_support import SIZE, frame_text, make_app, wait_for
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 from textual.widgets._footer import FooterKey
@@ -68,7 +69,6 @@ async def test_table_lists_connections_with_live_state(authorized: Registered, c
         row = [str(cell) for cell in table.get_row("desk")]
         assert row[:4] == ["desk", "desk", "lab", conn(config_path).org_name]
         assert row[4].startswith("valid")
-        app.save_screenshot("dash.svg", "/tmp/zc")
         keys = {k.key: k for k in app.screen.query(FooterKey)}
         for key in ("n", "r", "t", "a", "v", "d", "c", "e", "enter"):
             region = keys[key].region  # every action is in the footer and visible at 80×24
@@ -225,9 +225,15 @@ async def test_actions_are_in_the_command_palette(authorized: Registered, config
         titles = [c.title for c in app.get_system_commands(screen)]
         assert all(title in titles for _, title, _ in ACTIONS)
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
         await pilot.press(*"Copy access token")
-        await pilot.pause(0.3)
+        commands = app.screen.query_one(CommandList)
+
+        def highlighted() -> str:
+            index = commands.highlighted
+            return "" if index is None else str(commands.get_option_at_index(index).prompt)
+
+        await wait_for(pilot, lambda: "Copy access token" in highlighted(), what="the command to be found")
         await pilot.press("enter")
         await note_containing(pilot, "Copied desk's access token")
         assert app.clipboard == conn(config_path).token.access_token

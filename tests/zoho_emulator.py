@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import socket
 import threading
 import time
@@ -403,6 +404,10 @@ def main(argv: list[str] | None = None) -> None:
     emu = ZohoEmulator(args.location)
     emu.consent = args.consent
     emu.register_client(args.client_id, args.client_secret, args.redirect_uri, self_client=args.self_client)
+    # Stop on Ctrl-C and on SIGTERM, even when started with SIGINT ignored (a shell without job
+    # control, e.g. `(pytest &)`, hands that to its children).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     emu.start(args.port)
     print(emu.url, flush=True)
     if args.self_client:
@@ -415,6 +420,10 @@ def main(argv: list[str] | None = None) -> None:
         pass
     finally:
         emu.stop()
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

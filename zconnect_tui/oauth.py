@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from zconnect_tui.datacenters import DataCenter
+from zconnect_tui.datacenters import DataCenter, is_loopback_host
 from zconnect_tui.errors import RateLimited, Unreachable, ZohoError
 from zconnect_tui.model import Connection
 
@@ -195,11 +195,28 @@ class ZohoClient:
     """Thin synchronous client; the TUI calls it from thread workers."""
 
     def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
-        self._http = httpx.Client(timeout=http_timeout(), transport=transport,
-                                  headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+        self._transport = transport
+        self._http = self._new_http(trust_env=True)
+        self._direct: httpx.Client | None = None
+        """For loopback data centres (e.g. an emulator): built on first use, never through a proxy."""
+
+    def _new_http(self, *, trust_env: bool) -> httpx.Client:
+        # trust_env: Zoho calls honour HTTP(S)_PROXY/ALL_PROXY/NO_PROXY, as users behind a proxy need.
+        return httpx.Client(timeout=http_timeout(), transport=self._transport, trust_env=trust_env,
+                            headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+
+    def _client_for(self, url: str) -> httpx.Client:
+        """The proxy-aware client, except for loopback hosts: a proxy cannot reach this machine's 127.0.0.1."""
+        if not is_loopback_host(urlsplit(url).hostname):
+            return self._http
+        if self._direct is None:
+            self._direct = self._new_http(trust_env=False)
+        return self._direct
 
     def close(self) -> None:
         self._http.close()
+        if self._direct is not None:
+            self._direct.close()
 
     def __enter__(self) -> ZohoClient:
         return self
@@ -217,7 +234,7 @@ class ZohoClient:
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = self._http.request(method, url, **kwargs)
+                response = self._client_for(url).request(method, url, **kwargs)
             except httpx.ConnectError as exc:
                 if last:
                     raise _unreachable(url, exc) from None

@@ -207,6 +207,9 @@ class Store:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
+                # Without this fsync a power cut after the rename can leave an empty or partial file
+                # under the real name (the rename reaches the disk before the data). No test can
+                # pull the power, so none would notice it missing: keep it.
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
         except BaseException:

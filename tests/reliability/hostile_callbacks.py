@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from zconnect_tui.listener import CallbackListener
 from zconnect_tui.manager import Manager
 
 from .lab import FAKE_BROWSER, PYTHON, Lab, open_fds, rss_kib
@@ -115,7 +116,7 @@ async def _send(port: int, probe: Probe, timeout: float) -> str:
             return "closed"
         match = re.match(rb"HTTP/1\.1 (\d{3}) ", data)
         return match.group(1).decode() if match else "garbage"
-    except (ConnectionError, TimeoutError):
+    except (OSError, TimeoutError):  # ENOTCONN, EPIPE, resets: a hostile client whose peer hung up
         return "reset"
     finally:
         writer.transport.abort()
@@ -140,20 +141,25 @@ async def _slow_client(port: int, state: str, give_up: float) -> str:
             if time.monotonic() - started > give_up:
                 return "still_open"
         return "sent_all"
-    except ConnectionError:
+    except OSError:
         return "reset"
     finally:
         writer.transport.abort()
 
 
-async def _hold_burst(port: int, holders: int, extra: int, timeout: float) -> list[str]:
+async def _hold_burst(listener: CallbackListener, holders: int, extra: int, timeout: float) -> list[str]:
     """Open `holders` connections that each send half a request, then `extra` more, then let go."""
+    port = listener.port
+    accepted_before = listener.stats.connections
     opened = []
     for _ in range(holders):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(b"GET /callback?state=")
         opened.append((reader, writer))
-    await asyncio.sleep(0.2)  # let the listener pick all of them up before the extra ones arrive
+    # The extra ones must arrive while all holders are in: wait until the listener took every one.
+    deadline = time.monotonic() + timeout
+    while listener.stats.connections - accepted_before < holders and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
     extra_results = await asyncio.gather(*(_send(port, Probe("burst", _req("/callback?code=x")), timeout)
                                            for _ in range(extra)))
     for _, writer in opened:
@@ -237,7 +243,7 @@ def run_hostile_flow(workdir: Path, *, requests: int = 5000, concurrency: int = 
             rss0, fds0 = rss_kib(), open_fds()
 
             async def attack() -> tuple[list[str], list[str], list[str]]:
-                burst_task = await _hold_burst(port, burst, 20, 15) if burst else []
+                burst_task = await _hold_burst(listener, burst, 20, 15) if burst else []
                 slow_tasks = [asyncio.create_task(_slow_client(port, state, 20)) for _ in range(slow)]
                 main_results = await _fire(port, main, concurrency, 15)
                 return burst_task, await asyncio.gather(*slow_tasks), main_results
