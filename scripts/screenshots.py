@@ -1,12 +1,12 @@
 """Make the README screenshots: every wizard step and the dashboard, from the real app.
 
 Starts the in-repo Zoho emulator, writes a temporary connections file whose `lab` data centre
-points at it, and drives `ZconnectApp` headless with Pilot at 100×30, the way a user would:
+points at it, and drives `ZconnectApp` headless with Pilot at 80×24, the way a user would:
 the redirect URI shown in step 3 is registered at the emulator (as one would in the API
 Console), the fake browser follows the consent redirect in step 6. Every SVG is checked for
 the client secret and the tokens before it is written.
 
-    python scripts/screenshots.py [--out screenshots] [--size 100x30]
+    python scripts/screenshots.py [--out screenshots] [--size 80x24]
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from zoho_emulator import ZohoEmulator  # noqa: E402
 
 from zconnect_tui.model import Connection, now_utc  # noqa: E402
 from zconnect_tui.store import Store  # noqa: E402
-from zconnect_tui.tui.dashboard import DashboardScreen  # noqa: E402
-from zconnect_tui.tui.wizard import ACCEPTED, REDIRECT, STEPS  # noqa: E402
+from zconnect_tui.tui.screens.dashboard import DashboardScreen  # noqa: E402
+from zconnect_tui.tui.steps import STEPS  # noqa: E402
 
 CLIENT_ID = "1000.Q7ZK3WJ0D5ARPX2M8LN4VHYBCT6E1F"
 CLIENT_SECRET = "5f0c2e9a7b1d43c8a6e2f0b9d7c5a3e1f2b4d6c8a0"
@@ -77,14 +77,16 @@ async def shoot(out: Path, size: tuple[int, int], emulator: ZohoEmulator, config
         written.append(path)
 
     async with app.run_test(size=size) as pilot:
-        async def on_step(step: int) -> None:
-            if step == REDIRECT:  # the user registers the shown URI in the console
+        numbers = {cls.key: number for number, cls in enumerate(STEPS)}
+
+        async def on_step(key: str) -> None:
+            if key == "redirect":  # the user registers the shown URI in the console
                 port = int(app.screen.query_one("#port", Input).value)
                 emulator.register_client(CLIENT_ID, CLIENT_SECRET, [f"http://127.0.0.1:{port}/callback"])
             await pilot.pause()
-            save(f"wizard-{step}-{STEPS[step][0]}.svg")
+            save(f"wizard-{numbers[key]}-{key}.svg")
 
-        await drive_to(pilot, ACCEPTED, client_id=CLIENT_ID, secret=CLIENT_SECRET, on_step=on_step)
+        await drive_to(pilot, "accepted", client_id=CLIENT_ID, secret=CLIENT_SECRET, on_step=on_step)
         # A few more connections in other states, so the dashboard shows what it can show.
         soon = now_utc() + timedelta(minutes=3)
         store.save_connection(Connection("crm-eu", "crm", "eu", "1000.EU", ["ZohoCRM.modules.ALL"],
@@ -103,7 +105,7 @@ async def shoot(out: Path, size: tuple[int, int], emulator: ZohoEmulator, config
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
-    parser.add_argument("--size", default="100x30", help="columns x rows (default 100x30)")
+    parser.add_argument("--size", default="80x24", help="columns x rows (default 80x24)")
     args = parser.parse_args()
     size = tuple(int(n) for n in args.size.lower().split("x"))
     assert len(size) == 2

@@ -18,10 +18,15 @@ from zconnect_tui.manager import Manager
 from zconnect_tui.model import mask
 from zconnect_tui.oauth import RETRY_DELAYS
 from zconnect_tui.store import Store
+from zconnect_tui.tui.actions import ACTIONS
 from zconnect_tui.tui.app import ZconnectApp
-from zconnect_tui.tui.dashboard import ACTIONS, DashboardScreen
-from zconnect_tui.tui.modals import AuthorizeModal, ConfirmModal, TextModal
-from zconnect_tui.tui.wizard import WizardScreen
+from zconnect_tui.tui.authorize_panel import AuthorizePanel
+from zconnect_tui.tui.screens.authorize import AuthorizeModal
+from zconnect_tui.tui.screens.confirm import ConfirmModal
+from zconnect_tui.tui.screens.dashboard import DashboardScreen
+from zconnect_tui.tui.screens.details import DetailsScreen
+from zconnect_tui.tui.screens.export import ExportScreen
+from zconnect_tui.tui.screens.wizard import WizardScreen
 
 
 def authorize(config: Path, name: str = "desk") -> None:
@@ -67,17 +72,16 @@ async def test_table_lists_connections_with_live_state(authorized: Registered, c
         table = app.screen.query_one(DataTable)
         assert table.row_count == 1
         row = [str(cell) for cell in table.get_row("desk")]
-        assert row[:4] == ["desk", "desk", "lab", conn(config_path).org_name]
-        assert row[4].startswith("valid")
+        assert row[:5] == ["● valid", "desk", "desk", "lab", conn(config_path).org_name]
+        assert row[5].startswith("in ")
         keys = {k.key: k for k in app.screen.query(FooterKey)}
-        for key in ("n", "r", "t", "a", "v", "d", "c", "e", "enter"):
+        for key in ("n", "r", "t", "a", "v", "d", "c", "e", "x", "enter", "question_mark", "slash"):
             region = keys[key].region  # every action is in the footer and visible at 80×24
             assert region.width and app.screen.region.contains_region(region), key
         # State changes made elsewhere (here: the CLI's store) show up by themselves.
         Store(config_path).update("desk", lambda c: setattr(c, "status", "needs_reauth"))
         app.screen.reload()  # what the live timer does every few seconds
-        await pilot.pause()
-        assert table.get_row("desk")[4].plain == "needs re-authorization"
+        await wait_for(pilot, lambda: table.get_row("desk")[0].plain == "▲ re-authorize", what="the new state")
 
 
 async def test_empty_state_and_new(config_path: Path) -> None:
@@ -87,8 +91,10 @@ async def test_empty_state_and_new(config_path: Path) -> None:
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
         assert "Press n to create one" in frame_text(app)
+        # Nothing to refresh: the key is greyed out in the footer and does nothing.
+        assert app.screen.check_action("refresh", ()) is None
         await pilot.press("r")
-        await note_containing(pilot, "No connection selected")
+        assert isinstance(app.screen, DashboardScreen) and not app.screen.running
         await pilot.press("n")
         assert isinstance(app.screen, WizardScreen)
 
@@ -126,10 +132,10 @@ async def test_dead_refresh_token_says_reauthorize(authorized: Registered, confi
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        text = await note_containing(pilot, "Press a to authorize it again")
+        text = await note_containing(pilot, "press a to authorize it again")
         assert "refresh token no longer works" in text
         table = app.screen.query_one(DataTable)
-        await wait_for(pilot, lambda: table.get_row("desk")[4].plain == "needs re-authorization")
+        await wait_for(pilot, lambda: table.get_row("desk")[0].plain == "▲ re-authorize")
 
 
 async def test_reauthorize(authorized: Registered, config_path: Path, browser: Browser,
@@ -152,7 +158,11 @@ async def test_reauthorize_escape_stops_waiting(authorized: Registered, config_p
         await pilot.press("a")
         modal = app.screen
         assert isinstance(modal, AuthorizeModal)
-        await pilot.press("escape")
+        panel = modal.query_one(AuthorizePanel)
+        await wait_for(pilot, lambda: panel.busy and panel.flow is not None, what="waiting")
+        await pilot.press("escape")  # the first Esc cancels the wait (and says so)
+        assert not panel.busy and "Cancelled" in frame_text(app)
+        await pilot.press("escape")  # the second closes the dialog
         assert isinstance(app.screen, DashboardScreen)
     assert conn(config_path).status == "authorized"
 
@@ -165,7 +175,7 @@ async def test_revoke_confirmed(authorized: Registered, config_path: Path, emula
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("y")
         await note_containing(pilot, "Revoked at Zoho")
-        await wait_for(pilot, lambda: app.screen.query_one(DataTable).get_row("desk")[4].plain == "revoked")
+        await wait_for(pilot, lambda: app.screen.query_one(DataTable).get_row("desk")[0].plain == "⊘ revoked")
     assert conn(config_path).status == "revoked" and not conn(config_path).token.refresh_token
     assert refresh not in emulator.live_refresh_tokens
 
@@ -202,16 +212,18 @@ async def test_export_and_details_are_masked(authorized: Registered, config_path
     secrets = (CLIENT_SECRET, stored.token.access_token, stored.token.refresh_token)
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
-        assert isinstance(app.screen, TextModal)
+        await pilot.press("x")
+        screen = app.screen
+        assert isinstance(screen, ExportScreen)
+        await wait_for(pilot, lambda: screen.texts, what="the export")
         text = frame_text(app)
         assert "Request Token URL" in text and mask(CLIENT_SECRET) in text
-        assert not any(s in text or s in app.screen.text for s in secrets)
+        assert not any(s in text or s in "".join(screen.texts.values()) for s in secrets)
         await pilot.press("escape")
         await pilot.press("enter")
-        assert isinstance(app.screen, TextModal)
+        assert isinstance(app.screen, DetailsScreen)
         body = app.screen.text
-        assert "client_secret" in body and mask(stored.token.refresh_token) in body
+        assert f"Client Secret: {mask(CLIENT_SECRET)}" in body and "Refresh token: stored" in body
         assert not any(s in body or s in frame_text(app) for s in secrets)
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
@@ -223,7 +235,8 @@ async def test_actions_are_in_the_command_palette(authorized: Registered, config
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         titles = [c.title for c in app.get_system_commands(screen)]
-        assert all(title in titles for _, title, _ in ACTIONS)
+        selected = conn(config_path)
+        assert all(action.title in titles for action in ACTIONS if action.unavailable(selected) != "hidden")
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
         await pilot.press(*"Copy access token")
@@ -248,7 +261,7 @@ async def test_names_from_zoho_are_shown_literally_never_as_markup(
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(DataTable)
-        assert table.get_row("desk")[3].plain == "Acme [EU] [/]"
+        assert table.get_row("desk")[4].plain == "Acme [EU] [/]"
         await pilot.press("t")
         text = await note_containing(pilot, "Reached 2 Desk organizations")
         assert "Acme [EU] [/], [b]Bold[/b] Ltd" in text

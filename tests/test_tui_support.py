@@ -1,7 +1,7 @@
 """Helpers shared by the TUI tests and scripts/screenshots.py (no tests in here).
 
 Drive the wizard with Pilot: type into fields, press Next, and poll until a condition holds
-(bounded by a deadline; never a sleep-based timing assertion).
+(bounded by a deadline; never a sleep-based timing assertion). Steps are addressed by key.
 """
 
 from __future__ import annotations
@@ -16,24 +16,16 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, RadioButton, Select
 
+from zconnect_tui.manager import Manager
 from zconnect_tui.store import Store
 from zconnect_tui.tui.app import ZconnectApp
-from zconnect_tui.tui.wizard import (
-    ACCEPTED,
-    AUTHORIZE,
-    CLIENT_TYPE,
-    CONNECTOR,
-    CREDENTIALS,
-    ORGANIZATION,
-    REDIRECT,
-    WizardScreen,
-)
+from zconnect_tui.tui.screens.wizard import WizardScreen
 
 SIZE = (80, 24)
 
 
 def make_app(config: Path, *, wizard: bool = True, prefill: dict[str, str] | None = None) -> ZconnectApp:
-    return ZconnectApp(Store(config), wizard=wizard, prefill=prefill or {})
+    return ZconnectApp(Manager(Store(config)), wizard=wizard, prefill=prefill or {})
 
 
 async def wait_for(pilot: Pilot, predicate: Callable[[], object], timeout: float = 15.0, what: str = "") -> None:
@@ -62,6 +54,11 @@ def wizard(pilot: Pilot) -> WizardScreen:
     return screen
 
 
+def key_of(screen: WizardScreen) -> str:
+    """The key of the step the wizard shows."""
+    return screen.steps[screen.step].key
+
+
 def no_button_delay(pilot: Pilot) -> None:
     """Buttons ignore clicks for 0.2 s after one (the -active effect): remove it for tests."""
     for button in pilot.app.screen.query(Button):
@@ -83,44 +80,51 @@ async def type_into(pilot: Pilot, selector: str, text: str) -> None:
 
 
 async def next_step(pilot: Pilot) -> None:
+    """Press Next, and let a commit (the save) finish."""
     await pilot.press("ctrl+n")
     await pilot.pause()
+    screen = pilot.app.screen
+    if isinstance(screen, WizardScreen):
+        await wait_for(pilot, lambda: not screen._committing, what="the step's commit")
+        await pilot.pause()
 
 
-async def drive_to(pilot: Pilot, target: int, *, name: str = "desk", dc: str = "lab", service: str = "desk",
+async def drive_to(pilot: Pilot, target: str, *, name: str = "desk", dc: str = "lab", service: str = "desk",
                    client_id: str = "", secret: str = "", self_client: bool = False,
-                   on_step: Callable[[int], Awaitable[None]] | None = None) -> WizardScreen:
-    """From the current step, fill every step up to `target` and stop there; returns the wizard.
+                   on_step: Callable[[str], Awaitable[None]] | None = None) -> WizardScreen:
+    """From the current step, fill every step up to the step `target` and stop there; returns the wizard.
 
-    `on_step(step)` runs once each step is filled in, before Next (step 6: before the wait).
+    `on_step(key)` runs once each step is filled in, before Next (step 6: before the wait).
     """
     screen = wizard(pilot)
     no_button_delay(pilot)
-    while screen.step < target:
-        step = screen.step
-        if step == CONNECTOR:
+    goal = screen.index_of(target)
+    while screen.step < goal:
+        key = key_of(screen)
+        if key == "connector":
+            await screen.body().ready()
             await type_into(pilot, "#name", name)
             screen.query_one("#service", Select).value = service
             screen.query_one("#dc", Select).value = dc
             await pilot.pause()
-        elif step == CLIENT_TYPE and self_client:
+        elif key == "client-type" and self_client:
             screen.query_one("#type-self", RadioButton).value = True
-        elif step == CREDENTIALS:
+        elif key == "credentials":
             await type_into(pilot, "#client-id", client_id)
             await type_into(pilot, "#client-secret", secret)
-        elif step == ORGANIZATION:
-            await wait_for(pilot, lambda: not screen.org_step.busy, what="verification")
+        elif key == "organization":
+            await wait_for(pilot, lambda: not screen.body("organization").busy, what="verification")
         await pilot.pause()
         if on_step is not None:
-            await on_step(step)
-        if step == AUTHORIZE:
-            await wait_for(pilot, lambda: screen.step > AUTHORIZE, what="authorization")
+            await on_step(key)
+        if key == "authorize":
+            await wait_for(pilot, lambda: screen.step > screen.index_of("authorize"), what="authorization")
             continue
         before = screen.step
         await next_step(pilot)
-        assert screen.step > before, f"stuck on step {before}: {errors(screen)}"
-    if on_step is not None and target == ACCEPTED:
-        await on_step(ACCEPTED)
+        assert screen.step > before, f"stuck on step {key}: {errors(screen)}"
+    if on_step is not None and target == "accepted":
+        await on_step("accepted")
     return screen
 
 
@@ -129,5 +133,5 @@ def errors(screen: WizardScreen) -> list[str]:
     return [str(w.content) for w in screen.query(".error-text") if w.display and str(w.content)]
 
 
-__all__ = ["REDIRECT", "SIZE", "drive_to", "errors", "frame_text", "make_app", "next_step", "type_into", "wait_for",
+__all__ = ["SIZE", "drive_to", "errors", "frame_text", "key_of", "make_app", "next_step", "type_into", "wait_for",
            "wizard"]

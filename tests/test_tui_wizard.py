@@ -8,7 +8,18 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, Browser, free_port
-from test_tui_support import SIZE, drive_to, errors, frame_text, make_app, next_step, type_into, wait_for, wizard
+from test_tui_support import (
+    SIZE,
+    drive_to,
+    errors,
+    frame_text,
+    key_of,
+    make_app,
+    next_step,
+    type_into,
+    wait_for,
+    wizard,
+)
 from textual.widgets import Button, Input, Select, SelectionList
 from zoho_emulator import ZohoEmulator
 
@@ -16,16 +27,20 @@ from zconnect_tui import listener
 from zconnect_tui.errors import AccessDenied, PortInUse
 from zconnect_tui.listener import port_is_free
 from zconnect_tui.store import Store
-from zconnect_tui.tui.dashboard import DashboardScreen
-from zconnect_tui.tui.wizard import (
-    ACCEPTED,
-    AUTHORIZE,
-    CONNECTOR,
-    CREDENTIALS,
-    ORGANIZATION,
-    REDIRECT,
-)
+from zconnect_tui.tui.authorize_panel import AuthorizePanel
+from zconnect_tui.tui.screens.dashboard import DashboardScreen
+from zconnect_tui.tui.screens.wizard import WizardScreen
+from zconnect_tui.tui.widgets import FieldError
 from zconnect_tui.verify import Organization
+
+
+def shown(screen: WizardScreen, error_id: str) -> str:
+    """The text of the inline error `error_id` ("" when hidden)."""
+    return screen.query_one(f"#{error_id}", FieldError).text
+
+
+def auth_panel(screen: WizardScreen) -> AuthorizePanel:
+    return screen.query_one("#authorize", AuthorizePanel)
 
 
 @pytest.fixture
@@ -51,7 +66,7 @@ async def test_whole_wizard_through_the_real_listener(emulator: ZohoEmulator, co
     register(emulator, port)
     app = make_app(config_path)
     async with app.run_test(size=SIZE) as pilot:
-        await drive_to(pilot, ACCEPTED, client_id=CLIENT_ID, secret=CLIENT_SECRET)
+        await drive_to(pilot, "accepted", client_id=CLIENT_ID, secret=CLIENT_SECRET)
         # No secret anywhere on screen, even after typing it.
         frame = frame_text(app)
         assert CLIENT_SECRET not in frame
@@ -73,16 +88,16 @@ async def test_self_client_ends_authorized(emulator: ZohoEmulator, config_path: 
     register(emulator, port, self_client=True)
     app = make_app(config_path, prefill={"service": "desk", "dc": "lab", "name": "selfie"})
     async with app.run_test(size=SIZE) as pilot:
-        screen = await drive_to(pilot, AUTHORIZE, name="selfie", client_id=CLIENT_ID, secret=CLIENT_SECRET,
+        screen = await drive_to(pilot, "authorize", name="selfie", client_id=CLIENT_ID, secret=CLIENT_SECRET,
                                 self_client=True)
-        panel = screen.panel
+        panel = auth_panel(screen)
         assert panel.flow is not None and not panel.flow.needs_listener
         assert not screen.query_one("#auth-url").display  # no consent URL for a Self Client
         code = emulator.issue_self_client_code(CLIENT_ID, panel.flow.conn.scopes)
         await type_into(pilot, "#auth-paste", code)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.step == ORGANIZATION, what="authorized")
-        await drive_to(pilot, ACCEPTED)
+        await wait_for(pilot, lambda: key_of(screen) == "organization", what="authorized")
+        await drive_to(pilot, "accepted")
     conn = Store(config_path).load().get("selfie")
     assert conn.self_client and conn.redirect_uri == ""
     assert conn.status == "authorized" and conn.token.refresh_token
@@ -95,24 +110,24 @@ async def test_paste_the_redirect_url_without_a_browser(emulator: ZohoEmulator, 
     register(emulator, port)
     app = make_app(config_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await drive_to(pilot, AUTHORIZE, client_id=CLIENT_ID, secret=CLIENT_SECRET)
-        flow = screen.panel.flow
+        screen = await drive_to(pilot, "authorize", client_id=CLIENT_ID, secret=CLIENT_SECRET)
+        flow = auth_panel(screen).flow
         assert flow is not None and flow.url is not None
-        assert screen.panel.url == flow.url
+        assert auth_panel(screen).url == flow.url
         screen.query_one("#auth-url").scroll_visible(animate=False)
         await pilot.pause()
         assert flow.url[:40] in frame_text(app)  # the URL is on screen, to select or copy
         # A wrong paste shows inline and the wait goes on.
         await type_into(pilot, "#auth-paste", "not a code")
         await pilot.press("enter")
-        assert "does not look like" in screen.query_one("#auth-paste-error").text  # type: ignore[attr-defined]
-        assert screen.step == AUTHORIZE and screen.panel.flow is flow
+        assert "does not look like" in shown(screen, "auth-paste-error")
+        assert key_of(screen) == "authorize" and auth_panel(screen).flow is flow
         # "Another machine's browser": GET the consent URL and read the redirect's Location.
         response = httpx.get(flow.url, follow_redirects=False)
         assert response.status_code in (302, 303)
         await type_into(pilot, "#auth-paste", response.headers["location"])
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.step == ORGANIZATION, what="authorized")
+        await wait_for(pilot, lambda: key_of(screen) == "organization", what="authorized")
     conn = Store(config_path).load().get("desk")
     assert conn.status == "authorized" and conn.token.refresh_token
 
@@ -121,22 +136,24 @@ async def test_cancel_then_retry(emulator: ZohoEmulator, config_path: Path, port
     register(emulator, port)
     app = make_app(config_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await drive_to(pilot, AUTHORIZE, client_id=CLIENT_ID, secret=CLIENT_SECRET)
-        panel = screen.panel
+        screen = await drive_to(pilot, "authorize", client_id=CLIENT_ID, secret=CLIENT_SECRET)
+        panel = auth_panel(screen)
         assert not port_is_free(port)  # the listener is bound while waiting
         assert "left" in str(screen.query_one("#auth-status").content)  # the countdown
         await pilot.click("#auth-cancel")
         await wait_for(pilot, lambda: panel.error is not None, what="cancelled")
-        assert str(screen.query_one("#auth-status").content) == "Cancelled."
+        assert str(screen.query_one("#auth-status").content).startswith("Cancelled.")
         assert screen.query_one("#auth-retry", Button).display
         assert screen.query_one("#next", Button).disabled
         await wait_for(pilot, lambda: port_is_free(port), what="port released")
         await pilot.click("#auth-retry")
         await wait_for(pilot, lambda: panel.flow is not None and panel.error is None, what="new attempt")
         assert not port_is_free(port)
-        # Leaving the step closes the attempt and frees the port.
+        # Esc cancels the wait first; the next Esc leaves the step, which frees the port.
         await pilot.press("escape")
-        assert screen.step == CREDENTIALS
+        assert key_of(screen) == "authorize" and panel.error is not None
+        await pilot.press("escape")
+        assert key_of(screen) == "credentials"
         await wait_for(pilot, lambda: port_is_free(port), what="port released on Back")
 
 
@@ -146,15 +163,15 @@ async def test_access_denied_then_retry(emulator: ZohoEmulator, config_path: Pat
     emulator.consent = "deny"
     app = make_app(config_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await drive_to(pilot, AUTHORIZE, client_id=CLIENT_ID, secret=CLIENT_SECRET)
-        panel = screen.panel
+        screen = await drive_to(pilot, "authorize", client_id=CLIENT_ID, secret=CLIENT_SECRET)
+        panel = auth_panel(screen)
         await wait_for(pilot, lambda: panel.error is not None, what="denied")
         assert isinstance(panel.error, AccessDenied)
-        shown = screen.query_one("#auth-error").text  # type: ignore[attr-defined]
-        assert "denied" in shown and "Accept" in shown  # the sentence and the fix
+        text = shown(screen, "auth-error")
+        assert "denied" in text and "Accept" in text  # the sentence and the fix
         emulator.consent = "approve"
         await pilot.click("#auth-retry")
-        await wait_for(pilot, lambda: screen.step == ORGANIZATION, what="authorized after retry")
+        await wait_for(pilot, lambda: key_of(screen) == "organization", what="authorized after retry")
     assert Store(config_path).load().get("desk").status == "authorized"
 
 
@@ -166,27 +183,27 @@ async def test_port_taken_then_back_to_step_3(emulator: ZohoEmulator, config_pat
                                                         f"http://127.0.0.1:{other}/callback"])
     app = make_app(config_path)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await drive_to(pilot, CREDENTIALS, client_id=CLIENT_ID, secret=CLIENT_SECRET)
+        screen = await drive_to(pilot, "credentials", client_id=CLIENT_ID, secret=CLIENT_SECRET)
         await type_into(pilot, "#client-id", CLIENT_ID)
         await type_into(pilot, "#client-secret", CLIENT_SECRET)
         with socket.socket() as squatter:
             squatter.bind(("127.0.0.1", port))
             squatter.listen()
             await next_step(pilot)
-            assert screen.step == AUTHORIZE
-            assert isinstance(screen.panel.error, PortInUse)
-            assert "step 3" in screen.query_one("#auth-error").text  # type: ignore[attr-defined]
+            assert key_of(screen) == "authorize"
+            assert isinstance(auth_panel(screen).error, PortInUse)
+            assert "step 3" in shown(screen, "auth-error")
             for _ in range(3):
                 await pilot.press("escape")
-            assert screen.step == REDIRECT
+            assert key_of(screen) == "redirect"
             await type_into(pilot, "#port", str(port))
             await next_step(pilot)
-            assert screen.step == REDIRECT and "in use" in " ".join(errors(screen))
+            assert key_of(screen) == "redirect" and "in use" in " ".join(errors(screen))
             await type_into(pilot, "#port", str(other))
             await next_step(pilot)
             await next_step(pilot)
             await next_step(pilot)  # Save again: the new redirect URI
-            await wait_for(pilot, lambda: screen.step == ORGANIZATION, what="authorized on the new port")
+            await wait_for(pilot, lambda: key_of(screen) == "organization", what="authorized on the new port")
     conn = Store(config_path).load().get("desk")
     assert conn.redirect_uri == f"http://127.0.0.1:{other}/callback" and conn.status == "authorized"
 
@@ -202,14 +219,14 @@ async def test_back_and_next_keep_what_was_typed(config_path: Path, port: int) -
         await next_step(pilot)
         await next_step(pilot)
         await next_step(pilot)
-        assert screen.step == REDIRECT
+        assert key_of(screen) == "redirect"
         await type_into(pilot, "#port", str(port))
         await next_step(pilot)
         await next_step(pilot)
         await type_into(pilot, "#client-id", "1000.KEEP")
         for _ in range(5):
             await pilot.press("escape")
-        assert screen.step == CONNECTOR
+        assert key_of(screen) == "connector"
         assert screen.query_one("#name", Input).value == "keepme"
         assert screen.query_one("#service", Select).value == "crm"
         assert screen.query_one("#extra-scopes", Input).value == "ZohoCRM.bulk.READ"
@@ -220,7 +237,7 @@ async def test_back_and_next_keep_what_was_typed(config_path: Path, port: int) -
         assert "/oauth/v2/token" in preview
         for _ in range(5):
             await next_step(pilot)
-        assert screen.step == CREDENTIALS
+        assert key_of(screen) == "credentials"
         assert screen.query_one("#client-id", Input).value == "1000.KEEP"
         assert screen.query_one("#port", Input).value == str(port)
 
@@ -234,36 +251,36 @@ async def test_validation_messages_next_to_fields(config_path: Path, port: int, 
     async with app.run_test(size=SIZE) as pilot:
         screen = wizard(pilot)
         await next_step(pilot)  # empty name
-        assert screen.step == CONNECTOR
-        assert "not a usable connection name" in screen.query_one("#name-error").text  # type: ignore[attr-defined]
+        assert key_of(screen) == "connector"
+        assert "needs a name" in shown(screen, "name-error")
         await type_into(pilot, "#name", "taken")
         await type_into(pilot, "#extra-scopes", "not a scope!")
         await next_step(pilot)
-        assert "exists already" in screen.query_one("#name-error").text  # type: ignore[attr-defined]
-        assert "does not look like a Zoho scope" in screen.query_one("#scopes-error").text  # type: ignore
+        assert "exists already" in shown(screen, "name-error")
+        assert "does not look like a Zoho scope" in shown(screen, "extra-scopes-error")
         scopes = screen.query_one("#scopes", SelectionList)
         scopes.deselect_all()
         await type_into(pilot, "#extra-scopes", "")
         await type_into(pilot, "#name", "fresh")
         await next_step(pilot)
-        assert "No scopes given" in screen.query_one("#scopes-error").text  # type: ignore[attr-defined]
+        assert "No scopes given" in shown(screen, "extra-scopes-error")
         scopes.select_all()
         await next_step(pilot)
-        assert screen.step == 1 and not errors(screen)
+        assert key_of(screen) == "console" and not errors(screen)
         await next_step(pilot)
         await next_step(pilot)
         await type_into(pilot, "#port", "80")
         await next_step(pilot)
-        assert screen.step == REDIRECT and "out of range" in screen.query_one("#port-error").text  # type: ignore
+        assert key_of(screen) == "redirect" and "out of range" in shown(screen, "port-error")
         await type_into(pilot, "#port", str(port))
         await next_step(pilot)
         await next_step(pilot)
-        assert screen.step == CREDENTIALS
+        assert key_of(screen) == "credentials"
         await type_into(pilot, "#client-id", "nodot")
         await next_step(pilot)
-        assert screen.step == CREDENTIALS
-        assert "does not look like a Zoho Client ID" in screen.query_one("#client-id-error").text  # type: ignore
-        assert "Secret is empty" in screen.query_one("#client-secret-error").text  # type: ignore
+        assert key_of(screen) == "credentials"
+        assert "does not look like a Zoho Client ID" in shown(screen, "client-id-error")
+        assert "Secret is empty" in shown(screen, "client-secret-error")
         assert Store(config_path).load().connections.keys() == {"taken"}  # nothing saved
 
 
@@ -280,7 +297,7 @@ async def test_prefill_and_reveal_toggle(config_path: Path) -> None:
         assert "accounts.zoho.eu/oauth/v2/auth?scope=ZohoBooks" in str(screen.query_one("#preview").content)
         for _ in range(5):
             await next_step(pilot)
-        assert screen.step == CREDENTIALS
+        assert key_of(screen) == "credentials"
         await type_into(pilot, "#client-secret", "s3cr3tvalue123")
         assert "s3cr3tvalue123" not in frame_text(app)
         await pilot.click("#reveal")

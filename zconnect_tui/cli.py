@@ -7,7 +7,8 @@ or httpx. Command bodies live in `commands.py`, imported only after parsing.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from zconnect_tui.fastpath import try_fast_token
 
@@ -20,6 +21,7 @@ examples:
   zconnect new --service desk --dc eu   open the wizard, prefilled
   zconnect add desk --service desk --dc us --client-id 1000.ABC --scopes Desk.tickets.READ,Desk.basic.READ
   zconnect authorize desk               consent in the browser (or paste the redirect URL / code)
+  zconnect edit desk --scopes Desk.tickets.ALL,Desk.basic.READ   then `zconnect authorize desk`
   curl -H "Authorization: Zoho-oauthtoken $(zconnect token desk)" https://desk.zoho.com/api/v1/tickets
 
 exit codes: 0 ok, 1 error, 2 usage, 3 needs re-authorization, 4 Zoho or network unreachable,
@@ -27,12 +29,86 @@ exit codes: 0 ok, 1 error, 2 usage, 3 needs re-authorization, 4 Zoho or network 
 """
 
 
+class _Lazy:
+    """argparse `choices` read from a module only when a command needs them (`export` imports httpx)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def _values(self) -> tuple[str, ...]:
+        import importlib
+
+        return tuple(getattr(importlib.import_module(self.module), self.name))
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._values()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+
+class Command:
+    """One `zconnect` command: its name, its help and its arguments; the body is `commands.cmd_<name>`."""
+
+    __slots__ = ("name", "help", "args")
+
+    def __init__(self, name: str, help_text: str, *args: tuple[tuple[str, ...], dict[str, Any]]) -> None:
+        self.name, self.help, self.args = name, help_text, args
+
+
+def a(*flags: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """One argument of a command, as `ArgumentParser.add_argument` takes it."""
+    return flags, options
+
+
+NAME = a("name", help="the connection's name (see `zconnect list`)")
+SECRET_ENV = a("--client-secret-env", metavar="VAR", help="read the secret from this environment variable "
+               "(else stdin, else a hidden prompt; never from the command line)")
+COMMANDS: tuple[Command, ...] = (
+    Command("new", "open the wizard to create a connection",
+            a("--service", help="prefill the Zoho service (desk, crm, books, …)"),
+            a("--dc", help="prefill the data centre (us, eu, in, au, jp, ca, sa, uk, cn, or your own)"),
+            a("--name", help="prefill the connection name")),
+    Command("list", "one row per connection with its token state",
+            a("--json", action="store_true", help="machine-readable output")),
+    Command("show", "all fields of a connection (secrets masked)", NAME, a("--json", action="store_true"),
+            a("--reveal", action="store_true", help="show the secret and tokens in clear")),
+    Command("authorize", "run the consent flow (browser + loopback listener, or paste)", NAME,
+            a("--no-browser", action="store_true", help="only print the URL; paste the result here"),
+            a("--port", type=int, help="listen on this port (moves the redirect URI to "
+              "http://127.0.0.1:P/callback; register that)"),
+            a("--timeout", type=float, default=300.0, metavar="S", help="seconds to wait (default 300)")),
+    Command("token", "print a valid access token (refreshing when under 5 minutes remain)", NAME),
+    Command("refresh", "force a token refresh", NAME),
+    Command("test", "call the service's verification endpoint", NAME, a("--json", action="store_true")),
+    Command("revoke", "revoke at Zoho and clear tokens", NAME),
+    Command("remove", "delete a connection from the file", NAME, a("--yes", action="store_true", help="do not ask")),
+    Command("export", "print a connection as connector fields, shell exports or JSON", NAME,
+            a("--format", choices=_Lazy("zconnect_tui.export", "FORMATS"), default="connector")),
+    Command("add", "create a connection without the wizard", NAME,
+            a("--service", required=True), a("--dc", required=True), a("--client-id", required=True),
+            a("--scopes", help="comma-separated (default: the service's defaults)"),
+            a("--port", type=int, help="loopback port of the redirect URI (default 9646)"),
+            a("--access-type", choices=("offline", "online"), default="offline"), SECRET_ENV,
+            a("--self-client", action="store_true", help="a Self Client: no redirect, paste a code")),
+    Command("edit", "change a connection's scopes, port, access type or Client Secret; says when "
+            "re-authorization is needed", NAME,
+            a("--scopes", help="comma-separated; replaces the connection's scopes"),
+            a("--port", type=int, help="loopback port of the redirect URI (register the new URI)"),
+            a("--access-type", choices=("offline", "online")),
+            a("--rotate-secret", action="store_true", help="replace the Client Secret (read as `add` reads it)"),
+            SECRET_ENV),
+    Command("path", "print the connections file's path"),
+)
+"""Every command, declared once: the parser is built from this table and `commands.run` dispatches
+on the name. A new command is one entry here plus its `cmd_<name>` in commands.py."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (built only when the fast path cannot answer)."""
     import argparse
 
     from zconnect_tui import __version__
-    from zconnect_tui.export import FORMATS
 
     parser = argparse.ArgumentParser(
         prog="zconnect", description="Connect to Zoho's APIs from a terminal.", epilog=EPILOG,
@@ -41,61 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "the user config dir; see `zconnect path`)")
     parser.add_argument("-V", "--version", action="version", version=f"zconnect {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    def cmd(name: str, help_text: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help_text, description=help_text)
-
-    p = cmd("new", "open the wizard to create a connection")
-    p.add_argument("--service", help="prefill the Zoho service (desk, crm, books, …)")
-    p.add_argument("--dc", help="prefill the data centre (us, eu, in, au, jp, ca, sa, uk, cn, or your own)")
-    p.add_argument("--name", help="prefill the connection name")
-
-    p = cmd("list", "one row per connection with its token state")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-
-    p = cmd("show", "all fields of a connection (secrets masked)")
-    p.add_argument("name")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--reveal", action="store_true", help="show the secret and tokens in clear")
-
-    p = cmd("authorize", "run the consent flow (browser + loopback listener, or paste)")
-    p.add_argument("name")
-    p.add_argument("--no-browser", action="store_true", help="only print the URL; paste the result here")
-    p.add_argument("--port", type=int, help="listen on this port (moves the redirect URI "
-                   "to http://127.0.0.1:P/callback; register that)")
-    p.add_argument("--timeout", type=float, default=300.0, metavar="S", help="seconds to wait (default 300)")
-
-    p = cmd("token", "print a valid access token (refreshing when under 5 minutes remain)")
-    p.add_argument("name")
-
-    for name, text in (("refresh", "force a token refresh"), ("revoke", "revoke at Zoho and clear tokens")):
-        cmd(name, text).add_argument("name")
-
-    p = cmd("test", "call the service's verification endpoint")
-    p.add_argument("name")
-    p.add_argument("--json", action="store_true")
-
-    p = cmd("remove", "delete a connection from the file")
-    p.add_argument("name")
-    p.add_argument("--yes", action="store_true", help="do not ask")
-
-    p = cmd("export", "print a connection as connector fields, shell exports or JSON")
-    p.add_argument("name")
-    p.add_argument("--format", choices=FORMATS, default="connector")
-
-    p = cmd("add", "create a connection without the wizard")
-    p.add_argument("name")
-    p.add_argument("--service", required=True)
-    p.add_argument("--dc", required=True)
-    p.add_argument("--client-id", required=True)
-    p.add_argument("--scopes", help="comma-separated (default: the service's defaults)")
-    p.add_argument("--port", type=int, help="loopback port of the redirect URI (default 9646)")
-    p.add_argument("--access-type", choices=("offline", "online"), default="offline")
-    p.add_argument("--client-secret-env", metavar="VAR", help="read the secret from this environment "
-                   "variable (else stdin, else a hidden prompt; never from the command line)")
-    p.add_argument("--self-client", action="store_true", help="a Self Client: no redirect, paste a code")
-
-    cmd("path", "print the connections file's path")
+    for command in COMMANDS:
+        p = sub.add_parser(command.name, help=command.help, description=command.help)
+        for flags, options in command.args:
+            p.add_argument(*flags, **options)
     return parser
 
 

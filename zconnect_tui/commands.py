@@ -10,21 +10,26 @@ import queue
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from zconnect_tui.errors import FlowError, UsageError, ZconnectError
-from zconnect_tui.flow import AuthorizationFlow
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import (
     DEFAULT_PORT,
     Connection,
     mask,
+    name_taken,
     redirect_uri_for,
     validate_client_id,
     validate_name,
+    validate_port,
     validate_secret,
 )
 from zconnect_tui.store import Store
-from zconnect_tui.verify import Organization
+
+if TYPE_CHECKING:
+    from zconnect_tui.flow import AuthorizationFlow
+    from zconnect_tui.verify import Organization
 
 
 def _out(text: str = "") -> None:
@@ -36,29 +41,36 @@ def _warn(text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Dispatch a parsed command line."""
-    store = Store(args.config)
+    """Dispatch a parsed command line to `cmd_<command>` (cli.COMMANDS declares them)."""
+    manager = Manager(Store(args.config))
     if args.command not in (None, "new", "path"):
-        warning = store.loosened_mode_warning()
+        warning = manager.loosened_mode_warning()
         if warning:
             _warn(f"zconnect: {warning}")
-    handler: Callable[[Manager, argparse.Namespace], int] = {
-        None: cmd_tui, "new": cmd_tui, "list": cmd_list, "show": cmd_show, "authorize": cmd_authorize,
-        "token": cmd_token, "refresh": cmd_refresh, "test": cmd_test, "revoke": cmd_revoke,
-        "remove": cmd_remove, "export": cmd_export, "add": cmd_add, "path": cmd_path,
-    }[args.command]
-    return handler(Manager(store), args)
+    command = args.command or "new"
+    handler: Callable[[Manager, argparse.Namespace], int] = globals()[f"cmd_{command.replace('-', '_')}"]
+    return handler(manager, args)
 
 
-def cmd_tui(manager: Manager, args: argparse.Namespace) -> int:
-    from zconnect_tui.tui.app import run_app
+def cmd_new(manager: Manager, args: argparse.Namespace) -> int:
+    """The TUI: the wizard for `new` (prefilled), else the dashboard (or the wizard when empty)."""
+    from zconnect_tui.services import get_service
 
     prefill = {k: getattr(args, k) for k in ("service", "dc", "name") if getattr(args, k, None)}
-    return run_app(manager.store, wizard=args.command == "new", prefill=prefill)
+    # Refused as `add` refuses them, before any screen opens.
+    if "service" in prefill:
+        get_service(prefill["service"])
+    if "dc" in prefill:
+        manager.dcs().get(prefill["dc"])
+    if "name" in prefill:
+        validate_name(prefill["name"])
+    from zconnect_tui.tui.app import run_app
+
+    return run_app(manager, wizard=args.command == "new", prefill=prefill)
 
 
 def cmd_path(manager: Manager, args: argparse.Namespace) -> int:
-    _out(str(manager.store.path))
+    _out(str(manager.path))
     return 0
 
 
@@ -142,16 +154,13 @@ def cmd_remove(manager: Manager, args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             _out("Kept.")
             return 1
-    manager.store.remove(args.name)
+    manager.remove(args.name)
     _out(f"Removed {args.name}.")
     return 0
 
 
 def cmd_export(manager: Manager, args: argparse.Namespace) -> int:
-    from zconnect_tui.export import export
-
-    snap = manager.snapshot()
-    _out(export(snap.get(args.name), snap.dcs(), args.format))
+    _out(manager.export(args.name, args.format))
     return 0
 
 
@@ -176,16 +185,14 @@ def cmd_add(manager: Manager, args: argparse.Namespace) -> int:
     snap = manager.snapshot()
     snap.dcs().get(args.dc)
     if name in snap.connections:
-        raise UsageError(f"A connection named {name!r} exists already.", "Pick another name or remove it first.")
+        raise name_taken(name)
     scopes = parse_scopes(args.scopes) if args.scopes else list(service.defaults)
-    port = args.port or DEFAULT_PORT
-    if not 1024 <= port <= 65535:
-        raise UsageError(f"--port {port} is not a usable port.", "Use a port from 1024 to 65535.")
+    port = validate_port(args.port if args.port is not None else DEFAULT_PORT)
     conn = Connection(
         name=name, service=service.key, dc=args.dc, client_id=validate_client_id(args.client_id),
         scopes=scopes, client_secret=_read_secret(args), access_type=args.access_type,
         redirect_uri="" if args.self_client else redirect_uri_for(port), self_client=args.self_client)
-    manager.store.save_connection(conn, replace=False)
+    manager.add(conn)
     _out(f"Added {name} ({service.label}, data centre {args.dc}; secret {mask(conn.client_secret)}).")
     if conn.self_client:
         _out(f"Next: generate a code in the API Console (Self Client → Generate Code, scopes {','.join(scopes)}),")
@@ -193,6 +200,33 @@ def cmd_add(manager: Manager, args: argparse.Namespace) -> int:
     else:
         _out(f"Register this exact redirect URI in the API Console: {conn.redirect_uri}")
         _out(f"Next: zconnect authorize {name}")
+    return 0
+
+
+def cmd_edit(manager: Manager, args: argparse.Namespace) -> int:
+    from zconnect_tui.services import parse_scopes
+
+    conn = manager.get(args.name)
+    if args.client_secret_env and not args.rotate_secret:
+        raise UsageError("--client-secret-env goes with --rotate-secret.", "Add --rotate-secret.")
+    if args.scopes is None and args.port is None and args.access_type is None and not args.rotate_secret:
+        raise UsageError(f"Nothing to change for {conn.name}.",
+                         "Give --scopes, --port, --access-type or --rotate-secret (see `zconnect edit --help`).")
+    # Everything is checked before the secret is asked for, so a typo costs no paste.
+    scopes = parse_scopes(args.scopes) if args.scopes is not None else None
+    port = validate_port(args.port) if args.port is not None else None
+    secret = _read_secret(args) if args.rotate_secret else None
+    result = manager.edit(args.name, scopes=scopes, port=port, access_type=args.access_type, client_secret=secret)
+    if not result.changed:
+        _out(f"{args.name} already has these settings; nothing changed.")
+        return 0
+    _out(f"Changed {args.name}: {', '.join(result.changed)}.")
+    if "client secret" in result.changed:
+        _out(f"The new Client Secret is stored ({mask(secret)}).")
+    if result.register_uri:
+        _out(f"Register this exact redirect URI in the API Console: {result.register_uri}")
+    if result.needs_consent:
+        _out(f"Re-authorization needed for this to reach the token: zconnect authorize {args.name}")
     return 0
 
 

@@ -1,10 +1,18 @@
 """Errors a user can cause or meet, each with a sentence, a fix and an exit code.
 
-The CLI prints `message` and `hint` on one line and exits with `exit_code`; the TUI shows
-the same two strings in a notification. Nothing here is ever shown as a traceback.
+The fix comes in one of two forms. A structured `Remedy` (re-authorize NAME, choose another
+port, wait, fix a config key…) lets each front end word it in its own terms: the CLI with
+commands and flags (`CLI_WORDS` below, also the default `hint`), the TUI with keys and steps
+(`zconnect_tui/tui/remedies.py`). A free-text `hint` is for fixes that read the same everywhere.
+The CLI prints `message` and `hint` on one line and exits with `exit_code`. Nothing here is
+ever shown as a traceback.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -14,15 +22,88 @@ EXIT_UNREACHABLE = 4
 EXIT_NO_SUCH_CONNECTION = 5
 
 
+class Fix(StrEnum):
+    """What the user can do about an error; the data it needs is on the `Remedy`."""
+
+    AUTHORIZE = "authorize"
+    """Run the consent flow again for `name`; its settings are kept."""
+    AUTHORIZE_OR_OFFLINE = "authorize_or_offline"
+    """An online connection's token expired: authorize again, or switch `name` to offline access."""
+    REFRESH = "refresh"
+    """Refresh `name`'s token; authorize again if that fails."""
+    CHOOSE_PORT = "choose_port"
+    """`port` is taken or not allowed: another port (and its redirect URI registered)."""
+    SET_PORT = "set_port"
+    """`name` has no loopback redirect URI: give it a port."""
+    EDIT_SCOPES = "edit_scopes"
+    """`name` lacks a scope: add it, then authorize again."""
+    OTHER_NAME = "other_name"
+    """A connection called `name` exists already."""
+    PICK_CONNECTION = "pick_connection"
+    """No connection has that name: pick an existing one or create one."""
+    SHOW = "show"
+    """Check `name`'s settings."""
+    FIX_CONFIG = "fix_config"
+    """Fix the config file's `key`."""
+    WAIT = "wait"
+    """Zoho throttles: wait `minutes` before trying again."""
+
+
+@dataclass(frozen=True)
+class Remedy:
+    """A structured fix: the kind and the data a front end needs to word it."""
+
+    fix: Fix
+    name: str = ""
+    """The connection it is about, when there is one."""
+    port: int = 0
+    key: str = ""
+    """A config key such as `data_centers.lab.desk`."""
+    minutes: int = 0
+
+
+def _cli_choose_port(r: Remedy) -> str:
+    return (f"Stop the program using port {r.port}, or choose another port with --port P "
+            "(and register http://127.0.0.1:P/callback for it in the API Console).")
+
+
+CLI_WORDS: dict[Fix, Callable[[Remedy], str]] = {
+    Fix.AUTHORIZE: lambda r: f"Run `zconnect authorize {r.name}` to connect it again; its settings are kept.",
+    Fix.AUTHORIZE_OR_OFFLINE: lambda r: (
+        f"Run `zconnect authorize {r.name}`, or switch it to offline access "
+        f"(`zconnect edit {r.name} --access-type offline`, then authorize) so it keeps a refresh token."),
+    Fix.REFRESH: lambda r: f"Run `zconnect refresh {r.name}`; if that fails, `zconnect authorize {r.name}`.",
+    Fix.CHOOSE_PORT: _cli_choose_port,
+    Fix.SET_PORT: lambda r: f"Give it a loopback port: `zconnect edit {r.name} --port P`.",
+    Fix.EDIT_SCOPES: lambda r: (f"Add the scope with `zconnect edit {r.name} --scopes …`, "
+                                f"then run `zconnect authorize {r.name}`."),
+    Fix.OTHER_NAME: lambda r: f"Pick another name, or `zconnect remove {r.name}` first.",
+    Fix.PICK_CONNECTION: lambda r: "See `zconnect list`, or create one with `zconnect new` or `zconnect add`.",
+    Fix.SHOW: lambda r: (f"Check the connection's settings with `zconnect show {r.name}`." if r.name
+                         else "Check the connection's settings with `zconnect show NAME`."),
+    Fix.FIX_CONFIG: lambda r: f"Fix {r.key} in the config file (`zconnect path` prints where it is).",
+    Fix.WAIT: lambda r: f"Wait {r.minutes or 10} minutes, then try again.",
+}
+"""The CLI's wording of each fix: commands and flags."""
+
+
+def cli_words(remedy: Remedy) -> str:
+    """The fix as the CLI says it."""
+    return CLI_WORDS[remedy.fix](remedy)
+
+
 class ZconnectError(Exception):
     """Base class: something went wrong that the user can understand and fix."""
 
     exit_code = EXIT_ERROR
 
-    def __init__(self, message: str, hint: str = "") -> None:
+    def __init__(self, message: str, hint: str = "", *, remedy: Remedy | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.remedy = remedy
+        """The structured fix, when there is one; front ends word it (the CLI: `cli_words`)."""
+        # The CLI's wording is the default hint, so code that prints `one_line()` keeps working.
+        self.hint = hint or (cli_words(remedy) if remedy is not None else "")
 
     def one_line(self) -> str:
         """The message and the fix as one line, for stderr."""
@@ -60,8 +141,8 @@ class Unreachable(ZconnectError):
 class ZohoError(ZconnectError):
     """Zoho answered with an OAuth error such as invalid_client."""
 
-    def __init__(self, code: str, message: str, hint: str = "") -> None:
-        super().__init__(message, hint)
+    def __init__(self, code: str, message: str, hint: str = "", *, remedy: Remedy | None = None) -> None:
+        super().__init__(message, hint, remedy=remedy)
         self.code = code
 
 

@@ -66,3 +66,25 @@ def export(conn: Connection, dcs: DataCenters, fmt: str) -> str:
         out["token_command"] = f"zconnect token {conn.name}"
         return json.dumps(out, indent=2)
     raise ValueError(fmt)
+
+
+def curl_example(conn: Connection, dcs: DataCenters) -> str:
+    """A first API call with the right headers, the token fetched when it runs (never written out).
+
+    Desk wants its `orgId` header on every call but /organizations; Books wants
+    `organization_id`; CRM and Books live on the user's own API domain.
+    """
+    dc = dcs.get(conn.location) if conn.location in dcs else dcs.get(conn.dc)
+    api = conn.api_domain or dc.api
+    auth = f'-H "Authorization: Zoho-oauthtoken $(zconnect token {shlex.quote(conn.name)})"'
+    if conn.service == "desk" and dc.desk:
+        org = f' -H "orgId: {conn.org_id}"' if conn.org_id else ""
+        path = "/api/v1/tickets?limit=10" if conn.org_id else "/api/v1/organizations"
+        return f"curl {auth}{org} '{dc.desk}{path}'"
+    if conn.service == "crm":
+        return f"curl {auth} '{api}/crm/v8/users?type=CurrentUser'"
+    if conn.service == "books":
+        query = f"?organization_id={conn.org_id}" if conn.org_id else ""
+        path = "/books/v3/invoices" if conn.org_id else "/books/v3/organizations"
+        return f"curl {auth} '{api}{path}{query}'"
+    return f"curl {auth} '{conn.accounts_server or dc.accounts}/oauth/user/info'"

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from zconnect_tui.browser import browser_available, open_in_background
 from zconnect_tui.datacenters import DataCenter, DataCenters
-from zconnect_tui.errors import FlowError, UsageError, ZconnectError
+from zconnect_tui.errors import Fix, FlowError, Remedy, UsageError, ZconnectError
 from zconnect_tui.listener import CallbackListener, CallbackResult, Outcome, interpret_params
 from zconnect_tui.model import Connection
 from zconnect_tui.oauth import consent_url, new_pkce, new_state
@@ -58,7 +58,7 @@ class AuthorizationFlow:
         if not conn.self_client:
             if not conn.redirect_uri or conn.port is None:
                 raise UsageError(f"{conn.name} has no loopback redirect URI.",
-                                 "Recreate it with `zconnect add … --port P`.")
+                                 remedy=Remedy(Fix.SET_PORT, conn.name))
             self.verifier, challenge = new_pkce()
             self.url = consent_url(self.dc, conn, self.state, challenge)
 

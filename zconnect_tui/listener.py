@@ -19,7 +19,16 @@ import threading
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from zconnect_tui.errors import AccessDenied, FlowCancelled, FlowError, FlowTimeout, PortInUse, StateMismatch
+from zconnect_tui.errors import (
+    AccessDenied,
+    Fix,
+    FlowCancelled,
+    FlowError,
+    FlowTimeout,
+    PortInUse,
+    Remedy,
+    StateMismatch,
+)
 from zconnect_tui.model import REDIRECT_PATH
 
 MAX_REQUEST_BYTES = 16 * 1024
@@ -300,13 +309,12 @@ class CallbackListener:
 
 
 def _bind_error(port: int, exc: OSError) -> PortInUse:
-    hint = ("Stop the program using it, or choose another port with --port "
-            "(and register http://127.0.0.1:PORT/callback for it in the API Console).")
+    remedy = Remedy(Fix.CHOOSE_PORT, port=port)
     if exc.errno == errno.EADDRINUSE:
-        return PortInUse(f"Port {port} on 127.0.0.1 is already in use.", hint)
+        return PortInUse(f"Port {port} on 127.0.0.1 is already in use.", remedy=remedy)
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return PortInUse(f"This system does not allow listening on port {port} ({exc.strerror}).", hint)
-    return PortInUse(f"Cannot listen on 127.0.0.1:{port} ({exc.strerror}).", hint)
+        return PortInUse(f"This system does not allow listening on port {port} ({exc.strerror}).", remedy=remedy)
+    return PortInUse(f"Cannot listen on 127.0.0.1:{port} ({exc.strerror}).", remedy=remedy)
 
 
 def port_is_free(port: int) -> bool:

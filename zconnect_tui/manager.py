@@ -1,35 +1,64 @@
 """What you can do with a stored connection: token, refresh, authorize, verify, revoke.
 
-Both the CLI and the TUI call this module; neither talks to the store and Zoho directly.
-Every change runs inside `Store.transaction`, so it re-reads the file under the lock and a
-failed network call changes nothing.
+Both the CLI and the TUI call this module and only this one: neither front end talks to the
+store or to Zoho directly. Every change runs inside `Store.transaction`, so it re-reads the
+file under the lock and a failed network call changes nothing.
+
+The HTTP stack (httpx, the listener, the flow) is imported on first use, so a front end can
+hold a Manager from its first frame without paying for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from zconnect_tui.datacenters import DataCenters, check_url
-from zconnect_tui.errors import NeedsReauthorization, UsageError, ZconnectError, ZohoError
-from zconnect_tui.flow import AuthorizationFlow
-from zconnect_tui.listener import CallbackResult
+from zconnect_tui.errors import Fix, NeedsReauthorization, Remedy, UsageError, ZconnectError, ZohoError
 from zconnect_tui.model import (
     AUTHORIZED,
     NEEDS_REAUTH,
     REFRESH_MARGIN,
     REVOKED,
+    AccessType,
     Connection,
     TokenSet,
+    name_taken,
     now_utc,
     redirect_uri_for,
+    validate_port,
 )
-from zconnect_tui.oauth import TokenResponse, ZohoClient
 from zconnect_tui.store import Snapshot, Store
-from zconnect_tui.verify import Organization, Verification, default_org, verify
+
+if TYPE_CHECKING:
+    from zconnect_tui.flow import AuthorizationFlow
+    from zconnect_tui.listener import CallbackResult
+    from zconnect_tui.oauth import TokenResponse, ZohoClient
+    from zconnect_tui.verify import Organization, Verification
 
 T = TypeVar("T")
+
+
+def _default_client() -> ZohoClient:
+    from zconnect_tui.oauth import ZohoClient
+
+    return ZohoClient()
+
+
+@dataclass
+class EditResult:
+    """What `Manager.edit` changed and what the user has to do next."""
+
+    conn: Connection
+    changed: list[str] = field(default_factory=list)
+    """Human names of the changed settings, e.g. ["scopes", "port"]."""
+    needs_consent: bool = False
+    """The change takes effect only after the user authorizes the connection again."""
+    register_uri: str = ""
+    """A new redirect URI to register in the API Console ("" when the port did not change)."""
 
 
 def accounts_for(conn: Connection, dcs: DataCenters) -> str:
@@ -40,6 +69,7 @@ def accounts_for(conn: Connection, dcs: DataCenters) -> str:
             raise ZconnectError(
                 f"{conn.name}'s accounts server {conn.accounts_server} is not a known data centre; refused.",
                 "Fix accounts_server in the config file, or authorize the connection again.",
+                remedy=Remedy(Fix.FIX_CONFIG, conn.name, key=f"connections.{conn.name}.accounts_server"),
             )
         return dc.accounts
     return dcs.get(conn.dc).accounts
@@ -48,7 +78,7 @@ def accounts_for(conn: Connection, dcs: DataCenters) -> str:
 def _dead_refresh_token(conn: Connection) -> NeedsReauthorization:
     return NeedsReauthorization(
         f"{conn.name}'s refresh token no longer works (revoked at Zoho, or pushed out by newer ones).",
-        f"Run `zconnect authorize {conn.name}` to connect it again; its settings are kept.",
+        remedy=Remedy(Fix.AUTHORIZE, conn.name),
     )
 
 
@@ -71,15 +101,105 @@ def apply_tokens(conn: Connection, tokens: TokenResponse) -> None:
 class Manager:
     """Operations on the connections in one store."""
 
-    def __init__(self, store: Store, client_factory: Callable[[], ZohoClient] = ZohoClient) -> None:
+    def __init__(self, store: Store, client_factory: Callable[[], ZohoClient] = _default_client) -> None:
         self.store = store
         self._client_factory = client_factory
 
+    # ----- reading ------------------------------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        """The connections file."""
+        return self.store.path
+
     def snapshot(self) -> Snapshot:
+        """The whole file, parsed (no lock: a read sees one complete version)."""
         return self.store.load()
 
     def get(self, name: str) -> Connection:
         return self.store.load().get(name)
+
+    def dcs(self) -> DataCenters:
+        """The built-in data centres plus the file's own."""
+        return self.store.load().dcs()
+
+    def loosened_mode_warning(self) -> str | None:
+        return self.store.loosened_mode_warning()
+
+    def export(self, name: str, fmt: str) -> str:
+        """`name` in one of `export.FORMATS` (secrets masked)."""
+        from zconnect_tui.export import export
+
+        snap = self.store.load()
+        return export(snap.get(name), snap.dcs(), fmt)
+
+    def curl(self, name: str) -> str:
+        """A curl command for a first API call on `name`, with the service's headers."""
+        from zconnect_tui.export import curl_example
+
+        snap = self.store.load()
+        return curl_example(snap.get(name), snap.dcs())
+
+    # ----- definitions --------------------------------------------------------------------------
+    def add(self, conn: Connection) -> None:
+        """Store a new connection; a name in use is refused."""
+        self.store.save_connection(conn, replace=False)
+
+    def save_draft(self, conn: Connection, previous: str | None = None) -> None:
+        """Save what the wizard collected, in one transaction.
+
+        `previous` is the name this wizard run saved before (None at first): that connection may
+        be replaced or renamed; any other existing name is refused, so nobody else's is overwritten.
+        """
+
+        def change(snap: Snapshot) -> None:
+            if conn.name in snap.connections and conn.name != previous:
+                raise name_taken(conn.name)
+            if previous is not None and previous != conn.name:
+                snap.connections.pop(previous, None)
+            conn.updated_at = now_utc()
+            conn.created_at = conn.created_at or conn.updated_at
+            snap.connections[conn.name] = conn
+
+        self.store.transaction(change)
+
+    def remove(self, name: str) -> None:
+        self.store.remove(name)
+
+    def edit(self, name: str, *, scopes: list[str] | None = None, port: int | None = None,
+             access_type: AccessType | str | None = None, client_secret: str | None = None) -> EditResult:
+        """Change a connection's scopes, port, access type or secret; tokens are kept.
+
+        New scopes or another access type reach the token only through a new consent
+        (`needs_consent`); a new port means a new redirect URI to register (`register_uri`).
+        """
+        if port is not None:
+            port = validate_port(port)
+        wanted_access = AccessType(access_type) if access_type is not None else None
+
+        def change(conn: Connection) -> EditResult:
+            result = EditResult(conn)
+            if scopes is not None and list(scopes) != conn.scopes:
+                conn.scopes = list(scopes)
+                result.changed.append("scopes")
+                result.needs_consent = True
+            if wanted_access is not None and wanted_access != conn.access_type:
+                conn.access_type = wanted_access
+                result.changed.append("access type")
+                result.needs_consent = True
+            if port is not None and port != conn.port:
+                if conn.self_client:
+                    raise UsageError(f"{conn.name} is a Self Client: it has no redirect URI, so no port.")
+                conn.redirect_uri = redirect_uri_for(port)
+                result.changed.append("port")
+                result.register_uri = conn.redirect_uri
+            if client_secret is not None and client_secret != conn.client_secret:
+                conn.client_secret = client_secret
+                result.changed.append("client secret")
+            # A connection that never had tokens needs its first consent anyway.
+            result.needs_consent = result.needs_consent or not conn.ever_authorized
+            return result
+
+        return self.store.update(name, change)
 
     def _with_client(self, fn: Callable[[ZohoClient], T]) -> T:
         with self._client_factory() as client:
@@ -99,13 +219,13 @@ class Manager:
         if conn.status in (NEEDS_REAUTH, REVOKED) or not conn.token.access_token:
             why = {NEEDS_REAUTH: "needs re-authorization", REVOKED: "was revoked"}.get(
                 conn.status, "is not authorized yet")
-            raise NeedsReauthorization(f"{conn.name} {why}.", f"Run `zconnect authorize {conn.name}`.")
+            raise NeedsReauthorization(f"{conn.name} {why}.", remedy=Remedy(Fix.AUTHORIZE, conn.name))
         if not conn.token.refresh_token:
             remaining = conn.token.remaining()
             if remaining is None or remaining.total_seconds() <= 0:
                 raise NeedsReauthorization(
                     f"{conn.name}'s access token expired and it has no refresh token (online access).",
-                    f"Run `zconnect authorize {conn.name}`, or recreate it with --access-type offline.",
+                    remedy=Remedy(Fix.AUTHORIZE_OR_OFFLINE, conn.name),
                 )
 
     def refresh(self, name: str, *, only_if_needed: bool = False) -> Connection:
@@ -121,7 +241,7 @@ class Manager:
             self._ensure_usable(conn)
             if not conn.token.refresh_token:
                 raise NeedsReauthorization(f"{conn.name} has no refresh token (online access).",
-                                           f"Run `zconnect authorize {conn.name}`.")
+                                           remedy=Remedy(Fix.AUTHORIZE_OR_OFFLINE, conn.name))
             accounts = accounts_for(conn, snap.dcs())
             try:
                 tokens = client.refresh(accounts, conn)
@@ -173,13 +293,14 @@ class Manager:
     def begin_authorization(self, name: str, port: int | None = None) -> AuthorizationFlow:
         """A new consent attempt. A `port` other than the stored one moves the redirect URI there
         (the user registered that URI, e.g. after a port conflict)."""
+        from zconnect_tui.flow import AuthorizationFlow
+
         if port is not None:
             conn = self.get(name)
             if conn.self_client:
                 raise UsageError("--port does not apply to a Self Client: it has no redirect URI.",
                                  f"Run `zconnect authorize {name}` without --port.")
-            if not 1024 <= port <= 65535:
-                raise UsageError(f"--port {port} is not a usable port.", "Use a port from 1024 to 65535.")
+            port = validate_port(port)
             if port != conn.port:
                 self.store.update(name, lambda c: setattr(c, "redirect_uri", redirect_uri_for(port)))
         snap = self.store.load()
@@ -215,6 +336,8 @@ class Manager:
     # ----- verification ---------------------------------------------------------------------------
     def verify(self, name: str) -> Verification:
         """Run the service's verification call with a fresh token."""
+        from zconnect_tui.verify import verify
+
         self.access_token(name)
         snap = self.store.load()
         conn = snap.get(name)
@@ -232,6 +355,8 @@ class Manager:
 
     def verify_and_pick(self, name: str) -> tuple[Verification, Organization | None]:
         """Verify, and store the default organisation (or the user) when there is one."""
+        from zconnect_tui.verify import default_org
+
         result = self.verify(name)
         org = default_org(result.organizations)
         if org is not None or result.user:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-from zconnect_tui.errors import ConfigError, UsageError
+from zconnect_tui.errors import ConfigError, Fix, Remedy, UsageError
 
 DEFAULT_PORT = 9646
 """Default loopback port: 9646 spells ZOHO on a phone keypad."""
@@ -20,12 +21,48 @@ REFRESH_MARGIN = timedelta(minutes=5)
 """`zconnect token` refreshes when less than this remains."""
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+PORT_MIN, PORT_MAX = 1024, 65535
+"""Loopback ports a user may choose for the redirect URI (no privileged ports)."""
 
-# status values
-AUTHORIZED = "authorized"
-NOT_AUTHORIZED = "not_authorized"
-NEEDS_REAUTH = "needs_reauth"
-REVOKED = "revoked"
+
+class Status(StrEnum):
+    """What the file records about a connection's authorization (the values are the file's)."""
+
+    NOT_AUTHORIZED = "not_authorized"
+    AUTHORIZED = "authorized"
+    NEEDS_REAUTH = "needs_reauth"
+    REVOKED = "revoked"
+
+
+class AccessType(StrEnum):
+    """Zoho's access_type: offline also yields a refresh token; online only a 1-hour access token."""
+
+    OFFLINE = "offline"
+    ONLINE = "online"
+
+
+class TokenState(StrEnum):
+    """The token state a person sees, computed from the status and the expiry (never parsed back)."""
+
+    VALID = "valid"
+    EXPIRING = "expiring"
+    """Valid, but for less than REFRESH_MARGIN: the next `zconnect token` refreshes first."""
+    EXPIRED = "expired"
+    NEEDS_REAUTH = "needs_reauth"
+    REVOKED = "revoked"
+    NOT_AUTHORIZED = "not_authorized"
+
+    @property
+    def json_key(self) -> str:
+        """The value `--json` prints: valid | expired | needs_reauth | revoked | not_authorized."""
+        return TokenState.VALID.value if self is TokenState.EXPIRING else self.value
+
+
+# The status values as plain names (older code imports these).
+AUTHORIZED = Status.AUTHORIZED
+NOT_AUTHORIZED = Status.NOT_AUTHORIZED
+NEEDS_REAUTH = Status.NEEDS_REAUTH
+REVOKED = Status.REVOKED
 
 
 def redirect_uri_for(port: int) -> str:
@@ -73,10 +110,10 @@ class Connection:
     client_id: str
     scopes: list[str]
     client_secret: str = ""
-    access_type: str = "offline"
+    access_type: AccessType = AccessType.OFFLINE
     redirect_uri: str = ""
     self_client: bool = False
-    status: str = NOT_AUTHORIZED
+    status: Status = Status.NOT_AUTHORIZED
     accounts_server: str = ""
     """The accounts server of the user's own data centre (from the consent redirect)."""
     location: str = ""
@@ -90,33 +127,49 @@ class Connection:
     updated_at: datetime | None = None
     token: TokenSet = field(default_factory=TokenSet)
 
+    def __post_init__(self) -> None:
+        # Callers may pass the file's strings; a value outside the enum raises ValueError.
+        self.status = Status(self.status)
+        self.access_type = AccessType(self.access_type)
+
     # ----- reading -------------------------------------------------------------------
     @property
     def port(self) -> int | None:
         match = re.match(r"^http://127\.0\.0\.1:(\d+)/", self.redirect_uri)
         return int(match.group(1)) if match else None
 
-    def token_state(self, now: datetime | None = None) -> str:
-        """A short phrase: 'valid 41m', 'expired', 'needs re-authorization', 'revoked', 'not authorized'."""
-        if self.status == REVOKED:
-            return "revoked"
-        if self.status == NEEDS_REAUTH:
-            return "needs re-authorization"
+    def state(self, now: datetime | None = None) -> TokenState:
+        """The token state, from the status and the expiry."""
+        if self.status == Status.REVOKED:
+            return TokenState.REVOKED
+        if self.status == Status.NEEDS_REAUTH:
+            return TokenState.NEEDS_REAUTH
         remaining = self.token.remaining(now)
         if remaining is None:
-            return "not authorized"
+            return TokenState.NOT_AUTHORIZED
         if remaining.total_seconds() <= 0:
-            return "expired" if self.token.refresh_token else "expired (online: authorize again)"
-        return f"valid {format_duration(remaining)}"
+            return TokenState.EXPIRED
+        return TokenState.EXPIRING if remaining < REFRESH_MARGIN else TokenState.VALID
+
+    @property
+    def ever_authorized(self) -> bool:
+        """False for a connection that never went through consent (the dashboard says "Authorize")."""
+        return self.status != Status.NOT_AUTHORIZED or bool(self.token.refresh_token or self.token.access_token)
+
+    def token_state(self, now: datetime | None = None) -> str:
+        """A short phrase: 'valid 41m', 'expired', 'needs re-authorization', 'revoked', 'not authorized'."""
+        state = self.state(now)
+        if state in (TokenState.VALID, TokenState.EXPIRING):
+            remaining = self.token.remaining(now)
+            assert remaining is not None
+            return f"valid {format_duration(remaining)}"
+        if state == TokenState.EXPIRED and not self.token.refresh_token:
+            return "expired (online: authorize again)"
+        return STATE_PHRASES[state]
 
     def token_state_key(self, now: datetime | None = None) -> str:
         """Machine-readable state for --json: valid | expired | needs_reauth | revoked | not_authorized."""
-        state = self.token_state(now)
-        if state.startswith("valid"):
-            return "valid"
-        if state.startswith("expired"):
-            return "expired"
-        return {"needs re-authorization": NEEDS_REAUTH, "revoked": REVOKED}.get(state, NOT_AUTHORIZED)
+        return self.state(now).json_key
 
     def public_dict(self, now: datetime | None = None, reveal: bool = False) -> dict[str, Any]:
         """Every field for `show --json`/`list --json`; secrets masked unless `reveal`."""
@@ -135,6 +188,16 @@ class Connection:
         for key in ("created_at", "updated_at"):
             out[key] = _iso(getattr(self, key))
         return out
+
+
+STATE_PHRASES: dict[TokenState, str] = {
+    TokenState.VALID: "valid",
+    TokenState.EXPIRING: "expiring soon",
+    TokenState.EXPIRED: "expired",
+    TokenState.NEEDS_REAUTH: "needs re-authorization",
+    TokenState.REVOKED: "revoked",
+    TokenState.NOT_AUTHORIZED: "not authorized",
+}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -183,6 +246,11 @@ def from_table(name: str, table: dict[str, Any]) -> Connection:
         conn = Connection(name=name, token=token, **known)
     except TypeError as exc:
         raise ConfigError(f"[connections.{name}] lacks a required field ({exc}).", "Fix or remove it.") from None
+    except ValueError:
+        key = "status" if known.get("status", Status.NOT_AUTHORIZED) not in set(Status) else "access_type"
+        allowed = ", ".join(Status if key == "status" else AccessType)
+        raise ConfigError(f"connections.{name}.{key} = {known.get(key)!r} is not one of {allowed}.",
+                          remedy=Remedy(Fix.FIX_CONFIG, name, key=f"connections.{name}.{key}")) from None
     for stamp in ("expires_at", "refreshed_at"):
         value = getattr(token, stamp)
         if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
@@ -201,11 +269,29 @@ def validate_client_id(client_id: str) -> str:
 
 
 def validate_name(name: str) -> str:
-    """Connection names become TOML keys and CLI arguments: keep them simple."""
+    """The one rule for connection names: they become TOML keys and CLI arguments, so keep them simple."""
     if not NAME_RE.match(name):
-        raise UsageError(f"{name!r} is not a usable connection name.",
+        raise UsageError(f"{name!r} is not a usable connection name." if name else "The connection needs a name.",
                          "Use letters, digits, '-' and '_' (up to 64), starting with a letter or digit.")
     return name
+
+
+def name_taken(name: str) -> UsageError:
+    """The error for a name another connection has (the CLI's `add`, the store, the wizard)."""
+    return UsageError(f"A connection named {name!r} exists already.", remedy=Remedy(Fix.OTHER_NAME, name))
+
+
+def validate_port(value: int | str) -> int:
+    """The one rule for the loopback port of a redirect URI (`--port`, the wizard's step 3, `edit`)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.isdigit()):
+            raise UsageError(f"{text!r} is not a port number." if text else "The port is empty.",
+                             f"Use a number from {PORT_MIN} to {PORT_MAX}.")
+        value = int(text)
+    if not PORT_MIN <= value <= PORT_MAX:
+        raise UsageError(f"Port {value} is out of range.", f"Use a number from {PORT_MIN} to {PORT_MAX}.")
+    return value
 
 
 def validate_secret(secret: str) -> str:

@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from zconnect_tui.datacenters import DataCenter, is_loopback_host
-from zconnect_tui.errors import RateLimited, Unreachable, ZohoError
+from zconnect_tui.errors import Fix, RateLimited, Remedy, Unreachable, ZohoError
 from zconnect_tui.model import Connection
 
 USER_AGENT = "zconnect/0.1 (+https://github.com/zconnect)"
@@ -128,7 +128,7 @@ def zoho_error(body: dict[str, Any], conn: Connection | None = None) -> ZohoErro
         return ZohoError(code, message, hint.format(redirect_uri=(conn.redirect_uri if conn else "")))
     detail = f": {description}" if description else ""
     return ZohoError(code, f"Zoho answered with the error {code!r}{detail}.",
-                     "Check the connection's settings with `zconnect show`.")
+                     remedy=Remedy(Fix.SHOW, conn.name if conn else ""))
 
 
 def _host(url: str) -> str:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import tomli_w
 
 from zconnect_tui.datacenters import DataCenters
-from zconnect_tui.errors import ConfigError, NoSuchConnection
+from zconnect_tui.errors import ConfigError, Fix, NoSuchConnection, Remedy
 from zconnect_tui.model import Connection, from_table, now_utc, to_table
 
 FORMAT_VERSION = 1
@@ -54,8 +54,7 @@ class Snapshot:
         except KeyError:
             known = ", ".join(sorted(self.connections)) or "none yet"
             raise NoSuchConnection(
-                f"No connection named {name!r} (known: {known}).",
-                "See `zconnect list`, or create one with `zconnect new` or `zconnect add`.",
+                f"No connection named {name!r} (known: {known}).", remedy=Remedy(Fix.PICK_CONNECTION, name),
             ) from None
 
     def dcs(self) -> DataCenters:
@@ -156,12 +155,11 @@ class Store:
 
     def save_connection(self, conn: Connection, *, replace: bool = True) -> None:
         """Insert or replace one connection (under the lock, with a re-read)."""
-        from zconnect_tui.errors import UsageError
+        from zconnect_tui.model import name_taken
 
         def change(snap: Snapshot) -> None:
             if not replace and conn.name in snap.connections:
-                raise UsageError(f"A connection named {conn.name!r} exists already.",
-                                 "Pick another name, or `zconnect remove` it first.")
+                raise name_taken(conn.name)
             conn.updated_at = now_utc()
             conn.created_at = conn.created_at or conn.updated_at
             snap.connections[conn.name] = conn

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from zconnect_tui.datacenters import DataCenters, check_url
-from zconnect_tui.errors import ZconnectError, ZohoError
+from zconnect_tui.errors import Fix, Remedy, ZconnectError, ZohoError
 from zconnect_tui.model import Connection
 from zconnect_tui.oauth import ZohoClient
 from zconnect_tui.services import get_service
@@ -43,9 +43,9 @@ def _resource_error(conn: Connection, status: int, body: dict[str, Any], endpoin
     if status == 401 or "OAUTH" in code.upper() or "TOKEN" in code.upper():
         if "SCOPE" in code.upper():
             return ZohoError(code, f"The token lacks the scope {endpoint} needs ({code}).",
-                             "Add the service's read scope to the connection and authorize again.")
+                             remedy=Remedy(Fix.EDIT_SCOPES, conn.name))
         return ZohoError(code, f"Zoho refused the access token at {endpoint} ({code}).",
-                         f"Run `zconnect refresh {conn.name}`; if that fails, authorize again.")
+                         remedy=Remedy(Fix.REFRESH, conn.name))
     message = body.get("message") or body.get("error") or f"HTTP {status}"
     return ZohoError(code, f"{endpoint} answered {status}: {message}.",
                      "Check the connection's scopes and data centre.")
@@ -60,7 +60,8 @@ def _endpoint(conn: Connection, dcs: DataCenters) -> tuple[str, str]:
     if kind == "desk":
         if not dc.desk:
             raise ZconnectError(f"No Desk host is known for the data centre {dc.key!r}.",
-                                f"Add desk = \"https://…\" under [data_centers.{dc.key}] in the config file.")
+                                f"Add desk = \"https://…\" under [data_centers.{dc.key}] in the config file.",
+                                remedy=Remedy(Fix.FIX_CONFIG, key=f"data_centers.{dc.key}.desk"))
         return kind, f"{dc.desk}/api/v1/organizations"
     if kind == "crm":
         return kind, f"{api}/crm/v8/org"

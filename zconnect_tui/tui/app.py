@@ -10,17 +10,16 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from zconnect_tui.store import Store
-
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
+    from zconnect_tui.store import Snapshot
 
 
 def _warm_imports() -> None:
     """Import what the first action needs (the HTTP stack) while the user reads the first screen."""
-    import zconnect_tui.manager  # noqa: F401
-    import zconnect_tui.tui.modals  # noqa: F401
-    import zconnect_tui.tui.steps.authorize  # noqa: F401
+    import zconnect_tui.flow  # noqa: F401
+    import zconnect_tui.oauth  # noqa: F401
+    import zconnect_tui.verify  # noqa: F401
 
 
 WARM_UP_DELAY = 0.4
@@ -32,40 +31,38 @@ class ZconnectApp(App[int]):
     """Connect to Zoho: a dashboard of connections and a wizard that mirrors Zoho's guide."""
 
     CSS_PATH = "zconnect.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
     TITLE = "zconnect"
     SUB_TITLE = "Zoho OAuth connections"
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave zconnect", priority=True),
+        # Shown by the wizard's footer; the dashboard's is full (q quits there, ? lists every key).
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave zconnect", priority=True, show=False),
         Binding("f12", "screenshot", "Screenshot", show=False, id="app.screenshot",
                 tooltip="Save an SVG screenshot in the current directory"),
     ]
 
-    def __init__(self, store: Store, *, wizard: bool = False, prefill: dict[str, str] | None = None) -> None:
+    def __init__(self, manager: Manager, *, wizard: bool = False, prefill: dict[str, str] | None = None,
+                 snapshot: Snapshot | None = None) -> None:
         super().__init__()
-        self.store = store
+        self.manager = manager
+        """The only door to the store and to Zoho; its HTTP stack loads on first use."""
         self.start_in_wizard = wizard
         self.prefill = dict(prefill or {})
-        self._manager: Manager | None = None
+        self._snapshot = snapshot
         self._first_frame_shown = False
         self._after_first_frame: list[Callable[[], object]] = []
 
-    @property
-    def manager(self) -> Manager:
-        """Operations on the store; created on first use, as it imports the HTTP stack."""
-        if self._manager is None:
-            from zconnect_tui.manager import Manager
-
-            self._manager = Manager(self.store)
-        return self._manager
-
     def on_mount(self) -> None:
         """The wizard when asked or when there is nothing to list, else the dashboard."""
-        if self.start_in_wizard or not self.store.load().connections:
-            from zconnect_tui.tui.wizard import WizardScreen
+        # One read of the file (no lock) decides the first screen and fills it.
+        snapshot = self._snapshot or self.manager.snapshot()
+        if self.start_in_wizard or not snapshot.connections:
+            from zconnect_tui.tui.screens.wizard import WizardScreen
 
-            self.push_screen(WizardScreen(self.store, self.prefill), callback=self.open_dashboard)
+            self.push_screen(WizardScreen(self.manager, snapshot, self.prefill),
+                             callback=lambda name: self.open_dashboard(snapshot, name))
         else:
-            self.open_dashboard()
+            self.open_dashboard(snapshot)
 
     def after_first_frame(self, callback: Callable[[], object]) -> None:
         """Run `callback` once the app's first frame is on screen (after the next refresh when it is).
@@ -90,11 +87,11 @@ class ZconnectApp(App[int]):
     def _warm_up(self) -> None:
         threading.Thread(target=_warm_imports, daemon=True).start()
 
-    def open_dashboard(self, select: str | None = None) -> None:
-        """Show the dashboard (created the first time; the wizard returns here)."""
-        from zconnect_tui.tui.dashboard import DashboardScreen
+    def open_dashboard(self, snapshot: Snapshot, select: str | None = None) -> None:
+        """Show the dashboard (the wizard opened first returns here)."""
+        from zconnect_tui.tui.screens.dashboard import DashboardScreen
 
-        self.push_screen(DashboardScreen(self.store, select=select))
+        self.push_screen(DashboardScreen(self.manager, snapshot, select=select))
 
     def action_screenshot(self) -> None:
         """Save an SVG screenshot (secrets are never on screen, so this is safe to share)."""
@@ -109,9 +106,9 @@ class ZconnectApp(App[int]):
             yield from commands()
 
 
-def run_app(store: Store, *, wizard: bool, prefill: dict[str, str]) -> int:
+def run_app(manager: Manager, *, wizard: bool, prefill: dict[str, str]) -> int:
     """Run the TUI until the user quits; the exit code for `zconnect`/`zconnect new`."""
     # A broken file raises ConfigError here, so the CLI reports it as one line before any screen opens.
-    store.load()
-    result = ZconnectApp(store, wizard=wizard, prefill=prefill).run()
+    snapshot = manager.snapshot()
+    result = ZconnectApp(manager, wizard=wizard, prefill=prefill, snapshot=snapshot).run()
     return int(result or 0)

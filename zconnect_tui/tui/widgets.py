@@ -1,12 +1,16 @@
-"""Small shared widgets: inline field errors, guide text, copyable values."""
+"""Small shared widgets: inline messages (wrapped, never cut), guide text, copyable values."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Static
 
 from zconnect_tui.errors import ZconnectError
+from zconnect_tui.tui.remedies import StepLabel, error_text
+
+OSC52_NOTE = "if your terminal honours OSC 52; in tmux: set-clipboard on"
+"""Copying goes through the terminal (OSC 52): say what it needs, every time."""
 
 
 def as_error(exc: BaseException) -> ZconnectError:
@@ -17,17 +21,22 @@ def as_error(exc: BaseException) -> ZconnectError:
                          "Try again; if it persists, run the same action with the zconnect CLI to see more.")
 
 
-class FieldError(Label):
-    """A one-line error shown under the field it is about; hidden while empty."""
+class FieldError(Static):
+    """An error (or note) under the field it is about: wrapped over as many lines as it needs, hidden
+    while empty. Errors from the core are worded with the TUI's keys and steps."""
 
-    def __init__(self, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
-        super().__init__("", id=id, classes="error-text", markup=False)
+    DEFAULT_CLASSES = "error-text"
+
+    def __init__(self, id: str | None = None, *, step: StepLabel | None = None) -> None:  # noqa: A002
+        super().__init__("", id=id, markup=False)
+        self.step = step
+        """Set by the wizard, so a remedy names its steps ("Go back to step 3 (Redirect URL)")."""
         self.display = False
 
     def show(self, text: str | ZconnectError) -> None:
         """Show `text` (or an error's sentence and fix)."""
         if isinstance(text, ZconnectError):
-            text = text.one_line()
+            text = error_text(text, self.step)
         self.update(text)
         self.display = bool(text)
 
@@ -65,6 +74,8 @@ class CopyValue(Horizontal):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
+        if not self.value:
+            return
         self.app.copy_to_clipboard(self.value)
         # OSC 52 needs terminal support; say so, and the value stays on screen to select by hand.
-        self.app.notify("Copied to the clipboard (if your terminal allows OSC 52).", timeout=3)
+        self.app.notify(f"Copied ({OSC52_NOTE}).", timeout=4)

@@ -1,1 +1,32 @@
-"""Step bodies of the wizard: one small widget per step of Zoho's registration guide."""
+"""The wizard's steps, in order: step 0 is the connector form; 1-8 are the steps of Zoho's guide.
+
+Adding a step is one `Step` subclass (see `base.py`) and one entry in `STEPS`. Step modules import
+only Textual and light core modules at the top; the HTTP stack waits for first use.
+"""
+
+from __future__ import annotations
+
+from zconnect_tui.tui.steps.accepted import AcceptedStep
+from zconnect_tui.tui.steps.authorize import AuthorizeStep
+from zconnect_tui.tui.steps.base import Step, WizardDraft
+from zconnect_tui.tui.steps.client_type import ClientTypeStep
+from zconnect_tui.tui.steps.connector import ConnectorStep
+from zconnect_tui.tui.steps.console import ConsoleStep
+from zconnect_tui.tui.steps.credentials import CredentialsStep
+from zconnect_tui.tui.steps.organization import OrganizationStep
+from zconnect_tui.tui.steps.redirect import RedirectStep
+from zconnect_tui.tui.steps.secret_tab import SecretTabStep
+
+STEPS: list[type[Step]] = [
+    ConnectorStep,
+    ConsoleStep,
+    ClientTypeStep,
+    RedirectStep,
+    SecretTabStep,
+    CredentialsStep,
+    AuthorizeStep,
+    OrganizationStep,
+    AcceptedStep,
+]
+
+__all__ = ["STEPS", "Step", "WizardDraft"]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
 from zconnect_tui.model import Connection
 from zconnect_tui.services import SERVICES
+from zconnect_tui.tui.steps.base import Step, WizardDraft
 from zconnect_tui.tui.widgets import Guide
-from zconnect_tui.verify import Verification
+
+if TYPE_CHECKING:
+    from zconnect_tui.verify import Verification
 
 
 def summary_rows(conn: Connection, verification: Verification | None) -> list[tuple[str, str]]:
@@ -29,21 +34,29 @@ def summary_rows(conn: Connection, verification: Verification | None) -> list[tu
     return rows
 
 
-class AcceptedStep(VerticalScroll):
+class AcceptedStep(Step):
     """The end of the guide: the connector is authorized."""
+
+    key = "accepted"
+    title = "Accepted"
+    guide = "The connector is authorized: you can now call the APIs you need."
+    next_label = "Finish ✔"
 
     def compose(self) -> ComposeResult:
         yield Guide("[b]8. Accepted: the connector is authorized.[/] You can now call the APIs you need.")
         yield Vertical(id="summary")
         yield Guide("", id="usage", classes="muted")
 
-    def show(self, conn: Connection, verification: Verification | None) -> None:
-        """Attributes down: the wizard passes the stored connection and what step 7 found."""
+    def enter(self, draft: WizardDraft) -> None:
+        """Attributes down: the connection as steps 6 and 7 left it (no file read here)."""
+        conn = draft.authorized
+        if conn is None:
+            return
         summary = self.query_one("#summary", Vertical)
         summary.remove_children()
         summary.mount_all(Horizontal(Label(key, classes="key"), Static(value, classes="value", markup=False),
-                                     classes="summary-row") for key, value in summary_rows(conn, verification))
+                                     classes="summary-row") for key, value in summary_rows(conn, draft.verification))
         self.query_one("#usage", Guide).update(
             f"From a shell or a script, [b]zconnect token {conn.name}[/] prints a valid access token "
             "(refreshed when needed).\n[b]Finish[/] opens the dashboard: refresh, test, re-authorize, "
-            "revoke or remove connections there.")
+            "edit, export, revoke or remove connections there.")

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalGroup, VerticalScroll
+from textual.containers import VerticalGroup
 from textual.events import Mount
-from textual.message import Message
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Input, Label, Select, Static
 
-from zconnect_tui.datacenters import DEFAULT_DC, DataCenters
-from zconnect_tui.errors import ZconnectError
-from zconnect_tui.model import validate_name
+from zconnect_tui.datacenters import DEFAULT_DC
+from zconnect_tui.errors import UsageError, ZconnectError
+from zconnect_tui.model import AccessType, validate_name
 from zconnect_tui.services import SERVICES, parse_scopes
-from zconnect_tui.tui.widgets import FieldError, Guide
+from zconnect_tui.tui.steps.base import Step, WizardContext, WizardDraft
+from zconnect_tui.tui.widgets import Guide
 
 if TYPE_CHECKING:
     # Imported when the rest of the form is mounted, after the first frame.
@@ -40,32 +39,24 @@ class StepSelect(Select[str]):
             event.prevent_default()
 
 
-@dataclass
-class ConnectorValues:
-    """What step 0 collected (validated)."""
-
-    name: str
-    service: str
-    scopes: list[str]
-    dc: str
-    access_type: str
-
-
-class ConnectorStep(VerticalScroll):
+class ConnectorStep(Step):
     """Name the connection and choose what it may do: the guide's connector form."""
 
-    class Changed(Message):
-        """Something that shows in the URL preview changed."""
+    key = "connector"
+    title = "Connector"
+    guide = ("Name the connector and choose the Zoho service, its scopes, the data centre and the access type; "
+             "the scopes go into the connector's Request Token URL.")
+    focus_target = "#name"
 
-    def __init__(self, dcs: DataCenters, prefill: dict[str, str], *, id: str) -> None:  # noqa: A002
-        super().__init__(id=id, classes="step")
-        self.dcs = dcs
-        self.prefill = prefill
-        dc = prefill.get("dc", DEFAULT_DC)
-        self._initial_dc = dc if dc in dcs else DEFAULT_DC
-        service = prefill.get("service", "desk")
+    def __init__(self, ctx: WizardContext) -> None:
+        super().__init__(ctx)
+        draft, prefill = ctx.draft, ctx.prefill
+        dc = prefill.get("dc", draft.dc)
+        self._initial_dc = dc if dc in ctx.dcs else DEFAULT_DC
+        service = prefill.get("service", draft.service)
         self._initial_service = service if service in SERVICES else "desk"
         self._rest: AwaitMount | None = None
+        self.checks = {"name": self._check_name}
 
     def compose(self) -> ComposeResult:
         # The first frame: the name field (focused). The rest of the form is mounted right after
@@ -73,9 +64,9 @@ class ConnectorStep(VerticalScroll):
         yield Guide("Create the connector: name it, pick the Zoho service and the scopes it needs. "
                     "The scopes go into the Request Token URL.")
         yield Label("Connection name", classes="field-label")
-        yield Input(self.prefill.get("name", ""), placeholder="e.g. desk", id="name",
+        yield Input(self.ctx.prefill.get("name", self.ctx.draft.name), placeholder="e.g. desk", id="name",
                     tooltip="Letters, digits, - and _; used as `zconnect token NAME`")
-        yield FieldError(id="name-error")
+        yield self.error_widget("name-error")
 
     def on_mount(self) -> None:
         after_first_frame = getattr(self.app, "after_first_frame", self.call_after_refresh)
@@ -83,9 +74,9 @@ class ConnectorStep(VerticalScroll):
 
     def _mount_rest(self) -> None:
         """Mount the service, scopes, data centre, access type and preview (once; not when closing)."""
-        if self._rest is None and self.is_attached and self.app.is_running:  # not when the app is closing
+        if self._rest is None and self.is_attached and self.app.is_running:
             self._rest = self.mount_all(self._compose_rest())
-            self.post_message(self.Changed())  # the preview has a place now
+            self.changed()  # the preview has a place now
 
     async def ready(self) -> None:
         """Return once the whole form is mounted (mounting it now if the first refresh has not come yet)."""
@@ -96,50 +87,55 @@ class ConnectorStep(VerticalScroll):
     def _compose_rest(self) -> list[Widget]:
         from textual.widgets import RadioButton, RadioSet, SelectionList
 
+        draft, prefill = self.ctx.draft, self.ctx.prefill
         service = self._initial_service
         rest: list[Widget] = []
-        if "service" in self.prefill and self.prefill["service"] not in SERVICES:
-            rest.append(Static(f"Unknown service {self.prefill['service']!r}; choose one below.",
-                               classes="error-text"))
+        if "service" in prefill and prefill["service"] not in SERVICES:
+            rest.append(Static(f"Unknown service {prefill['service']!r}; choose one below.", classes="error-text"))
+        chosen = set(draft.scopes) if draft.scopes else None
+        extra = [s for s in draft.scopes if s not in SERVICES[service].scopes]
         rest += [
             Label("Zoho service", classes="field-label"),
-            StepSelect([(s.label, s.key) for s in SERVICES.values()], value=service, allow_blank=False,
-                       id="service"),
-            Label("Scopes (space toggles; the defaults are enough to verify the connection)",
-                  classes="field-label"),
-            SelectionList[str](*self._scope_options(service), id="scopes"),
-            Input(placeholder="More scopes, comma separated (e.g. Desk.tickets.UPDATE)", id="extra-scopes"),
-            FieldError(id="scopes-error"),
+            StepSelect([(s.label, s.key) for s in SERVICES.values()], value=service, allow_blank=False, id="service"),
+            Label("Scopes (space toggles; defaults verify the connection)", classes="field-label",
+                  id="scopes-label"),
+            SelectionList[str](*self._scope_options(service, chosen), id="scopes"),
+            Input(", ".join(extra), placeholder="More scopes, comma separated (e.g. Desk.tickets.UPDATE)",
+                  id="extra-scopes"),
+            self.error_widget("extra-scopes-error"),
         ]
         more: list[Widget] = []
-        if "dc" in self.prefill and self.prefill["dc"] not in self.dcs:
-            more.append(Static(f"Unknown data centre {self.prefill['dc']!r}; choose one below.",
-                               classes="error-text"))
+        if "dc" in prefill and prefill["dc"] not in self.ctx.dcs:
+            more.append(Static(f"Unknown data centre {prefill['dc']!r}; choose one below.", classes="error-text"))
+        offline = draft.access_type == AccessType.OFFLINE
         more += [
             Label("Data centre (where the Zoho account lives)", classes="field-label"),
-            StepSelect([(self._dc_label(k), k) for k in self.dcs.keys()], value=self._initial_dc,
+            StepSelect([(self._dc_label(k), k) for k in self.ctx.dcs.keys()], value=self._initial_dc,
                        allow_blank=False, id="dc"),
             Label("Access type", classes="field-label"),
-            RadioSet(RadioButton("offline: access + refresh token (stays connected)", value=True,
+            RadioSet(RadioButton("offline: access + refresh token (stays connected)", value=offline,
                                  id="access-offline"),
-                     RadioButton("online: access token only (1 hour)", id="access-online"), id="access-type"),
+                     RadioButton("online: access token only (1 hour)", value=not offline, id="access-online"),
+                     id="access-type"),
             Guide(ACCESS_HELP),
             Label("Connector URLs (for a Zoho Developer Console connector)", classes="field-label"),
             Static("", id="preview", markup=False),
         ]
         rest.append(VerticalGroup(*more, id="connector-more"))
+        self.checks["extra-scopes"] = lambda _text: self._scopes()
         return rest
 
     def _dc_label(self, key: str) -> str:
-        dc = self.dcs.get(key)
+        dc = self.ctx.dcs.get(key)
         return f"{key}: {dc.label}" if dc.builtin else f"{key} (your config): {dc.accounts}"
 
     @staticmethod
-    def _scope_options(service: str) -> list[Selection[str]]:
+    def _scope_options(service: str, chosen: set[str] | None = None) -> list[Selection[str]]:
         from textual.widgets.selection_list import Selection
 
         svc = SERVICES[service]
-        return [Selection(scope, scope, scope in svc.defaults) for scope in svc.scopes]
+        picked = chosen if chosen is not None else set(svc.defaults)
+        return [Selection(scope, scope, scope in picked) for scope in svc.scopes]
 
     # Handlers by name, not @on(...): the widget classes are imported with the rest of the form.
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -149,17 +145,19 @@ class ConnectorStep(VerticalScroll):
             scopes = self.query_one("#scopes", SelectionList)
             scopes.clear_options()
             scopes.add_options(self._scope_options(str(event.value)))
-        self.post_message(self.Changed())
+        self.changed()
 
     def on_radio_set_changed(self) -> None:
-        self.post_message(self.Changed())
+        self.changed()
 
     def on_selection_list_selected_changed(self) -> None:
-        self.post_message(self.Changed())
+        if self.field_error("extra-scopes").display:
+            self.check_field("extra-scopes")
+        self.changed()
 
-    @on(Input.Changed, "#extra-scopes")
+    @on(Input.Changed, "#extra-scopes, #name")
     def _changed(self) -> None:
-        self.post_message(self.Changed())
+        self.changed()
 
     # ----- reading (before the rest of the form is mounted: the initial values) ------------------------
     def _selected_scopes(self) -> list[str]:
@@ -168,25 +166,23 @@ class ConnectorStep(VerticalScroll):
             from textual.widgets import SelectionList
 
             return list(found.first(SelectionList).selected)
+        draft = self.ctx.draft
+        if draft.scopes:
+            return list(draft.scopes)
         svc = SERVICES[self._initial_service]
         return [scope for scope in svc.scopes if scope in svc.defaults]
-
-    def raw_scopes(self) -> list[str]:
-        """The scopes as far as they parse (for the live preview; never raises)."""
-        selected = self._selected_scopes()
-        try:
-            return parse_scopes(selected + self._extra())
-        except ZconnectError:
-            return selected
 
     def _extra(self) -> list[str]:
         found = self.query("#extra-scopes")
         text = found.first(Input).value if found else ""
         return [s for s in text.replace(",", " ").split() if s]
 
+    def _scopes(self) -> list[str]:
+        return parse_scopes(self._selected_scopes() + self._extra())
+
     def _select_value(self, selector: str, initial: str) -> str:
         found = self.query(selector)
-        value = found.first().value if found else initial  # type: ignore[attr-defined]
+        value = found.first(Select).value if found else initial
         return value if isinstance(value, str) else initial  # a Select has no value until mounted
 
     @property
@@ -198,47 +194,52 @@ class ConnectorStep(VerticalScroll):
         return self._select_value("#dc", self._initial_dc)
 
     @property
-    def access_type(self) -> str:
+    def access_type(self) -> AccessType:
+        from textual.widgets import RadioButton
+
         found = self.query("#access-online")
-        return "online" if found and found.first().value else "offline"  # type: ignore[attr-defined]
+        online = bool(found) and found.first(RadioButton).value
+        if not found:
+            return self.ctx.draft.access_type
+        return AccessType.ONLINE if online else AccessType.OFFLINE
 
     @property
     def name_value(self) -> str:
         return self.query_one("#name", Input).value.strip()
 
-    def show_preview(self, text: str) -> None:
-        for preview in self.query("#preview").results(Static):
-            preview.update(text)
+    def _check_name(self, text: str) -> str:
+        name = validate_name(text.strip())
+        saved = self.ctx.draft.saved
+        if name in self.ctx.existing and (saved is None or saved.name != name):
+            raise UsageError(f"A connection named {name!r} exists already.",
+                             "Choose another name, or remove that connection in the dashboard.")
+        return name
 
-    def validate(self, existing: set[str]) -> ConnectorValues | None:
-        """Check every field; show what is wrong next to it; the values when all is well."""
-        ok = True
-        name_error = self.query_one("#name-error", FieldError)
+    # ----- the step interface ---------------------------------------------------------------------------
+    def read(self, draft: WizardDraft) -> None:
+        draft.name = self.name_value
+        draft.service, draft.dc, draft.access_type = self.service, self.dc, self.access_type
         try:
-            name = validate_name(self.name_value)
-            if name in existing:
-                raise ZconnectError(f"A connection named {name!r} exists already.",
-                                    "Pick another name, or remove that one in the dashboard.")
-            name_error.clear()
-        except ZconnectError as exc:
-            name_error.show(exc)
-            name = ""
-            ok = False
-        scopes_error = self.query_one("#scopes-error", FieldError)
-        try:
-            scopes = parse_scopes(self._selected_scopes() + self._extra())
-            scopes_error.clear()
-        except ZconnectError as exc:
-            scopes_error.show(exc)
-            scopes = []
-            ok = False
-        if not ok:
-            self.focus_first_error()
-            return None
-        return ConnectorValues(name, self.service, scopes, self.dc, self.access_type)
+            draft.scopes = self._scopes()
+        except ZconnectError:
+            draft.scopes = self._selected_scopes()
 
-    def focus_first_error(self) -> None:
-        if self.query_one("#name-error", FieldError).display:
-            self.query_one("#name", Input).focus()
-        else:
-            self.query_one("#extra-scopes", Input).focus()
+    def preview(self, draft: WizardDraft) -> None:
+        previews = list(self.query("#preview").results(Static))
+        if not previews:
+            return  # mounted with the rest of step 0, after the first frame; it asks again then
+        from zconnect_tui.oauth import request_token_url  # the HTTP stack: not needed for the first frame
+
+        conn = draft.connection()
+        conn.name = conn.name or "NAME"
+        conn.client_id = conn.client_id or "YOUR_CLIENT_ID"
+        dc = self.ctx.dcs.get(draft.dc)
+        previews[0].update(f"Request Token URL\n  {request_token_url(dc, conn)}\n"
+                           f"Access Token URL\n  {dc.token_url}\nRefresh Token URL\n  {dc.token_url}")
+
+    def validate(self, draft: WizardDraft) -> bool:
+        fields = ["name", "extra-scopes"] if self.query("#extra-scopes") else ["name"]
+        if not self.check_fields(fields):
+            return False
+        self.read(draft)
+        return True

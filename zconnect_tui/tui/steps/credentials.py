@@ -2,41 +2,44 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import Checkbox, Input, Label
 
-from zconnect_tui.errors import ZconnectError
+from zconnect_tui.errors import Fix, ZconnectError
 from zconnect_tui.model import validate_client_id, validate_secret
-from zconnect_tui.tui.widgets import FieldError, Guide
+from zconnect_tui.tui.steps.base import Commit, Step, WizardContext, WizardDraft, definition
+from zconnect_tui.tui.widgets import Guide
 
 
-@dataclass
-class Credentials:
-    """The validated Client ID and Secret."""
+class CredentialsStep(Step):
+    """Enter the two values from the Client Secret tab; Save writes the connection (no tokens yet)."""
 
-    client_id: str
-    client_secret: str
+    key = "credentials"
+    title = "Client credentials"
+    guide = "Copy the Client ID and Client Secret from the Client Secret tab; Save writes the connection."
+    focus_target = "#client-id"
+    next_label = "Save →"
 
-
-class CredentialsStep(VerticalScroll):
-    """Enter the two values from the Client Secret tab."""
+    def __init__(self, ctx: WizardContext) -> None:
+        super().__init__(ctx)
+        self.checks = {"client-id": validate_client_id, "client-secret": validate_secret}
 
     def compose(self) -> ComposeResult:
+        draft = self.ctx.draft
         yield Guide("[b]5. Copy the client credentials[/] from the Client Secret tab and enter them here. "
                     "[b]Save[/] writes the connection to your connections file (no tokens yet).")
         yield Label("Client ID", classes="field-label")
-        yield Input(placeholder="1000.XXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", id="client-id")
-        yield FieldError(id="client-id-error")
+        yield Input(draft.client_id, placeholder="1000.XXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", id="client-id")
+        yield self.error_widget("client-id-error")
         yield Label("Client Secret", classes="field-label")
         with Horizontal(classes="secret-row"):
-            yield Input(placeholder="paste the Client Secret", password=True, id="client-secret")
+            yield Input(draft.client_secret, placeholder="paste the Client Secret", password=True,
+                        id="client-secret")
             yield Checkbox("Reveal", id="reveal", tooltip="Show the secret while you check it")
-        yield FieldError(id="client-secret-error")
-        yield FieldError(id="save-error")
+        yield self.error_widget("client-secret-error")
+        yield self.error_widget("save-error")
         yield Guide("The secret is stored in your connections file (mode 0600) and shown masked everywhere "
                     "else, e.g. 1000.ab…f3c2.", classes="muted")
 
@@ -44,29 +47,49 @@ class CredentialsStep(VerticalScroll):
     def _reveal(self, event: Checkbox.Changed) -> None:
         self.query_one("#client-secret", Input).password = not event.value
 
-    def conceal(self) -> None:
-        """Hide the secret again (when leaving the step, so it is never left on screen)."""
+    def leave(self, draft: WizardDraft) -> None:
+        """Hide the secret again, so it is never left on screen."""
         self.query_one("#reveal", Checkbox).value = False
 
-    @property
-    def client_id_text(self) -> str:
-        return self.query_one("#client-id", Input).value
+    def read(self, draft: WizardDraft) -> None:
+        draft.client_id = self.query_one("#client-id", Input).value.strip()
+        draft.client_secret = self.query_one("#client-secret", Input).value.strip()
 
-    def validate(self) -> Credentials | None:
+    def on_input_changed(self, event: Input.Changed) -> None:
+        super().on_input_changed(event)
+        self.changed()  # step 0's preview shows the Client ID
+
+    def validate(self, draft: WizardDraft) -> bool:
         """Loose checks (Zoho's formats vary); errors show under each field."""
-        values: dict[str, str] = {}
-        for field, check in (("client-id", validate_client_id), ("client-secret", validate_secret)):
-            error = self.query_one(f"#{field}-error", FieldError)
-            try:
-                values[field] = check(self.query_one(f"#{field}", Input).value)
-                error.clear()
-            except ZconnectError as exc:
-                error.show(exc)
-        for field in ("client-id", "client-secret"):
-            if field not in values:
-                self.query_one(f"#{field}", Input).focus()
-                return None
-        return Credentials(values["client-id"], values["client-secret"])
+        self.field_error("save").clear()
+        if not self.check_fields(["client-id", "client-secret"]):
+            return False
+        self.read(draft)
+        return True
 
-    def show_save_error(self, error: ZconnectError | str) -> None:
-        self.query_one("#save-error", FieldError).show(error)
+    @property
+    def nav_hint(self) -> str:
+        return "Save writes the connection (no tokens yet)"
+
+    def commit(self, draft: WizardDraft) -> Commit | None:
+        conn = draft.connection()
+        if draft.saved is not None and definition(draft.saved) == definition(conn):
+            return None  # nothing changed since the last Save: keep the tokens it may have now
+        previous = draft.saved.name if draft.saved is not None else None
+        manager = self.ctx.manager
+
+        def save() -> object:
+            manager.save_draft(conn, previous)
+            return conn
+
+        return save
+
+    def committed(self, draft: WizardDraft, result: object) -> None:
+        draft.saved = draft.connection()
+        draft.authorized = None  # a changed definition needs a new consent
+        draft.verification = None
+
+    def commit_failed(self, error: ZconnectError) -> None:
+        if error.remedy is not None and error.remedy.fix == Fix.OTHER_NAME:
+            self.ctx.existing.add(error.remedy.name)  # someone else took the name meanwhile
+        self.field_error("save").show(error)

@@ -2,80 +2,110 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from zconnect_tui.errors import ZconnectError
-from zconnect_tui.manager import Manager
-from zconnect_tui.tui.widgets import FieldError, Guide, as_error
-from zconnect_tui.verify import Organization, Verification, default_org
+from zconnect_tui.tui.steps.base import Commit, Step, WizardDraft
+from zconnect_tui.tui.widgets import Guide, as_error
+from zconnect_tui.tui.work import off_thread
+
+if TYPE_CHECKING:
+    from zconnect_tui.verify import Organization, Verification
 
 
-class OrganizationStep(VerticalScroll):
+class OrganizationStep(Step):
     """Run the verification call, list the organisations, let the user choose one."""
 
-    class Verified(Message):
-        """The verification call for `name` ended (the wizard updates its Next button)."""
-
-        def __init__(self, name: str, result: Verification | None, error: ZconnectError | None) -> None:
-            super().__init__()
-            self.name, self.result, self.error = name, result, error
-
-    def __init__(self, manager: Manager, *, id: str) -> None:  # noqa: A002
-        super().__init__(id=id, classes="step")
-        self.manager = manager
-        self.name_: str | None = None
-        self.result: Verification | None = None
-        self.error: ZconnectError | None = None
+    key = "organization"
+    title = "Organization"
+    guide = "Choose the organization to connect with the registered application (zconnect asks Zoho which ones "\
+            "the token reaches)."
+    focus_target = "#orgs"
 
     def compose(self) -> ComposeResult:
         yield Guide("[b]7. Choose the organization[/] to connect with the registered application. "
                     "zconnect asked Zoho which organizations this token reaches.")
         yield Static("", id="org-status", markup=False)
         yield OptionList(id="orgs")
-        yield FieldError(id="org-error")
+        yield self.error_widget("org-error")
         with Horizontal(classes="buttons"):
             yield Button("Check again", id="org-retry", compact=True)
 
     @property
-    def busy(self) -> bool:
-        return self.name_ is not None and self.result is None and self.error is None
+    def verifying(self) -> bool:
+        return any(w.group == "verify" and w.is_running for w in self.workers)
 
-    def load(self, name: str) -> None:
-        """Verify `name` in a worker (attributes down: the wizard says which connection)."""
-        self.name_, self.result, self.error = name, None, None
-        self.query_one("#org-status", Static).update("Checking what the token reaches…")
-        self.query_one("#org-error", FieldError).clear()
+    @property
+    def result(self) -> Verification | None:
+        return self.ctx.draft.verification
+
+    def enter(self, draft: WizardDraft) -> None:
+        if draft.authorized is not None and draft.verification is None and not self.verifying:
+            self.load()
+
+    def load(self) -> None:
+        """Verify the authorized connection in a worker (Esc cancels it)."""
+        conn = self.ctx.draft.authorized
+        if conn is None:
+            return
+        self.query_one("#org-status", Static).update("Checking what the token reaches… (Esc cancels)")
+        self.field_error("org").clear()
         self.query_one("#orgs", OptionList).display = False
         self.query_one("#org-retry", Button).display = False
-        self._verify(name)
+        self._verify(conn.name)
+        self.changed()
 
-    @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
-    def _verify(self, name: str) -> None:
+    @work(exclusive=True, group="verify", exit_on_error=False)
+    async def _verify(self, name: str) -> None:
+        manager = self.ctx.manager
         try:
-            result = self.manager.verify(name)
-        except BaseException as exc:  # noqa: BLE001 - shown inline, never a crash
-            self.post_message(self.Verified(name, None, as_error(exc)))
-            return
-        self.post_message(self.Verified(name, result, None))
+            result = await off_thread(lambda: manager.verify(name))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - shown inline, never a crash
+            self._show_error(as_error(exc))
+        else:
+            self._show(result)
+        finally:
+            self.call_later(self.changed)  # after the worker has ended: `verifying` is False then
 
-    @on(Verified)
-    def _verified(self, message: Verified) -> None:
-        if message.name != self.name_:
-            return
+    @property
+    def busy(self) -> bool:
+        return self.verifying
+
+    def cancel(self) -> None:
+        self.workers.cancel_group(self, "verify")
+        self.query_one("#org-status", Static).update(
+            "Cancelled. The connection is authorized; Check again asks Zoho once more, Next goes on without it.")
+        self.query_one("#org-retry", Button).display = True
+        self.query_one("#org-retry", Button).focus()
+
+    @property
+    def can_advance(self) -> bool:
+        return not self.verifying
+
+    @property
+    def nav_hint(self) -> str:
+        return "Esc cancels the check" if self.verifying else ""
+
+    def _show_error(self, error: ZconnectError) -> None:
+        self.query_one("#org-status", Static).update("The connection is authorized, but the verification call failed:")
+        self.field_error("org").show(error)
+        self.query_one("#org-retry", Button).display = True
+
+    def _show(self, result: Verification) -> None:
+        from zconnect_tui.verify import default_org
+
+        self.ctx.draft.verification = result
         status = self.query_one("#org-status", Static)
-        if message.error is not None or message.result is None:
-            self.error = message.error
-            status.update("The connection is authorized, but the verification call failed:")
-            self.query_one("#org-error", FieldError).show(message.error or "No result.")
-            self.query_one("#org-retry", Button).display = True
-            return
-        self.result = result = message.result
         orgs = self.query_one("#orgs", OptionList)
         if not result.organizations:
             status.update(f"✔ {result.summary}. This service has no organizations to choose: Next goes on.")
@@ -97,23 +127,30 @@ class OrganizationStep(VerticalScroll):
     @on(Button.Pressed, "#org-retry")
     def _retry(self, event: Button.Pressed) -> None:
         event.stop()
-        if self.name_:
-            self.load(self.name_)
+        if not self.verifying:
+            self.load()
 
     def chosen(self) -> Organization | None:
         """The highlighted organisation (None when the service has none)."""
-        if self.result is None or not self.result.organizations:
+        result = self.result
+        if result is None or not result.organizations:
             return None
         index = self.query_one("#orgs", OptionList).highlighted
-        return self.result.organizations[index or 0]
+        return result.organizations[index or 0]
 
-    def save(self) -> ZconnectError | None:
-        """Store the choice (org and user) on the connection; an error to show, or None."""
-        if self.name_ is None or self.result is None:
+    def commit(self, draft: WizardDraft) -> Commit | None:
+        """Store the choice (org and user) on the connection, off the UI thread."""
+        conn, result = draft.authorized, draft.verification
+        if conn is None or result is None:
             return None
-        try:
-            self.manager.set_organization(self.name_, self.chosen(), self.result.user)
-        except ZconnectError as exc:
-            self.query_one("#org-error", FieldError).show(exc)
-            return exc
-        return None
+        org, user, manager = self.chosen(), result.user, self.ctx.manager
+        return lambda: manager.set_organization(conn.name, org, user)
+
+    def committed(self, draft: WizardDraft, result: object) -> None:
+        from zconnect_tui.model import Connection
+
+        if isinstance(result, Connection):
+            draft.authorized = result
+
+    def commit_failed(self, error: ZconnectError) -> None:
+        self.field_error("org").show(error)

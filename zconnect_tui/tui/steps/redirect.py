@@ -2,52 +2,49 @@
 
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Input, Label
 
-from zconnect_tui import listener
-from zconnect_tui.errors import UsageError
-from zconnect_tui.model import DEFAULT_PORT, redirect_uri_for
-from zconnect_tui.tui.widgets import CopyValue, FieldError, Guide
+from zconnect_tui.errors import Fix, PortInUse, Remedy, ZconnectError
+from zconnect_tui.model import DEFAULT_PORT, PORT_MAX, PORT_MIN, redirect_uri_for, validate_port
+from zconnect_tui.tui.steps.base import Step, WizardContext, WizardDraft
+from zconnect_tui.tui.widgets import CopyValue, Guide
 
 
-def parse_port(text: str) -> int:
-    """A TCP port a user may listen on, or UsageError."""
-    try:
-        port = int(text.strip())
-    except ValueError:
-        raise UsageError(f"{text.strip()!r} is not a port number.", "Use a number from 1024 to 65535.") from None
-    if not 1024 <= port <= 65535:
-        raise UsageError(f"Port {port} is out of range.", "Use a number from 1024 to 65535.")
-    return port
-
-
-class RedirectStep(VerticalScroll):
+class RedirectStep(Step):
     """Show the redirect URI with a port checked free now; the port stays editable."""
 
-    def __init__(self, *, id: str) -> None:  # noqa: A002
-        super().__init__(id=id, classes="step")
-        # Checked once when the wizard opens; checked again on Next (someone may take it meanwhile).
-        self.initial_port = listener.find_free_port(DEFAULT_PORT)
+    key = "redirect"
+    title = "Redirect URL"
+    guide = "Enter the redirect URL in Authorized Redirect URLs: exactly the loopback URI zconnect listens on."
+    focus_target = "#port"
+
+    def __init__(self, ctx: WizardContext) -> None:
+        super().__init__(ctx)
+        from zconnect_tui import listener
+
+        saved = ctx.draft.saved
+        # Checked when the step is first shown; checked again on Next (someone may take it meanwhile).
+        self.initial_port = saved.port if saved is not None and saved.port else listener.find_free_port(DEFAULT_PORT)
+        ctx.draft.port = self.initial_port
+        self.checks = {"port": validate_port}
 
     def compose(self) -> ComposeResult:
         yield Guide("", id="redirect-text")
         yield Label("Loopback port zconnect listens on during step 6", classes="field-label", id="port-label")
         yield Input(str(self.initial_port), id="port", type="integer", max_length=5,
-                    tooltip="Any free port from 1024 to 65535; the URI below follows it")
-        yield FieldError(id="port-error")
+                    tooltip=f"Any free port from {PORT_MIN} to {PORT_MAX}; the URI below follows it")
+        yield self.error_widget("port-error")
         yield Label("Authorized Redirect URL (register exactly this)", classes="field-label", id="uri-label")
         yield CopyValue(redirect_uri_for(self.initial_port), id="redirect-uri")
 
-    def set_self_client(self, self_client: bool) -> None:
+    def enter(self, draft: WizardDraft) -> None:
         """A Self Client has no redirect: explain instead of asking."""
         text = self.query_one("#redirect-text", Guide)
         for widget in self.query("#port-label, #port, #uri-label, #redirect-uri"):
-            widget.display = not self_client
-        if self_client:
-            self.query_one("#port-error", FieldError).clear()
+            widget.display = not draft.self_client
+        if draft.self_client:
+            self.field_error("port").clear()
             text.update("[b]3. Redirect URL: not needed for a Self Client.[/]\n\n"
                         "A Self Client never redirects a browser, so there is nothing to enter here. "
                         "Click [b]Create[/] (or [b]OK[/]) in the console to create the Self Client.")
@@ -56,31 +53,44 @@ class RedirectStep(VerticalScroll):
                         "Zoho Accounts sends you to with a grant code after you sign in. Paste it "
                         "exactly (http, 127.0.0.1, the port, /callback), then click [b]Create[/].")
 
-    @on(Input.Changed, "#port")
-    def _port_changed(self, event: Input.Changed) -> None:
-        try:
-            port = parse_port(event.value)
-        except UsageError:
-            return
-        self.query_one("#redirect-uri", CopyValue).set_value(redirect_uri_for(port))
-
     @property
     def port_text(self) -> str:
         return self.query_one("#port", Input).value
 
-    def validate(self) -> int | None:
-        """The port when it parses and nobody listens on it."""
-        error = self.query_one("#port-error", FieldError)
+    def read(self, draft: WizardDraft) -> None:
         try:
-            port = parse_port(self.port_text)
-        except UsageError as exc:
-            error.show(exc)
-            self.query_one("#port", Input).focus()
-            return None
+            draft.port = validate_port(self.port_text)
+        except ZconnectError:
+            pass  # the preview says the port is not usable; the draft keeps the last good one
+
+    def preview(self, draft: WizardDraft) -> None:
+        """The URI follows the port field, and says so when the port cannot be used."""
+        uri = self.query_one("#redirect-uri", CopyValue)
+        try:
+            uri.set_value(redirect_uri_for(validate_port(self.port_text)))
+        except ZconnectError:
+            uri.set_value("")
+            uri.query_one(".value").update(f"(no URI yet: the port must be a number from {PORT_MIN} to {PORT_MAX})")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        super().on_input_changed(event)
+        self.changed()
+
+    def validate(self, draft: WizardDraft) -> bool:
+        """The port when it parses and nobody listens on it."""
+        if draft.self_client:
+            return True
+        if not self.check_fields(["port"]):
+            return False
+        from zconnect_tui import listener
+
+        port = validate_port(self.port_text)
         if not listener.port_is_free(port):
-            error.show(f"Port {port} is in use on this computer. Choose another one "
-                       f"(e.g. {listener.find_free_port(port + 1)}) and register that URI instead.")
+            error = PortInUse(f"Port {port} is in use on this computer.",
+                              f"Choose another one (e.g. {listener.find_free_port(port + 1)}) and register that "
+                              "URI instead.", remedy=Remedy(Fix.CHOOSE_PORT, port=port))
+            self.field_error("port").show(error.message + " " + error.hint)
             self.query_one("#port", Input).focus()
-            return None
-        error.clear()
-        return port
+            return False
+        draft.port = port
+        return True

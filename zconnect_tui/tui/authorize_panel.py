@@ -1,0 +1,314 @@
+"""The consent attempt on screen: listener + browser + paste box, a live countdown, cancel and retry.
+
+The same panel runs in the wizard's step 6 and in the dashboard's authorize dialog. One async
+worker per attempt drives it; every blocking part (binding the listener, the wait, the code
+exchange) runs off the UI thread (`work.off_thread`). Cancelling the worker ends the wait at once;
+an exchange already under way completes in the core and stores its tokens (the UI drops its answer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Button, Input, Label, Static
+
+from zconnect_tui.errors import FlowCancelled, FlowError, ZconnectError
+from zconnect_tui.model import Connection
+from zconnect_tui.tui.remedies import StepLabel
+from zconnect_tui.tui.widgets import OSC52_NOTE, FieldError, Guide, as_error
+from zconnect_tui.tui.work import off_thread
+
+if TYPE_CHECKING:
+    from zconnect_tui.flow import AuthorizationFlow
+    from zconnect_tui.manager import Manager
+
+DEFAULT_TIMEOUT = 300.0
+"""Seconds to wait for Zoho's redirect or a paste (flow.DEFAULT_TIMEOUT; not imported for the first frame)."""
+
+
+def clock() -> float:
+    """Monotonic seconds; a module-level function so snapshot tests can freeze the countdown."""
+    return time.monotonic()
+
+
+class Phase(StrEnum):
+    """Where the attempt is."""
+
+    IDLE = "idle"
+    STARTING = "starting"
+    WAITING = "waiting"
+    EXCHANGING = "exchanging"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class AuthorizePanel(Vertical):
+    """One consent attempt at a time for the connection `name`; Retry starts a fresh one."""
+
+    class Succeeded(Message):
+        """The code was exchanged and the tokens stored."""
+
+        def __init__(self, conn: Connection) -> None:
+            super().__init__()
+            self.conn = conn
+
+    class PhaseChanged(Message):
+        """The attempt moved on (the wizard updates Back/Next)."""
+
+    def __init__(self, manager: Manager, *, timeout: float = DEFAULT_TIMEOUT, step: StepLabel | None = None,
+                 id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes="authorize-panel")
+        self.manager = manager
+        self.timeout = timeout
+        self.step = step
+        """The wizard's step labels, so a remedy says "Go back to step 3" (None in the dashboard)."""
+        self.name_: str | None = None
+        self.flow: AuthorizationFlow | None = None
+        self.conn: Connection | None = None
+        """The authorized connection, once this panel succeeded."""
+        self.error: ZconnectError | None = None
+        self.phase = Phase.IDLE
+        self._deadline = 0.0
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        # Ordered for 80×24: what to do, the wait, the paste box; the long URL last.
+        yield Guide("", id="auth-intro")
+        yield Static("", id="auth-status", markup=False)
+        yield FieldError(id="auth-error", step=self.step)
+        with Horizontal(classes="buttons"):
+            yield Button("Retry", id="auth-retry", variant="primary", compact=True)
+            yield Button("Open browser", id="auth-open", compact=True)
+            yield Button("Copy URL", id="auth-copy", compact=True)
+            yield Button("Cancel (esc)", id="auth-cancel", variant="error", compact=True)
+        yield Static("", classes="field-label", id="auth-paste-label")
+        yield Input(placeholder="http://127.0.0.1:…/callback?code=…  or  1000.xxxx…", id="auth-paste")
+        yield FieldError(id="auth-paste-error", step=self.step)
+        yield Label("Consent URL (open it in any browser):", classes="field-label", id="auth-url-label")
+        yield Static("", id="auth-url", markup=False)
+
+    @property
+    def url(self) -> str:
+        """The consent URL of the current attempt ("" for a Self Client)."""
+        return self.flow.url or "" if self.flow is not None else ""
+
+    @property
+    def busy(self) -> bool:
+        """An attempt is starting, waiting or exchanging the code."""
+        return self.phase in (Phase.STARTING, Phase.WAITING, Phase.EXCHANGING)
+
+    # ----- life cycle ------------------------------------------------------------------------
+    def start(self, name: str) -> None:
+        """Begin a new attempt for `name` (ending any previous one): listener, browser, countdown."""
+        self.stop()
+        self.name_, self.conn, self.error = name, None, None
+        self.query_one("#auth-error", FieldError).clear()
+        self.query_one("#auth-paste-error", FieldError).clear()
+        self.query_one("#auth-paste", Input).value = ""
+        self.query_one("#auth-status", Static).update("Starting the listener…")
+        self._set_phase(Phase.STARTING)
+        self._set_buttons(waiting=True)
+        self._attempt(name)
+
+    def stop(self) -> None:
+        """End the current attempt (frees the port); safe to call twice."""
+        self._stop_timer()
+        self.workers.cancel_group(self, "authorize")
+        flow, self.flow = self.flow, None
+        if flow is not None:
+            flow.cancel()
+            flow.close()
+
+    def cancel(self) -> None:
+        """The user's cancel (Esc, the Cancel button): stop and say so; Retry starts again."""
+        if not self.busy:
+            return
+        self.stop()
+        self.error = FlowCancelled("Authorization cancelled.")
+        self.query_one("#auth-status", Static).update(
+            "Cancelled. Retry starts a new attempt." if self.phase != Phase.EXCHANGING else
+            "Cancelled. The code exchange was already under way: if it completes, the tokens are stored.")
+        self._set_phase(Phase.CANCELLED)
+        self._after_attempt()
+
+    def on_unmount(self) -> None:
+        self.stop()
+
+    # ----- the worker ------------------------------------------------------------------------
+    @work(exclusive=True, group="authorize", exit_on_error=False)
+    async def _attempt(self, name: str) -> None:
+        """Open the flow, wait for the redirect or a paste, then exchange the code at once (it lives 2 minutes)."""
+        manager = self.manager
+
+        def open_flow() -> AuthorizationFlow:
+            flow = manager.begin_authorization(name)
+            flow.start()  # binds the port before the browser can race it
+            return flow
+
+        def close(flow: AuthorizationFlow) -> None:  # opened after a cancel: nobody will use it
+            flow.cancel()
+            flow.close()
+
+        try:
+            flow = await off_thread(open_flow, on_drop=close)
+            self.flow = flow
+            self._describe(flow)
+            self._deadline = clock() + self.timeout
+            self._timer = self.set_interval(1, self._tick)
+            self._set_phase(Phase.WAITING)
+            self._tick()
+            if flow.url is not None:
+                self._open_browser()
+            result = await off_thread(lambda: flow.wait(self.timeout))
+            flow.close()  # the port is not needed any more
+            self._stop_timer()
+            self._set_phase(Phase.EXCHANGING)
+            self.query_one("#auth-status", Static).update("Received the authorization; exchanging the code…")
+            conn = await off_thread(lambda: manager.complete_authorization(flow, result))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure is shown, none may crash the app
+            self._fail(as_error(exc))
+            return
+        self._stop_timer()
+        self.conn = conn
+        self.query_one("#auth-status", Static).update(
+            f"✔ Authorized: {conn.name} ({conn.token_state()}, data centre {conn.location or conn.dc}).")
+        self.query_one("#auth-retry", Button).label = "Authorize again"
+        self._set_phase(Phase.DONE)
+        self._after_attempt()
+        self.post_message(self.Succeeded(conn))
+
+    # ----- display -----------------------------------------------------------------------------
+    def _set_phase(self, phase: Phase) -> None:
+        self.phase = phase
+        self.post_message(self.PhaseChanged())
+
+    def _describe(self, flow: AuthorizationFlow) -> None:
+        conn = flow.conn
+        intro = self.query_one("#auth-intro", Guide)
+        paste_label = self.query_one("#auth-paste-label", Static)
+        for widget in self.query("#auth-url-label, #auth-url, #auth-open, #auth-copy"):
+            widget.display = flow.url is not None
+        if flow.url is None:
+            scopes = ",".join(conn.scopes)
+            intro.update("[b]6. Authorize the Self Client.[/] In the API Console open the Self Client, "
+                         "tab [b]Generate Code[/], enter these scopes, pick a time duration (10 minutes is "
+                         f"plenty), a description, and click [b]Create[/]:\n  [b]{scopes}[/]\n"
+                         "Then copy the code and paste it below.")
+            paste_label.update("Paste the generated code and press Enter:")
+        else:
+            intro.update("[b]6. Authorize the connector.[/] Your browser opens Zoho's consent page: sign in, "
+                         f"check the scopes, click [b]Accept[/]. Zoho redirects it to {conn.redirect_uri}, "
+                         "where zconnect listens.")
+            self.query_one("#auth-url", Static).update(flow.url)
+            paste_label.update("No browser here (SSH)? Open the consent URL below anywhere, then paste the "
+                               "address it lands on (or just the code) and press Enter:")
+
+    def _tick(self) -> None:
+        left = max(0, int(self._deadline - clock()))
+        flow = self.flow
+        if flow is None or self.phase != Phase.WAITING:
+            return
+        where = "Zoho's redirect or a paste" if flow.url else "the pasted code"
+        self.query_one("#auth-status", Static).update(
+            f"Waiting for {where}: {left // 60}:{left % 60:02d} left (Esc cancels)")
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _fail(self, error: ZconnectError) -> None:
+        self.error = error
+        self._stop_timer()
+        if self.flow is not None:
+            self.flow.close()
+        cancelled = isinstance(error, FlowCancelled)
+        self.query_one("#auth-status", Static).update("Cancelled." if cancelled else "✘ Not authorized.")
+        if not cancelled:
+            self.query_one("#auth-error", FieldError).show(error)
+        self._set_phase(Phase.CANCELLED if cancelled else Phase.FAILED)
+        self._after_attempt()
+
+    def _after_attempt(self) -> None:
+        self._set_buttons(waiting=False)
+        retry = self.query_one("#auth-retry", Button)
+        if self.phase != Phase.DONE:
+            retry.label = "Retry"
+            retry.focus(scroll_visible=False)
+
+    def _set_buttons(self, *, waiting: bool) -> None:
+        self.query_one("#auth-retry", Button).display = not waiting
+        self.query_one("#auth-cancel", Button).display = waiting
+        self.query_one("#auth-paste", Input).disabled = not waiting
+        if waiting:
+            # Ready for a paste, but keep the instructions and the countdown in view.
+            self.query_one("#auth-paste", Input).focus(scroll_visible=False)
+
+    def _open_browser(self) -> None:
+        flow = self.flow
+        if flow is None:
+            return
+        # on_done runs in the browser thread: post_message is the thread-safe way back.
+        opened, why = flow.open_browser(lambda ok, f=flow: self.post_message(self._BrowserDone(f, ok)))
+        if not opened:
+            self.query_one("#auth-paste-error", FieldError).show(f"Not opening a browser: {why}. "
+                                                                 "Open the URL yourself, or paste.")
+
+    class _BrowserDone(Message):
+        def __init__(self, flow: AuthorizationFlow, ok: bool) -> None:
+            super().__init__()
+            self.flow, self.ok = flow, ok
+
+    @on(_BrowserDone)
+    def _browser_done(self, message: _BrowserDone) -> None:
+        if not message.ok and message.flow is self.flow and self.conn is None:
+            self.query_one("#auth-paste-error", FieldError).show(
+                "The browser could not be started. Open the URL yourself, then paste the result.")
+
+    # ----- user actions --------------------------------------------------------------------------
+    @on(Button.Pressed, "#auth-retry")
+    def _retry(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.name_ is not None and not self.busy:
+            self.start(self.name_)
+
+    @on(Button.Pressed, "#auth-cancel")
+    def _cancel(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.cancel()
+
+    @on(Button.Pressed, "#auth-copy")
+    def _copy(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.url:
+            self.app.copy_to_clipboard(self.url)
+            self.notify(f"Copied the consent URL ({OSC52_NOTE}).", timeout=4)
+
+    @on(Button.Pressed, "#auth-open")
+    def _open(self, event: Button.Pressed) -> None:
+        event.stop()
+        self._open_browser()
+
+    @on(Input.Submitted, "#auth-paste")
+    def _paste(self, event: Input.Submitted) -> None:
+        event.stop()
+        error = self.query_one("#auth-paste-error", FieldError)
+        if self.flow is None or self.phase != Phase.WAITING:
+            return
+        try:
+            self.flow.submit_paste(event.value)  # parsing only; the worker wakes and exchanges
+        except FlowError as exc:
+            error.show(exc)  # the wait goes on: the browser may still deliver
+            return
+        error.clear()

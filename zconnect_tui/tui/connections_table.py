@@ -1,0 +1,119 @@
+"""The dashboard's table: one row per connection, state as colour plus symbol, sort and filter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import DataTable
+
+from zconnect_tui.model import Connection, TokenState, now_utc
+from zconnect_tui.tui.details import expires_text
+from zconnect_tui.tui.states import STATES
+
+STATE_ORDER = [TokenState.NEEDS_REAUTH, TokenState.EXPIRED, TokenState.EXPIRING, TokenState.REVOKED,
+               TokenState.NOT_AUTHORIZED, TokenState.VALID]
+"""Sorting by state puts what needs attention first."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    sort: Callable[[Connection, datetime], object]
+
+
+def _expiry(conn: Connection, now: datetime) -> object:
+    remaining = conn.token.remaining(now)
+    return (remaining is None, remaining.total_seconds() if remaining is not None else 0.0, conn.name)
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("state", "State", lambda c, now: (STATE_ORDER.index(c.state(now)), c.name)),
+    Column("name", "Name", lambda c, now: c.name),
+    Column("service", "Service", lambda c, now: (c.service, c.name)),
+    Column("dc", "DC", lambda c, now: (c.location or c.dc, c.name)),
+    Column("org", "Organization", lambda c, now: ((c.org_name or c.user or "").lower(), c.name)),
+    Column("expires", "Expires", _expiry),
+)
+SORT_KEYS = ["name", "state", "expires", "service", "dc", "org"]
+"""The order `s` cycles through."""
+BUSY_SYMBOL = "⟳"
+
+
+class ConnectionsTable(DataTable[Text]):
+    """Rows keyed by connection name; redrawn in place when only cells change."""
+
+    def __init__(self, *, id: str) -> None:  # noqa: A002
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.sort_key = "name"
+        self.filter_text = ""
+        self.busy: dict[str, str] = {}
+        """Connection name → what runs on it ("refreshing"), shown in its State cell."""
+        self._shown: list[str] = []
+
+    def on_mount(self) -> None:
+        for column in COLUMNS:
+            self.add_column(column.label, key=column.key)
+
+    # ----- rows --------------------------------------------------------------------------------
+    def matches(self, conn: Connection) -> bool:
+        """The `/` filter: a case-insensitive substring of name, service, data centre or organisation."""
+        needle = self.filter_text.strip().lower()
+        if not needle:
+            return True
+        hay = " ".join((conn.name, conn.service, conn.dc, conn.location, conn.org_name, conn.user)).lower()
+        return needle in hay
+
+    def show(self, conns: dict[str, Connection], now: datetime | None = None) -> None:
+        """Show `conns` filtered and sorted; keep the cursor on the same connection."""
+        now = now or now_utc()
+        column = next(c for c in COLUMNS if c.key == self.sort_key)
+        visible = sorted((c for c in conns.values() if self.matches(c)), key=lambda c: column.sort(c, now))
+        names = [c.name for c in visible]
+        current = self.selected_name
+        if names == self._shown:
+            for conn in visible:  # same rows in the same order: update the cells only
+                for col, cell in zip(COLUMNS, self.cells(conn, now), strict=True):
+                    if self.get_cell(conn.name, col.key) != cell:
+                        self.update_cell(conn.name, col.key, cell)
+            return
+        self.clear()
+        for conn in visible:
+            self.add_row(*self.cells(conn, now), key=conn.name)
+        self._shown = names
+        if current in names:
+            self.move_cursor(row=names.index(current), animate=False)
+
+    def cells(self, conn: Connection, now: datetime) -> tuple[Text, ...]:
+        # Text, not str: DataTable reads str cells as markup, and organisation names come from Zoho.
+        state = conn.state(now)
+        look = STATES[state]
+        busy = self.busy.get(conn.name)
+        if busy:
+            state_cell = Text(f"{BUSY_SYMBOL} {busy}…", style=self._style("accent"))
+        else:
+            state_cell = Text(f"{look.symbol} {look.label}", style=self._style(look.colour))
+        return (state_cell, Text(conn.name), Text(conn.service), Text(conn.location or conn.dc),
+                Text(conn.org_name or conn.user or "-"), Text(expires_text(conn, now)))
+
+    def _style(self, colour: str) -> Style:
+        """A theme colour as a Rich style (DataTable cells are Rich Text)."""
+        if colour == "muted":
+            return Style(dim=True)
+        value = self.app.theme_variables.get(colour, "")
+        return Style(color=value, bold=True) if value.startswith("#") else Style(bold=True)
+
+    @property
+    def selected_name(self) -> str | None:
+        if self.row_count == 0:
+            return None
+        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        return row_key.value
+
+    def select(self, name: str | None) -> None:
+        if name in self._shown:
+            self.move_cursor(row=self._shown.index(name), animate=False)

@@ -1,0 +1,84 @@
+"""A connection as a person reads it: labelled, formatted rows (no snake_case keys, no Python values).
+
+Used by the dashboard's details panel and its full details view; secrets are always masked.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from zconnect_tui.datacenters import DataCenters
+from zconnect_tui.errors import ZconnectError
+from zconnect_tui.model import AccessType, Connection, TokenState, format_duration, mask, now_utc
+from zconnect_tui.services import SERVICES
+from zconnect_tui.tui.states import STATES
+
+
+def expires_text(conn: Connection, now: datetime | None = None) -> str:
+    """"41m", "3m ago", or "-" when there is no token."""
+    remaining = conn.token.remaining(now)
+    if remaining is None or conn.state(now) in (TokenState.REVOKED, TokenState.NEEDS_REAUTH):
+        return "-"
+    if remaining.total_seconds() <= 0:
+        return f"{format_duration(-remaining)} ago"
+    return f"in {format_duration(remaining)}"
+
+
+def _when(value: datetime | None, now: datetime) -> str:
+    if value is None:
+        return "-"
+    delta = value - now
+    relative = f"in {format_duration(delta)}" if delta.total_seconds() > 0 else f"{format_duration(-delta)} ago"
+    return f"{value:%Y-%m-%d %H:%M} UTC ({relative})"
+
+
+def _dc_text(conn: Connection, dcs: DataCenters) -> str:
+    try:
+        dc = dcs.get(conn.dc)
+    except ZconnectError:
+        return f"{conn.dc} (unknown)"
+    text = f"{dc.key}: {dc.label}"
+    if conn.location and conn.location != conn.dc:
+        text += f"; the account lives in {conn.location}"
+    return text
+
+
+def detail_rows(conn: Connection, dcs: DataCenters, *, full: bool = False,
+                now: datetime | None = None) -> list[tuple[str, str]]:
+    """(label, value) rows for `conn`; `full` adds the addresses and timestamps."""
+    now = now or now_utc()
+    state = conn.state(now)
+    look = STATES[state]
+    service = SERVICES.get(conn.service)
+    rows = [
+        ("State", f"{look.symbol} {look.label}"),
+        ("Token expires", _when(conn.token.expires_at, now) if conn.token.access_token else "-"),
+        ("Service", f"{service.label} ({conn.service})" if service else conn.service),
+        ("Data centre", _dc_text(conn, dcs)),
+        ("Organization", f"{conn.org_name} ({conn.org_id})" if conn.org_id else conn.org_name or "-"),
+    ]
+    if conn.user:
+        rows.append(("Signed in as", conn.user))
+    rows += [
+        ("Client ID", conn.client_id),
+        ("Client Secret", mask(conn.client_secret)),
+        ("Client type", "Self Client (a pasted code)" if conn.self_client else "Server-based (loopback redirect)"),
+        ("Redirect URI", conn.redirect_uri or "none (Self Client)"),
+        ("Access type", "offline: a refresh token keeps it connected" if conn.access_type == AccessType.OFFLINE
+         else "online: an access token for 1 hour, then authorize again"),
+        ("Refresh token", "stored" if conn.token.refresh_token else "none"),
+        ("Scopes", ", ".join(conn.scopes)),
+    ]
+    if conn.last_error:
+        rows.append(("Last error", conn.last_error))
+    if full:
+        rows += [
+            ("Accounts server", conn.accounts_server or "-"),
+            ("API domain", conn.api_domain or "-"),
+            ("Token scope", conn.token.scope or "-"),
+            ("Last refreshed", _when(conn.token.refreshed_at, now)),
+            ("Created", _when(conn.created_at, now)),
+            ("Updated", _when(conn.updated_at, now)),
+        ]
+    rows.append(("Use it", f"zconnect token {conn.name}"))
+    return rows

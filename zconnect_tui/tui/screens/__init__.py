@@ -1,0 +1,1 @@
+"""The TUI's screens, one per file: wizard, dashboard, help, edit, export, and the dialogs."""

@@ -1,0 +1,486 @@
+"""The dashboard: every connection with its live token state, and what can be done with it.
+
+Actions come from `tui/actions.py` (bindings, footer, palette, help). Every core call runs in a
+worker owned by this screen, off the UI thread: one at a time, shown on its row and in the status
+line with the seconds it has taken, cancelled by Esc (see `work.off_thread` for what happens to a
+call that completes after its cancel). Repeated presses are ignored meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Input, Static
+
+from zconnect_tui.errors import ZconnectError
+from zconnect_tui.model import Connection
+from zconnect_tui.tui.actions import ACTIONS, BY_NAME, key_of
+from zconnect_tui.tui.connections_table import SORT_KEYS, ConnectionsTable
+from zconnect_tui.tui.details import detail_rows
+from zconnect_tui.tui.remedies import fix_text
+from zconnect_tui.tui.widgets import OSC52_NOTE, as_error
+from zconnect_tui.tui.work import off_thread
+
+if TYPE_CHECKING:
+    from zconnect_tui.manager import Manager
+    from zconnect_tui.store import Snapshot
+
+
+
+def _key_name(key: str) -> str:
+    return {"enter": "⏎", "slash": "/", "question_mark": "?"}.get(key, key)
+
+
+LIVE_INTERVAL = 5.0
+"""Seconds between re-reads of the file (token countdowns, changes made by the CLI)."""
+WIDE_FROM = 110
+"""From this many columns the details panel sits beside the table, else below it."""
+
+RUNNING = {"refresh": "refreshing", "test": "testing", "revoke": "revoking", "remove": "removing",
+           "copy_token": "getting a token"}
+"""The actions that run a core call in the worker, and how their row says so."""
+
+
+class KeyFooter(Footer):
+    """The footer on as many rows as the keys need at this width (two at 80 columns)."""
+
+    KEY_WIDTH = 13
+    """Columns one key takes ("⏎ Details", "r Refresh" and their padding)."""
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        keys = len(self.query("FooterKey")) or 1
+        columns = max(2, min(keys, (self.app.size.width - 12) // self.KEY_WIDTH))
+        self.styles.grid_size_columns = columns  # Footer sets one column per key
+        self.styles.height = -(-keys // columns)
+
+
+class DashboardScreen(Screen[None]):
+    """One row per connection; actions on the selected row."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_FROM, "-wide")]
+    BINDINGS = [
+        *(action.binding() for action in ACTIONS),
+        Binding("escape", "escape", "Cancel", show=False, id="dashboard.cancel",
+                tooltip="Cancel the running action, or clear the filter"),
+        Binding("q", "app.quit", "Quit", id="dashboard.quit", tooltip="Leave zconnect", show=False),
+    ]
+
+    def __init__(self, manager: Manager, snapshot: Snapshot, *, select: str | None = None) -> None:
+        super().__init__()
+        self.manager = manager
+        self.snapshot = snapshot
+        self.conns: dict[str, Connection] = dict(snapshot.connections)
+        self.load_error: ZconnectError | None = None
+        self.outcomes: dict[str, tuple[bool, str]] = {}
+        """Connection name → (ok, text) of its last action, shown in full in the details panel."""
+        self.running: tuple[str, str] | None = None
+        """(action, connection name) while a core call runs."""
+        self._started = 0.0
+        self._ticker: Timer | None = None
+        self._select = select
+
+    def compose(self) -> ComposeResult:
+        yield Static("zconnect · Zoho connections", id="dashboard-title", markup=False)
+        yield Input(placeholder="Filter: part of a name, service, data centre or organization (Esc clears)",
+                    id="filter")
+        with Horizontal(id="dash-main"):
+            yield ConnectionsTable(id="connections")
+            with VerticalScroll(id="details-panel"):
+                yield Static("", id="outcome", markup=False)
+                yield Static("", id="details")
+        yield Static("", id="empty")
+        yield Static("", id="status", markup=False)
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self._redraw(select=self._select)
+        if self._select:
+            self.reload(select=self._select)  # a wizard saved it after `snapshot` was read
+        self.set_interval(LIVE_INTERVAL, self.reload)
+        self.query_one(ConnectionsTable).focus()
+
+    # ----- data -------------------------------------------------------------------------------
+    @property
+    def table(self) -> ConnectionsTable:
+        return self.query_one(ConnectionsTable)
+
+    def reload(self, select: str | None = None) -> None:
+        """Re-read the file in a worker, then redraw (keeping or moving the cursor)."""
+        self._reload(select)
+
+    @work(exclusive=True, group="reload", exit_on_error=False)
+    async def _reload(self, select: str | None) -> None:
+        try:
+            self.snapshot = await off_thread(self.manager.snapshot)
+            self.conns = dict(self.snapshot.connections)
+            self.load_error = None
+        except ZconnectError as exc:  # e.g. the file was broken by hand meanwhile: say so, keep going
+            self.load_error = exc
+        self._redraw(select=select)
+
+    def _redraw(self, select: str | None = None) -> None:
+        table = self.table
+        table.show(self.conns)
+        if select:
+            table.select(select)
+        has_rows = bool(self.conns)
+        empty = self.query_one("#empty", Static)
+        empty.display = not has_rows or self.load_error is not None
+        self.query_one("#dash-main").display = has_rows
+        if self.load_error is not None:
+            error = self.load_error
+            empty.update(Content.assemble((error.message, "bold $text-error"), "\n", fix_text(error)))
+        elif not has_rows:
+            empty.update(Content.from_markup(
+                "[b]No connections yet.[/]\n\nPress [b]n[/] to create one with the wizard, which walks you "
+                "through Zoho's registration guide. [b]?[/] explains every key."))
+        title = "zconnect · Zoho connections"
+        if table.filter_text:
+            title += f" · filter {table.filter_text!r}: {table.row_count} of {len(self.conns)}"
+        title += f" · sorted by {table.sort_key}"
+        self.query_one("#dashboard-title", Static).update(title)
+        self._show_selected()
+
+    @property
+    def selected(self) -> Connection | None:
+        name = self.table.selected_name
+        return self.conns.get(name) if name else None
+
+    @on(DataTable.RowHighlighted)
+    def _show_selected(self) -> None:
+        """The details panel: the last outcome in full, the formatted fields, what does not apply and why."""
+        conn = self.selected
+        details, outcome_line = self.query_one("#details", Static), self.query_one("#outcome", Static)
+        outcome = self.outcomes.get(conn.name) if conn is not None else None
+        outcome_line.display = outcome is not None
+        if outcome is not None:
+            ok, text = outcome
+            outcome_line.update(text)
+            outcome_line.set_class(not ok, "-error")
+        if conn is None:
+            details.update("")
+            self.refresh_bindings()
+            return
+        rows = detail_rows(conn, self.snapshot.dcs())
+        if not conn.ever_authorized:
+            rows.append(("Next", f"Never authorized: press {key_of('authorize')} to authorize it, or "
+                                 f"{key_of('resume')} to resume its setup in the wizard (step 6)."))
+        for action in ACTIONS:
+            reason = action.unavailable(conn) if action.check is not None else None
+            if reason and reason != "hidden":
+                rows.append((f"{_key_name(action.key)} {action.label}", f"not now: {reason}"))
+        details.update(self._grid(rows))
+        self.refresh_bindings()
+
+    def _grid(self, rows: list[tuple[str, str]]) -> Table:
+        """Label/value rows with wrapped values that keep their column (a Rich grid)."""
+        accent = self.app.theme_variables.get("text-accent", "")
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(style=Style(color=accent, bold=True) if accent.startswith("#") else Style(bold=True),
+                        no_wrap=True)
+        grid.add_column(ratio=1, overflow="fold")
+        for label, value in rows:
+            grid.add_row(label, Text(value))  # Text: names from Zoho are never read as markup
+        return grid
+
+    # ----- which actions apply -------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Greyed out (None) when it does not apply to the selected row; hidden (False) for the other
+        of Authorize/Re-authorize; greyed out while another core call runs."""
+        spec = BY_NAME.get(action)
+        if spec is None:
+            return True
+        reason = spec.unavailable(self.selected)
+        if reason == "hidden":
+            return False
+        if reason is not None:
+            return None
+        if self.running is not None and action in (*RUNNING, "authorize", "reauthorize", "edit", "resume"):
+            return None
+        return True
+
+    def _refuse(self, name: str) -> bool:
+        """True (and says why) when action `name` cannot run now (palette, or a key while busy)."""
+        if self.running is not None and name in RUNNING:
+            action, conn = self.running
+            self.notify(f"Busy: {RUNNING[action]} {conn}. Esc cancels it.", severity="warning", markup=False)
+            return True
+        reason = BY_NAME[name].unavailable(self.selected)
+        if reason and reason != "hidden":
+            self.notify(reason, severity="warning", markup=False)
+            return True
+        return False
+
+    # ----- actions -------------------------------------------------------------------------------------
+    def action_details(self) -> None:
+        if (conn := self.selected) is not None:
+            from zconnect_tui.tui.screens.details import DetailsScreen
+
+            self.app.push_screen(DetailsScreen(conn, self.snapshot.dcs()))
+
+    def action_new(self) -> None:
+        from zconnect_tui.tui.screens.wizard import WizardScreen
+
+        self.app.push_screen(WizardScreen(self.manager, self.snapshot), callback=self._wizard_done)
+
+    def action_resume(self) -> None:
+        if self._refuse("resume") or (conn := self.selected) is None:
+            return
+        from zconnect_tui.tui.screens.wizard import WizardScreen
+        from zconnect_tui.tui.steps.base import WizardDraft
+
+        self.app.push_screen(WizardScreen(self.manager, self.snapshot, draft=WizardDraft.from_connection(conn),
+                                          start_at="authorize"), callback=self._wizard_done)
+
+    def _wizard_done(self, name: str | None) -> None:
+        self.reload(select=name)
+        if name:
+            self.notify(f"{name} is saved. Press c to copy its access token once it is authorized.",
+                        title=name, markup=False)
+
+    def action_refresh(self) -> None:
+        self._start("refresh")
+
+    def action_test(self) -> None:
+        self._start("test")
+
+    def action_copy_token(self) -> None:
+        self._start("copy_token")
+
+    def action_authorize(self) -> None:
+        self._authorize(first=True)
+
+    def action_reauthorize(self) -> None:
+        self._authorize(first=False)
+
+    def _authorize(self, *, first: bool) -> None:
+        if self._refuse("authorize" if first else "reauthorize") or (conn := self.selected) is None:
+            return
+        from zconnect_tui.tui.screens.authorize import AuthorizeModal
+
+        self.app.push_screen(AuthorizeModal(self.manager, conn.name, first=first), callback=self._authorized)
+
+    def _authorized(self, conn: Connection | None) -> None:
+        self.reload()
+        if conn is not None:
+            self.outcomes[conn.name] = (True, f"✔ {conn.name} is authorized ({conn.token_state()}).")
+            self.notify(f"{conn.name} is authorized ({conn.token_state()}).", title="Authorized", markup=False)
+
+    def action_revoke(self) -> None:
+        if self._refuse("revoke") or (conn := self.selected) is None:
+            return
+        from zconnect_tui.tui.screens.confirm import ConfirmModal
+
+        name = conn.name
+        self.app.push_screen(ConfirmModal(
+            f"Revoke {name}?", "The refresh token is revoked at Zoho and the tokens are cleared here. The "
+            f"connection's settings stay: press {key_of('reauthorize')} to authorize it again later.", "Revoke"),
+            callback=lambda ok: self._start("revoke", name) if ok else None)
+
+    def action_remove(self) -> None:
+        if (conn := self.selected) is None:
+            return
+        from zconnect_tui.tui.screens.confirm import ConfirmModal
+
+        name = conn.name
+        note = (f" Its tokens stay valid at Zoho: revoke ({key_of('revoke')}) first to cut them off."
+                if conn.token.refresh_token else "")
+        self.app.push_screen(ConfirmModal(
+            f"Remove {name}?", f"{name} ({conn.service}, {conn.location or conn.dc}) is deleted from "
+            f"{self.manager.path}.{note}", "Remove"),
+            callback=lambda ok: self._start("remove", name) if ok else None)
+
+    def action_edit(self) -> None:
+        if self._refuse("edit") or (conn := self.selected) is None:
+            return
+        from zconnect_tui.tui.screens.edit import EditScreen
+
+        self.app.push_screen(EditScreen(self.manager, conn), callback=self._edited)
+
+    def _edited(self, result: object) -> None:
+        from zconnect_tui.manager import EditResult
+
+        self.reload()
+        if not isinstance(result, EditResult) or not result.changed:
+            return
+        conn = result.conn
+        text = f"✔ Changed {conn.name}: {', '.join(result.changed)}."
+        if result.register_uri:
+            text += f" Register {result.register_uri} in the API Console."
+        self.outcomes[conn.name] = (True, text)
+        if result.needs_consent:
+            from zconnect_tui.tui.screens.authorize import AuthorizeModal
+
+            # The change reaches the token only through a new consent: lead there.
+            self.app.push_screen(AuthorizeModal(self.manager, conn.name, first=not conn.ever_authorized),
+                                 callback=self._authorized)
+
+    def action_export(self) -> None:
+        if (conn := self.selected) is not None:
+            from zconnect_tui.tui.screens.export import ExportScreen
+
+            self.app.push_screen(ExportScreen(self.manager, conn.name))
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.filter_text = event.value
+        self._redraw()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
+
+    def action_sort(self) -> None:
+        table = self.table
+        table.sort_key = SORT_KEYS[(SORT_KEYS.index(table.sort_key) + 1) % len(SORT_KEYS)]
+        self._redraw()
+
+    @on(DataTable.HeaderSelected)
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        self.table.sort_key = str(event.column_key.value)
+        self._redraw()
+
+    def action_help(self) -> None:
+        from zconnect_tui.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
+
+    def action_escape(self) -> None:
+        """Esc: cancel the running core call, else clear the filter."""
+        if self.running is not None:
+            self._cancel()
+            return
+        field = self.query_one("#filter", Input)
+        if field.display:
+            field.value = ""
+            field.display = False
+            self.table.focus()
+
+    # ----- the worker ----------------------------------------------------------------------------------
+    def _start(self, action: str, name: str | None = None) -> None:
+        if name is None:
+            if self._refuse(action) or (conn := self.selected) is None:
+                return
+            name = conn.name
+        if self.running is not None:
+            self._refuse(action)
+            return
+        self.running = (action, name)
+        self._started = time.monotonic()
+        self.table.busy = {name: RUNNING[action]}
+        self._redraw()
+        self._ticker = self.set_interval(1, self._tick)
+        self._tick()
+        self._run(action, name)
+
+    def _tick(self) -> None:
+        if self.running is None:
+            return
+        action, name = self.running
+        seconds = int(time.monotonic() - self._started)
+        self.query_one("#status", Static).update(
+            f"⟳ {RUNNING[action].capitalize()} {name}… {seconds}s · Esc cancels")
+
+    def _end(self) -> None:
+        self.running = None
+        self.table.busy = {}
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        self.query_one("#status", Static).update("")
+
+    def _cancel(self) -> None:
+        assert self.running is not None
+        action, name = self.running
+        self.workers.cancel_group(self, "dashboard-action")
+        self._end()
+        text = (f"Cancelled {RUNNING[action]} {name}. A call Zoho had already received may still complete; "
+                "its outcome is stored safely and shows here on the next re-read.")
+        self.outcomes[name] = (False, text)
+        self.query_one("#status", Static).update(f"Cancelled {RUNNING[action]} {name}.")
+        self.reload()
+
+    @work(exclusive=True, group="dashboard-action", exit_on_error=False)
+    async def _run(self, action: str, name: str) -> None:
+        """The blocking core call, off the UI thread; the outcome lands on the row and in the details."""
+        manager = self.manager
+        calls: dict[str, Callable[[], object]] = {
+            "refresh": lambda: manager.refresh(name),
+            "test": lambda: manager.verify(name),
+            "revoke": lambda: manager.revoke(name),
+            "remove": lambda: manager.remove(name),
+            "copy_token": lambda: manager.access_token(name),
+        }
+        try:
+            result = await off_thread(calls[action])
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure is shown, none may crash the app
+            self._end()
+            self._failed(name, as_error(exc))
+        else:
+            self._end()
+            self._done(action, name, result)
+        self.reload()
+
+    def _done(self, action: str, name: str, result: object) -> None:
+        from zconnect_tui.verify import Verification
+
+        if action == "copy_token" and isinstance(result, str):
+            self.app.copy_to_clipboard(result)  # never displayed
+            text = f"Copied {name}'s access token to the clipboard ({OSC52_NOTE})."
+        elif action == "refresh" and isinstance(result, Connection):
+            text = f"Refreshed {name}: {result.token_state()}."
+        elif action == "test" and isinstance(result, Verification):
+            text = f"{name}: OK. {result.summary}."
+        elif action == "revoke":
+            first = "Revoked at Zoho" if result else "Zoho already considered the token invalid"
+            text = f"{first}; tokens cleared. Press {key_of('reauthorize')} to authorize {name} again."
+        else:
+            text = f"Removed {name}."
+        self.outcomes[name] = (True, f"✔ {text}")
+        self.notify(text, title=action.replace("_", " ").capitalize(), markup=False)
+
+    def _failed(self, name: str, error: ZconnectError) -> None:
+        fix = fix_text(error)
+        self.outcomes[name] = (False, f"✘ {error.message} {fix}".strip())
+        # The toast is short; the details panel (scrollable) holds the whole text.
+        self.notify(f"{error.message}\n{fix}".strip(), severity="error", title=name, timeout=10, markup=False)
+
+    # ----- command palette -------------------------------------------------------------------------
+    def palette_commands(self) -> Iterator[SystemCommand]:
+        """The dashboard's actions in the command palette (ctrl+p), with why one does not apply."""
+        conn = self.selected
+        for action in ACTIONS:
+            reason = action.unavailable(conn)
+            if reason == "hidden":
+                continue
+            help_text = action.help if reason is None else f"{action.help} (not now: {reason})"
+            callback: Callable[[], object] = getattr(self, f"action_{action.name}")
+            yield SystemCommand(action.title, help_text, callback)

@@ -1,0 +1,185 @@
+"""Edit a connection: scopes, port, access type, or a new Client Secret; says what needs a new consent."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from zconnect_tui.errors import ZconnectError
+from zconnect_tui.manager import EditResult
+from zconnect_tui.model import AccessType, Connection, redirect_uri_for, validate_port, validate_secret
+from zconnect_tui.services import SERVICES, parse_scopes
+from zconnect_tui.tui.widgets import FieldError, as_error
+from zconnect_tui.tui.work import off_thread
+
+if TYPE_CHECKING:
+    from zconnect_tui.manager import Manager
+
+
+class EditScreen(ModalScreen[EditResult | None]):
+    """Dismisses with what changed (the dashboard then leads to authorization when it is needed)."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Cancel", id="edit.close", tooltip="Cancel a running save, else close unsaved"),
+        Binding("ctrl+s", "save", "Save", id="edit.save", tooltip="Save the changes"),
+    ]
+
+    def __init__(self, manager: Manager, conn: Connection) -> None:
+        super().__init__(classes="modal")
+        self.manager, self.conn = manager, conn
+        service = SERVICES.get(conn.service)
+        self.catalogue = list(service.scopes) if service else []
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        conn = self.conn
+        extra = [s for s in conn.scopes if s not in self.catalogue]
+        offline = conn.access_type == AccessType.OFFLINE
+        with Vertical(classes="dialog wide tall"):
+            yield Static(f"Edit {conn.name}", classes="dialog-title", markup=False)
+            with VerticalScroll(classes="dialog-scroll"):
+                yield Label("Scopes (space toggles)", classes="field-label")
+                yield SelectionList[str](*(Selection(s, s, s in conn.scopes) for s in self.catalogue), id="scopes")
+                yield Input(", ".join(extra), placeholder="More scopes, comma separated", id="extra-scopes")
+                yield FieldError(id="scopes-error")
+                yield Label("Access type", classes="field-label")
+                yield RadioSet(RadioButton("offline: access + refresh token", value=offline, id="access-offline"),
+                               RadioButton("online: access token only (1 hour)", value=not offline,
+                                           id="access-online"), id="access-type")
+                yield Label("Loopback port of the redirect URI", classes="field-label", id="port-label")
+                yield Input(str(conn.port or ""), id="port", type="integer", max_length=5)
+                yield FieldError(id="port-error")
+                yield Label("New Client Secret (leave empty to keep the stored one)", classes="field-label")
+                with Horizontal(classes="secret-row"):
+                    yield Input(placeholder="paste the regenerated Client Secret", password=True, id="secret")
+                    yield Checkbox("Reveal", id="reveal")
+                yield FieldError(id="secret-error")
+                yield Static("", id="edit-note", markup=False)
+                yield FieldError(id="save-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        for widget in self.query("#port-label, #port"):
+            widget.display = not self.conn.self_client
+        self.query_one("#scopes").focus()
+        self._note()
+
+    # ----- reading ------------------------------------------------------------------------------------
+    def _scopes(self) -> list[str]:
+        selected = list(self.query_one("#scopes", SelectionList).selected)
+        extra = self.query_one("#extra-scopes", Input).value.replace(",", " ").split()
+        return parse_scopes(selected + extra)
+
+    def _access(self) -> AccessType:
+        return AccessType.ONLINE if self.query_one("#access-online", RadioButton).value else AccessType.OFFLINE
+
+    def _port(self) -> int | None:
+        return None if self.conn.self_client else validate_port(self.query_one("#port", Input).value)
+
+    def _note(self) -> None:
+        """Say, as the user changes things, what Save will mean."""
+        conn, lines = self.conn, []
+        try:
+            if self._scopes() != conn.scopes:
+                lines.append("New scopes reach the token only through a new consent: after Save you go on to "
+                             "authorize it.")
+        except ZconnectError:
+            pass
+        if self._access() != conn.access_type:
+            lines.append(f"A new access type ({self._access()}) also needs a new consent.")
+        try:
+            port = self._port()
+        except ZconnectError:
+            port = None
+        if port is not None and port != conn.port:
+            lines.append(f"New redirect URI: register {redirect_uri_for(port)} in the API Console (the current "
+                         "tokens keep working).")
+        if self.query_one("#secret", Input).value.strip():
+            lines.append("The new secret replaces the stored one for refreshes from now on.")
+        self.query_one("#edit-note", Static).update("\n".join(lines) or "Nothing changed yet.")
+
+    @on(Input.Changed)
+    @on(RadioSet.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _changed(self) -> None:
+        self._note()
+
+    @on(Checkbox.Changed, "#reveal")
+    def _reveal(self, event: Checkbox.Changed) -> None:
+        self.query_one("#secret", Input).password = not event.value
+
+    # ----- saving -------------------------------------------------------------------------------------
+    def _check(self) -> dict[str, object] | None:
+        values: dict[str, object] = {}
+        ok = True
+        for field, read in (("scopes", self._scopes), ("port", self._port)):
+            error = self.query_one(f"#{field}-error", FieldError)
+            try:
+                values[field] = read()
+                error.clear()
+            except ZconnectError as exc:
+                error.show(exc)
+                ok = False
+        secret = self.query_one("#secret", Input).value
+        error = self.query_one("#secret-error", FieldError)
+        try:
+            values["client_secret"] = validate_secret(secret) if secret.strip() else None
+            error.clear()
+        except ZconnectError as exc:
+            error.show(exc)
+            ok = False
+        return values if ok else None
+
+    def action_save(self) -> None:
+        if self.saving:
+            return  # repeated presses are ignored while the save runs
+        values = self._check()
+        if values is not None:
+            self._save(values)
+
+    @work(exclusive=True, group="edit", exit_on_error=False)
+    async def _save(self, values: dict[str, object]) -> None:
+        manager, name, access = self.manager, self.conn.name, self._access()
+        scopes, port, secret = values["scopes"], values["port"], values["client_secret"]
+        assert isinstance(scopes, list) and (port is None or isinstance(port, int))
+        assert secret is None or isinstance(secret, str)
+        self.saving = True
+        self.query_one("#save", Button).disabled = True
+        try:
+            result = await off_thread(lambda: manager.edit(name, scopes=scopes, port=port, access_type=access,
+                                                           client_secret=secret))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - shown inline, never a crash
+            self.query_one("#save-error", FieldError).show(as_error(exc))
+            return
+        finally:
+            self.saving = False
+            self.query_one("#save", Button).disabled = False
+        self.dismiss(result)
+
+    def action_close(self) -> None:
+        if self.saving:
+            self.workers.cancel_group(self, "edit")
+            self.query_one("#save-error", FieldError).show(
+                "Cancelled. If the save had already reached the file, the change is stored.")
+            return
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_close()

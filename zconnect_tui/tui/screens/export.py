@@ -1,0 +1,100 @@
+"""Export a connection in every format the core offers, plus a curl command with the right headers."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static, TabbedContent, TabPane
+
+from zconnect_tui.errors import ZconnectError
+from zconnect_tui.tui.remedies import error_text
+from zconnect_tui.tui.widgets import OSC52_NOTE, as_error
+from zconnect_tui.tui.work import off_thread
+
+if TYPE_CHECKING:
+    from zconnect_tui.manager import Manager
+
+CURL = "curl"
+"""The extra tab beside the core's formats: a first API call, the token fetched when it runs."""
+
+
+class ExportScreen(ModalScreen[None]):
+    """One tab per format (`export.FORMATS`, so a new core format shows up here by itself) and curl."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="export.close", tooltip="Back to the dashboard"),
+        Binding("c", "copy", "Copy", id="export.copy", tooltip=f"Copy the shown text ({OSC52_NOTE})"),
+    ]
+
+    def __init__(self, manager: Manager, name: str) -> None:
+        super().__init__(classes="modal")
+        self.manager, self.name_ = manager, name
+        self.texts: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide tall"):
+            yield Static(f"Export {self.name_}", classes="dialog-title", markup=False)
+            yield Static("Loading…", id="export-status", markup=False)
+            yield TabbedContent(id="formats")
+            with Horizontal(classes="buttons"):
+                yield Button("Copy (c)", id="copy", variant="primary")
+                yield Button("Close (esc)", id="close")
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(exclusive=True, group="export", exit_on_error=False)
+    async def _load(self) -> None:
+        manager, name = self.manager, self.name_
+
+        def render_all() -> dict[str, str]:
+            from zconnect_tui.export import FORMATS
+
+            texts = {fmt: manager.export(name, fmt) for fmt in FORMATS}
+            texts[CURL] = manager.curl(name)
+            return texts
+
+        status = self.query_one("#export-status", Static)
+        try:
+            self.texts = await off_thread(render_all)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - shown, never a crash
+            error = as_error(exc)
+            status.update(error_text(error) if isinstance(error, ZconnectError) else str(exc))
+            return
+        status.update("Secrets stay masked; the token is fetched when the command runs (zconnect token).")
+        tabs = self.query_one("#formats", TabbedContent)
+        for fmt, text in self.texts.items():
+            await tabs.add_pane(TabPane(fmt, VerticalScroll(Static(text, markup=False, classes="export-text")),
+                                        id=f"format-{fmt}"))
+        self.query_one("#copy", Button).focus()
+
+    @property
+    def shown(self) -> str:
+        """The format of the tab shown."""
+        active = self.query_one("#formats", TabbedContent).active
+        return active.removeprefix("format-")
+
+    def action_copy(self) -> None:
+        text = self.texts.get(self.shown)
+        if text:
+            self.app.copy_to_clipboard(text)
+            self.notify(f"Copied the {self.shown} text ({OSC52_NOTE}).", timeout=4, markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#copy")
+    def _copy(self) -> None:
+        self.action_copy()
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,390 @@
+"""The wizard: one screen, a ContentSwitcher with a body per step of Zoho's registration guide.
+
+A reactive step index over `STEPS` drives the visible body, the progress sidebar (a header line
+on narrow terminals) and the Back/Next buttons. Step bodies are mounted on first visit and stay
+mounted, so Back and Next keep what was typed. Blocking work (the save, the organisation save)
+runs in workers owned by this screen; Esc cancels a step's network action before it goes back.
+The screen dismisses with the saved connection's name (None when nothing was saved).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Button, ContentSwitcher, Footer, Input, Static
+
+from zconnect_tui.errors import ZconnectError
+from zconnect_tui.services import SERVICES
+from zconnect_tui.tui.steps import STEPS
+from zconnect_tui.tui.steps.base import Commit, Step, WizardContext, WizardDraft
+from zconnect_tui.tui.widgets import as_error
+from zconnect_tui.tui.work import off_thread
+
+if TYPE_CHECKING:
+    from zconnect_tui.manager import Manager
+    from zconnect_tui.store import Snapshot
+
+NARROW_BELOW = 90
+"""Below this many columns the sidebar gives way to a one-line "Step 3 of 8 · Redirect URL" header."""
+
+
+class StepItem(Static):
+    """One line of the sidebar; a finished step can be clicked to go back to it."""
+
+    class Picked(Message):
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    def __init__(self, index: int) -> None:
+        super().__init__("", classes="step-item")
+        self.index = index
+        self.finished = False
+
+    def on_click(self) -> None:
+        if self.finished:
+            self.post_message(self.Picked(self.index))
+
+
+class StepList(Vertical):
+    """The sidebar: the guide's steps, where the user is, and what is done."""
+
+    def __init__(self, steps: list[type[Step]], *, id: str) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.steps = steps
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content.styled("Zoho's guide", "bold"), classes="steps-title")
+        for index in range(len(self.steps)):
+            yield StepItem(index)
+        yield Static("", id="steps-count")
+
+    def show(self, flow: list[int], current: int) -> None:
+        """`flow`: the indexes of the steps that apply; `current`: the one shown."""
+        for item in self.query(StepItem):
+            item.display = item.index in flow
+            if not item.display:
+                continue
+            number, title = flow.index(item.index), self.steps[item.index].title
+            item.finished = item.index < current
+            item.set_class(item.finished, "-finished")
+            item.tooltip = f"Back to {title}" if item.finished else None
+            if item.finished:
+                item.update(Content.assemble(("✔ ", "$success"), f"{number} {title}"))
+            elif item.index == current:
+                item.update(Content.styled(f"▶ {number} {title}", "bold $accent"))
+            else:
+                item.update(Content.styled(f"  {number} {title}", "dim"))
+        self.query_one("#steps-count", Static).update(f"Step {flow.index(current)} of {len(flow) - 1}")
+
+
+class WizardScreen(Screen[str | None]):
+    """Create a connection the way Zoho's guide registers a client, step by step."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
+    BINDINGS = [
+        Binding("ctrl+n", "next", "Next", id="wizard.next", tooltip="Check this step and go to the next"),
+        Binding("escape", "back", "Back", id="wizard.back",
+                tooltip="Cancel what is running, else the previous step; what you typed is kept"),
+        # ctrl+o, not ctrl+w: a focused Input uses ctrl+w (delete word) and would hide the binding.
+        Binding("ctrl+o", "close", "Dashboard", id="wizard.close",
+                tooltip="Leave the wizard for the dashboard (asks first when something is not saved)"),
+        Binding("f1", "help", "Help", id="wizard.help", tooltip="The steps, the token states, the keys"),
+        Binding("ctrl+q", "app.quit", "Quit", id="wizard.quit", tooltip="Leave zconnect"),
+    ]
+
+    step: reactive[int] = reactive(0, init=False)
+    """Index into `self.steps` of the step shown."""
+
+    def __init__(self, manager: Manager, snapshot: Snapshot, prefill: dict[str, str] | None = None, *,
+                 steps: list[type[Step]] | None = None, draft: WizardDraft | None = None,
+                 start_at: str | None = None) -> None:
+        super().__init__()
+        self.steps = list(steps if steps is not None else STEPS)
+        prefill = dict(prefill or {})
+        self.draft = draft if draft is not None else WizardDraft()
+        dcs = snapshot.dcs()
+        if prefill.get("service") in SERVICES:
+            self.draft.service = prefill["service"]
+        if prefill.get("dc") in dcs:
+            self.draft.dc = prefill["dc"]
+        self.draft.name = prefill.get("name", self.draft.name)
+        if not self.draft.scopes:
+            self.draft.scopes = list(SERVICES[self.draft.service].defaults)
+        self.ctx = WizardContext(manager, dcs, self.draft, prefill, set(snapshot.connections), self.step_label)
+        self._initial = self.draft.scratch()
+        self._committing = False
+        self._preview_pending = False
+        start = self.index_of(start_at) if start_at else 0
+        self.set_reactive(WizardScreen.step, start)
+
+    # ----- steps ------------------------------------------------------------------------------------
+    def index_of(self, key: str) -> int:
+        """The index in `self.steps` of the step `key`."""
+        return next(i for i, cls in enumerate(self.steps) if cls.key == key)
+
+    def flow(self) -> list[int]:
+        """The indexes of the steps that apply to the answers so far (a branch may drop some)."""
+        return [i for i, cls in enumerate(self.steps) if cls.applies(self.draft)]
+
+    def step_label(self, key: str) -> str:
+        """ "step 3 (Redirect URL)": how text sends the user to another step."""
+        index = self.index_of(key)
+        flow = self.flow()
+        number = flow.index(index) if index in flow else index
+        return f"step {number} ({self.steps[index].title})"
+
+    def body(self, key: str | None = None) -> Step:
+        """The mounted body of step `key` (the current step when None)."""
+        index = self.step if key is None else self.index_of(key)
+        return self.query_one(f"#step-{self.steps[index].key}", Step)
+
+    def _mounted(self) -> list[Step]:
+        return list(self.query_one("#body", ContentSwitcher).query_children(Step))
+
+    # ----- layout -------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="wizard-title"):
+            yield Static("", id="title-wide", markup=False)
+            yield Static("", id="title-narrow", markup=False)
+        with Horizontal(id="wizard-main"):
+            yield StepList(self.steps, id="steps")
+            # Only the first step now; each other body is mounted on its first visit (a faster first
+            # frame) and then stays mounted, so Back and Next keep what was typed.
+            first = self.steps[self.step](self.ctx)
+            with ContentSwitcher(initial=first.id, id="body"):
+                yield first
+        with Horizontal(id="nav"):
+            yield Button("← Back", id="back")
+            yield Static("", id="nav-hint", markup=False)
+            yield Button("Next →", id="next", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._show_step(self.step)
+
+    async def _ensure_body(self, index: int) -> Step:
+        switcher = self.query_one("#body", ContentSwitcher)
+        cls = self.steps[index]
+        found = switcher.query_children(f"#step-{cls.key}")
+        if found:
+            return found.first(Step)
+        body = cls(self.ctx)
+        await switcher.mount(body)
+        return body
+
+    async def watch_step(self, old: int, new: int) -> None:
+        old_body = self._mounted_body(old)
+        if old_body is not None:
+            old_body.leave(self.draft)
+        await self._ensure_body(new)
+        if not (self.is_attached and self.app.is_running):
+            return  # the app is closing meanwhile: the new body was never composed
+        self._show_step(new)
+
+    def _mounted_body(self, index: int) -> Step | None:
+        found = self.query_one("#body", ContentSwitcher).query_children(f"#step-{self.steps[index].key}")
+        return found.first(Step) if found else None
+
+    def _show_step(self, index: int) -> None:
+        body = self.body()
+        self.query_one("#body", ContentSwitcher).current = body.id
+        body.enter(self.draft)
+        self._refresh_nav()
+        self._schedule_preview()
+        target = self.query(body.focus_target) if body.focus_target else None
+        widget = target.first() if target else None
+        # set_focus, not focus(): that waits for the app's queue, so the first frame would show
+        # the screen's automatic focus (the step's scroll container) instead of the name field.
+        usable = widget is not None and widget.display and not widget.disabled
+        self.set_focus(widget if usable else self.query_one("#next"))
+
+    def _refresh_nav(self) -> None:
+        """Sidebar, titles, Back/Next and the hint, from the current step's state."""
+        index, flow = self.step, self.flow()
+        if index not in flow:
+            flow = sorted({*flow, index})
+        body = self._mounted_body(index)
+        self.query_one("#steps", StepList).show(flow, index)
+        title = self.steps[index].title
+        where = f"Step {flow.index(index)} of {len(flow) - 1}"
+        saved = self.draft.saved
+        label = "New connection" if saved is None else f"Connection {saved.name}"
+        self.query_one("#title-wide", Static).update(f"zconnect · {label} · {where}: {title}")
+        self.query_one("#title-narrow", Static).update(f"{where} · {title}")
+        back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
+        back.disabled = index == flow[0]
+        if body is None:
+            return
+        nxt.label = body.next_label
+        nxt.disabled = self._committing or not body.can_advance
+        hint = "Working… (Esc cancels)" if self._committing else body.nav_hint
+        self.query_one("#nav-hint", Static).update(hint)
+
+    # ----- navigation -----------------------------------------------------------------------------------
+    async def action_next(self) -> None:
+        if self._committing:
+            return  # repeated presses are ignored while a save runs
+        body = self.body()
+        await body.ready()  # Enter may come before the whole form is mounted
+        if not body.can_advance or not body.validate(self.draft):
+            return
+        job = body.commit(self.draft)
+        if job is not None:
+            self._commit(body, job)
+            return
+        self._advance()
+
+    @work(exclusive=True, group="wizard-commit", exit_on_error=False)
+    async def _commit(self, body: Step, job: Commit) -> None:
+        """Run a step's blocking commit off the UI thread; go on when it succeeds."""
+        self._committing = True
+        self._refresh_nav()
+        try:
+            # A commit that completes after Esc still happened: the step records it (no advance).
+            result = await off_thread(job, on_drop=lambda value: body.committed(self.draft, value))
+        except Exception as exc:  # noqa: BLE001 - shown on the step, never a crash
+            self._committing = False
+            body.commit_failed(as_error(exc))
+            self._refresh_nav()
+            return
+        finally:
+            self._committing = False
+        body.committed(self.draft, result)
+        self._advance()
+
+    def _advance(self) -> None:
+        flow = self.flow()
+        later = [i for i in flow if i > self.step]
+        if not later:
+            self._finish()
+            return
+        self.step = later[0]
+
+    def _finish(self) -> None:
+        saved = self.draft.authorized or self.draft.saved
+        self.dismiss(saved.name if saved is not None else None)
+
+    def action_back(self) -> None:
+        if self._committing:
+            self.workers.cancel_group(self, "wizard-commit")
+            self._committing = False
+            self.notify("Cancelled. If the save had already reached the file, the connection is saved.",
+                        timeout=5, markup=False)
+            self._refresh_nav()
+            return
+        body = self._mounted_body(self.step)
+        if body is not None and body.busy:
+            body.cancel()  # Esc cancels the step's network action first
+            self._refresh_nav()
+            return
+        earlier = [i for i in self.flow() if i < self.step]
+        if earlier:
+            self.step = earlier[-1]
+        else:
+            self.action_close()
+
+    def go_to(self, index: int) -> None:
+        """Jump back to a finished step (the sidebar)."""
+        if index < self.step and not self._committing:
+            self.step = index
+
+    def _read_all(self) -> WizardDraft:
+        """The answers as typed now (unchecked), in a copy of the draft."""
+        draft = self.draft.scratch()
+        for body in self._mounted():
+            body.read(draft)
+        return draft
+
+    def typed(self) -> bool:
+        """Whether anything was typed or chosen that no save holds."""
+        draft = self._read_all()
+        if draft.saved is not None:
+            return draft.unsaved
+        # Step 3 proposes a free port by itself: only a port the user typed counts.
+        return draft != replace(self._initial, port=draft.port) or draft.port != self._proposed_port()
+
+    def _proposed_port(self) -> int:
+        redirect = [b for b in self._mounted() if b.key == "redirect"]
+        port = getattr(redirect[0], "initial_port", None) if redirect else None
+        return port if isinstance(port, int) else self.draft.port
+
+    def action_close(self) -> None:
+        """Leave for the dashboard; ask first when what was typed would be lost."""
+        if not self.typed():
+            self._leave()
+            return
+        from zconnect_tui.tui.screens.confirm import ConfirmModal
+
+        saved = self.draft.saved
+        text = ("What you typed is not saved anywhere yet." if saved is None else
+                f"Changes made since the save are lost; {saved.name} stays as it was saved.")
+        self.app.push_screen(ConfirmModal("Leave the wizard?", text, "Leave", cancel="Stay"),
+                             callback=lambda ok: self._leave() if ok else None)
+
+    def _leave(self) -> None:
+        for body in self._mounted():
+            if body.busy:
+                body.cancel()
+            body.leave(self.draft)
+        saved = self.draft.authorized or self.draft.saved
+        self.dismiss(saved.name if saved is not None else None)
+
+    def action_help(self) -> None:
+        from zconnect_tui.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.steps))
+
+    # ----- events -----------------------------------------------------------------------------------------
+    @on(Button.Pressed, "#next")
+    async def _next_pressed(self) -> None:
+        await self.action_next()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    @on(Input.Submitted)
+    async def _submitted(self, event: Input.Submitted) -> None:
+        """Enter in a field means Next (the paste box handles its own Enter)."""
+        await self.action_next()
+
+    @on(StepItem.Picked)
+    def _picked(self, event: StepItem.Picked) -> None:
+        self.go_to(event.index)
+
+    @on(Step.Changed)
+    def _step_changed(self) -> None:
+        self._refresh_nav()
+        self._schedule_preview()
+
+    @on(Step.Advance)
+    async def _step_done(self, event: Step.Advance) -> None:
+        event.stop()
+        if event.step is self._mounted_body(self.step):
+            await self.action_next()
+
+    def _schedule_preview(self) -> None:
+        """Coalesce changes into one preview update after the next refresh."""
+        if not self._preview_pending:
+            self._preview_pending = True
+            self.call_after_refresh(self._update_previews)
+
+    def _update_previews(self) -> None:
+        self._preview_pending = False
+        draft = self._read_all()
+        for body in self._mounted():
+            body.preview(draft)
+
+    def commit_error(self, error: ZconnectError) -> None:
+        """Show `error` on the current step (for callers outside the step)."""
+        self.body().commit_failed(error)

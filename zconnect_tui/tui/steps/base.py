@@ -1,0 +1,228 @@
+"""What every wizard step is: the `Step` base class and the typed `WizardDraft` they fill in.
+
+A step is one class: its key, title, the guide's sentence for it, the widget to focus, and how it
+enters (`enter`), checks (`validate`) and, when it must, commits (`commit`, a blocking core call the
+wizard runs off the UI thread before going on). `STEPS` in `steps/__init__.py` lists the classes in
+order; adding a step is one class and one entry there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Input
+
+from zconnect_tui.datacenters import DEFAULT_DC, DataCenters
+from zconnect_tui.errors import ZconnectError
+from zconnect_tui.model import DEFAULT_PORT, AccessType, Connection, redirect_uri_for
+from zconnect_tui.tui.widgets import FieldError
+
+if TYPE_CHECKING:
+    from zconnect_tui.manager import Manager
+    from zconnect_tui.verify import Verification
+
+
+class ClientKind(StrEnum):
+    """The API Console's client types the wizard can register (step 2)."""
+
+    SERVER = "server"
+    """Server-based Applications: a redirect to zconnect's loopback listener."""
+    SELF = "self"
+    """Self Client: no redirect; the console generates a code to paste."""
+
+
+@dataclass
+class WizardDraft:
+    """Everything the wizard has collected; steps read from and write into it (attributes down)."""
+
+    name: str = ""
+    service: str = "desk"
+    scopes: list[str] = field(default_factory=list)
+    dc: str = DEFAULT_DC
+    access_type: AccessType = AccessType.OFFLINE
+    client_kind: ClientKind = ClientKind.SERVER
+    port: int = DEFAULT_PORT
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    saved: Connection | None = field(default=None, compare=False)
+    """The connection as this wizard run saved it (step 5); None before."""
+    authorized: Connection | None = field(default=None, compare=False)
+    """The connection once Zoho accepted (step 6), with its organisation after step 7."""
+    verification: Verification | None = field(default=None, compare=False)
+
+    @property
+    def self_client(self) -> bool:
+        return self.client_kind == ClientKind.SELF
+
+    def connection(self) -> Connection:
+        """The connection these answers define (no tokens)."""
+        return Connection(
+            name=self.name, service=self.service, dc=self.dc, client_id=self.client_id, scopes=list(self.scopes),
+            client_secret=self.client_secret, access_type=self.access_type,
+            redirect_uri="" if self.self_client else redirect_uri_for(self.port), self_client=self.self_client)
+
+    def scratch(self) -> WizardDraft:
+        """A copy steps may `read` into without touching this draft."""
+        return replace(self, scopes=list(self.scopes))
+
+    @property
+    def unsaved(self) -> bool:
+        """True when what was typed differs from what this run saved (or nothing was saved)."""
+        return self.saved is None or definition(self.saved) != definition(self.connection())
+
+    @classmethod
+    def from_connection(cls, conn: Connection) -> WizardDraft:
+        """A draft for a connection saved earlier (the dashboard's "resume setup")."""
+        return cls(name=conn.name, service=conn.service, scopes=list(conn.scopes), dc=conn.dc,
+                   access_type=conn.access_type, client_kind=ClientKind.SELF if conn.self_client else ClientKind.SERVER,
+                   port=conn.port or DEFAULT_PORT, client_id=conn.client_id, client_secret=conn.client_secret,
+                   saved=conn)
+
+
+def definition(conn: Connection) -> tuple[object, ...]:
+    """The fields a user types: when these are unchanged, a re-Save is not needed."""
+    return (conn.name, conn.service, conn.dc, conn.client_id, tuple(conn.scopes), conn.client_secret,
+            conn.access_type, conn.redirect_uri, conn.self_client)
+
+
+@dataclass
+class WizardContext:
+    """What steps share: the draft they fill in, the Manager, the data centres."""
+
+    manager: Manager
+    dcs: DataCenters
+    draft: WizardDraft
+    """The answers so far; a step composes its fields from it (Back and Next keep what was typed)."""
+    prefill: dict[str, str] = field(default_factory=dict)
+    existing: set[str] = field(default_factory=set)
+    """Connection names in the file when the wizard opened (the save re-checks under the lock)."""
+    step_label: Callable[[str], str] = lambda key: key
+    """A step key → "step 3 (Redirect URL)", for text that sends the user to another step."""
+
+
+Commit = Callable[[], object]
+"""A blocking core call (a save, a lock, a call to Zoho) the wizard runs off the UI thread."""
+
+
+class Step(VerticalScroll):
+    """One step of the wizard (a scrollable body, so every step reaches its end on a small terminal)."""
+
+    key: ClassVar[str] = ""
+    """Stable identifier; tests, the sidebar and remedies address steps by it."""
+    title: ClassVar[str] = ""
+    guide: ClassVar[str] = ""
+    """One sentence: what this step of Zoho's guide asks (the help screen lists them)."""
+    focus_target: ClassVar[str | None] = None
+    """Selector of the widget to focus when the step is shown (None: the Next button)."""
+    next_label: ClassVar[str] = "Next →"
+
+    class Changed(Message):
+        """Something the navigation shows (can_advance, busy, the hint) changed."""
+
+    class Advance(Message):
+        """The step finished by itself (e.g. Zoho accepted): go on as if Next was pressed."""
+
+        def __init__(self, step: Step) -> None:
+            super().__init__()
+            self.step = step
+
+    def __init__(self, ctx: WizardContext) -> None:
+        super().__init__(id=f"step-{self.key}", classes="step")
+        self.ctx = ctx
+        self.checks: dict[str, Callable[[str], object]] = {}
+        """Field id → check (raises ZconnectError); re-run as the user types once its error shows."""
+
+    @classmethod
+    def applies(cls, draft: WizardDraft) -> bool:
+        """Whether this step is part of the flow for these answers (a branch); most always are."""
+        return True
+
+    # ----- the wizard calls these ----------------------------------------------------------------
+    async def ready(self) -> None:
+        """Return once every field is mounted (a step may mount part of itself after the first frame)."""
+
+    def enter(self, draft: WizardDraft) -> None:
+        """The step is shown: attributes down from the draft."""
+
+    def leave(self, draft: WizardDraft) -> None:
+        """The step is left (either way): stop what it runs, hide what must not stay on screen."""
+
+    def read(self, draft: WizardDraft) -> None:
+        """Copy what is typed into `draft`, unchecked (for "unsaved input?" and live previews)."""
+
+    def preview(self, draft: WizardDraft) -> None:
+        """Show what depends on other steps' answers (called whenever any of them changes)."""
+
+    def validate(self, draft: WizardDraft) -> bool:
+        """Check the fields, show what is wrong next to each, focus the first; write into `draft`."""
+        return True
+
+    def commit(self, draft: WizardDraft) -> Commit | None:
+        """A blocking call to run before going on (None: nothing to do)."""
+        return None
+
+    def committed(self, draft: WizardDraft, result: object) -> None:
+        """The commit succeeded (on the UI thread)."""
+
+    def commit_failed(self, error: ZconnectError) -> None:
+        """The commit failed: show it on the step."""
+        self.notify(error.message, severity="error", markup=False)
+
+    @property
+    def can_advance(self) -> bool:
+        """Whether Next may be pressed now."""
+        return True
+
+    @property
+    def busy(self) -> bool:
+        """A network action of this step is running (Esc cancels it instead of going back)."""
+        return False
+
+    def cancel(self) -> None:
+        """Cancel the running network action."""
+
+    @property
+    def nav_hint(self) -> str:
+        """A short line beside Back/Next: what unlocks Next, or what Next does."""
+        return ""
+
+    # ----- helpers for steps -----------------------------------------------------------------------
+    def changed(self) -> None:
+        self.post_message(self.Changed())
+
+    def error_widget(self, id: str) -> FieldError:  # noqa: A002 - Textual's own name
+        """A FieldError whose remedies name this wizard's steps."""
+        return FieldError(id=id, step=self.ctx.step_label)
+
+    def field_error(self, field: str) -> FieldError:
+        return self.query_one(f"#{field}-error", FieldError)
+
+    def check_field(self, field: str, *, show: bool = True) -> bool:
+        """Run the check of `field` on its value; show or clear its error. True when it passes."""
+        error = self.field_error(field)
+        try:
+            self.checks[field](self.query_one(f"#{field}", Input).value)
+        except ZconnectError as exc:
+            if show:
+                error.show(exc)
+            return False
+        error.clear()
+        return True
+
+    def check_fields(self, fields: list[str]) -> bool:
+        """Check each field (all of them, so every error shows); focus the first that fails."""
+        failed = [f for f in fields if not self.check_field(f)]
+        if failed:
+            self.query_one(f"#{failed[0]}", Input).focus()
+        return not failed
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Re-validate as the user types, once a field shows an error (never before the first Next)."""
+        field = event.input.id or ""
+        if field in self.checks and self.field_error(field).display:
+            self.check_field(field)
