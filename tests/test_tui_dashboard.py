@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import CLIENT_SECRET, Browser, Registered
-from test_tui_support import SIZE, frame_text, make_app, wait_for
+from test_tui_support import SIZE, frame_text, make_app, record_lock_threads, wait_for
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable
@@ -99,8 +99,10 @@ async def test_empty_state_and_new(config_path: Path) -> None:
         assert isinstance(app.screen, WizardScreen)
 
 
-async def test_refresh_and_test(authorized: Registered, config_path: Path, emulator: ZohoEmulator) -> None:
+async def test_refresh_and_test(authorized: Registered, config_path: Path, emulator: ZohoEmulator,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
     before = conn(config_path).token.access_token
+    locks = record_lock_threads(monkeypatch)
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
@@ -109,6 +111,7 @@ async def test_refresh_and_test(authorized: Registered, config_path: Path, emula
         await pilot.press("t")
         await note_containing(pilot, "desk: OK. Reached 2 Desk organizations")
     assert len(emulator.token_requests("refresh_token")) == 1
+    assert locks and not any(locks)  # the refresh locked the file from a worker thread
 
 
 async def test_fault_on_refresh_is_a_notification(authorized: Registered, config_path: Path,

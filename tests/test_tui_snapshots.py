@@ -1,42 +1,46 @@
-"""One snapshot per wizard step (0-8) and the dashboard, at 80×24, deterministic.
+"""Snapshots of every wizard step and the dashboard, at 80×24 and at 120×40, deterministic.
 
-Ports, PKCE/state, the countdown and the listener are pinned (nothing random or timed is in
-a frame); steps 0-6 need no server (the `lab` data centre is a fixed address); steps 7 and 8
-reach the emulator but show none of its addresses. Plain `def` tests: snap_compare runs the
-app itself. Update with `pytest --snapshot-update` only after looking at the report.
+Ports, PKCE/state, the clock and the countdown are pinned (nothing random or timed is in a frame);
+steps 0-6 need no server (the `lab` data centre is a fixed address); steps 7 and 8 reach the
+emulator but show none of its addresses. One app run takes every step at both sizes (resizing in
+between), so the 20 snapshots cost three runs. Update with `pytest --snapshot-update` only after
+looking at the new SVGs (e.g. `rsvg-convert file.svg -o file.png`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, Browser, free_port
-from test_tui_support import SIZE, drive_to, make_app, wait_for
+from pytest_textual_snapshot import SVGImageExtension
+from syrupy.assertion import SnapshotAssertion
+from test_tui_support import drive_to, make_app, wait_for
 from textual.pilot import Pilot
 from textual.widgets import Input
 from zoho_emulator import ZohoEmulator
 
-from zconnect_tui import flow, listener
-from zconnect_tui.model import AUTHORIZED, NEEDS_REAUTH, Connection, now_utc, redirect_uri_for
+from zconnect_tui import flow, listener, manager, model
+from zconnect_tui.model import AUTHORIZED, NEEDS_REAUTH, Connection, redirect_uri_for
 from zconnect_tui.store import Store
-from zconnect_tui.tui.steps import authorize
-from zconnect_tui.tui.wizard import ACCEPTED, AUTHORIZE, ORGANIZATION
+from zconnect_tui.tui import authorize_panel, connections_table, details
+from zconnect_tui.tui.app import ZconnectApp
 
 FIXED_URL = "http://127.0.0.1:9000"
 PORT = 9646
-
-RunBefore = Callable[[Pilot], Awaitable[None]]
+SIZES = ((80, 24), (120, 40))
+NOW = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
 
 
 @pytest.fixture
 def pinned(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Everything that would differ between runs, fixed."""
+    """Everything that would differ between runs, fixed: ports, the clock, the countdown."""
     monkeypatch.setattr(listener, "find_free_port", lambda preferred, tries=50: PORT)
     monkeypatch.setattr(listener, "port_is_free", lambda port: True)
-    monkeypatch.setattr(authorize, "clock", lambda: 1000.0)
+    monkeypatch.setattr(authorize_panel, "clock", lambda: 1000.0)
+    for module in (model, manager, details, connections_table):
+        monkeypatch.setattr(module, "now_utc", lambda: NOW)
 
 
 @pytest.fixture
@@ -59,51 +63,83 @@ async def settle(pilot: Pilot) -> None:
         field.cursor_blink = False
     pilot.app.clear_notifications()
     await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
 
 
-def to_step(step: int) -> RunBefore:
-    async def run_before(pilot: Pilot) -> None:
-        screen = await drive_to(pilot, step, client_id=CLIENT_ID, secret=CLIENT_SECRET)
-        if step == ORGANIZATION:
-            await wait_for(pilot, lambda: not screen.org_step.busy, what="verification")
+async def shoot(pilot: Pilot, snapshot: SnapshotAssertion, name: str) -> list[str]:
+    """Compare the frame at each size with its snapshot; the names of those that differ."""
+    app = pilot.app
+    assert isinstance(app, ZconnectApp)
+    failed = []
+    for width, height in SIZES:
+        await pilot.resize_terminal(width, height)
         await settle(pilot)
+        svg = app.export_screenshot(title="zconnect")
+        if not snapshot(name=f"{name}-{width}x{height}", extension_class=SVGImageExtension) == svg:
+            failed.append(f"{name}-{width}x{height}")
+    await pilot.resize_terminal(*SIZES[0])
+    await settle(pilot)
+    return failed
 
-    return run_before
 
+async def test_wizard_steps_0_to_6(fixed_config: Path, snapshot: SnapshotAssertion) -> None:
+    app = make_app(fixed_config)
+    failed: list[str] = []
+    async with app.run_test(size=SIZES[0]) as pilot:
+        async def on_step(key: str) -> None:
+            if key != "authorize":
+                failed.extend(await shoot(pilot, snapshot, f"wizard-{key}"))
 
-@pytest.mark.parametrize("step", range(AUTHORIZE + 1))
-def test_wizard_steps_0_to_6(step: int, fixed_config: Path, snap_compare) -> None:  # noqa: ANN001
-    assert snap_compare(make_app(fixed_config), run_before=to_step(step), terminal_size=SIZE)
+        screen = await drive_to(pilot, "authorize", client_id=CLIENT_ID, secret=CLIENT_SECRET, on_step=on_step)
+        panel = screen.body("authorize").query_one(authorize_panel.AuthorizePanel)
+        await wait_for(pilot, lambda: panel.phase == authorize_panel.Phase.WAITING, what="the wait")
+        failed.extend(await shoot(pilot, snapshot, "wizard-authorize"))
+    assert not failed, f"snapshots differ: {failed}"
 
 
 @pytest.fixture
 def emulated(emulator: ZohoEmulator, config_path: Path, browser: Browser, pinned: None,
              monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The emulator behind `lab`, a real port for the listener, and a token that reads '1h00m'."""
+    """The emulator behind `lab` and a real port for the listener."""
     port = free_port()
     monkeypatch.setattr(listener, "find_free_port", lambda preferred, tries=50: port)
     emulator.register_client(CLIENT_ID, CLIENT_SECRET, [redirect_uri_for(port)])
-    emulator.access_token_lifetime = 3630  # "valid 1h00m" for the first 30 s, whatever the clock
     return config_path
 
 
-@pytest.mark.parametrize("step", [ORGANIZATION, ACCEPTED])
-def test_wizard_steps_7_and_8(step: int, emulated: Path, snap_compare) -> None:  # noqa: ANN001
-    assert snap_compare(make_app(emulated), run_before=to_step(step), terminal_size=SIZE)
+async def test_wizard_steps_7_and_8(emulated: Path, snapshot: SnapshotAssertion) -> None:
+    app = make_app(emulated)
+    failed: list[str] = []
+    async with app.run_test(size=SIZES[0]) as pilot:
+        async def on_step(key: str) -> None:
+            if key in ("organization", "accepted"):
+                failed.extend(await shoot(pilot, snapshot, f"wizard-{key}"))
+
+        await drive_to(pilot, "accepted", client_id=CLIENT_ID, secret=CLIENT_SECRET, on_step=on_step)
+    assert not failed, f"snapshots differ: {failed}"
 
 
-def test_dashboard(fixed_config: Path, snap_compare) -> None:  # noqa: ANN001
-    store = Store(fixed_config)
-    expires = now_utc() + timedelta(minutes=30, seconds=30)  # "valid 30m" for 30 s
+def dashboard_connections(store: Store) -> None:
+    """Three connections in three states, as a user would have them."""
     desk = Connection("desk", "desk", "lab", "1000.DESKCLIENT", ["Desk.basic.READ", "Desk.tickets.READ"],
                       client_secret=CLIENT_SECRET, redirect_uri=redirect_uri_for(PORT), status=AUTHORIZED,
                       location="lab", org_id="60002000002", org_name="Difference Works")
-    desk.token.access_token, desk.token.refresh_token, desk.token.expires_at = "1000.a" * 5, "1000.r" * 5, expires
+    desk.token.access_token, desk.token.refresh_token = "1000.a" * 5, "1000.r" * 5
+    desk.token.expires_at = NOW + timedelta(minutes=41)
     books = Connection("books", "books", "us", "1000.BOOKS", ["ZohoBooks.settings.READ"], client_secret="s" * 42,
                        status=NEEDS_REAUTH, org_name="Analytical Engines Ltd",
                        last_error="Zoho rejected the refresh token.")
+    books.token.refresh_token = "1000.r" * 5
     crm = Connection("crm-eu", "crm", "eu", "1000.CRM", ["ZohoCRM.modules.ALL"], client_secret="c" * 42,
                      redirect_uri=redirect_uri_for(9647))
     for conn in (desk, books, crm):
         store.save_connection(conn)
-    assert snap_compare(make_app(fixed_config, wizard=False), run_before=settle, terminal_size=SIZE)
+
+
+async def test_dashboard(fixed_config: Path, snapshot: SnapshotAssertion) -> None:
+    dashboard_connections(Store(fixed_config))
+    app = make_app(fixed_config, wizard=False)
+    async with app.run_test(size=SIZES[0]) as pilot:
+        failed = await shoot(pilot, snapshot, "dashboard")
+    assert not failed, f"snapshots differ: {failed}"

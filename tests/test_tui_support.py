@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
+import pytest
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, RadioButton, Select
@@ -22,6 +25,19 @@ from zconnect_tui.tui.app import ZconnectApp
 from zconnect_tui.tui.screens.wizard import WizardScreen
 
 SIZE = (80, 24)
+
+
+def record_lock_threads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """From now on, record for every file lock taken whether it was on the main (UI) thread."""
+    seen: list[bool] = []
+    original = Store.lock
+
+    def lock(self: Store) -> AbstractContextManager[None]:
+        seen.append(threading.current_thread() is threading.main_thread())
+        return original(self)
+
+    monkeypatch.setattr(Store, "lock", lock)
+    return seen
 
 
 def make_app(config: Path, *, wizard: bool = True, prefill: dict[str, str] | None = None) -> ZconnectApp:

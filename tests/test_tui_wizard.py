@@ -16,6 +16,7 @@ from test_tui_support import (
     key_of,
     make_app,
     next_step,
+    record_lock_threads,
     type_into,
     wait_for,
     wizard,
@@ -62,8 +63,10 @@ def default_desk_org(emulator: ZohoEmulator) -> Organization:
 
 
 async def test_whole_wizard_through_the_real_listener(emulator: ZohoEmulator, config_path: Path,
-                                                      browser: Browser, port: int) -> None:
+                                                      browser: Browser, port: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     register(emulator, port)
+    locks = record_lock_threads(monkeypatch)
     app = make_app(config_path)
     async with app.run_test(size=SIZE) as pilot:
         await drive_to(pilot, "accepted", client_id=CLIENT_ID, secret=CLIENT_SECRET)
@@ -82,6 +85,8 @@ async def test_whole_wizard_through_the_real_listener(emulator: ZohoEmulator, co
     assert conn.org_id == default_desk_org(emulator).id
     assert "VISIT" in browser.visits()
     assert port_is_free(port)
+    # The save, the token exchange and the organisation save each took the file lock, never on the UI thread.
+    assert len(locks) >= 3 and not any(locks)
 
 
 async def test_self_client_ends_authorized(emulator: ZohoEmulator, config_path: Path, port: int) -> None:
