@@ -93,6 +93,8 @@ class DashboardScreen(Screen[None]):
         self.load_error: ZconnectError | None = None
         self.outcomes: dict[str, tuple[bool, str]] = {}
         """Connection name → (ok, text) of its last action, shown in full in the details panel."""
+        self.details_rows: list[tuple[str, str]] = []
+        """What the details panel shows for the selected row, as (label, text)."""
         self.running: tuple[str, str] | None = None
         """(action, connection name) while a core call runs."""
         self._started = 0.0
@@ -180,6 +182,7 @@ class DashboardScreen(Screen[None]):
             outcome_line.set_class(not ok, "-error")
         if conn is None:
             details.update("")
+            self.details_rows = []
             self.refresh_bindings()
             return
         rows = detail_rows(conn, self.snapshot.dcs())
@@ -190,6 +193,7 @@ class DashboardScreen(Screen[None]):
             reason = action.unavailable(conn) if action.check is not None else None
             if reason and reason != "hidden":
                 rows.append((f"{_key_name(action.key)} {action.label}", f"not now: {reason}"))
+        self.details_rows = rows
         details.update(self._grid(rows))
         self.refresh_bindings()
 
@@ -211,6 +215,8 @@ class DashboardScreen(Screen[None]):
         spec = BY_NAME.get(action)
         if spec is None:
             return True
+        if spec.priority and isinstance(self.focused, Input):
+            return False  # Enter in the filter box submits the filter
         reason = spec.unavailable(self.selected)
         if reason == "hidden":
             return False

@@ -62,7 +62,7 @@ class ExportScreen(ModalScreen[None]):
 
         status = self.query_one("#export-status", Static)
         try:
-            self.texts = await off_thread(render_all)
+            texts = await off_thread(render_all)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - shown, never a crash
@@ -71,9 +71,10 @@ class ExportScreen(ModalScreen[None]):
             return
         status.update("Secrets stay masked; the token is fetched when the command runs (zconnect token).")
         tabs = self.query_one("#formats", TabbedContent)
-        for fmt, text in self.texts.items():
+        for fmt, text in texts.items():
             await tabs.add_pane(TabPane(fmt, VerticalScroll(Static(text, markup=False, classes="export-text")),
                                         id=f"format-{fmt}"))
+        self.texts = texts  # once every tab is there
         self.query_one("#copy", Button).focus()
 
     @property

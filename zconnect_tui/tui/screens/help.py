@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -63,14 +65,21 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(classes="dialog wide tall"):
             yield Static("zconnect help (Esc closes)", classes="dialog-title")
             with VerticalScroll(classes="dialog-scroll", id="help-scroll"):
-                for heading, rows in help_sections(self.steps):
-                    yield Static(Content.styled(heading, "bold $text-accent"), classes="help-heading")
-                    for left, right in rows:
-                        with Horizontal(classes="help-row"):
-                            yield Static(left, classes="help-key", markup=False)
-                            yield Static(right, classes="help-text", markup=False)
+                yield Static(id="help-body")
 
     def on_mount(self) -> None:
+        # One widget holding a grid (wrapped text keeps its column): quick to open, whatever its length.
+        accent = self.app.theme_variables.get("text-accent", "")
+        heading = Style(color=accent, bold=True) if accent.startswith("#") else Style(bold=True)
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True, style=Style(bold=True))
+        grid.add_column(ratio=1)
+        for title, rows in help_sections(self.steps):
+            grid.add_row(Text(title, style=heading), "")
+            for left, right in rows:
+                grid.add_row(Text(left), Text(right))
+            grid.add_row("", "")
+        self.query_one("#help-body", Static).update(grid)
         self.query_one("#help-scroll").focus()
 
     def action_close(self) -> None:

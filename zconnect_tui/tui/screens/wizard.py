@@ -220,7 +220,8 @@ class WizardScreen(Screen[str | None]):
         saved = self.draft.saved
         label = "New connection" if saved is None else f"Connection {saved.name}"
         self.query_one("#title-wide", Static).update(f"zconnect · {label} · {where}: {title}")
-        self.query_one("#title-narrow", Static).update(f"{where} · {title}")
+        self.query_one("#title-narrow", Static).update(
+            f"{where} · {title}" + (f" · {saved.name}" if saved is not None else ""))
         back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
         back.disabled = index == flow[0]
         if body is None:
