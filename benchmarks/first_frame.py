@@ -4,8 +4,10 @@ Each run is a fresh interpreter (imports included) that starts the app headless 
 auto-pilot, which Textual starts once the first frame is ready, prints the wall-clock time and
 exits. The figure is that time minus the moment the parent spawned the process (teardown is
 not counted); the same mechanism for both apps. Runs alternate (bare, zconnect, bare, …) so machine noise hits both.
-Cases: an empty config (the wizard opens) and one connection (the dashboard opens).
-Prints medians and ratios; no pass/fail (the target is ≤ 1.3×).
+Cases: an empty config (the wizard opens), one connection (the dashboard opens), and 1,000
+connections (the dashboard, compared with the dashboard with one). Prints medians and ratios; no
+pass/fail (the targets: ≤ 1.3× a bare App for the wizard and the dashboard, and the dashboard with
+1,000 connections ≤ 2× the dashboard with one).
 
     python benchmarks/first_frame.py [-n 15]
 """
@@ -30,21 +32,33 @@ if sys.argv[1] == "bare":
     from textual.app import App
     app = App()
 else:
+    from zconnect_tui.manager import Manager
     from zconnect_tui.store import Store
     from zconnect_tui.tui.app import ZconnectApp
-    app = ZconnectApp(Store(sys.argv[2]), wizard=False, prefill={})
+    app = ZconnectApp(Manager(Store(sys.argv[2])), wizard=False, prefill={})
 app.run(headless=True, size=(100, 30), auto_pilot=first_frame)
 """
 
-ONE_CONNECTION = """version = 1
-[connections.desk]
+CONNECTION = """[connections.{name}]
 service = "desk"
 dc = "us"
 client_id = "1000.BENCH"
 client_secret = "0123456789abcdef"
 scopes = ["Desk.basic.READ"]
 redirect_uri = "http://127.0.0.1:9646/callback"
+status = "authorized"
+org_name = "Zylker"
+
+[connections.{name}.token]
+access_token = "1000.access"
+refresh_token = "1000.refresh"
+expires_at = 2099-01-01T00:00:00Z
 """
+
+
+def connections(count: int) -> str:
+    """A connections file with `count` authorized connections."""
+    return "version = 1\n" + "".join(CONNECTION.format(name=f"conn-{i:04d}") for i in range(count))
 
 
 def child_env(config: Path) -> dict[str, str]:
@@ -68,8 +82,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         empty = Path(tmp) / "empty.toml"
         one = Path(tmp) / "one.toml"
-        one.write_text(ONE_CONNECTION)
-        one.chmod(0o600)
+        many = Path(tmp) / "many.toml"
+        for path, count in ((one, 1), (many, 1000)):
+            path.write_text(connections(count))
+            path.chmod(0o600)
         # Compile our bytecode as `pip install` does (an editable install, or PYTHONDONTWRITEBYTECODE,
         # would otherwise make every run recompile zconnect's sources but not Textual's).
         import zconnect_tui
@@ -87,6 +103,13 @@ def main() -> int:
                 real.append(run_once("zconnect", config))
             b, r = statistics.median(bare), statistics.median(real)
             print(f"  {label:26s} bare App {b:.3f}s  zconnect {r:.3f}s  ratio {r / b:.2f}x")
+        ones: list[float] = []
+        manys: list[float] = []
+        for _ in range(args.n):
+            ones.append(run_once("zconnect", one))
+            manys.append(run_once("zconnect", many))
+        o, m = statistics.median(ones), statistics.median(manys)
+        print(f"  {'dashboard, 1,000 conns':26s} 1 connection {o:.3f}s  1,000 {m:.3f}s  ratio {m / o:.2f}x")
     return 0
 
 

@@ -107,3 +107,21 @@ def test_one_rule_for_ports(text: str) -> None:
     with pytest.raises(ZconnectError) as info:
         validate_port(text)
     assert "Use a number from 1024 to 65535." in info.value.one_line()
+
+
+def test_the_token_state_is_computed_never_parsed_back() -> None:
+    from datetime import timedelta
+
+    from zconnect_tui.model import Connection, Status, TokenState, now_utc
+
+    now = now_utc()
+    conn = Connection("d", "desk", "us", "1000.A", ["Desk.basic.READ"])
+    assert conn.state(now) == TokenState.NOT_AUTHORIZED and not conn.ever_authorized
+    conn.status, conn.token.access_token, conn.token.refresh_token = Status.AUTHORIZED, "a", "r"
+    for minutes, state, key in ((41, TokenState.VALID, "valid"), (3, TokenState.EXPIRING, "valid"),
+                                (-1, TokenState.EXPIRED, "expired")):
+        conn.token.expires_at = now + timedelta(minutes=minutes)
+        assert conn.state(now) == state and conn.token_state_key(now) == key
+    conn.status = Status.NEEDS_REAUTH
+    assert conn.state(now) == TokenState.NEEDS_REAUTH and conn.token_state(now) == "needs re-authorization"
+    assert Connection("x", "desk", "us", "1000.A", [], status="revoked").status is Status.REVOKED

@@ -204,7 +204,8 @@ async def test_copy_token_never_shows_it(authorized: Registered, config_path: Pa
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
-        await note_containing(pilot, "Copied desk's access token")
+        note = await note_containing(pilot, "Copied desk's access token")
+        assert "OSC 52" in note and "set-clipboard on" in note  # what copying needs from the terminal
         assert app.clipboard == token
         assert not any(token in n for n in notes(app))
         assert token not in frame_text(app)

@@ -67,6 +67,14 @@ async def test_a_step_added_by_one_class_and_one_list_entry(config_path: Path) -
         screen.query_one("#licence-ok", Checkbox).value = True
         await next_step(pilot)
         assert key_of(screen) == "redirect"
+        # A finished step in the sidebar is a link back to it.
+        await pilot.click("#steps", offset=(4, 3))  # "✔ 0 Connector"
+        assert key_of(screen) == "connector"
+        await pilot.click("#steps", offset=(4, 10))  # "  7 Organization": not done, not a link
+        assert key_of(screen) == "connector"
+        for _ in range(4):
+            await next_step(pilot)
+        assert key_of(screen) == "redirect"
         # Text that sends the user to another step follows the new numbering.
         assert screen.step_label("redirect") == "step 4 (Redirect URL)"
         error = PortInUse("Port 9646 on 127.0.0.1 is already in use.", remedy=listener._bind_error(9646, OSError(

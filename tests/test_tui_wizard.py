@@ -76,6 +76,14 @@ async def test_whole_wizard_through_the_real_listener(emulator: ZohoEmulator, co
         conn = Store(config_path).load().get("desk")
         assert conn.token.access_token not in frame and conn.token.refresh_token not in frame
         assert default_desk_org(emulator).name in frame
+        # No stale message: Back to step 6 shows it authorized, with no "Next unlocks…" hint left over.
+        await pilot.press("escape", "escape")
+        screen = wizard(pilot)
+        assert key_of(screen) == "authorize" and "✔ Authorized" in frame_text(app)
+        assert str(screen.query_one("#nav-hint").content) == "" and not screen.query_one("#next", Button).disabled
+        assert not any("no tokens yet" in n.message for n in app._notifications)
+        await next_step(pilot)
+        await next_step(pilot)
         await next_step(pilot)  # Finish
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
     conn = Store(config_path).load().get("desk")

@@ -262,7 +262,10 @@ def from_table(name: str, table: dict[str, Any]) -> Connection:
 def validate_client_id(client_id: str) -> str:
     """Loose check: Zoho IDs look like 1000.XXXX (other prefixes exist, so only shape is checked)."""
     client_id = client_id.strip()
-    if not client_id or any(ch.isspace() for ch in client_id) or "." not in client_id:
+    if not client_id:
+        raise UsageError("The Client ID is empty.",
+                         "Copy it from the client's Client Secret tab; it looks like 1000.ABCDEF….")
+    if any(ch.isspace() for ch in client_id) or "." not in client_id:
         raise UsageError(f"{client_id!r} does not look like a Zoho Client ID.",
                          "Copy it from the client's Client Secret tab; it looks like 1000.ABCDEF….")
     return client_id

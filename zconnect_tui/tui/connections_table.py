@@ -42,6 +42,8 @@ COLUMNS: tuple[Column, ...] = (
 SORT_KEYS = ["name", "state", "expires", "service", "dc", "org"]
 """The order `s` cycles through."""
 BUSY_SYMBOL = "⟳"
+FIRST_ROWS = 100
+"""Rows added before the first frame (more than any screen shows); the rest follow right after it."""
 
 
 class ConnectionsTable(DataTable[Text]):
@@ -54,6 +56,8 @@ class ConnectionsTable(DataTable[Text]):
         self.busy: dict[str, str] = {}
         """Connection name → what runs on it ("refreshing"), shown in its State cell."""
         self._shown: list[str] = []
+        self._pending: list[Connection] = []
+        self._styles: dict[str, Style] = {}
 
     def on_mount(self) -> None:
         for column in COLUMNS:
@@ -75,18 +79,28 @@ class ConnectionsTable(DataTable[Text]):
         visible = sorted((c for c in conns.values() if self.matches(c)), key=lambda c: column.sort(c, now))
         names = [c.name for c in visible]
         current = self.selected_name
-        if names == self._shown:
+        self._styles = {}  # the theme may have changed
+        if names == self._shown and not self._pending:
             for conn in visible:  # same rows in the same order: update the cells only
                 for col, cell in zip(COLUMNS, self.cells(conn, now), strict=True):
                     if self.get_cell(conn.name, col.key) != cell:
-                        self.update_cell(conn.name, col.key, cell)
+                        self.update_cell(conn.name, col.key, cell, update_width=True)
             return
         self.clear()
-        for conn in visible:
-            self.add_row(*self.cells(conn, now), key=conn.name)
         self._shown = names
-        if current in names:
+        # A screenful now, the rest after the next refresh: a long list does not hold up the frame.
+        self._pending = visible[FIRST_ROWS:]
+        for conn in visible[:FIRST_ROWS]:
+            self.add_row(*self.cells(conn, now), key=conn.name)
+        if self._pending:
+            self.call_after_refresh(self._add_pending, now)
+        if current in names[:FIRST_ROWS]:
             self.move_cursor(row=names.index(current), animate=False)
+
+    def _add_pending(self, now: datetime) -> None:
+        pending, self._pending = self._pending, []
+        for conn in pending:
+            self.add_row(*self.cells(conn, now), key=conn.name)
 
     def cells(self, conn: Connection, now: datetime) -> tuple[Text, ...]:
         # Text, not str: DataTable reads str cells as markup, and organisation names come from Zoho.
@@ -101,11 +115,13 @@ class ConnectionsTable(DataTable[Text]):
                 Text(conn.org_name or conn.user or "-"), Text(expires_text(conn, now)))
 
     def _style(self, colour: str) -> Style:
-        """A theme colour as a Rich style (DataTable cells are Rich Text)."""
-        if colour == "muted":
-            return Style(dim=True)
-        value = self.app.theme_variables.get(colour, "")
-        return Style(color=value, bold=True) if value.startswith("#") else Style(bold=True)
+        """A theme colour as a Rich style (DataTable cells are Rich Text); looked up once per redraw."""
+        style = self._styles.get(colour)
+        if style is None:
+            value = "" if colour == "muted" else self.app.theme_variables.get(colour, "")
+            style = Style(dim=True) if colour == "muted" else Style(color=value or None, bold=True)
+            self._styles[colour] = style
+        return style
 
     @property
     def selected_name(self) -> str | None:
@@ -116,4 +132,7 @@ class ConnectionsTable(DataTable[Text]):
 
     def select(self, name: str | None) -> None:
         if name in self._shown:
-            self.move_cursor(row=self._shown.index(name), animate=False)
+            index = self._shown.index(name)
+            if index >= self.row_count:
+                self._add_pending(now_utc())
+            self.move_cursor(row=index, animate=False)

@@ -37,7 +37,7 @@ def _dc_text(conn: Connection, dcs: DataCenters) -> str:
         dc = dcs.get(conn.dc)
     except ZconnectError:
         return f"{conn.dc} (unknown)"
-    text = f"{dc.key}: {dc.label}"
+    text = f"{dc.key}: {dc.label}" if dc.label != dc.key else f"{dc.key} (from your config file)"
     if conn.location and conn.location != conn.dc:
         text += f"; the account lives in {conn.location}"
     return text
@@ -63,7 +63,7 @@ def detail_rows(conn: Connection, dcs: DataCenters, *, full: bool = False,
         ("Client ID", conn.client_id),
         ("Client Secret", mask(conn.client_secret)),
         ("Client type", "Self Client (a pasted code)" if conn.self_client else "Server-based (loopback redirect)"),
-        ("Redirect URI", conn.redirect_uri or "none (Self Client)"),
+        ("Redirect URI", conn.redirect_uri or ("none (Self Client)" if conn.self_client else "none")),
         ("Access type", "offline: a refresh token keeps it connected" if conn.access_type == AccessType.OFFLINE
          else "online: an access token for 1 hour, then authorize again"),
         ("Refresh token", "stored" if conn.token.refresh_token else "none"),

@@ -57,19 +57,21 @@ RUNNING = {"refresh": "refreshing", "test": "testing", "revoke": "revoking", "re
 class KeyFooter(Footer):
     """The footer on as many rows as the keys need at this width (two at 80 columns)."""
 
-    KEY_WIDTH = 13
-    """Columns one key takes ("⏎ Details", "r Refresh" and their padding)."""
+    KEY_WIDTH = 11
+    """Columns one key takes ("r Refresh" and its padding)."""
+    PALETTE_WIDTH = 12
+    """The command palette's key, docked at the right."""
 
     def compose(self) -> ComposeResult:
         yield from super().compose()
-        self._fit()
+        self.call_after_refresh(self._fit)  # the footer recomposes whenever the keys change
 
     def on_resize(self) -> None:
         self._fit()
 
     def _fit(self) -> None:
-        keys = len(self.query("FooterKey")) or 1
-        columns = max(2, min(keys, (self.app.size.width - 12) // self.KEY_WIDTH))
+        keys = len(self.query("FooterKey").exclude(".-command-palette")) or 1
+        columns = max(2, min(keys, (self.app.size.width - self.PALETTE_WIDTH) // self.KEY_WIDTH))
         self.styles.grid_size_columns = columns  # Footer sets one column per key
         self.styles.height = -(-keys // columns)
 
@@ -98,13 +100,14 @@ class DashboardScreen(Screen[None]):
         self.running: tuple[str, str] | None = None
         """(action, connection name) while a core call runs."""
         self._started = 0.0
+        self._keys_state: object = None
         self._ticker: Timer | None = None
         self._select = select
+        # The breakpoint class now, so the first resize does not restyle every widget once more.
+        self.add_class("-narrow" if self.app.size.width < WIDE_FROM else "-wide")
 
     def compose(self) -> ComposeResult:
         yield Static("zconnect · Zoho connections", id="dashboard-title", markup=False)
-        yield Input(placeholder="Filter: part of a name, service, data centre or organization (Esc clears)",
-                    id="filter")
         with Horizontal(id="dash-main"):
             yield ConnectionsTable(id="connections")
             with VerticalScroll(id="details-panel"):
@@ -115,10 +118,9 @@ class DashboardScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
         self._redraw(select=self._select)
         if self._select:
-            self.reload(select=self._select)  # a wizard saved it after `snapshot` was read
+            self.reload(select=self._select, then=self._greet)  # a wizard saved it after `snapshot` was read
         self.set_interval(LIVE_INTERVAL, self.reload)
         self.query_one(ConnectionsTable).focus()
 
@@ -127,12 +129,12 @@ class DashboardScreen(Screen[None]):
     def table(self) -> ConnectionsTable:
         return self.query_one(ConnectionsTable)
 
-    def reload(self, select: str | None = None) -> None:
-        """Re-read the file in a worker, then redraw (keeping or moving the cursor)."""
-        self._reload(select)
+    def reload(self, select: str | None = None, then: Callable[[], object] | None = None) -> None:
+        """Re-read the file in a worker, then redraw (keeping or moving the cursor), then call `then`."""
+        self._reload(select, then)
 
     @work(exclusive=True, group="reload", exit_on_error=False)
-    async def _reload(self, select: str | None) -> None:
+    async def _reload(self, select: str | None, then: Callable[[], object] | None = None) -> None:
         try:
             self.snapshot = await off_thread(self.manager.snapshot)
             self.conns = dict(self.snapshot.connections)
@@ -140,6 +142,8 @@ class DashboardScreen(Screen[None]):
         except ZconnectError as exc:  # e.g. the file was broken by hand meanwhile: say so, keep going
             self.load_error = exc
         self._redraw(select=select)
+        if then is not None:
+            then()
 
     def _redraw(self, select: str | None = None) -> None:
         table = self.table
@@ -166,8 +170,26 @@ class DashboardScreen(Screen[None]):
 
     @property
     def selected(self) -> Connection | None:
-        name = self.table.selected_name
+        """The connection on the cursor's row (before the rows are added: the one that will be first)."""
+        table = self.table
+        name = table.selected_name
+        if name is None and table.row_count == 0 and not table.filter_text and self.conns:
+            name = min(self.conns)
         return self.conns.get(name) if name else None
+
+    def _refresh_keys(self) -> None:
+        """Tell the footer when what applies has changed (it recomposes every key, so only then)."""
+        conn = self.selected
+        state = (tuple(action.unavailable(conn) for action in ACTIONS), self.running is not None,
+                 isinstance(self.focused, Input))
+        if state != self._keys_state:
+            # The footer composed itself from this same state: the first time there is nothing to redo.
+            first, self._keys_state = self._keys_state is None, state
+            if not first:
+                self.refresh_bindings()
+
+    def on_descendant_focus(self) -> None:
+        self._refresh_keys()  # Enter means Details on the table, but submits the filter box
 
     @on(DataTable.RowHighlighted)
     def _show_selected(self) -> None:
@@ -183,7 +205,7 @@ class DashboardScreen(Screen[None]):
         if conn is None:
             details.update("")
             self.details_rows = []
-            self.refresh_bindings()
+            self._refresh_keys()
             return
         rows = detail_rows(conn, self.snapshot.dcs())
         if not conn.ever_authorized:
@@ -195,7 +217,7 @@ class DashboardScreen(Screen[None]):
                 rows.append((f"{_key_name(action.key)} {action.label}", f"not now: {reason}"))
         self.details_rows = rows
         details.update(self._grid(rows))
-        self.refresh_bindings()
+        self._refresh_keys()
 
     def _grid(self, rows: list[tuple[str, str]]) -> Table:
         """Label/value rows with wrapped values that keep their column (a Rich grid)."""
@@ -260,10 +282,19 @@ class DashboardScreen(Screen[None]):
                                           start_at="authorize"), callback=self._wizard_done)
 
     def _wizard_done(self, name: str | None) -> None:
-        self.reload(select=name)
-        if name:
-            self.notify(f"{name} is saved. Press c to copy its access token once it is authorized.",
-                        title=name, markup=False)
+        self.reload(select=name, then=self._greet if name else None)
+
+    def _greet(self) -> None:
+        """After the wizard: what the new connection is ready for, or what it still needs."""
+        conn = self.selected
+        if conn is None:
+            return
+        if conn.ever_authorized:
+            text = f"{conn.name} is ready. Press {key_of('copy_token')} to copy its access token."
+        else:
+            text = (f"{conn.name} is saved but not authorized yet. Press {key_of('authorize')} to authorize it, "
+                    f"or {key_of('resume')} to resume its setup.")
+        self.notify(text, title=conn.name, markup=False)
 
     def action_refresh(self) -> None:
         self._start("refresh")
@@ -348,8 +379,15 @@ class DashboardScreen(Screen[None]):
 
             self.app.push_screen(ExportScreen(self.manager, conn.name))
 
-    def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
+    async def action_filter(self) -> None:
+        """`/`: a filter box above the table (mounted on first use: the first frame does without it)."""
+        found = self.query("#filter")
+        if found:
+            field = found.first(Input)
+        else:
+            field = Input(placeholder="Filter: part of a name, service, data centre or organization (Esc clears)",
+                          id="filter")
+            await self.mount(field, before="#dash-main")
         field.display = True
         field.focus()
 
@@ -382,8 +420,9 @@ class DashboardScreen(Screen[None]):
         if self.running is not None:
             self._cancel()
             return
-        field = self.query_one("#filter", Input)
-        if field.display:
+        found = self.query("#filter")
+        if found and found.first().display:
+            field = found.first(Input)
             field.value = ""
             field.display = False
             self.table.focus()
@@ -415,6 +454,7 @@ class DashboardScreen(Screen[None]):
 
     def _end(self) -> None:
         self.running = None
+        self.call_later(self._refresh_keys)
         self.table.busy = {}
         if self._ticker is not None:
             self._ticker.stop()

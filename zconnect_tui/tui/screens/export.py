@@ -30,6 +30,8 @@ class ExportScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close", id="export.close", tooltip="Back to the dashboard"),
         Binding("c", "copy", "Copy", id="export.copy", tooltip=f"Copy the shown text ({OSC52_NOTE})"),
+        Binding("left", "tab(-1)", "Previous format", id="export.previous", show=False),
+        Binding("right", "tab(1)", "Next format", id="export.next", show=False),
     ]
 
     def __init__(self, manager: Manager, name: str) -> None:
@@ -41,6 +43,7 @@ class ExportScreen(ModalScreen[None]):
         with Vertical(classes="dialog wide tall"):
             yield Static(f"Export {self.name_}", classes="dialog-title", markup=False)
             yield Static("Loading…", id="export-status", markup=False)
+            yield Static("←/→ switch the format; c copies the one shown.", classes="muted")
             yield TabbedContent(id="formats")
             with Horizontal(classes="buttons"):
                 yield Button("Copy (c)", id="copy", variant="primary")
@@ -82,6 +85,14 @@ class ExportScreen(ModalScreen[None]):
         """The format of the tab shown."""
         active = self.query_one("#formats", TabbedContent).active
         return active.removeprefix("format-")
+
+    def action_tab(self, step: int) -> None:
+        """←/→: the previous or next format."""
+        if not self.texts:
+            return
+        names = [f"format-{fmt}" for fmt in self.texts]
+        tabs = self.query_one("#formats", TabbedContent)
+        tabs.active = names[(names.index(tabs.active) + step) % len(names)]
 
     def action_copy(self) -> None:
         text = self.texts.get(self.shown)

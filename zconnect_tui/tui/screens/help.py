@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -71,15 +72,15 @@ class HelpScreen(ModalScreen[None]):
         # One widget holding a grid (wrapped text keeps its column): quick to open, whatever its length.
         accent = self.app.theme_variables.get("text-accent", "")
         heading = Style(color=accent, bold=True) if accent.startswith("#") else Style(bold=True)
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(no_wrap=True, style=Style(bold=True))
-        grid.add_column(ratio=1)
+        parts: list[RenderableType] = []
         for title, rows in help_sections(self.steps):
-            grid.add_row(Text(title, style=heading), "")
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(no_wrap=True, style=Style(bold=True))
+            grid.add_column(ratio=1)
             for left, right in rows:
                 grid.add_row(Text(left), Text(right))
-            grid.add_row("", "")
-        self.query_one("#help-body", Static).update(grid)
+            parts += [Text(title, style=heading), grid, Text("")]
+        self.query_one("#help-body", Static).update(Group(*parts))
         self.query_one("#help-scroll").focus()
 
     def action_close(self) -> None:

@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
-from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Footer, Input, Static
@@ -37,54 +36,32 @@ NARROW_BELOW = 90
 """Below this many columns the sidebar gives way to a one-line "Step 3 of 8 · Redirect URL" header."""
 
 
-class StepItem(Static):
-    """One line of the sidebar; a finished step can be clicked to go back to it."""
-
-    class Picked(Message):
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
-
-    def __init__(self, index: int) -> None:
-        super().__init__("", classes="step-item")
-        self.index = index
-        self.finished = False
-
-    def on_click(self) -> None:
-        if self.finished:
-            self.post_message(self.Picked(self.index))
-
-
-class StepList(Vertical):
-    """The sidebar: the guide's steps, where the user is, and what is done."""
+class StepList(Static):
+    """The sidebar: the guide's steps, where the user is, and what is done (one widget, for a fast first
+    frame); a finished step is a link back to it."""
 
     def __init__(self, steps: list[type[Step]], *, id: str) -> None:  # noqa: A002
-        super().__init__(id=id)
+        super().__init__("", id=id)
         self.steps = steps
-
-    def compose(self) -> ComposeResult:
-        yield Static(Content.styled("Zoho's guide", "bold"), classes="steps-title")
-        for index in range(len(self.steps)):
-            yield StepItem(index)
-        yield Static("", id="steps-count")
+        self.shown: tuple[tuple[int, ...], int] | None = None
 
     def show(self, flow: list[int], current: int) -> None:
         """`flow`: the indexes of the steps that apply; `current`: the one shown."""
-        for item in self.query(StepItem):
-            item.display = item.index in flow
-            if not item.display:
-                continue
-            number, title = flow.index(item.index), self.steps[item.index].title
-            item.finished = item.index < current
-            item.set_class(item.finished, "-finished")
-            item.tooltip = f"Back to {title}" if item.finished else None
-            if item.finished:
-                item.update(Content.assemble(("✔ ", "$success"), f"{number} {title}"))
-            elif item.index == current:
-                item.update(Content.styled(f"▶ {number} {title}", "bold $accent"))
+        if self.shown == (tuple(flow), current):
+            return
+        self.shown = (tuple(flow), current)
+        lines = [Content.styled("Zoho's guide", "bold"), Content("")]
+        for number, index in enumerate(flow):
+            title = self.steps[index].title
+            if index < current:
+                lines.append(Content.assemble(("✔ ", "$success"),
+                                              (f"{number} {title}", f"@click=screen.go_to({index})")))
+            elif index == current:
+                lines.append(Content.styled(f"▶ {number} {title}", "bold $accent"))
             else:
-                item.update(Content.styled(f"  {number} {title}", "dim"))
-        self.query_one("#steps-count", Static).update(f"Step {flow.index(current)} of {len(flow) - 1}")
+                lines.append(Content.styled(f"  {number} {title}", "dim"))
+        lines += [Content(""), Content(f"Step {flow.index(current)} of {len(flow) - 1}")]
+        self.update(Content("\n").join(lines))
 
 
 class WizardScreen(Screen[str | None]):
@@ -99,7 +76,6 @@ class WizardScreen(Screen[str | None]):
         Binding("ctrl+o", "close", "Dashboard", id="wizard.close",
                 tooltip="Leave the wizard for the dashboard (asks first when something is not saved)"),
         Binding("f1", "help", "Help", id="wizard.help", tooltip="The steps, the token states, the keys"),
-        Binding("ctrl+q", "app.quit", "Quit", id="wizard.quit", tooltip="Leave zconnect"),
     ]
 
     step: reactive[int] = reactive(0, init=False)
@@ -126,6 +102,8 @@ class WizardScreen(Screen[str | None]):
         self._preview_pending = False
         start = self.index_of(start_at) if start_at else 0
         self.set_reactive(WizardScreen.step, start)
+        # The breakpoint class now, so the first resize does not restyle every widget once more.
+        self.add_class("-narrow" if self.app.size.width < NARROW_BELOW else "-wide")
 
     # ----- steps ------------------------------------------------------------------------------------
     def index_of(self, key: str) -> int:
@@ -153,9 +131,7 @@ class WizardScreen(Screen[str | None]):
 
     # ----- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with Horizontal(id="wizard-title"):
-            yield Static("", id="title-wide", markup=False)
-            yield Static("", id="title-narrow", markup=False)
+        yield Static("", id="wizard-title", markup=False)
         with Horizontal(id="wizard-main"):
             yield StepList(self.steps, id="steps")
             # Only the first step now; each other body is mounted on its first visit (a faster first
@@ -219,9 +195,11 @@ class WizardScreen(Screen[str | None]):
         where = f"Step {flow.index(index)} of {len(flow) - 1}"
         saved = self.draft.saved
         label = "New connection" if saved is None else f"Connection {saved.name}"
-        self.query_one("#title-wide", Static).update(f"zconnect · {label} · {where}: {title}")
-        self.query_one("#title-narrow", Static).update(
-            f"{where} · {title}" + (f" · {saved.name}" if saved is not None else ""))
+        # Below ~90 columns the sidebar collapses into this line: "Step 3 of 8 · Redirect URL".
+        narrow = self.app.size.width < NARROW_BELOW
+        self.query_one("#wizard-title", Static).update(
+            f"{where} · {title}" + (f" · {saved.name}" if saved is not None else "") if narrow else
+            f"zconnect · {label} · {where}: {title}")
         back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
         back.disabled = index == flow[0]
         if body is None:
@@ -294,8 +272,8 @@ class WizardScreen(Screen[str | None]):
         else:
             self.action_close()
 
-    def go_to(self, index: int) -> None:
-        """Jump back to a finished step (the sidebar)."""
+    def action_go_to(self, index: int) -> None:
+        """Jump back to a finished step (a link in the sidebar)."""
         if index < self.step and not self._committing:
             self.step = index
 
@@ -359,9 +337,8 @@ class WizardScreen(Screen[str | None]):
         """Enter in a field means Next (the paste box handles its own Enter)."""
         await self.action_next()
 
-    @on(StepItem.Picked)
-    def _picked(self, event: StepItem.Picked) -> None:
-        self.go_to(event.index)
+    def on_resize(self) -> None:
+        self._refresh_nav()  # the title line says more when there is no sidebar
 
     @on(Step.Changed)
     def _step_changed(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Static
 
 from zconnect_tui.errors import Fix, PortInUse, Remedy, ZconnectError
 from zconnect_tui.model import DEFAULT_PORT, PORT_MAX, PORT_MIN, redirect_uri_for, validate_port
@@ -70,7 +70,7 @@ class RedirectStep(Step):
             uri.set_value(redirect_uri_for(validate_port(self.port_text)))
         except ZconnectError:
             uri.set_value("")
-            uri.query_one(".value").update(f"(no URI yet: the port must be a number from {PORT_MIN} to {PORT_MAX})")
+            uri.query_one(".value", Static).update(f"(no URI: use a port from {PORT_MIN} to {PORT_MAX})")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         super().on_input_changed(event)
