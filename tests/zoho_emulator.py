@@ -512,11 +512,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--redirect-uri", action="append", default=[], help="repeatable; exact match")
     parser.add_argument("--location", default="lab")
     parser.add_argument("--self-client", action="store_true", help="also allow Self Client codes")
+    parser.add_argument("--client-type", choices=["server", "self", "non-browser"], default=None,
+                        help="the client's type (non-browser: the device flow; approve at the printed URL)")
     parser.add_argument("--consent", choices=["approve", "deny"], default="approve")
     args = parser.parse_args(argv)
     emu = ZohoEmulator(args.location)
     emu.consent = args.consent
-    emu.register_client(args.client_id, args.client_secret, args.redirect_uri, self_client=args.self_client)
+    emu.register_client(args.client_id, args.client_secret, args.redirect_uri, self_client=args.self_client,
+                        kind=args.client_type)
     # Stop on Ctrl-C and on SIGTERM, even when started with SIGINT ignored (a shell without job
     # control, e.g. `(pytest &)`, hands that to its children).
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -525,6 +528,8 @@ def main(argv: list[str] | None = None) -> None:
     print(emu.url, flush=True)
     if args.self_client:
         print(f"Self Client code: {emu.url}/_emulator/self-client-code?client_id={args.client_id}&scope=A,B")
+    if args.client_type == "non-browser":
+        print(f"Approve a device code: {emu.url}/oauth/v3/device?user_code=CODE&action=approve (or deny)")
     print("Ctrl-C to stop.", flush=True)
     try:
         while True:

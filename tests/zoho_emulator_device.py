@@ -11,6 +11,7 @@ tests never wait Zoho's 30 seconds.
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 from collections.abc import Callable
@@ -56,6 +57,8 @@ class DeviceFlowEndpoints:
         """"s" or "ms": the older Zoho page gives expires_in and interval in milliseconds."""
         self.device_url_key = "verification_url"
         """Zoho spells it verification_url; RFC 8628 verification_uri."""
+        self.device_answers: list[tuple[str, str]] = []
+        """(data centre, answer) per poll: the error code, or "tokens"."""
         self._devices: dict[str, DeviceGrant] = {}
 
     # ----- acting as the user, for tests -----------------------------------------------------------
@@ -116,6 +119,12 @@ class DeviceFlowEndpoints:
         })
 
     def _device_token(self, req: sup.RecordedRequest) -> sup.Resp:
+        resp = self._device_poll(req)
+        answer = json.loads(resp.body)
+        self.device_answers.append((req.dc, answer.get("error") or "tokens"))
+        return resp
+
+    def _device_poll(self, req: sup.RecordedRequest) -> sup.Resp:
         params = req.params
         if self._client_at(params, req.dc) is None:
             return sup.json_resp({"error": "invalid_client"})

@@ -168,7 +168,7 @@ class DeviceFlow:
                 pass
             elif error == "slow_down":  # two polls within Zoho's 30 s: back off for good
                 interval = min(max(interval * 2, self.floor), MAX_POLL)
-                note = f"Zoho asked to poll less often: every {interval:.0f} s now"
+                note = f"Zoho asked to poll less often: every {interval:.3g} s now"
             elif error == "other_dc":
                 self.dc = self._other_dc(body.get("user_location"))
                 note = f"The user is in the data centre {self.dc.key}: asking there"
