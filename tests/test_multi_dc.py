@@ -130,3 +130,11 @@ def test_a_redirect_to_a_data_centre_of_another_family_is_refused(emulator, two_
     done = run_cli("authorize", "desk", "--timeout", "20")
     assert done.code == 1 and "unknown accounts server" in done.err
     assert not [r for r in emulator.requests if r.dc == "other" and r.path.startswith("/oauth/v2/token")]
+
+
+def test_the_multi_dc_refusal_names_its_data_centre_for_the_wizard() -> None:
+    """The wizard's step 6 asks for that data centre's secret: the error says which one."""
+    from zconnect_tui.errors import MultiDCRejected, multi_dc_error
+
+    exc = multi_dc_error("desk", "us", "eu")
+    assert isinstance(exc, MultiDCRejected) and exc.dc == "eu" and exc.code == "invalid_client"
