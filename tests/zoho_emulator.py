@@ -11,7 +11,6 @@ Run by hand: ``python tests/zoho_emulator.py --port 9000 --client-id ID --client
 from __future__ import annotations
 
 import argparse
-import re
 import signal
 import socket
 import threading
@@ -22,9 +21,11 @@ from typing import Any
 if __package__:  # imported as tests.zoho_emulator
     from . import zoho_emulator_support as sup
     from .zoho_emulator_device import DeviceFlowEndpoints
+    from .zoho_emulator_resources import ResourceEndpoints
 else:  # imported with tests/ on sys.path, or run as a script
     import zoho_emulator_support as sup
     from zoho_emulator_device import DeviceFlowEndpoints
+    from zoho_emulator_resources import ResourceEndpoints
 
 RecordedRequest, Resp, FAULT_KINDS = sup.RecordedRequest, sup.Resp, sup.FAULT_KINDS
 _Client, _Grant, _Token = sup.Client, sup.Grant, sup.Token
@@ -32,11 +33,10 @@ _Client, _Grant, _Token = sup.Client, sup.Grant, sup.Token
 RATE_WINDOW = 600.0  # refresh-token grants: 10 per refresh token per 10 minutes (facts §4)
 RATE_MAX = 10
 MAX_REFRESH_TOKENS = 20  # per user per client; the 21st deletes the oldest (facts §4)
-_CRM_ORG = re.compile(r"/crm/v\d+(\.\d+)?/org")
-_DESK_ORG = re.compile(r"/api/v1/organizations/(\w+)")
+_CRM_ORG, _DESK_ORG = ResourceEndpoints.CRM_ORG, ResourceEndpoints.DESK_ORG
 
 
-class ZohoEmulator(DeviceFlowEndpoints):
+class ZohoEmulator(DeviceFlowEndpoints, ResourceEndpoints):
     """Zoho Accounts + Desk/CRM/Books on 127.0.0.1, all state in memory, guarded by ``lock``."""
 
     def __init__(self, location: str = "lab") -> None:
@@ -436,71 +436,6 @@ class ZohoEmulator(DeviceFlowEndpoints):
         else:
             return sup.json_resp({"status": "failure", "error": "invalid token"}, 400)
         return sup.json_resp({"status": "success"})
-
-    def _user_info(self, req: RecordedRequest) -> Resp:
-        err = self._bearer(req, "aaaserver.profile.", bearer_ok=True)
-        if err:
-            cause = "INVALID_OAUTHSCOPE" if err == "scope" else "INVALID_OAUTHTOKEN"
-            return sup.json_resp({"response": "error", "cause": cause}, 401)
-        return sup.json_resp(self.user)
-
-    def _desk_orgs(self, req: RecordedRequest) -> Resp:
-        """The organisations the user belongs to: the one call Desk serves without orgId."""
-        err = self._bearer(req, "desk.", bearer_ok=False)
-        if err:
-            return sup.json_resp(sup.DESK_ERRORS[err], 401)
-        return sup.json_resp({"data": self.orgs})
-
-    def _desk_guard(self, req: RecordedRequest) -> _Token | Resp:
-        """Every other Desk call: a Desk token, the orgId header, and the organisation the token is bound to."""
-        err = self._bearer(req, "desk.", bearer_ok=False)
-        if err:
-            return sup.json_resp(sup.DESK_ERRORS[err], 401)
-        tok = self._access_token(req, bearer_ok=False)
-        assert not isinstance(tok, str)
-        org = req.headers.get("orgid", "").strip()
-        if not org:  # status and wording unconfirmed (DeskAPIDocument only says orgId is mandatory)
-            return sup.json_resp(sup.DESK_ERRORS["no_org"], 422)
-        if tok.org_id and org != tok.org_id:  # OAUTH_ORG_MISMATCH; its HTTP status is unconfirmed
-            return sup.json_resp(sup.DESK_ERRORS["org"], 401)
-        return tok
-
-    def _desk_org(self, req: RecordedRequest) -> Resp:
-        guard = self._desk_guard(req)
-        if isinstance(guard, Resp):
-            return guard
-        match = _DESK_ORG.fullmatch(req.path)
-        org = next((o for o in self.orgs if match and str(o.get("id")) == match.group(1)), None)
-        if org is None:
-            return sup.json_resp({"errorCode": "URL_NOT_FOUND", "message": "The URL you requested is not found."},
-                                 404)
-        return sup.json_resp(org)
-
-    def _desk_tickets(self, req: RecordedRequest) -> Resp:
-        guard = self._desk_guard(req)
-        if isinstance(guard, Resp):
-            return guard
-        org = req.headers["orgid"].strip()
-        return sup.json_resp({"data": [t for t in self.tickets if t.get("orgId", org) == org]})
-
-    def _crm_org(self, req: RecordedRequest) -> Resp:
-        err = self._bearer(req, "zohocrm.", bearer_ok=False)
-        if err:
-            return sup.json_resp(sup.CRM_ERRORS[err], 401)
-        return sup.json_resp({"org": [self.crm_org]})
-
-    def _books_orgs(self, req: RecordedRequest) -> Resp:
-        if self._bearer(req, "zohobooks.", bearer_ok=False):
-            return sup.json_resp(sup.BOOKS_ERROR, 401)
-        return sup.json_resp({"code": 0, "message": "success", "organizations": self.books_orgs})
-
-    def _manual_code(self, req: RecordedRequest) -> Resp:
-        """Emulator-only helper for manual testing: a Self Client code (``?client_id=..&scope=a,b``)."""
-        client = self._clients.get(req.query.get("client_id", ""))
-        if client is None or not client.self_client:
-            return sup.json_resp({"error": "not a self client"}, 400)
-        scopes = [s for s in req.query.get("scope", "").split(",") if s]
-        return sup.json_resp({"code": self.issue_self_client_code(req.query["client_id"], scopes)})
 
 
 def main(argv: list[str] | None = None) -> None:
