@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import CLIENT_ID, CLIENT_SECRET, DC, run_cli
+from conftest import CLIENT_SECRET, run_cli
 
 from zconnect_tui.connector import URL_KEYS, connector_fields, render_fields, request_token_url
 from zconnect_tui.datacenters import BUILTIN, DataCenters
@@ -103,9 +103,6 @@ def test_api_base_is_the_users_own_data_centre() -> None:
     assert fresh["ZOHO_ORG_ID"] == "''"  # printed even when empty, for `set -u` scripts
 
 
-def test_json_of_a_self_client_has_no_request_token_url(config_path: Path, emulator) -> None:
-    added = run_cli("add", "mine", "--service", "crm", "--dc", DC, "--client-id", CLIENT_ID, "--self-client",
-                    stdin=CLIENT_SECRET)
-    assert added.code == 0, added.err
-    data = json.loads(run_cli("export", "mine", "--format", "json").out)
+def test_json_of_a_self_client_has_no_request_token_url() -> None:
+    data = json.loads(export(conn(client_type="self", redirect_uri=""), DataCenters(), "json"))
     assert data["request_token_url"] is None and data["client_type"] == "self"

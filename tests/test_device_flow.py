@@ -47,10 +47,8 @@ def lab(emulator: ZohoEmulator) -> Path:
     emulator.register_client(DEVICE_ID, CLIENT_SECRET, [], kind="non-browser", multi_dc=True,
                              dc_secrets={"lab-eu": EU_SECRET})
     emulator.device_interval = 0.05
-    added = run_cli("add", "dev", "--service", "desk", "--dc", "lab", "--client-id", DEVICE_ID,
-                    "--client-type", "non-browser", stdin=CLIENT_SECRET + "\n")
-    assert added.code == 0, added.err
-    assert "zconnect authorize dev (it shows a code to enter at Zoho's verification page" in added.out
+    Store(path).save_connection(Connection("dev", "desk", "lab", DEVICE_ID, ["Desk.basic.READ", "Desk.tickets.READ"],
+                                           client_secret=CLIENT_SECRET, client_type="non-browser"))
     return path
 
 
@@ -99,7 +97,7 @@ def test_approved_after_pending_polls(emulator, lab) -> None:
     assert answers[:2] == ["authorization_pending"] * 2 and answers[-1] == "tokens"
     conn = Store(lab).load().get("dev")
     assert conn.client_type == "non-browser" and conn.location == "lab" and conn.token.refresh_token
-    initiation = emulator.requests_to("/oauth/v3/device/code")[0]
+    initiation = emulator.requests_to("/oauth/v3/device/code")[0]  # the connection's scopes, comma-separated
     assert initiation.form["grant_type"] == "device_request" and initiation.form["scope"] == ",".join(conn.scopes)
     assert initiation.form["access_type"] == "offline" and initiation.form["prompt"] == "consent"
     poll = emulator.requests_to("/oauth/v3/device/token")[-1]
@@ -261,9 +259,14 @@ def test_countdown_rewrites_one_line_on_a_terminal_and_prints_now_and_then_other
 
 # ----- client types in the file and on the command line -------------------------------------------
 def test_client_types_on_the_command_line_and_in_old_files(emulator, config_path: Path) -> None:
+    added = run_cli("add", "n", "--service", "desk", "--dc", "lab", "--client-id", DEVICE_ID, "--client-type",
+                    "non-browser", stdin="x\n")
+    assert added.code == 0 and "it shows a code to enter at Zoho's verification page" in added.out
+    conn = Store(config_path).load().get("n")
+    assert conn.client_type == "non-browser" and conn.redirect_uri == ""
     assert run_cli("add", "s", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--self-client",
                    stdin="x\n").code == 0
-    assert run_cli("add", "n", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--client-type",
+    assert run_cli("add", "p", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--client-type",
                    "non-browser", "--port", "9700", stdin="x\n").code == 2  # no redirect URI to put a port in
     both = run_cli("add", "b", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--self-client",
                    "--client-type", "server", stdin="x\n")
