@@ -178,6 +178,38 @@ def test_ctrl_c_cancels(emulator, lab) -> None:
     assert code == 1 and "Authorization cancelled." in one_line(err)
 
 
+def test_on_a_terminal_the_countdown_is_one_updating_line(emulator, lab) -> None:
+    import pty
+
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "zconnect_tui", "authorize", "dev"], stdin=subprocess.DEVNULL,
+                            stdout=secondary, stderr=subprocess.PIPE, env=dict(os.environ))
+    os.close(secondary)
+    seen = bytearray()
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:  # EIO: the terminal's other side closed
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    wait_for(lambda: polled(emulator, 2) and b"\r" in seen, what="a poll and the live countdown")
+    emulator.device_approve(emulator.device_user_codes()[0])
+    assert proc.wait(timeout=60) == 0, proc.stderr.read()  # type: ignore[union-attr]
+    reader.join(timeout=10)
+    os.close(primary)
+    text = seen.decode()
+    waiting = text.split("The code expires in")[1].split("Approved;")[0]
+    assert "\rWaiting for approval: the code expires in" in waiting and "\x1b[K" in waiting
+    assert waiting.count("\n") <= 2  # rewritten in place, not one line per tick
+
+
 def test_milliseconds_and_verification_uri(emulator, lab) -> None:
     """The older Zoho page's units (ms) and RFC 8628's spelling of the URL."""
     emulator.device_units, emulator.device_url_key, emulator.device_interval = "ms", "verification_uri", 1.0

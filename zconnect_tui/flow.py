@@ -56,8 +56,10 @@ class AuthorizationFlow:
         self.outcome = Outcome()
         """Where the listener or a paste delivers the result (the listener shares it)."""
         if conn.client_type == NON_BROWSER:
-            raise UsageError(f"{conn.name} is a Non-browser client: it signs in with Zoho's device flow.",
-                             "Use DeviceFlow (zconnect_tui.device) for it.")
+            # The device flow is DeviceFlow (zconnect_tui/device.py), through Manager.begin_device.
+            raise UsageError(f"{conn.name} is a Non-browser client: it signs in with a code at Zoho's "
+                             "verification page, not through this browser flow.",
+                             f"Run `zconnect authorize {conn.name}`: it shows the code and waits.")
         if conn.uses_redirect:
             if not conn.redirect_uri or conn.port is None:
                 raise UsageError(f"{conn.name} has no loopback redirect URI.",
