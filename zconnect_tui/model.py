@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import InitVar, asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from zconnect_tui.errors import ConfigError, UsageError
@@ -21,14 +22,19 @@ REFRESH_MARGIN = timedelta(minutes=5)
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
-# client types, as the API Console names them (facts §6.1)
-SERVER = "server"
-"""Server-based Applications: consent in a browser, the code arrives at the loopback redirect."""
-SELF = "self"
-"""Self Client: no redirect; the user pastes a code generated in the API Console."""
-NON_BROWSER = "non-browser"
-"""Non-browser Applications: Zoho's device flow (a code entered at Zoho's verification page)."""
-CLIENT_TYPES = (SERVER, SELF, NON_BROWSER)
+class ClientType(StrEnum):
+    """The API Console's client types zconnect drives (facts §6.1); the values are the file's."""
+
+    SERVER = "server"
+    """Server-based Applications: consent in a browser, the code arrives at the loopback redirect."""
+    SELF = "self"
+    """Self Client: no redirect; the user pastes a code generated in the API Console."""
+    NON_BROWSER = "non-browser"
+    """Non-browser Applications: Zoho's device flow (a code entered at Zoho's verification page)."""
+
+
+SERVER, SELF, NON_BROWSER = ClientType.SERVER, ClientType.SELF, ClientType.NON_BROWSER
+CLIENT_TYPES = tuple(ClientType)
 
 # status values
 AUTHORIZED = "authorized"
@@ -84,8 +90,7 @@ class Connection:
     client_secret: str = ""
     access_type: str = "offline"
     redirect_uri: str = ""
-    client_type: str = SERVER
-    """server | self | non-browser (see CLIENT_TYPES)."""
+    client_type: ClientType = ClientType.SERVER
     client_secrets: dict[str, str] = field(default_factory=dict)
     """Multi-DC: a data centre key -> that data centre's own Client Secret (else `client_secret` is used)."""
     status: str = NOT_AUTHORIZED
@@ -107,9 +112,11 @@ class Connection:
     def __post_init__(self, self_client: bool) -> None:
         if self_client and self.client_type == SERVER:
             self.client_type = SELF
-        if self.client_type not in CLIENT_TYPES:
+        try:
+            self.client_type = ClientType(self.client_type)
+        except ValueError:
             raise ConfigError(f"[connections.{self.name}] client_type {self.client_type!r} is not one of "
-                              f"{', '.join(CLIENT_TYPES)}.", "Fix or remove it.")
+                              f"{', '.join(CLIENT_TYPES)}.", "Fix or remove it.") from None
 
     # ----- reading -------------------------------------------------------------------
     @property
