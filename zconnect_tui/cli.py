@@ -22,7 +22,9 @@ examples:
   zconnect add desk --service desk --dc us --client-id 1000.ABC --scopes Desk.tickets.READ,Desk.basic.READ
   zconnect authorize desk               consent in the browser (or paste the redirect URL / code)
   zconnect edit desk --scopes Desk.tickets.ALL,Desk.basic.READ   then `zconnect authorize desk`
-  curl -H "Authorization: Zoho-oauthtoken $(zconnect token desk)" https://desk.zoho.com/api/v1/tickets
+  eval "$(zconnect export desk --format env)"   sets ZOHO_API_BASE, ZOHO_ORG_ID (Desk wants its orgId)
+  curl -sS -H "Authorization: Zoho-oauthtoken $(zconnect token desk)" -H "orgId: $ZOHO_ORG_ID" \\
+       "$ZOHO_API_BASE/api/v1/tickets"
 
 exit codes: 0 ok, 1 error, 2 usage, 3 needs re-authorization, 4 Zoho or network unreachable,
             5 no such connection
@@ -61,6 +63,14 @@ def a(*flags: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
     return flags, options
 
 
+EXCLUSIVE = ("(one of)",)
+
+
+def one_of(*args: tuple[tuple[str, ...], dict[str, Any]]) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """Arguments of which at most one may be given (a mutually exclusive group)."""
+    return EXCLUSIVE, {"args": args}
+
+
 NAME = a("name", help="the connection's name (see `zconnect list`)")
 SECRET_ENV = a("--client-secret-env", metavar="VAR", help="read the secret from this environment variable "
                "(else stdin, else a hidden prompt; never from the command line)")
@@ -77,7 +87,8 @@ COMMANDS: tuple[Command, ...] = (
             a("--no-browser", action="store_true", help="only print the URL; paste the result here"),
             a("--port", type=int, help="listen on this port (moves the redirect URI to "
               "http://127.0.0.1:P/callback; register that)"),
-            a("--timeout", type=float, default=300.0, metavar="S", help="seconds to wait (default 300)")),
+            a("--timeout", type=float, default=300.0, metavar="S", help="seconds to wait (default 300; "
+              "a Non-browser client waits as long as Zoho's code lives)")),
     Command("token", "print a valid access token (refreshing when under 5 minutes remain)", NAME),
     Command("refresh", "force a token refresh", NAME),
     Command("test", "call the service's verification endpoint", NAME, a("--json", action="store_true")),
@@ -90,7 +101,12 @@ COMMANDS: tuple[Command, ...] = (
             a("--scopes", help="comma-separated (default: the service's defaults)"),
             a("--port", type=int, help="loopback port of the redirect URI (default 9646)"),
             a("--access-type", choices=("offline", "online"), default="offline"), SECRET_ENV,
-            a("--self-client", action="store_true", help="a Self Client: no redirect, paste a code")),
+            one_of(a("--client-type", choices=("server", "self", "non-browser"), default="server",
+                     help="the API Console's client type: server (Server-based Applications: browser and "
+                     "loopback redirect; the default), self (Self Client: paste a code), non-browser "
+                     "(Non-browser Applications: enter a code at Zoho's verification page; for SSH)"),
+                   a("--self-client", dest="client_type", action="store_const", const="self",
+                     help="the same as --client-type self"))),
     Command("edit", "change a connection's scopes, port, access type or Client Secret; says when "
             "re-authorization is needed", NAME,
             a("--scopes", help="comma-separated; replaces the connection's scopes"),
@@ -98,6 +114,9 @@ COMMANDS: tuple[Command, ...] = (
             a("--access-type", choices=("offline", "online")),
             a("--rotate-secret", action="store_true", help="replace the Client Secret (read as `add` reads it)"),
             SECRET_ENV),
+    Command("secret", "replace the Client Secret, or store a data centre's own secret (Multi-DC)", NAME,
+            a("--dc", help="the data centre whose own secret this is (the API Console's Multi-DC setting can give "
+              "each data centre its own); without it, the common secret is replaced"), SECRET_ENV),
     Command("path", "print the connections file's path"),
 )
 """Every command, declared once: the parser is built from this table and `commands.run` dispatches
@@ -120,7 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help, description=command.help)
         for flags, options in command.args:
-            p.add_argument(*flags, **options)
+            if flags == EXCLUSIVE:
+                group = p.add_mutually_exclusive_group()
+                for group_flags, group_options in options["args"]:
+                    group.add_argument(*group_flags, **group_options)
+            else:
+                p.add_argument(*flags, **options)
     return parser
 
 

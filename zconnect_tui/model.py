@@ -7,7 +7,7 @@ live in its `[connections.NAME.token]` sub-table. Datetimes are timezone-aware U
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import InitVar, asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -65,6 +65,21 @@ NEEDS_REAUTH = Status.NEEDS_REAUTH
 REVOKED = Status.REVOKED
 
 
+class ClientType(StrEnum):
+    """The API Console's client types zconnect drives (facts §6.1); the values are the file's."""
+
+    SERVER = "server"
+    """Server-based Applications: consent in a browser, the code arrives at the loopback redirect."""
+    SELF = "self"
+    """Self Client: no redirect; the user pastes a code generated in the API Console."""
+    NON_BROWSER = "non-browser"
+    """Non-browser Applications: Zoho's device flow (a code entered at Zoho's verification page)."""
+
+
+SERVER, SELF, NON_BROWSER = ClientType.SERVER, ClientType.SELF, ClientType.NON_BROWSER
+CLIENT_TYPES = tuple(ClientType)
+
+
 def redirect_uri_for(port: int) -> str:
     """The exact redirect URI to register in the API Console for `port`."""
     return f"http://127.0.0.1:{port}{REDIRECT_PATH}"
@@ -112,7 +127,9 @@ class Connection:
     client_secret: str = ""
     access_type: AccessType = AccessType.OFFLINE
     redirect_uri: str = ""
-    self_client: bool = False
+    client_type: ClientType = ClientType.SERVER
+    client_secrets: dict[str, str] = field(default_factory=dict)
+    """Multi-DC: a data centre key -> that data centre's own Client Secret (else `client_secret` is used)."""
     status: Status = Status.NOT_AUTHORIZED
     accounts_server: str = ""
     """The accounts server of the user's own data centre (from the consent redirect)."""
@@ -126,13 +143,33 @@ class Connection:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     token: TokenSet = field(default_factory=TokenSet)
+    self_client: InitVar[bool] = False
+    """Older callers (and files) say `self_client=True`; it means client_type "self"."""
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, self_client: bool) -> None:
+        if self_client and self.client_type == SERVER:
+            self.client_type = SELF
+        try:
+            self.client_type = ClientType(self.client_type)
+        except ValueError:
+            raise ConfigError(f"[connections.{self.name}] client_type {self.client_type!r} is not one of "
+                              f"{', '.join(CLIENT_TYPES)}.", "Fix or remove it.") from None
         # Callers may pass the file's strings; a value outside the enum raises ValueError.
         self.status = Status(self.status)
         self.access_type = AccessType(self.access_type)
 
     # ----- reading -------------------------------------------------------------------
+    @property
+    def uses_redirect(self) -> bool:
+        """Only a Server-based client has a loopback redirect URI."""
+        return self.client_type == SERVER
+
+    def secret_for(self, dc_key: str) -> str:
+        """The Client Secret for `dc_key`'s accounts server: its own (Multi-DC) if stored, else the common one."""
+        if dc_key != self.dc and self.client_secrets.get(dc_key):
+            return self.client_secrets[dc_key]
+        return self.client_secret
+
     @property
     def port(self) -> int | None:
         match = re.match(r"^http://127\.0\.0\.1:(\d+)/", self.redirect_uri)
@@ -175,6 +212,7 @@ class Connection:
         """Every field for `show --json`/`list --json`; secrets masked unless `reveal`."""
         out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "token"}
         out["client_secret"] = self.client_secret if reveal else mask(self.client_secret)
+        out["client_secrets"] = {dc: (v if reveal else mask(v)) for dc, v in sorted(self.client_secrets.items())}
         tok = self.token
         out["token"] = {
             "access_token": tok.access_token if reveal else mask(tok.access_token),
@@ -219,6 +257,10 @@ def format_duration(delta: timedelta) -> str:
     return f"{days}d{hours}h"
 
 
+# `conn.self_client` still reads (the TUI and older code ask it); the field is client_type.
+Connection.self_client = property(lambda self: self.client_type == SELF)  # type: ignore[assignment,method-assign]
+
+
 # ----- TOML mapping -------------------------------------------------------------------------
 _TOKEN_FIELDS = {f.name for f in fields(TokenSet)}
 _CONN_FIELDS = {f.name for f in fields(Connection)} - {"name", "token"}
@@ -229,7 +271,7 @@ def to_table(conn: Connection) -> dict[str, Any]:
     data = asdict(conn)
     data.pop("name")
     token = {k: v for k, v in data.pop("token").items() if v not in ("", None)}
-    table = {k: v for k, v in data.items() if v not in ("", None)}
+    table = {k: v for k, v in data.items() if v not in ("", None, {})}
     if token:
         table["token"] = token
     return table
@@ -238,6 +280,12 @@ def to_table(conn: Connection) -> dict[str, Any]:
 def from_table(name: str, table: dict[str, Any]) -> Connection:
     """Build a Connection from its TOML table; unknown keys are ignored (newer versions)."""
     known = {k: v for k, v in table.items() if k in _CONN_FIELDS}
+    if table.get("self_client") is True and "client_type" not in known:  # files written before client_type
+        known["client_type"] = SELF
+    secrets = known.get("client_secrets", {})
+    if not isinstance(secrets, dict) or not all(isinstance(v, str) for v in secrets.values()):
+        raise ConfigError(f"[connections.{name}.client_secrets] must map data centres to strings.",
+                          f"Write it as eu = \"…\" lines, or set them with `zconnect secret {name} --dc eu`.")
     token_table = table.get("token") or {}
     if not isinstance(token_table, dict):
         raise ConfigError(f"[connections.{name}.token] must be a table.", "Fix or remove it.")

@@ -9,9 +9,15 @@ from datetime import datetime
 
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import ZconnectError
-from zconnect_tui.model import AccessType, Connection, TokenState, format_duration, mask, now_utc
+from zconnect_tui.model import AccessType, ClientType, Connection, TokenState, format_duration, mask, now_utc
 from zconnect_tui.services import SERVICES
 from zconnect_tui.tui.states import STATES
+
+CLIENT_TYPE_TEXT = {
+    ClientType.SERVER: "Server-based (loopback redirect)",
+    ClientType.SELF: "Self Client (a pasted code)",
+    ClientType.NON_BROWSER: "Non-browser (a code entered at Zoho)",
+}
 
 
 def expires_text(conn: Connection, now: datetime | None = None) -> str:
@@ -62,8 +68,8 @@ def detail_rows(conn: Connection, dcs: DataCenters, *, full: bool = False,
     rows += [
         ("Client ID", conn.client_id),
         ("Client Secret", mask(conn.client_secret)),
-        ("Client type", "Self Client (a pasted code)" if conn.self_client else "Server-based (loopback redirect)"),
-        ("Redirect URI", conn.redirect_uri or ("none (Self Client)" if conn.self_client else "none")),
+        ("Client type", CLIENT_TYPE_TEXT.get(conn.client_type, str(conn.client_type))),
+        ("Redirect URI", conn.redirect_uri or "none"),
         ("Access type", "offline: a refresh token keeps it connected" if conn.access_type == AccessType.OFFLINE
          else "online: an access token for 1 hour, then authorize again"),
         ("Refresh token", "stored" if conn.token.refresh_token else "none"),

@@ -70,7 +70,7 @@ class EditScreen(ModalScreen[EditResult | None]):
 
     def on_mount(self) -> None:
         for widget in self.query("#port-label, #port"):
-            widget.display = not self.conn.self_client
+            widget.display = self.conn.uses_redirect
         self.query_one("#scopes").focus()
         self._note()
 
@@ -84,7 +84,7 @@ class EditScreen(ModalScreen[EditResult | None]):
         return AccessType.ONLINE if self.query_one("#access-online", RadioButton).value else AccessType.OFFLINE
 
     def _port(self) -> int | None:
-        return None if self.conn.self_client else validate_port(self.query_one("#port", Input).value)
+        return None if not self.conn.uses_redirect else validate_port(self.query_one("#port", Input).value)
 
     def _note(self) -> None:
         """Say, as the user changes things, what Save will mean."""

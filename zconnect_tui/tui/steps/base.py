@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.containers import VerticalScroll
@@ -19,21 +18,12 @@ from textual.widgets import Input
 
 from zconnect_tui.datacenters import DEFAULT_DC, DataCenters
 from zconnect_tui.errors import ZconnectError
-from zconnect_tui.model import DEFAULT_PORT, AccessType, Connection, redirect_uri_for
+from zconnect_tui.model import DEFAULT_PORT, AccessType, ClientType, Connection, redirect_uri_for
 from zconnect_tui.tui.widgets import FieldError
 
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
     from zconnect_tui.verify import Verification
-
-
-class ClientKind(StrEnum):
-    """The API Console's client types the wizard can register (step 2)."""
-
-    SERVER = "server"
-    """Server-based Applications: a redirect to zconnect's loopback listener."""
-    SELF = "self"
-    """Self Client: no redirect; the console generates a code to paste."""
 
 
 @dataclass
@@ -45,7 +35,7 @@ class WizardDraft:
     scopes: list[str] = field(default_factory=list)
     dc: str = DEFAULT_DC
     access_type: AccessType = AccessType.OFFLINE
-    client_kind: ClientKind = ClientKind.SERVER
+    client_type: ClientType = ClientType.SERVER
     port: int = DEFAULT_PORT
     client_id: str = ""
     client_secret: str = field(default="", repr=False)
@@ -57,14 +47,20 @@ class WizardDraft:
 
     @property
     def self_client(self) -> bool:
-        return self.client_kind == ClientKind.SELF
+        return self.client_type == ClientType.SELF
+
+    @property
+    def uses_redirect(self) -> bool:
+        """Only a Server-based client has a loopback redirect URI (step 3)."""
+        return self.client_type == ClientType.SERVER
 
     def connection(self) -> Connection:
         """The connection these answers define (no tokens)."""
         return Connection(
             name=self.name, service=self.service, dc=self.dc, client_id=self.client_id, scopes=list(self.scopes),
             client_secret=self.client_secret, access_type=self.access_type,
-            redirect_uri="" if self.self_client else redirect_uri_for(self.port), self_client=self.self_client)
+            redirect_uri=redirect_uri_for(self.port) if self.client_type == ClientType.SERVER else "",
+            client_type=self.client_type)
 
     def scratch(self) -> WizardDraft:
         """A copy steps may `read` into without touching this draft."""
@@ -79,7 +75,7 @@ class WizardDraft:
     def from_connection(cls, conn: Connection) -> WizardDraft:
         """A draft for a connection saved earlier (the dashboard's "resume setup")."""
         return cls(name=conn.name, service=conn.service, scopes=list(conn.scopes), dc=conn.dc,
-                   access_type=conn.access_type, client_kind=ClientKind.SELF if conn.self_client else ClientKind.SERVER,
+                   access_type=conn.access_type, client_type=conn.client_type,
                    port=conn.port or DEFAULT_PORT, client_id=conn.client_id, client_secret=conn.client_secret,
                    saved=conn)
 
@@ -87,7 +83,7 @@ class WizardDraft:
 def definition(conn: Connection) -> tuple[object, ...]:
     """The fields a user types: when these are unchanged, a re-Save is not needed."""
     return (conn.name, conn.service, conn.dc, conn.client_id, tuple(conn.scopes), conn.client_secret,
-            conn.access_type, conn.redirect_uri, conn.self_client)
+            conn.access_type, conn.redirect_uri, conn.client_type)
 
 
 @dataclass

@@ -42,8 +42,8 @@ class RedirectStep(Step):
         """A Self Client has no redirect: explain instead of asking."""
         text = self.query_one("#redirect-text", Guide)
         for widget in self.query("#port-label, #port, #uri-label, #redirect-uri"):
-            widget.display = not draft.self_client
-        if draft.self_client:
+            widget.display = draft.uses_redirect
+        if not draft.uses_redirect:
             self.field_error("port").clear()
             text.update("[b]3. Redirect URL: not needed for a Self Client.[/]\n\n"
                         "A Self Client never redirects a browser, so there is nothing to enter here. "
@@ -78,7 +78,7 @@ class RedirectStep(Step):
 
     def validate(self, draft: WizardDraft) -> bool:
         """The port when it parses and nobody listens on it."""
-        if draft.self_client:
+        if not draft.uses_redirect:
             return True
         if not self.check_fields(["port"]):
             return False
