@@ -13,7 +13,7 @@ from test_tui_dashboard import authorize, note_containing
 from test_tui_snapshots import fixed_config, pinned  # noqa: F401 - fixtures
 from test_tui_support import drive_to, frame_text, key_of, make_app, type_into, wait_for, wizard
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Footer, Input
+from textual.widgets import Button, DataTable, Footer, Input, Static
 from zoho_emulator import ZohoEmulator
 
 from zconnect_tui.errors import ZconnectError
@@ -101,9 +101,13 @@ async def test_a_hung_server_shows_progress_and_esc_cancels(emulator: ZohoEmulat
         screen = dashboard(pilot)
         table = screen.query_one(DataTable)
         await pilot.press("t")
-        await wait_for(pilot, lambda: "Esc cancels" in str(screen.query_one("#status").content), what="progress")
+        def status() -> str:
+            found = screen.query("#status")
+            return str(found.first(Static).content) if found else ""
+
+        await wait_for(pilot, lambda: "Esc cancels" in status(), what="progress")
         assert table.get_row("desk")[0].plain == "⟳ testing…"
-        await wait_for(pilot, lambda: "1s" in str(screen.query_one("#status").content), what="the seconds")
+        await wait_for(pilot, lambda: "1s" in status(), what="the seconds")
         await pilot.press("t", "r", "v")  # repeated and other presses are ignored meanwhile
         assert not isinstance(app.screen, ConfirmModal)
         assert len([r for r in emulator.requests if r.path.startswith("/api/v1/organizations")]) == organizations + 1
@@ -173,16 +177,18 @@ async def test_state_at_a_glance_sort_filter_details_and_what_applies(config_pat
         assert table.has_focus and table.row_count == 1
 
         # Never authorized: "Authorize" (not "Re-auth"), what does not apply and why, and the offer to resume.
-        footer = {k.key: k.description for k in app.screen.query("FooterKey")}
-        assert footer["a"] == "Authorize" and screen.check_action("refresh", ()) is None
+        def footer_keys() -> dict[str, str]:
+            return {k.key: k.description for k in app.screen.query("FooterKey")}
+
+        await wait_for(pilot, lambda: footer_keys().get("a") == "Authorize", what="the footer for a new connection")
+        assert screen.check_action("refresh", ()) is None
         details = " ".join(f"{label}: {text}" for label, text in screen.details_rows)
         assert "not now: fresh was never authorized" in details and "resume its setup" in details
         await pilot.press("escape")
         assert table.row_count == 6
         table.move_cursor(row=[table.get_row_at(i)[1].plain for i in range(6)].index("valid"))
-        await pilot.pause()
-        footer = {k.key: k.description for k in app.screen.query("FooterKey")}
-        assert footer["a"] == "Re-auth" and screen.check_action("refresh", ()) is True
+        await wait_for(pilot, lambda: footer_keys().get("a") == "Re-auth", what="the footer for a valid connection")
+        assert screen.check_action("refresh", ()) is True
         details = frame_text(app)
         assert "Token expires" in details and "Client Secret" in details and "Zylker" in details
         assert "client_secret" not in details and "False" not in details and "None" not in details

@@ -64,6 +64,11 @@ class ZconnectApp(App[int]):
         else:
             self.open_dashboard(snapshot)
 
+    @property
+    def first_frame_shown(self) -> bool:
+        """Whether the first frame is on screen (what it does not need waits for `after_first_frame`)."""
+        return self._first_frame_shown
+
     def after_first_frame(self, callback: Callable[[], object]) -> None:
         """Run `callback` once the app's first frame is on screen (after the next refresh when it is).
 

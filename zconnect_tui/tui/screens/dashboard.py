@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -110,15 +111,15 @@ class DashboardScreen(Screen[None]):
         yield Static("zconnect · Zoho connections", id="dashboard-title", markup=False)
         with Horizontal(id="dash-main"):
             yield ConnectionsTable(id="connections")
-            with VerticalScroll(id="details-panel"):
-                yield Static("", id="outcome", markup=False)
-                yield Static("", id="details")
+
         yield Static("", id="empty")
-        yield Static("", id="status", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self._redraw(select=self._select)
+        self._redraw(select=self._select, details=False)
+        # The details panel right after the first frame: the table is what the first frame needs.
+        after_first_frame = getattr(self.app, "after_first_frame", self.call_after_refresh)
+        after_first_frame(self._show_selected)
         if self._select:
             self.reload(select=self._select, then=self._greet)  # a wizard saved it after `snapshot` was read
         self.set_interval(LIVE_INTERVAL, self.reload)
@@ -145,7 +146,7 @@ class DashboardScreen(Screen[None]):
         if then is not None:
             then()
 
-    def _redraw(self, select: str | None = None) -> None:
+    def _redraw(self, select: str | None = None, *, details: bool = True) -> None:
         table = self.table
         table.show(self.conns)
         if select:
@@ -166,7 +167,8 @@ class DashboardScreen(Screen[None]):
             title += f" · filter {table.filter_text!r}: {table.row_count} of {len(self.conns)}"
         title += f" · sorted by {table.sort_key}"
         self.query_one("#dashboard-title", Static).update(title)
-        self._show_selected()
+        if details:
+            self._show_selected()
 
     @property
     def selected(self) -> Connection | None:
@@ -183,25 +185,26 @@ class DashboardScreen(Screen[None]):
         state = (tuple(action.unavailable(conn) for action in ACTIONS), self.running is not None,
                  isinstance(self.focused, Input))
         if state != self._keys_state:
-            # The footer composed itself from this same state: the first time there is nothing to redo.
-            first, self._keys_state = self._keys_state is None, state
-            if not first:
-                self.refresh_bindings()
+            self._keys_state = state
+            self.refresh_bindings()
 
     def on_descendant_focus(self) -> None:
-        self._refresh_keys()  # Enter means Details on the table, but submits the filter box
+        if self._first_frame_shown():
+            self._refresh_keys()  # Enter means Details on the table, but submits the filter box
+
+    def _first_frame_shown(self) -> bool:
+        # Before it, the footer composes itself from check_action: nothing to refresh yet.
+        return self.is_mounted and self.app.is_running and bool(getattr(self.app, "first_frame_shown", True))
 
     @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        if self._first_frame_shown():
+            self._show_selected()
+
     def _show_selected(self) -> None:
         """The details panel: the last outcome in full, the formatted fields, what does not apply and why."""
         conn = self.selected
-        details, outcome_line = self.query_one("#details", Static), self.query_one("#outcome", Static)
-        outcome = self.outcomes.get(conn.name) if conn is not None else None
-        outcome_line.display = outcome is not None
-        if outcome is not None:
-            ok, text = outcome
-            outcome_line.update(text)
-            outcome_line.set_class(not ok, "-error")
+        details = self._details_widget()
         if conn is None:
             details.update("")
             self.details_rows = []
@@ -216,8 +219,24 @@ class DashboardScreen(Screen[None]):
             if reason and reason != "hidden":
                 rows.append((f"{_key_name(action.key)} {action.label}", f"not now: {reason}"))
         self.details_rows = rows
-        details.update(self._grid(rows))
+        parts: list[RenderableType] = []
+        outcome = self.outcomes.get(conn.name)
+        if outcome is not None:  # the last action's outcome, in full (the toast is short-lived)
+            ok, text = outcome
+            colour = self.app.theme_variables.get("text-success" if ok else "text-error", "")
+            parts += [Text(text, style=Style(color=colour or None, bold=not ok)), Text("")]
+        details.update(Group(*parts, self._grid(rows)))
         self._refresh_keys()
+
+    def _details_widget(self) -> Static:
+        """The details panel, mounted on first use: a scroll container costs the first frame more than
+        the whole table does, so the panel joins right after it."""
+        found = self.query("#details")
+        if found:
+            return found.first(Static)
+        details = Static("", id="details")
+        self.query_one("#dash-main").mount(VerticalScroll(details, id="details-panel"))
+        return details
 
     def _grid(self, rows: list[tuple[str, str]]) -> Table:
         """Label/value rows with wrapped values that keep their column (a Rich grid)."""
@@ -444,13 +463,20 @@ class DashboardScreen(Screen[None]):
         self._tick()
         self._run(action, name)
 
+    def _status(self, text: str) -> None:
+        """The progress line above the footer (mounted on first use: the first frame does without it)."""
+        found = self.query("#status")
+        if found:
+            found.first(Static).update(text)
+        elif text:
+            self.mount(Static(text, id="status", markup=False), before=self.query_one(KeyFooter))
+
     def _tick(self) -> None:
         if self.running is None:
             return
         action, name = self.running
         seconds = int(time.monotonic() - self._started)
-        self.query_one("#status", Static).update(
-            f"⟳ {RUNNING[action].capitalize()} {name}… {seconds}s · Esc cancels")
+        self._status(f"⟳ {RUNNING[action].capitalize()} {name}… {seconds}s · Esc cancels")
 
     def _end(self) -> None:
         self.running = None
@@ -459,7 +485,7 @@ class DashboardScreen(Screen[None]):
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
-        self.query_one("#status", Static).update("")
+        self._status("")
 
     def _cancel(self) -> None:
         assert self.running is not None
@@ -469,7 +495,7 @@ class DashboardScreen(Screen[None]):
         text = (f"Cancelled {RUNNING[action]} {name}. A call Zoho had already received may still complete; "
                 "its outcome is stored safely and shows here on the next re-read.")
         self.outcomes[name] = (False, text)
-        self.query_one("#status", Static).update(f"Cancelled {RUNNING[action]} {name}.")
+        self._status(f"Cancelled {RUNNING[action]} {name}.")
         self.reload()
 
     @work(exclusive=True, group="dashboard-action", exit_on_error=False)
