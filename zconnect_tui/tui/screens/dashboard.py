@@ -117,6 +117,7 @@ class DashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._redraw(select=self._select, details=False)
+        self._keys_state = self._keys_now()  # what the footer composed itself from
         # The details panel right after the first frame: the table is what the first frame needs.
         after_first_frame = getattr(self.app, "after_first_frame", self.call_after_refresh)
         after_first_frame(self._show_selected)
@@ -179,11 +180,15 @@ class DashboardScreen(Screen[None]):
             name = min(self.conns)
         return self.conns.get(name) if name else None
 
+    def _keys_now(self) -> object:
+        """What the footer shows depends on: each action's availability, a running call, the filter's focus."""
+        conn = self.selected
+        return (tuple(action.unavailable(conn) for action in ACTIONS), self.running is not None,
+                isinstance(self.focused, Input))
+
     def _refresh_keys(self) -> None:
         """Tell the footer when what applies has changed (it recomposes every key, so only then)."""
-        conn = self.selected
-        state = (tuple(action.unavailable(conn) for action in ACTIONS), self.running is not None,
-                 isinstance(self.focused, Input))
+        state = self._keys_now()
         if state != self._keys_state:
             self._keys_state = state
             self.refresh_bindings()
