@@ -18,8 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 if __package__:  # imported as tests.zoho_emulator
+    from . import zoho_emulator_products as products
     from . import zoho_emulator_support as sup
 else:  # imported with tests/ on sys.path, or run as a script
+    import zoho_emulator_products as products
     import zoho_emulator_support as sup
 
 RecordedRequest, Resp, FAULT_KINDS = sup.RecordedRequest, sup.Resp, sup.FAULT_KINDS
@@ -66,6 +68,8 @@ class ZohoEmulator:
         self._server: sup.EmulatorServer | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
+        self.products = products.Products(self)
+        """Desk tickets/contacts, CRM records, Books invoices (tests/zoho_emulator_products.py)."""
 
     # ----- lifecycle -------------------------------------------------------------------------------------
     def start(self, port: int = 0) -> ZohoEmulator:
@@ -264,6 +268,8 @@ class ZohoEmulator:
         route = routes.get((req.method, req.path))
         if route is None and req.method == "GET" and _CRM_ORG.fullmatch(req.path):
             route = self._crm_org
+        if route is None:
+            route = self.products.route(req)
         if route is None:
             return sup.json_resp({"error": "not_found", "path": req.path}, 404)
         with self.lock:

@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--self-client", action="store_true", help="a Self Client: no redirect, paste a code")
 
     cmd("path", "print the connections file's path")
+
+    from zconnect_tui.api_cli import add_parsers
+
+    add_parsers(cmd)  # api, apis, exec
     return parser
 
 

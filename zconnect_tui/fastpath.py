@@ -45,20 +45,65 @@ def parse_token_argv(argv: list[str]) -> tuple[str | None, str] | None:
     return None
 
 
+def connection_table(data: bytes, name: str) -> dict | None:
+    """`[connections.NAME]` (with its sub-tables) parsed from the file's bytes, without parsing the rest.
+
+    tomllib on a file of 1,000 connections takes longer than the whole fast path, so only the
+    preamble (for `version`) and NAME's own tables are parsed. The file is the one zconnect
+    writes; anything that could make this slice disagree with a full parse returns None and the
+    full CLI answers: multi-line strings (a header could hide in one), `[connections]` itself,
+    quoted or array-of-table headers under `connections`, `connections` keys in the preamble,
+    or a slice that does not parse. The rest of the file is not validated here.
+    """
+    import re
+    import tomllib
+
+    if b'"""' in data or b"'''" in data:
+        return None
+    headers = list(re.finditer(rb"^[ \t]*\[(\[?)([^\n]*)$", data, re.M))
+    pieces: list[bytes] = []
+    ours = False
+    for i, match in enumerate(headers):
+        line = match.group(2).split(b"#", 1)[0].strip()
+        key = re.sub(rb"\s*\.\s*", b".", line.rstrip(b"]").strip())
+        parts = key.split(b".")
+        if parts[0] != b"connections":
+            if key.startswith((b'"connections', b"'connections")):
+                return None
+            continue
+        if match.group(1) or len(parts) < 2 or b'"' in key or b"'" in key:
+            return None  # [[connections…]], [connections], or quoted keys: leave it to the full parse
+        if parts[1] == name.encode():
+            end = headers[i + 1].start() if i + 1 < len(headers) else len(data)
+            pieces.append(data[match.start():end])
+            ours = ours or len(parts) == 2
+    if not ours:
+        return None
+    preamble = data[: headers[0].start()] if headers else data
+    try:
+        head = tomllib.loads(preamble.decode("utf-8"))
+        doc = tomllib.loads(b"".join(pieces).decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    if "connections" in head or head.get("version", 1) != 1:
+        return None
+    conn = doc.get("connections", {}).get(name)
+    return conn if isinstance(conn, dict) else None
+
+
 def cached_token(path: str, name: str) -> str | None:
     """The stored access token if it is valid for more than 5 minutes, else None."""
-    import tomllib
     from datetime import UTC, datetime
 
     try:
         with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
+            data = fh.read()
             mode = os.fstat(fh.fileno()).st_mode
-    except (OSError, ValueError):
+    except OSError:
         return None
     if mode & 0o077 and sys.platform != "win32":  # same warning as the full CLI, at the cost of one fstat
         sys.stderr.write(f"zconnect: warning: {path} is readable by others; it holds secrets. Run: chmod 600 {path}\n")
-    conn = doc.get("connections", {}).get(name) if isinstance(doc.get("connections"), dict) else None
+    conn = connection_table(data, name)
     if not isinstance(conn, dict) or conn.get("status") != "authorized":
         return None
     token = conn.get("token")

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from zconnect_tui.datacenters import DataCenters, check_url
 from zconnect_tui.errors import NeedsReauthorization, UsageError, ZconnectError, ZohoError
-from zconnect_tui.flow import AuthorizationFlow
-from zconnect_tui.listener import CallbackResult
 from zconnect_tui.model import (
     AUTHORIZED,
     NEEDS_REAUTH,
@@ -25,9 +23,14 @@ from zconnect_tui.model import (
     now_utc,
     redirect_uri_for,
 )
-from zconnect_tui.oauth import TokenResponse, ZohoClient
+from zconnect_tui.saved import SavedApi
 from zconnect_tui.store import Snapshot, Store
 from zconnect_tui.verify import Organization, Verification, default_org, verify
+
+if TYPE_CHECKING:  # httpx (through oauth) and the listener load only when a command needs them
+    from zconnect_tui.flow import AuthorizationFlow
+    from zconnect_tui.listener import CallbackResult
+    from zconnect_tui.oauth import TokenResponse, ZohoClient
 
 T = TypeVar("T")
 
@@ -43,6 +46,12 @@ def accounts_for(conn: Connection, dcs: DataCenters) -> str:
             )
         return dc.accounts
     return dcs.get(conn.dc).accounts
+
+
+def _default_client() -> ZohoClient:
+    from zconnect_tui.oauth import ZohoClient
+
+    return ZohoClient()
 
 
 def _dead_refresh_token(conn: Connection) -> NeedsReauthorization:
@@ -71,15 +80,20 @@ def apply_tokens(conn: Connection, tokens: TokenResponse) -> None:
 class Manager:
     """Operations on the connections in one store."""
 
-    def __init__(self, store: Store, client_factory: Callable[[], ZohoClient] = ZohoClient) -> None:
+    def __init__(self, store: Store, client_factory: Callable[[], ZohoClient] | None = None) -> None:
         self.store = store
-        self._client_factory = client_factory
+        self._client_factory = client_factory or _default_client
 
     def snapshot(self) -> Snapshot:
         return self.store.load()
 
     def get(self, name: str) -> Connection:
         return self.store.load().get(name)
+
+    def listing(self) -> list[Connection]:
+        """Every connection's name, service, data centre, organisation and token state (no secrets):
+        what `zconnect list` shows, fast at 1,000 connections."""
+        return self.store.listing()
 
     def _with_client(self, fn: Callable[[ZohoClient], T]) -> T:
         with self._client_factory() as client:
@@ -182,6 +196,8 @@ class Manager:
                 raise UsageError(f"--port {port} is not a usable port.", "Use a port from 1024 to 65535.")
             if port != conn.port:
                 self.store.update(name, lambda c: setattr(c, "redirect_uri", redirect_uri_for(port)))
+        from zconnect_tui.flow import AuthorizationFlow
+
         snap = self.store.load()
         return AuthorizationFlow(snap.get(name), snap.dcs())
 
@@ -226,6 +242,27 @@ class Manager:
                 conn.org_id, conn.org_name = org.id, org.name
             if user:
                 conn.user = user
+            return conn
+
+        return self.store.update(name, change)
+
+    # ----- saved APIs -----------------------------------------------------------------------------
+    def save_api(self, name: str, key: str, api: SavedApi) -> Connection:
+        """Store (or replace) the saved API `key` of connection `name`."""
+
+        def change(conn: Connection) -> Connection:
+            conn.apis[key] = api
+            return conn
+
+        return self.store.update(name, change)
+
+    def remove_api(self, name: str, key: str) -> Connection:
+        """Delete the saved API `key` of connection `name`."""
+
+        def change(conn: Connection) -> Connection:
+            if key not in conn.apis:
+                raise UsageError(f"{name} has no saved API {key!r}.", f"See `zconnect apis {name}`.")
+            del conn.apis[key]
             return conn
 
         return self.store.update(name, change)

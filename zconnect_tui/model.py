@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from zconnect_tui.errors import ConfigError, UsageError
+from zconnect_tui.saved import SavedApi, apis_to_table, parse_apis
 
 DEFAULT_PORT = 9646
 """Default loopback port: 9646 spells ZOHO on a phone keypad."""
@@ -89,6 +90,8 @@ class Connection:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     token: TokenSet = field(default_factory=TokenSet)
+    apis: dict[str, SavedApi] = field(default_factory=dict)
+    """Saved APIs (`[connections.NAME.apis.KEY]`), the connector's "APIs that you require"."""
 
     # ----- reading -------------------------------------------------------------------
     @property
@@ -120,7 +123,8 @@ class Connection:
 
     def public_dict(self, now: datetime | None = None, reveal: bool = False) -> dict[str, Any]:
         """Every field for `show --json`/`list --json`; secrets masked unless `reveal`."""
-        out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "token"}
+        out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("token", "apis")}
+        out["apis"] = {key: asdict(api) for key, api in sorted(self.apis.items())}
         out["client_secret"] = self.client_secret if reveal else mask(self.client_secret)
         tok = self.token
         out["token"] = {
@@ -158,17 +162,20 @@ def format_duration(delta: timedelta) -> str:
 
 # ----- TOML mapping -------------------------------------------------------------------------
 _TOKEN_FIELDS = {f.name for f in fields(TokenSet)}
-_CONN_FIELDS = {f.name for f in fields(Connection)} - {"name", "token"}
+_CONN_FIELDS = {f.name for f in fields(Connection)} - {"name", "token", "apis"}
 
 
 def to_table(conn: Connection) -> dict[str, Any]:
     """The TOML table for `conn` (empty strings and None left out: TOML has no null)."""
     data = asdict(conn)
     data.pop("name")
+    data.pop("apis")
     token = {k: v for k, v in data.pop("token").items() if v not in ("", None)}
     table = {k: v for k, v in data.items() if v not in ("", None)}
     if token:
         table["token"] = token
+    if conn.apis:
+        table["apis"] = apis_to_table(conn.apis)
     return table
 
 
@@ -180,7 +187,7 @@ def from_table(name: str, table: dict[str, Any]) -> Connection:
         raise ConfigError(f"[connections.{name}.token] must be a table.", "Fix or remove it.")
     try:
         token = TokenSet(**{k: v for k, v in token_table.items() if k in _TOKEN_FIELDS})
-        conn = Connection(name=name, token=token, **known)
+        conn = Connection(name=name, token=token, apis=parse_apis(name, table.get("apis")), **known)
     except TypeError as exc:
         raise ConfigError(f"[connections.{name}] lacks a required field ({exc}).", "Fix or remove it.") from None
     for stamp in ("expires_at", "refreshed_at"):

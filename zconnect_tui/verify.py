@@ -8,14 +8,16 @@ Desk: `GET {desk}/api/v1/organizations`; CRM: `GET {api_domain}/crm/v8/org`; Boo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from zconnect_tui.datacenters import DataCenters, check_url
 from zconnect_tui.errors import ZconnectError, ZohoError
 from zconnect_tui.model import Connection
-from zconnect_tui.oauth import ZohoClient
 from zconnect_tui.services import get_service
+
+if TYPE_CHECKING:
+    from zconnect_tui.oauth import ZohoClient
 
 
 @dataclass
