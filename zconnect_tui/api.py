@@ -195,7 +195,7 @@ class ApiCall:
         self.name = name
         self.request = request
         self.on_wait = on_wait
-        """Called with (seconds, why) before waiting out a rate limit or a retry."""
+        """Called with (seconds, why) before waiting out Zoho's rate limit."""
         self._transport = transport
         self._cancel = threading.Event()
         self._sockets: list[socket.socket] = []
@@ -234,8 +234,9 @@ class ApiCall:
                 if self._cancel.is_set():
                     self.cancel()
 
-    def _wait(self, seconds: float, why: str) -> None:
-        if self.on_wait is not None:
+    def _wait(self, seconds: float, why: str = "") -> None:
+        """Wait, cancellably; `why` (a wait the user should hear about) goes to `on_wait`."""
+        if why and self.on_wait is not None:
             self.on_wait(seconds, why)
         if self._cancel.wait(seconds):
             self._check_cancel()
@@ -274,7 +275,7 @@ class ApiCall:
             headers.setdefault("Content-Type", "application/json")
         elif body is not None and not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = "application/json"
-        on_desk = target.is_desk(url)
+        on_desk = target.is_desk(url) and conn.service == "desk"  # the stored org is the service's own
         if on_desk and conn.org_id and not any(k.lower() == "orgid" for k in headers) \
                 and not parts.path.rstrip("/").endswith("/organizations"):
             headers["orgId"] = conn.org_id  # every Desk call but /organizations needs it
@@ -313,11 +314,14 @@ class ApiCall:
         while True:
             self._check_cancel()
             content: Any = body
-            if hasattr(body, "seek"):
-                body.seek(0)  # type: ignore[union-attr]
+            sent_headers = {**headers, "Authorization": f"Zoho-oauthtoken {token}"}
+            if body is not None and not isinstance(body, bytes):
+                # A file is streamed (memory stays flat) with its length, not chunked: not every
+                # server takes chunked uploads. Rewound for a retry after a refresh.
+                sent_headers["Content-Length"] = str(body.seek(0, 2))
+                body.seek(0)
                 content = iter(lambda: body.read(CHUNK), b"")  # type: ignore[union-attr]
-            request = client.build_request(method, url, params=params, content=content,
-                                           headers={**headers, "Authorization": f"Zoho-oauthtoken {token}"},
+            request = client.build_request(method, url, params=params, content=content, headers=sent_headers,
                                            extensions={"trace": self._trace})
             target.check(str(request.url))  # the final URL, as httpx will send it
             started = time.monotonic()
@@ -331,7 +335,7 @@ class ApiCall:
                         raise
                     refused = True
             if refused:
-                self._wait(SERVER_RETRY_DELAYS[attempt], "connection refused")
+                self._wait(SERVER_RETRY_DELAYS[attempt])
                 attempt += 1
                 continue
             self.requests_sent += 1
@@ -355,7 +359,7 @@ class ApiCall:
                     response.rate_limit_wait = wait
             elif status in (502, 503, 504) and method in SAFE_METHODS and attempt < len(SERVER_RETRY_DELAYS):
                 response.close()
-                self._wait(SERVER_RETRY_DELAYS[attempt], f"HTTP {status}")
+                self._wait(SERVER_RETRY_DELAYS[attempt])
                 attempt += 1
                 continue
             return response, token

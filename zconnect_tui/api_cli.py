@@ -199,8 +199,8 @@ def _send(manager: Manager, args: argparse.Namespace, request: ApiRequest) -> in
                       "the terminal. Send the output to a file: … > FILE", file=sys.stderr)
             else:
                 apiout.write_text(out, shown)
-        elif request.paginate:
-            data = response.read()
+        elif request.paginate or not response.ok:
+            data = response.read()  # kept: the next page's parameters, or the error line, come from it
             out.write(data)
             if data and not data.endswith(b"\n"):
                 out.write(b"\n")  # pages one per line: a stream of JSON documents

@@ -135,15 +135,15 @@ class PageContextPaginator(Paginator):
 
 @dataclass(frozen=True)
 class Rule:
-    """When a request belongs to a product: on the Desk host, or under a path prefix elsewhere."""
+    """When a request belongs to a product: its path prefix (and, for Desk, the Desk host)."""
 
     paginator: Callable[[], Paginator]
+    prefix: str
     desk_host: bool = False
-    prefix: str = ""
 
 
 PAGINATORS: tuple[Rule, ...] = (
-    Rule(DeskPaginator, desk_host=True),
+    Rule(DeskPaginator, prefix="/api/", desk_host=True),
     Rule(CrmPaginator, prefix="/crm/"),
     Rule(CrmPaginator, prefix="/bigin/"),  # Bigin's REST API is CRM's
     Rule(PageContextPaginator, prefix="/books/"),
@@ -159,8 +159,6 @@ PAGE_CONTEXT_PREFIXES = tuple(r.prefix for r in PAGINATORS if r.paginator is Pag
 def paginator_for(on_desk_host: bool, path: str) -> Paginator | None:
     """The paginator for a request to `path` (on the Desk host or not), or None if none applies."""
     for rule in PAGINATORS:
-        if rule.desk_host and on_desk_host:
-            return rule.paginator()
-        if rule.prefix and not on_desk_host and path.startswith(rule.prefix):
+        if path.startswith(rule.prefix) and (on_desk_host or not rule.desk_host):
             return rule.paginator()
     return None
