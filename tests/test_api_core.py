@@ -14,7 +14,8 @@ from api_lab import api_lab
 from reliability.lab import Lab
 from waiting import wait_for
 
-from zconnect_tui.api import ApiCall, ApiCancelled, ApiRequest, rate_limited, retry_after, token_rejected
+from zconnect_tui.api import ApiCall, ApiCancelled, ApiRequest
+from zconnect_tui.api_rules import rate_limited, retry_after, token_rejected
 from zconnect_tui.apiout import pretty_json, terminal_safe
 from zconnect_tui.apitarget import target_for
 from zconnect_tui.datacenters import DataCenters

@@ -19,37 +19,35 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import IO, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
+from zconnect_tui.api_rules import (
+    DEFAULT_RETRY_AFTER,
+    MAX_BUFFERED_BYTES,
+    MAX_ERROR_BYTES,
+    MAX_RETRY_AFTER,
+    RATE_LIMIT_RETRIES,
+    SAFE_METHODS,
+    SERVER_RETRY_DELAYS,
+    json_or_none,
+    rate_limited,
+    retry_after,
+    small,
+    token_rejected,
+    unreachable,
+)
 from zconnect_tui.apitarget import Target, target_for
 from zconnect_tui.datacenters import is_loopback_host
-from zconnect_tui.errors import Unreachable, UsageError, ZconnectError
+from zconnect_tui.errors import UsageError, ZconnectError
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import REFRESH_MARGIN, Connection, now_utc
 from zconnect_tui.oauth import USER_AGENT, http_timeout
 from zconnect_tui.pagination import PAGE_CONTEXT_PREFIXES, Paginator, Params, get_param, paginator_for
 from zconnect_tui.saved import Field, body_from_fields, query_value
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-MAX_RETRY_AFTER = 60.0
-"""Longest `Retry-After` waited for; a longer one is reported instead."""
-DEFAULT_RETRY_AFTER = 5.0
-RATE_LIMIT_RETRIES = 3
-SERVER_RETRY_DELAYS = (0.25, 1.0)
-"""Backoff for a refused connection (any method) and 502/503/504 (safe methods only)."""
-MAX_BUFFERED_BYTES = 64 * 1024 * 1024
-"""A page that must be held in memory (to find the next one, or to pretty-print) is cut off here."""
-MAX_ERROR_BYTES = 1024 * 1024
-RATE_LIMIT_CODES = frozenset({"TOO_MANY_REQUESTS", "RATE_LIMIT_EXCEEDED", "API_LIMIT_EXCEEDED",
-                              "CONCURRENCY_LIMIT_EXCEEDED", "44", "45", "4820", "4421"})
-"""Codes Zoho products use for "too many requests" (CRM, Desk, Books, CRM v1); which product sends
-which is UNCONFIRMED, so any of them in a 4xx body counts, as does HTTP 429 itself."""
-SCOPE_CODES = frozenset({"SCOPE_MISMATCH", "OAUTH_SCOPE_MISMATCH", "INVALID_OAUTHSCOPE", "OAUTH_ORG_MISMATCH"})
 CHUNK = 64 * 1024
 
 
@@ -78,52 +76,6 @@ class ApiRequest:
     body: bytes | IO[bytes] | None = None
     """Raw body; a file must be seekable, so a refresh-and-retry can send it again."""
     paginate: bool = False
-
-
-def token_rejected(body: Any) -> bool:
-    """Does a 401 body say the token is invalid or expired (as opposed to a scope it lacks)?
-
-    Desk says INVALID_OAUTH, CRM INVALID_TOKEN / INVALID_OAUTHTOKEN, Books code 57 whose wording
-    does not tell token from permission. Unknown bodies count as a dead token: the cost of
-    being wrong is one refresh, and the retry happens once.
-    """
-    if not isinstance(body, dict):
-        return True
-    code = str(body.get("errorCode") or body.get("code") or body.get("cause") or "").upper()
-    return code not in SCOPE_CODES
-
-
-def rate_limited(status: int, body: Any) -> bool:
-    if status == 429:
-        return True
-    if status not in (400, 403) or not isinstance(body, dict):
-        return False
-    code = str(body.get("errorCode") or body.get("code") or body.get("error") or "").upper()
-    text = str(body.get("message") or body.get("error_description") or "").lower()
-    return code in RATE_LIMIT_CODES or "too many requests" in text
-
-
-def retry_after(headers: httpx.Headers) -> float | None:
-    """Seconds from `Retry-After` (delta or HTTP date); None when absent or unreadable."""
-    value = headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _json_or_none(data: bytes) -> Any:
-    try:
-        return json.loads(data)
-    except ValueError:
-        return None
 
 
 class ApiResponse:
@@ -180,7 +132,7 @@ class ApiResponse:
 
     def json(self) -> Any:
         """The body parsed as JSON, or None when it is not JSON."""
-        return _json_or_none(self.read())
+        return json_or_none(self.read())
 
     def close(self) -> None:
         self._raw.close()
@@ -250,7 +202,7 @@ class ApiCall:
             if self.cancelled:
                 raise ApiCancelled("Cancelled.", "The call was stopped part-way.") from None
             if isinstance(exc, httpx.HTTPError):
-                raise _unreachable(url or self.request.path, exc) from None
+                raise unreachable(url or self.request.path, exc) from None
             raise
 
     # ----- preparing ----------------------------------------------------------------------------
@@ -341,8 +293,8 @@ class ApiCall:
             self.requests_sent += 1
             response = ApiResponse(self, raw, page, started)
             status = raw.status_code
-            if status in (401, 400, 403, 429) and _small(raw):
-                error_body = _json_or_none(response.read(MAX_ERROR_BYTES))
+            if status in (401, 400, 403, 429) and small(raw):
+                error_body = json_or_none(response.read(MAX_ERROR_BYTES))
                 if status == 401 and not refreshed and token_rejected(error_body):
                     response.close()
                     token = self._token(failed=token)
@@ -409,16 +361,3 @@ class ApiCall:
         raise AssertionError("responses() yields at least once")  # pragma: no cover
 
 
-def _small(raw: httpx.Response) -> bool:
-    length = raw.headers.get("content-length")
-    return length is None or (length.isdigit() and int(length) <= MAX_ERROR_BYTES)
-
-
-def _unreachable(url: str, exc: Exception) -> Unreachable:
-    host = urlsplit(url).netloc or url
-    hint = "Check the network (and HTTPS_PROXY if you use a proxy), then try again."
-    if isinstance(exc, httpx.TimeoutException):
-        return Unreachable(f"{host} did not answer in time.", hint)
-    if isinstance(exc, httpx.ConnectError):
-        return Unreachable(f"Cannot connect to {host} ({exc or 'connection refused'}).", hint)
-    return Unreachable(f"The connection to {host} broke before the answer was complete.", hint)
