@@ -8,13 +8,14 @@ refusing foreign hosts, and exit codes.
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from api_lab import BOOKS_ORG, DESK_ORG, api_lab, run_bytes
-from reliability.lab import Lab, one_line_error
+from reliability.lab import PYTHON, Lab, one_line_error
 from zoho_emulator import ZohoEmulator
 
 
@@ -153,6 +154,15 @@ def test_a_token_expiring_mid_paginate_is_refreshed_once_and_the_walk_goes_on(la
     assert len(ids) == 500 == len(set(ids))  # page 3 was retried, not skipped or repeated in the output
     assert len(lab.emu.token_requests("refresh_token")) == 1
     assert token_of(lab, "desk") != before  # the refreshed token was stored for everyone
+
+
+def test_paginate_into_a_reader_that_stops_ends_quietly_and_fetches_no_more(lab: Lab) -> None:
+    lab.emu.products.counts["tickets"] = 10_000
+    script = f"{PYTHON} -m zconnect_tui api desk /api/v1/tickets --paginate | head -c 100 >/dev/null"
+    result = subprocess.run(["bash", "-c", script + "; echo ${PIPESTATUS[0]}"], env=lab.env(), capture_output=True,
+                            text=True, timeout=60)
+    assert result.stdout.strip() == "0" and result.stderr == ""  # no BrokenPipeError traceback
+    assert len(lab.emu.requests_to("/api/v1/tickets")) < 10  # not all 101 pages
 
 
 def test_paginate_refuses_an_api_it_cannot_page(lab: Lab) -> None:

@@ -146,11 +146,17 @@ def test_fast_path_never_disagrees_with_a_full_parse_on_hand_edited_files() -> N
     assert answered > 300  # the fast path still answers for most harmless edits
 
 
-def test_token_at_1000_connections_answers_from_the_slice(tmp_path: Path) -> None:
+def test_token_at_1000_connections_answers_from_the_slice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = write_many(tmp_path / "c.toml", 1000)
     data = store.path.read_bytes()
+    whole = tomllib.loads(data.decode())
+    parsed: list[int] = []
+    real_loads = tomllib.loads
+    monkeypatch.setattr(tomllib, "loads", lambda text: parsed.append(len(text)) or real_loads(text))
     for name in ("conn0000", "conn0500", "conn0999"):
-        assert fastpath.connection_table(data, name) == tomllib.loads(data.decode())["connections"][name]
+        assert fastpath.connection_table(data, name) == whole["connections"][name]
+    assert parsed and max(parsed) < len(data) / 100  # slices, never the whole 1,000-connection file
+    monkeypatch.undo()
     out = subprocess.run([sys.executable, "-m", "zconnect_tui", "--config", str(store.path), "token", "conn0500"],
                          capture_output=True, text=True, check=True)
     assert out.stdout == "1000.access.conn0500\n"

@@ -27,7 +27,7 @@ from zconnect_tui.saved import (
 )
 
 if TYPE_CHECKING:
-    from zconnect_tui.api import ApiRequest, ApiResponse
+    from zconnect_tui.api import ApiCall, ApiRequest, ApiResponse
     from zconnect_tui.manager import Manager
 
 API_EPILOG = """\
@@ -173,6 +173,7 @@ def _save(manager: Manager, args: argparse.Namespace, api: SavedApi, params: dic
 def _send(manager: Manager, args: argparse.Namespace, request: ApiRequest) -> int:
     from zconnect_tui import apiout
     from zconnect_tui.api import ApiCall
+
     out = sys.stdout.buffer
     tty = sys.stdout.isatty()
 
@@ -180,6 +181,20 @@ def _send(manager: Manager, args: argparse.Namespace, request: ApiRequest) -> in
         print(f"zconnect: {why}: retrying in {seconds:g} s…", file=sys.stderr, flush=True)
 
     call = ApiCall(manager, args.name, request, on_wait=note)
+    try:
+        last = _write_responses(call, args, request.paginate, out, tty)
+    except BrokenPipeError:
+        # The reader went away (`… | head`): stop fetching pages, and say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    return _exit_for(last, request.method, args, apiout.one_line)
+
+
+def _write_responses(call: ApiCall, args: argparse.Namespace, paginate: bool, out: IO[bytes],
+                     tty: bool) -> ApiResponse:
+    """Write each response (each page) as it arrives; returns the last one."""
+    from zconnect_tui import apiout
+
     last: ApiResponse | None = None
     for response in call.responses():
         last = response
@@ -188,7 +203,7 @@ def _send(manager: Manager, args: argparse.Namespace, request: ApiRequest) -> in
                                                  response.headers))
             sys.stderr.flush()
         if args.silent:
-            if request.paginate:
+            if paginate:
                 response.read()  # the paginator needs the body to find the next page
             continue
         if tty:
@@ -199,17 +214,17 @@ def _send(manager: Manager, args: argparse.Namespace, request: ApiRequest) -> in
                       "the terminal. Send the output to a file: … > FILE", file=sys.stderr)
             else:
                 apiout.write_text(out, shown)
-        elif request.paginate or not response.ok:
+        elif paginate or not response.ok:
             data = response.read()  # kept: the next page's parameters, or the error line, come from it
             out.write(data)
-            if data and not data.endswith(b"\n"):
+            if paginate and data and not data.endswith(b"\n"):
                 out.write(b"\n")  # pages one per line: a stream of JSON documents
         else:
             for chunk in response.iter_bytes():
                 out.write(chunk)
         out.flush()
     assert last is not None
-    return _exit_for(last, request.method, args, apiout.one_line)
+    return last
 
 
 def _exit_for(response: ApiResponse, method: str, args: argparse.Namespace,
