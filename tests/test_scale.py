@@ -115,7 +115,26 @@ MUTATIONS: list[tuple[str, str]] = [
     ("[connections.desk.token]\n", "[connections.desk.token]\n# [connections.desk2]\n"),
     ('access_token = "1000.right"\n', 'access_token = "1000.right"\nbad = \n'),
     ("[connections.desk2.token]\n", "[connections.desk2.token]\n[connections.desk.token2]\n"),
+    ("[connections.desk.token]\n", '[connections."desk".token]\n'),
+    ("[connections.desk.apis.tickets]\n", "[connections.'desk'.apis.tickets]\n"),
 ]
+
+# Files where a slice could read differently from a full parse: the fast path must give up on each.
+TRICKY = {
+    "token hidden in a multi-line string": BASE.replace('[connections.desk.token]\naccess_token = "1000.right"\n'
+                                                        'expires_at = 2099-01-01T00:00:00Z\n', "")
+    + 'note = """\n[connections.desk.token]\naccess_token = "1000.hidden"\n[x]\n"""\n',
+    "token table under a quoted key": BASE.replace("[connections.desk.token]", '[connections."desk".token]'),
+    "a [connections] table": BASE.replace("[connections.desk2]\n",
+                                           '[connections]\ndesk3 = { status = "x" }\n[connections.desk2]\n'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TRICKY))
+def test_fast_path_gives_up_where_a_slice_could_mislead(case: str) -> None:
+    data = TRICKY[case].encode()
+    tomllib.loads(data.decode())  # each is a valid file
+    assert fastpath.connection_table(data, "desk") is None
 
 
 def test_fast_path_reads_zconnects_own_file() -> None:
@@ -153,8 +172,9 @@ def test_token_at_1000_connections_answers_from_the_slice(tmp_path: Path, monkey
     parsed: list[int] = []
     real_loads = tomllib.loads
     monkeypatch.setattr(tomllib, "loads", lambda text: parsed.append(len(text)) or real_loads(text))
-    for name in ("conn0000", "conn0500", "conn0999"):
+    for name in ("conn0001", "conn0502", "conn0998"):  # tokens valid for an hour (every third one expired)
         assert fastpath.connection_table(data, name) == whole["connections"][name]
+        assert fastpath.cached_token(str(store.path), name) == whole["connections"][name]["token"]["access_token"]
     assert parsed and max(parsed) < len(data) / 100  # slices, never the whole 1,000-connection file
     monkeypatch.undo()
     out = subprocess.run([sys.executable, "-m", "zconnect_tui", "--config", str(store.path), "token", "conn0500"],
