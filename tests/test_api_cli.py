@@ -168,6 +168,9 @@ def test_paginate_into_a_reader_that_stops_ends_quietly_and_fetches_no_more(lab:
 def test_paginate_refuses_an_api_it_cannot_page(lab: Lab) -> None:
     result = lab.cli("api", "crm", "/oauth/user/info", "--paginate")
     assert result.code == 2 and one_line_error(result.err) and "Desk" in result.err
+    post = lab.cli("api", "crm", "-X", "POST", "/crm/v8/coql", "--paginate", "-f", "select_query=x")
+    assert post.code == 2 and one_line_error(post.err) and "GET" in post.err
+    assert lab.emu.requests == [r for r in lab.emu.requests if not r.path.startswith(("/oauth/user", "/crm/v8/coql"))]
 
 
 # ----- 401 and 429 ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from api_lab import api_lab
+from pytest_httpx import HTTPXMock
 from reliability.lab import Lab
 from waiting import wait_for
 
@@ -225,3 +226,27 @@ def test_paginating_keeps_memory_flat(lab: Lab) -> None:
     assert total == 3_000
     # A page is ~35 kB of JSON: had pages been kept, 25 more would add ~1 MB (and ~4 MB of Python objects).
     assert peaks[30] - peaks[5] < 512 * 1024, peaks
+
+
+def test_a_walk_that_does_not_move_stops(tmp_path: Path, httpx_mock: HTTPXMock) -> None:
+    """Wire-level: a CRM that keeps handing out the same page_token ends the walk with an error."""
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    from zconnect_tui.errors import ZconnectError
+    from zconnect_tui.store import Store
+
+    store = Store(tmp_path / "c.toml")
+    crm = conn("crm", status="authorized", location="us", api_domain="https://www.zohoapis.com")
+    crm.token.access_token, crm.token.refresh_token = "1000.a", "1000.r"
+    crm.token.expires_at = datetime.now(UTC) + timedelta(hours=1)
+    store.save_connection(crm)
+    httpx_mock.add_response(url=re.compile(r"https://www\.zohoapis\.com/crm/v8/Leads\?.*"), is_reusable=True,
+                            json={"data": [{"id": "1"}], "info": {"more_records": True, "next_page_token": "same"}})
+    call = ApiCall(Manager(store), "c", ApiRequest("GET", "/crm/v8/Leads", paginate=True))
+    seen = []
+    with pytest.raises(ZconnectError, match="again without a way forward"):
+        for response in call.responses():
+            seen.append(str(httpx.URL(response.url).params))
+    assert seen[9] == "page=10&per_page=200" and seen[10] == "per_page=200&page_token=same" and len(seen) == 11
+    assert all(r.headers["Authorization"] == "Zoho-oauthtoken 1000.a" for r in httpx_mock.get_requests())

@@ -17,7 +17,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -142,7 +142,8 @@ class ApiCall:
     """An API call on a stored connection; cancellable from another thread."""
 
     def __init__(self, manager: Manager, name: str, request: ApiRequest,
-                 *, on_wait: Any = None, transport: httpx.BaseTransport | None = None) -> None:
+                 *, on_wait: Callable[[float, str], None] | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
         self.manager = manager
         self.name = name
         self.request = request
@@ -321,6 +322,9 @@ class ApiCall:
         conn, target, url, params, headers, body = self._prepare()
         method = self.request.method.upper()
         paginator: Paginator | None = None
+        if self.request.paginate and method != "GET":
+            raise UsageError(f"--paginate follows lists read with GET, not {method}.",
+                             "Page a POST (e.g. CRM's COQL) with its own LIMIT/OFFSET.")
         if self.request.paginate:
             paginator = paginator_for(target.is_desk(url), urlsplit(url).path)
             if paginator is None:
@@ -347,6 +351,9 @@ class ApiCall:
                     response.close()
                 if following is None:
                     return
+                if following == params:
+                    raise ZconnectError(f"Zoho sent page {page} again without a way forward; stopped.",
+                                        "The pages so far were written out.")
                 params = following
                 page += 1
         finally:

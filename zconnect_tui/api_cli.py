@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, TypeVar
 
 from zconnect_tui.errors import EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE, UsageError, ZconnectError
 from zconnect_tui.saved import (
@@ -25,6 +25,8 @@ from zconnect_tui.saved import (
     validate_key,
     validate_method,
 )
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from zconnect_tui.api import ApiCall, ApiRequest, ApiResponse
@@ -96,7 +98,7 @@ def _field_value(kind: str, text: str) -> Field:
     return key, typed_value(value)
 
 
-def _merge(base: list[tuple[str, object]], extra: list[tuple[str, object]], fold: bool = False) -> list:
+def _merge(base: list[tuple[str, T]], extra: list[tuple[str, T]], fold: bool = False) -> list[tuple[str, T]]:
     """`extra` overrides entries of `base` with the same key (case-insensitive for headers)."""
     norm = (lambda k: k.lower()) if fold else (lambda k: k)
     overridden = {norm(k) for k, _ in extra}

@@ -16,7 +16,7 @@ client was registered in. No httpx here: `export` and `apis` use it too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from zconnect_tui.datacenters import DataCenter, DataCenters, check_url
 from zconnect_tui.errors import UsageError, ZconnectError
@@ -114,7 +114,5 @@ def saved_api_url(conn: Connection, dcs: DataCenters, api: SavedApi) -> str:
     if conn.service == "books" and conn.org_id and "/books/" in path and "organization_id" not in api.fields:
         query.append(("organization_id", conn.org_id))
     if query:
-        from urllib.parse import urlencode
-
         path += ("&" if "?" in path else "?") + urlencode(query, safe="{},")
     return path
