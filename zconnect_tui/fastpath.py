@@ -52,36 +52,33 @@ def connection_table(data: bytes, name: str) -> dict | None:
     preamble (for `version`) and NAME's own tables are parsed. The file is the one zconnect
     writes; anything that could make this slice disagree with a full parse returns None and the
     full CLI answers: multi-line strings (a header could hide in one), `[connections]` itself,
-    quoted or array-of-table headers under `connections`, `connections` keys in the preamble,
-    or a slice that does not parse. The rest of the file is not validated here.
+    quoted keys or arrays of tables, `connections` keys in the preamble, or a slice that does
+    not parse. The searches run in C: a Python loop over 2,000 headers would cost more than
+    the parse it saves. The rest of the file is not validated here.
     """
     import re
     import tomllib
 
     if b'"""' in data or b"'''" in data:
         return None
-    headers = list(re.finditer(rb"^[ \t]*\[(\[?)([^\n]*)$", data, re.M))
+    # Shapes zconnect never writes, where a slice could read differently: `[[…]]`, a header
+    # starting with a quote, `[connections]` itself, a quote anywhere in a `[connections…]` header.
+    unsafe = rb"""^[ \t]*\[(?:\[|[ \t]*["']|[ \t]*connections[ \t]*\]|[ \t]*connections[^\n]*["'])"""
+    if re.search(unsafe, data, re.M):
+        return None
+    header = re.compile(rb"^[ \t]*\[", re.M)  # any line that could open a table (or an array element)
+    mine = rb"^[ \t]*\[[ \t]*connections[ \t]*\.[ \t]*" + re.escape(name.encode()) + rb"[ \t]*([\].])"
     pieces: list[bytes] = []
     ours = False
-    for i, match in enumerate(headers):
-        line = match.group(2).split(b"#", 1)[0].strip()
-        key = re.sub(rb"\s*\.\s*", b".", line.rstrip(b"]").strip())
-        parts = key.split(b".")
-        if parts[0] != b"connections":
-            if key.startswith((b'"connections', b"'connections")):
-                return None
-            continue
-        if match.group(1) or len(parts) < 2 or b'"' in key or b"'" in key:
-            return None  # [[connections…]], [connections], or quoted keys: leave it to the full parse
-        if parts[1] == name.encode():
-            end = headers[i + 1].start() if i + 1 < len(headers) else len(data)
-            pieces.append(data[match.start():end])
-            ours = ours or len(parts) == 2
-    if not ours:
+    for match in re.finditer(mine, data, re.M):
+        following = header.search(data, match.end())
+        pieces.append(data[match.start():following.start() if following else len(data)])
+        ours = ours or match.group(1) == b"]"
+    first = header.search(data)
+    if not ours or first is None:
         return None
-    preamble = data[: headers[0].start()] if headers else data
     try:
-        head = tomllib.loads(preamble.decode("utf-8"))
+        head = tomllib.loads(data[: first.start()].decode("utf-8"))
         doc = tomllib.loads(b"".join(pieces).decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
