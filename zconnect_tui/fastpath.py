@@ -53,32 +53,35 @@ def connection_table(data: bytes, name: str) -> dict | None:
     writes; anything that could make this slice disagree with a full parse returns None and the
     full CLI answers: multi-line strings (a header could hide in one), `[connections]` itself,
     quoted keys or arrays of tables, `connections` keys in the preamble, or a slice that does
-    not parse. The searches run in C: a Python loop over 2,000 headers would cost more than
-    the parse it saves. The rest of the file is not validated here.
+    not parse. The searches run in C (a Python loop over 2,000 headers would cost more than
+    the parse it saves). The rest of the file is not validated here.
     """
     import re
     import tomllib
 
     if b'"""' in data or b"'''" in data:
         return None
+    # Patterns start with a literal "\n" (the text gets one in front): the regex engine then jumps
+    # from newline to newline instead of trying `^` at every byte, 10x faster on a large file.
+    text = b"\n" + data
     # Shapes zconnect never writes, where a slice could read differently: `[[…]]`, a header
     # starting with a quote, `[connections]` itself, a quote anywhere in a `[connections…]` header.
-    unsafe = rb"""^[ \t]*\[(?:\[|[ \t]*["']|[ \t]*connections[ \t]*\]|[ \t]*connections[^\n]*["'])"""
-    if re.search(unsafe, data, re.M):
+    unsafe = rb"""\n[ \t]*\[(?:\[|[ \t]*["']|[ \t]*connections[ \t]*\]|[ \t]*connections[^\n]*["'])"""
+    if re.search(unsafe, text):
         return None
-    header = re.compile(rb"^[ \t]*\[", re.M)  # any line that could open a table (or an array element)
-    mine = rb"^[ \t]*\[[ \t]*connections[ \t]*\.[ \t]*" + re.escape(name.encode()) + rb"[ \t]*([\].])"
+    header = re.compile(rb"\n[ \t]*\[")  # any line that could open a table (or an array element)
+    mine = rb"\n[ \t]*\[[ \t]*connections[ \t]*\.[ \t]*" + re.escape(name.encode()) + rb"[ \t]*([\].])"
     pieces: list[bytes] = []
     ours = False
-    for match in re.finditer(mine, data, re.M):
-        following = header.search(data, match.end())
-        pieces.append(data[match.start():following.start() if following else len(data)])
+    for match in re.finditer(mine, text):
+        following = header.search(text, match.end())
+        pieces.append(text[match.start() + 1:following.start() + 1 if following else len(text)])
         ours = ours or match.group(1) == b"]"
-    first = header.search(data)
+    first = header.search(text)
     if not ours or first is None:
         return None
     try:
-        head = tomllib.loads(data[: first.start()].decode("utf-8"))
+        head = tomllib.loads(text[: first.start() + 1].decode("utf-8"))
         doc = tomllib.loads(b"".join(pieces).decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
