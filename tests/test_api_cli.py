@@ -48,10 +48,14 @@ def test_desk_call_adds_token_and_org_and_prints_the_body_as_sent(lab: Lab) -> N
     assert result.stderr == b""
 
 
-def test_an_explicit_org_header_wins(lab: Lab) -> None:
-    result = run_bytes(lab, "api", "desk", "/api/v1/tickets", "-H", "orgId: 60001000001")
+def test_an_explicit_org_header_wins_and_a_token_of_another_org_is_explained(lab: Lab) -> None:
+    lab.store.update("desk", lambda c: setattr(c, "org_id", "60001000001"))  # not the org the token is bound to
+    wrong = lab.cli("api", "desk", "/api/v1/tickets")
+    assert wrong.code == 1 and one_line_error(wrong.err) and "OAUTH_ORG_MISMATCH" in wrong.err
+    assert "another Desk organization" in wrong.err and lab.emu.token_requests("refresh_token") == []
+    result = run_bytes(lab, "api", "desk", "/api/v1/tickets", "-H", f"orgId: {DESK_ORG}")
     assert result.returncode == 0, result.stderr
-    assert lab.emu.requests_to("/api/v1/tickets", "GET")[-1].headers["orgid"] == "60001000001"
+    assert lab.emu.requests_to("/api/v1/tickets", "GET")[-1].headers["orgid"] == DESK_ORG
 
 
 def test_desk_without_a_stored_org_explains_the_fix(lab: Lab) -> None:

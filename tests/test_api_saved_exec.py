@@ -103,7 +103,7 @@ def test_exec_passes_a_fresh_token_base_and_org_and_returns_the_exit_code(lab: L
     assert env == {"ZOHO_ACCESS_TOKEN": fresh, "ZOHO_API_BASE": lab.emu.url, "ZOHO_ORG_ID": DESK_ORG,
                    "ZOHO_CONNECTION": "desk"}
     crm = json.loads(lab.cli("exec", "crm", sys.executable, "-c", PRINT_ENV).out)  # `--` is optional
-    assert crm["ZOHO_ORG_ID"] is None and crm["ZOHO_API_BASE"] == lab.emu.url
+    assert crm["ZOHO_ORG_ID"] == "" and crm["ZOHO_API_BASE"] == lab.emu.url  # set, empty: `set -u` safe
 
 
 def test_exec_errors_are_one_line(lab: Lab) -> None:

@@ -1,6 +1,7 @@
 """Product list endpoints for the Zoho emulator: Desk tickets/contacts, CRM records, Books invoices.
 
-Each paginates the way its product does (Desk `from`/`limit` and 204 when empty; CRM
+Each paginates the way its product does (Desk `from`/`limit` and 204 when empty, each ticket in
+the organisation the token is bound to, checked by the emulator's `_desk_guard`; CRM
 `page`/`per_page` with `info.more_records` and `page_token` past 2,000 records; Books
 `page`/`per_page` with `page_context`). Records are made from their index on demand, so a
 list of 10,000 costs nothing until a page of it is asked for. Switches for tests: record
@@ -25,8 +26,8 @@ _CRM_MODULE = re.compile(r"/crm/v\d+(?:\.\d+)?/(Leads|Contacts|Accounts|Deals)")
 _DESK_TICKET = re.compile(r"/api/v1/tickets/(\d+)")
 CRM_PAGE_LIMIT = 2000  # records reachable through `page`; past it CRM wants page_token
 # Bodies modelled on each product's documented error shape; the exact wording is UNCONFIRMED.
-DESK_NO_ORG = {"errorCode": "UNPROCESSABLE_ENTITY", "message": "The orgId header is missing or invalid.",
-               "errors": [{"fieldName": "orgId", "errorType": "missing"}]}
+DESK_NO_ORG = {"errorCode": "UNPROCESSABLE_ENTITY", "fieldName": "/orgId", "errorType": "invalid",
+               "message": "orgId is not an organization of this portal."}
 CRM_PAGE_LIMIT_ERROR = {"code": "DISCRETE_PAGINATION_LIMIT_EXCEEDED", "details": {"limit": CRM_PAGE_LIMIT},
                         "message": "you cannot get more than 2000 records using page param. Use page_token.",
                         "status": "error"}
@@ -113,13 +114,16 @@ class Products:
                     self._rate_limits.remove(limit)
                 headers = {"Retry-After": limit[1]} if limit[1] is not None else {}
                 return sup.Resp(429, sup.JSON_CT, json.dumps(RATE_LIMIT_BODIES[product]).encode(), headers)
-        err = self.emu._bearer(req, {"desk": "desk.", "crm": "zohocrm.", "books": "zohobooks."}[product],
-                               bearer_ok=False)
-        if err:
-            body = {"desk": sup.DESK_ERRORS.get(err), "crm": sup.CRM_ERRORS.get(err), "books": sup.BOOKS_ERROR}
-            return sup.json_resp(body[product], 401)
-        if product == "desk" and req.headers.get("orgid") not in {str(o["id"]) for o in self.emu.orgs}:
-            return sup.json_resp(DESK_NO_ORG, 422)
+        if product == "desk":  # a Desk token, the orgId header, the organisation the token is bound to
+            guard = self.emu._desk_guard(req)
+            if isinstance(guard, sup.Resp):
+                return guard
+            if req.headers["orgid"].strip() not in {str(o["id"]) for o in self.emu.orgs}:
+                return sup.json_resp(DESK_NO_ORG, 422)
+        else:
+            err = self.emu._bearer(req, {"crm": "zohocrm.", "books": "zohobooks."}[product], bearer_ok=False)
+            if err:
+                return sup.json_resp(sup.CRM_ERRORS.get(err) if product == "crm" else sup.BOOKS_ERROR, 401)
         resp = handler()
         if self._expire_after is not None and resp.status < 300:
             self._expire_after -= 1
@@ -141,8 +145,9 @@ class Products:
         end = min(start + limit, self.counts[kind])
         if start >= end:
             return sup.Resp(204, sup.JSON_CT, b"")  # Desk answers an empty list with 204 No Content
+        org = req.headers["orgid"].strip()
         make = self._ticket if kind == "tickets" else desk_contact
-        return sup.json_resp({"data": [make(i) for i in range(start, end)]})
+        return sup.json_resp({"data": [{**make(i), "orgId": org} for i in range(start, end)]})
 
     def _ticket(self, i: int) -> dict[str, Any]:
         ticket = desk_ticket(i)

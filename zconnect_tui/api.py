@@ -95,6 +95,8 @@ class ApiResponse:
         self.elapsed = time.monotonic() - started
         self.rate_limit_wait: float | None = None
         """Set when Zoho's rate limit was hit and not waited out (unsafe method or too long a wait)."""
+        self.refreshed = False
+        """The token was refreshed (after a 401) before this response."""
 
     @property
     def ok(self) -> bool:
@@ -293,6 +295,7 @@ class ApiCall:
                 continue
             self.requests_sent += 1
             response = ApiResponse(self, raw, page, started)
+            response.refreshed = refreshed
             status = raw.status_code
             if status in (401, 400, 403, 429) and small(raw):
                 error_body = json_or_none(response.read(MAX_ERROR_BYTES))

@@ -248,9 +248,13 @@ def _exit_for(response: ApiResponse, method: str, args: argparse.Namespace,
         hint = (f"Zoho's rate limit: not retried, {method} may not be safe to repeat. Try again in {wait}."
                 if method not in ("GET", "HEAD", "OPTIONS") else f"Zoho's rate limit asks to wait {wait}; "
                 "try again then.")
+    elif status == 401 and "OAUTH_ORG_MISMATCH" in detail:
+        hint = (f"The token was authorized for another Desk organization: run `zconnect test {args.name}` to "
+                "store the one it works for, or authorize again and pick this one on Zoho's page.")
     elif status == 401:
-        hint = (f"Zoho still refuses the token after a refresh: the connection may lack this API's scope "
-                f"(`zconnect show {args.name}`); authorize again with it.")
+        first = "Zoho still refuses the token after a refresh" if response.refreshed else "Zoho refuses the token"
+        hint = (f"{first}: the connection may lack this API's scope (`zconnect show {args.name}`); "
+                "authorize again with it.")
     elif status == 422 and "orgId" in detail:
         hint = (f"Desk needs the organization: run `zconnect test {args.name}` to store it, or add "
                 "-H 'orgId: ID'.")
@@ -303,11 +307,9 @@ def exec_environment(manager: Manager, name: str) -> dict[str, str]:
     token = manager.access_token(name)
     snap = manager.snapshot()
     conn = snap.get(name)
-    env = {"ZOHO_ACCESS_TOKEN": token, "ZOHO_API_BASE": target_for(conn, snap.dcs()).base,
-           "ZOHO_CONNECTION": conn.name}
-    if conn.org_id:
-        env["ZOHO_ORG_ID"] = conn.org_id
-    return env
+    # ZOHO_ORG_ID is set even when empty, as `export --format env` prints it, for `set -u` scripts.
+    return {"ZOHO_ACCESS_TOKEN": token, "ZOHO_API_BASE": target_for(conn, snap.dcs()).base,
+            "ZOHO_ORG_ID": conn.org_id, "ZOHO_CONNECTION": conn.name}
 
 
 def cmd_exec(manager: Manager, args: argparse.Namespace) -> int:

@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
+from zconnect_tui.connector import api_base
 from zconnect_tui.datacenters import DataCenter, DataCenters, check_url
-from zconnect_tui.errors import UsageError, ZconnectError
+from zconnect_tui.errors import UsageError
 from zconnect_tui.model import Connection
 from zconnect_tui.saved import SavedApi, query_value
 
@@ -87,13 +88,7 @@ def target_for(conn: Connection, dcs: DataCenters) -> Target:
     dc = api_dc(conn, dcs)
     api_domain = check_url(conn.api_domain or dc.api, "api_domain")
     desk = check_url(dc.desk, "desk") if dc.desk else None
-    if conn.service == "desk":
-        if desk is None:
-            raise ZconnectError(f"No Desk host is known for the data centre {dc.key!r}.",
-                                f"Add desk = \"https://…\" under [data_centers.{dc.key}] in the config file.")
-        base = desk
-    else:
-        base = api_domain
+    base = check_url(api_base(conn, dcs), "the API base")  # Desk's host for Desk, else api_domain
     urls = [base, api_domain, check_url(dc.api, "api")]
     if desk:
         urls.append(desk)

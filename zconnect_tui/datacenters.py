@@ -27,6 +27,9 @@ class DataCenter:
     builtin: bool = True
     unconfirmed: tuple[str, ...] = ()
     """Fields no Zoho-authored source confirms (see the facts sheet); shown in the UI."""
+    family: str = "zoho"
+    """Data centres that hand users to each other (Multi-DC): Zoho's own are one family; a
+    user-defined one is its own family unless its table says `family = "…"` (e.g. two emulators)."""
 
     @property
     def auth_url(self) -> str:
@@ -43,6 +46,14 @@ class DataCenter:
     @property
     def console_url(self) -> str:
         return self.console or "https://api-console.zoho.com"
+
+    @property
+    def device_code_url(self) -> str:
+        return f"{self.accounts}/oauth/v3/device/code"
+
+    @property
+    def device_token_url(self) -> str:
+        return f"{self.accounts}/oauth/v3/device/token"
 
 
 def _dc(key: str, label: str, tld: str, *, desk: str | None = None, api: str | None = None,
@@ -65,16 +76,21 @@ BUILTIN: dict[str, DataCenter] = {
         _dc("us", "United States", "com"),
         _dc("eu", "Europe", "eu"),
         _dc("in", "India", "in"),
-        _dc("au", "Australia", "com.au", unconfirmed=("console",)),
-        # JP/CA/SA Desk hosts come from third-party sources only (facts §2.3).
-        _dc("jp", "Japan", "jp", unconfirmed=("desk", "console")),
+        # The API Console hosts of au, jp, ca, sa and uk are confirmed by Zoho-authored READMEs and
+        # ManageEngine pages (facts §13.1).
+        _dc("au", "Australia", "com.au"),
+        # JP/CA/SA Desk hosts come from third-party sources only (facts §2.3, §13.1).
+        _dc("jp", "Japan", "jp", unconfirmed=("desk",)),
         _dc("ca", "Canada", "ca", accounts="https://accounts.zohocloud.ca",
             desk="https://desk.zohocloud.ca", console="https://api-console.zohocloud.ca",
-            unconfirmed=("desk", "console")),
-        _dc("sa", "Saudi Arabia", "sa", unconfirmed=("desk", "console")),
-        # UK: the API domain and Desk host are third-party only (facts §2.2, §2.3).
-        _dc("uk", "United Kingdom", "uk", unconfirmed=("api", "desk", "console")),
+            unconfirmed=("desk",)),
+        _dc("sa", "Saudi Arabia", "sa", unconfirmed=("desk",)),
+        # UK: the API domain is third-party only; no Zoho source names a Desk host (facts §2.2, §13.2).
+        _dc("uk", "United Kingdom", "uk", unconfirmed=("api", "desk")),
         _dc("cn", "China", "com.cn"),
+        # AE: only WorkDrive's multi-DC page documents it ("zoho.ae", https://www.zohoapis.ae, facts
+        # §13.1); the accounts server, Desk host and console follow the other regions' pattern unconfirmed.
+        _dc("ae", "United Arab Emirates", "ae", unconfirmed=("accounts", "desk", "console")),
     )
 }
 
@@ -121,7 +137,11 @@ def parse_custom(name: str, table: object) -> DataCenter:
         )
     urls = {k: check_url(table[k], f"data_centers.{name}.{k}") for k in _URL_FIELDS
             if isinstance(table.get(k), str)}
-    return DataCenter(key=name, label=str(table.get("label", name)), builtin=False, **urls)
+    family = table.get("family", name)
+    if not isinstance(family, str) or not family or family == "zoho":
+        raise ConfigError(f"data_centers.{name}.family must name a group of your own data centres.",
+                          "Write e.g. family = \"lab\" in each data centre that hands users to the others.")
+    return DataCenter(key=name, label=str(table.get("label", name)), builtin=False, family=family, **urls)
 
 
 class DataCenters:
@@ -165,3 +185,20 @@ class DataCenters:
             if dc.accounts.lower() == wanted:
                 return dc
         return None
+
+    def trusted_for(self, home: str, *, accounts: str | None = None, location: str | None = None) -> DataCenter | None:
+        """The data centre a connection registered in `home` may send its code and secret to.
+
+        Zoho hands a user of another data centre over with an accounts server (the consent
+        redirect) or a location key (the device flow's `other_dc`). Either is honoured only
+        when it names a known data centre of the same family as `home`: Zoho's own for a
+        built-in one, the user's own group for user-defined ones. Every Multi-DC path asks here.
+        """
+        if accounts is not None:
+            dc = self.by_accounts_server(accounts)
+        else:
+            key = (location or "").strip()
+            dc = self._all.get(key) or self._all.get(key.lower())
+        if dc is None or dc.family != self.get(home).family:
+            return None
+        return dc

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from zconnect_tui.datacenters import DataCenters, check_url
-from zconnect_tui.errors import NeedsReauthorization, UsageError, ZconnectError, ZohoError
+from zconnect_tui.datacenters import DataCenter, DataCenters, check_url
+from zconnect_tui.errors import NeedsReauthorization, UsageError, ZconnectError, ZohoError, multi_dc_error
 from zconnect_tui.model import (
     AUTHORIZED,
     NEEDS_REAUTH,
@@ -22,12 +22,14 @@ from zconnect_tui.model import (
     TokenSet,
     now_utc,
     redirect_uri_for,
+    validate_secret,
 )
 from zconnect_tui.saved import SavedApi
 from zconnect_tui.store import Snapshot, Store
-from zconnect_tui.verify import Organization, Verification, default_org, verify
+from zconnect_tui.verify import Organization, Verification, default_org, pick_desk_org, verify
 
 if TYPE_CHECKING:  # httpx (through oauth) and the listener load only when a command needs them
+    from zconnect_tui.device import DeviceFlow, DeviceResult
     from zconnect_tui.flow import AuthorizationFlow
     from zconnect_tui.listener import CallbackResult
     from zconnect_tui.oauth import TokenResponse, ZohoClient
@@ -35,17 +37,29 @@ if TYPE_CHECKING:  # httpx (through oauth) and the listener load only when a com
 T = TypeVar("T")
 
 
-def accounts_for(conn: Connection, dcs: DataCenters) -> str:
-    """The accounts server for refresh/revoke: the user's own DC, re-checked against the table."""
+def account_dc(conn: Connection, dcs: DataCenters) -> DataCenter:
+    """The data centre for refresh/revoke: the user's own (stored), re-checked by the trust rule."""
     if conn.accounts_server:
-        dc = dcs.by_accounts_server(conn.accounts_server)
+        dc = dcs.trusted_for(conn.dc, accounts=conn.accounts_server)
         if dc is None:
             raise ZconnectError(
                 f"{conn.name}'s accounts server {conn.accounts_server} is not a known data centre; refused.",
                 "Fix accounts_server in the config file, or authorize the connection again.",
             )
-        return dc.accounts
-    return dcs.get(conn.dc).accounts
+        return dc
+    return dcs.get(conn.dc)
+
+
+def accounts_for(conn: Connection, dcs: DataCenters) -> str:
+    """The accounts server for refresh/revoke (see `account_dc`)."""
+    return account_dc(conn, dcs).accounts
+
+
+def _other_dc(conn: Connection, dc: DataCenter, exc: ZohoError) -> ZohoError:
+    """invalid_client from another data centre than the client's own names both Multi-DC fixes."""
+    if exc.code == "invalid_client" and dc.key != conn.dc:
+        return multi_dc_error(conn.name, conn.dc, dc.key)
+    return exc
 
 
 def _default_client() -> ZohoClient:
@@ -75,6 +89,15 @@ def apply_tokens(conn: Connection, tokens: TokenResponse) -> None:
         conn.api_domain = check_url(tokens.api_domain, "api_domain")
     conn.status = AUTHORIZED
     conn.last_error = ""
+
+
+def _check_secret_dc(snap: Snapshot, conn: Connection, dc: str) -> None:
+    dcs = snap.dcs()
+    if dcs.trusted_for(conn.dc, location=dc) is None:
+        family = dcs.get(conn.dc).family
+        choices = ", ".join(d.key for d in dcs if d.family == family)
+        raise UsageError(f"{dc!r} is not a data centre whose users {conn.name} can serve.",
+                         f"Choose one of {choices}.")
 
 
 class Manager:
@@ -136,12 +159,12 @@ class Manager:
             if not conn.token.refresh_token:
                 raise NeedsReauthorization(f"{conn.name} has no refresh token (online access).",
                                            f"Run `zconnect authorize {conn.name}`.")
-            accounts = accounts_for(conn, snap.dcs())
+            dc = account_dc(conn, snap.dcs())
             try:
-                tokens = client.refresh(accounts, conn)
+                tokens = client.refresh(dc.accounts, conn, secret=conn.secret_for(dc.key))
             except ZohoError as exc:
                 if exc.code != "invalid_code":
-                    raise
+                    raise _other_dc(conn, dc, exc) from None
                 # invalid_code on a refresh means the refresh token is dead: record it, keep the rest.
                 conn.status = NEEDS_REAUTH
                 conn.last_error = exc.message
@@ -189,8 +212,9 @@ class Manager:
         (the user registered that URI, e.g. after a port conflict)."""
         if port is not None:
             conn = self.get(name)
-            if conn.self_client:
-                raise UsageError("--port does not apply to a Self Client: it has no redirect URI.",
+            if not conn.uses_redirect:
+                kind = "a Self Client" if conn.self_client else "a Non-browser client"
+                raise UsageError(f"--port does not apply to {kind}: it has no redirect URI.",
                                  f"Run `zconnect authorize {name}` without --port.")
             if not 1024 <= port <= 65535:
                 raise UsageError(f"--port {port} is not a usable port.", "Use a port from 1024 to 65535.")
@@ -202,13 +226,44 @@ class Manager:
         return AuthorizationFlow(snap.get(name), snap.dcs())
 
     def complete_authorization(self, flow: AuthorizationFlow, result: CallbackResult) -> Connection:
-        """Exchange the code at once (it lives 2 minutes) and store the tokens."""
+        """Exchange the code at once (it lives 2-3 minutes) and store the tokens.
+
+        The exchange goes to the user's own data centre with that data centre's secret when
+        one is stored (Multi-DC), else the common one.
+        """
         dc = flow.token_server(result)
-        tokens = self._with_client(lambda c: c.exchange_code(dc.accounts, flow.conn, result.code, flow.verifier))
+        conn = flow.conn
+        try:
+            tokens = self._with_client(lambda c: c.exchange_code(dc.accounts, conn, result.code, flow.verifier,
+                                                                 secret=conn.secret_for(dc.key)))
+        except ZohoError as exc:
+            raise _other_dc(conn, dc, exc) from None
+        return self._store_tokens(conn.name, tokens, dc)
+
+    def begin_device(self, name: str) -> DeviceFlow:
+        """A device-flow attempt for a Non-browser connection (then `start`, `poll`, `complete_device`)."""
+        from zconnect_tui.device import DeviceFlow
+
+        snap = self.store.load()
+        return DeviceFlow(snap.get(name), snap.dcs())
+
+    def start_device(self, flow: DeviceFlow) -> None:
+        """Ask Zoho for the user code (raises ZohoError, Unreachable)."""
+        self._with_client(flow.start)
+
+    def poll_device(self, flow: DeviceFlow, on_progress: Callable[..., None] | None = None) -> DeviceResult:
+        """Block until the user approves at Zoho's verification page (run off the UI thread)."""
+        return self._with_client(lambda c: flow.poll(c, on_progress))
+
+    def complete_device(self, flow: DeviceFlow, result: DeviceResult) -> Connection:
+        """Store the device flow's tokens, like a code exchange (tokens, location, accounts server)."""
+        return self._store_tokens(flow.conn.name, result.tokens, result.dc)
+
+    def _store_tokens(self, name: str, tokens: TokenResponse, dc: DataCenter) -> Connection:
         old_refresh: list[str] = []
 
         def change(snap: Snapshot) -> Connection:
-            conn = snap.get(flow.conn.name)
+            conn = snap.get(name)
             if conn.token.refresh_token and tokens.refresh_token and conn.token.refresh_token != tokens.refresh_token:
                 old_refresh.append(conn.token.refresh_token)
             conn.token = TokenSet(refresh_token=conn.token.refresh_token)
@@ -227,6 +282,32 @@ class Manager:
             except ZconnectError:
                 pass
         return conn
+
+    # ----- secrets --------------------------------------------------------------------------------
+    def check_secret_dc(self, name: str, dc: str) -> None:
+        """UsageError unless users of `dc` can reach connection `name` (Multi-DC, same family)."""
+        snap = self.store.load()
+        _check_secret_dc(snap, snap.get(name), dc)
+
+    def set_secret(self, name: str, secret: str, dc: str | None = None) -> Connection:
+        """Replace the Client Secret, or (Multi-DC) store `dc`'s own secret for users of that data centre.
+
+        The registration data centre's secret is the connection's `client_secret` itself.
+        """
+        secret = validate_secret(secret)
+
+        def change(snap: Snapshot) -> Connection:
+            conn = snap.get(name)
+            if dc is not None:
+                _check_secret_dc(snap, conn, dc)
+            if dc is None or dc == conn.dc:
+                conn.client_secret = secret
+            else:
+                conn.client_secrets[dc] = secret
+            conn.updated_at = now_utc()
+            return conn
+
+        return self.store.transaction(change)
 
     # ----- verification ---------------------------------------------------------------------------
     def verify(self, name: str) -> Verification:
@@ -268,9 +349,27 @@ class Manager:
         return self.store.update(name, change)
 
     def verify_and_pick(self, name: str) -> tuple[Verification, Organization | None]:
-        """Verify, and store the default organisation (or the user) when there is one."""
-        result = self.verify(name)
-        org = default_org(result.organizations)
+        """Verify, and store the organisation the token works for (or the user) when that is clear.
+
+        Desk binds a token to the organisation chosen on Zoho's consent page, which need not be
+        the one Zoho marks default: the organisations are tried with their orgId (default first)
+        and the one Desk accepts is stored. Several accepting and none default: None, and
+        `result.organizations` holds only those, for the front end to ask.
+        """
+        self.access_token(name)
+        snap = self.store.load()
+        conn, dcs = snap.get(name), snap.dcs()
+
+        def run(client: ZohoClient) -> tuple[Verification, Organization | None]:
+            result = verify(client, conn, dcs, check_org=False)
+            if result.kind != "desk":
+                return result, default_org(result.organizations)
+            org, accepted = pick_desk_org(client, conn, dcs, result.organizations)
+            result.organizations = accepted if org is None else result.organizations
+            result.org_checked = org
+            return result, org
+
+        result, org = self._with_client(run)
         if org is not None or result.user:
             self.set_organization(name, org, result.user)
         return result, org

@@ -7,8 +7,9 @@ live in its `[connections.NAME.token]` sub-table. Datetimes are timezone-aware U
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import InitVar, asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from zconnect_tui.errors import ConfigError, UsageError
@@ -21,6 +22,20 @@ REFRESH_MARGIN = timedelta(minutes=5)
 """`zconnect token` refreshes when less than this remains."""
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+class ClientType(StrEnum):
+    """The API Console's client types zconnect drives (facts §6.1); the values are the file's."""
+
+    SERVER = "server"
+    """Server-based Applications: consent in a browser, the code arrives at the loopback redirect."""
+    SELF = "self"
+    """Self Client: no redirect; the user pastes a code generated in the API Console."""
+    NON_BROWSER = "non-browser"
+    """Non-browser Applications: Zoho's device flow (a code entered at Zoho's verification page)."""
+
+
+SERVER, SELF, NON_BROWSER = ClientType.SERVER, ClientType.SELF, ClientType.NON_BROWSER
+CLIENT_TYPES = tuple(ClientType)
 
 # status values
 AUTHORIZED = "authorized"
@@ -76,7 +91,9 @@ class Connection:
     client_secret: str = ""
     access_type: str = "offline"
     redirect_uri: str = ""
-    self_client: bool = False
+    client_type: ClientType = ClientType.SERVER
+    client_secrets: dict[str, str] = field(default_factory=dict)
+    """Multi-DC: a data centre key -> that data centre's own Client Secret (else `client_secret` is used)."""
     status: str = NOT_AUTHORIZED
     accounts_server: str = ""
     """The accounts server of the user's own data centre (from the consent redirect)."""
@@ -92,8 +109,30 @@ class Connection:
     token: TokenSet = field(default_factory=TokenSet)
     apis: dict[str, SavedApi] = field(default_factory=dict)
     """Saved APIs (`[connections.NAME.apis.KEY]`), the connector's "APIs that you require"."""
+    self_client: InitVar[bool] = False
+    """Older callers (and files) say `self_client=True`; it means client_type "self"."""
+
+    def __post_init__(self, self_client: bool) -> None:
+        if self_client and self.client_type == SERVER:
+            self.client_type = SELF
+        try:
+            self.client_type = ClientType(self.client_type)
+        except ValueError:
+            raise ConfigError(f"[connections.{self.name}] client_type {self.client_type!r} is not one of "
+                              f"{', '.join(CLIENT_TYPES)}.", "Fix or remove it.") from None
 
     # ----- reading -------------------------------------------------------------------
+    @property
+    def uses_redirect(self) -> bool:
+        """Only a Server-based client has a loopback redirect URI."""
+        return self.client_type == SERVER
+
+    def secret_for(self, dc_key: str) -> str:
+        """The Client Secret for `dc_key`'s accounts server: its own (Multi-DC) if stored, else the common one."""
+        if dc_key != self.dc and self.client_secrets.get(dc_key):
+            return self.client_secrets[dc_key]
+        return self.client_secret
+
     @property
     def port(self) -> int | None:
         match = re.match(r"^http://127\.0\.0\.1:(\d+)/", self.redirect_uri)
@@ -126,6 +165,7 @@ class Connection:
         out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("token", "apis")}
         out["apis"] = {key: asdict(api) for key, api in sorted(self.apis.items())}
         out["client_secret"] = self.client_secret if reveal else mask(self.client_secret)
+        out["client_secrets"] = {dc: (v if reveal else mask(v)) for dc, v in sorted(self.client_secrets.items())}
         tok = self.token
         out["token"] = {
             "access_token": tok.access_token if reveal else mask(tok.access_token),
@@ -160,6 +200,10 @@ def format_duration(delta: timedelta) -> str:
     return f"{days}d{hours}h"
 
 
+# `conn.self_client` still reads (the TUI and older code ask it); the field is client_type.
+Connection.self_client = property(lambda self: self.client_type == SELF)  # type: ignore[assignment,method-assign]
+
+
 # ----- TOML mapping -------------------------------------------------------------------------
 _TOKEN_FIELDS = {f.name for f in fields(TokenSet)}
 _CONN_FIELDS = {f.name for f in fields(Connection)} - {"name", "token", "apis"}
@@ -171,7 +215,7 @@ def to_table(conn: Connection) -> dict[str, Any]:
     data.pop("name")
     data.pop("apis")
     token = {k: v for k, v in data.pop("token").items() if v not in ("", None)}
-    table = {k: v for k, v in data.items() if v not in ("", None)}
+    table = {k: v for k, v in data.items() if v not in ("", None, {})}
     if token:
         table["token"] = token
     if conn.apis:
@@ -182,6 +226,12 @@ def to_table(conn: Connection) -> dict[str, Any]:
 def from_table(name: str, table: dict[str, Any]) -> Connection:
     """Build a Connection from its TOML table; unknown keys are ignored (newer versions)."""
     known = {k: v for k, v in table.items() if k in _CONN_FIELDS}
+    if table.get("self_client") is True and "client_type" not in known:  # files written before client_type
+        known["client_type"] = SELF
+    secrets = known.get("client_secrets", {})
+    if not isinstance(secrets, dict) or not all(isinstance(v, str) for v in secrets.values()):
+        raise ConfigError(f"[connections.{name}.client_secrets] must map data centres to strings.",
+                          f"Write it as eu = \"…\" lines, or set them with `zconnect secret {name} --dc eu`.")
     token_table = table.get("token") or {}
     if not isinstance(token_table, dict):
         raise ConfigError(f"[connections.{name}.token] must be a table.", "Fix or remove it.")

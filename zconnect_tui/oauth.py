@@ -13,18 +13,26 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from zconnect_tui.connector import request_token_url
 from zconnect_tui.datacenters import DataCenter, is_loopback_host
 from zconnect_tui.errors import RateLimited, Unreachable, ZohoError
-from zconnect_tui.model import Connection
+from zconnect_tui.model import SELF, Connection, now_utc
+
+__all__ = ["ZohoClient", "consent_url", "new_pkce", "new_state", "request_token_url", "zoho_error"]
 
 USER_AGENT = "zconnect/0.1 (+https://github.com/zconnect)"
 RETRY_DELAYS = (0.25, 1.0)
 """Backoff between attempts, used only for calls that are safe to repeat."""
+TOKEN_HEADERS = {"Accept-Language": "en"}
+"""Zoho localizes its error text (the throttle has been seen in other languages): ask for English."""
+THROTTLE_WINDOW = timedelta(minutes=10)
+"""Zoho's window for 10 access tokens per refresh token (facts §4)."""
 
 
 def http_timeout() -> httpx.Timeout:
@@ -68,15 +76,6 @@ def consent_url(dc: DataCenter, conn: Connection, state: str, challenge: str | N
     return f"{dc.auth_url}?{urlencode(params)}"
 
 
-def request_token_url(dc: DataCenter, conn: Connection) -> str:
-    """The guide's connector "Request Token URL": the auth URL with the scopes (no state)."""
-    params = {"scope": ",".join(conn.scopes), "client_id": conn.client_id, "response_type": "code",
-              "access_type": conn.access_type}
-    if conn.redirect_uri:
-        params["redirect_uri"] = conn.redirect_uri
-    return f"{dc.auth_url}?{urlencode(params, safe=',')}"
-
-
 # ----- errors -------------------------------------------------------------------------------------
 _ERRORS: dict[str, tuple[str, str]] = {
     "invalid_client": (
@@ -84,13 +83,13 @@ _ERRORS: dict[str, tuple[str, str]] = {
         "Check the Client ID and Secret, and the data centre; if the user is in another data centre, "
         "enable Multi-DC in the client's Settings tab of the API Console.",
     ),
-    "invalid_client_secret": (  # UNCONFIRMED as a Zoho value (facts §3.3); mapped in case it appears.
+    "invalid_client_secret": (  # seen in real answers by two third parties (facts §13.1)
         "Zoho rejected the Client Secret (invalid_client_secret).",
         "Copy the secret again from the client's Client Secret tab.",
     ),
     "invalid_code": (
-        "Zoho rejected the authorization code: it expired (codes live 2 minutes) or was already used "
-        "(invalid_code).",
+        "Zoho rejected the authorization code: it expired (browser codes live about 2–3 minutes) or was "
+        "already used (invalid_code).",
         "Authorize again and let zconnect exchange the new code at once.",
     ),
     "invalid_redirect_uri": (
@@ -110,19 +109,44 @@ _ERRORS: dict[str, tuple[str, str]] = {
         "Authorize the connection again.",
     ),
 }
+_SELF_CLIENT_CODE = (
+    "Zoho rejected the code: it expired (a Self Client code lives 3–10 minutes, the duration chosen when it "
+    "was generated) or was already used (invalid_code).",
+    "Generate a new code in the API Console (Self Client → Generate Code) and paste it at once.",
+)
 
 
-def zoho_error(body: dict[str, Any], conn: Connection | None = None) -> ZohoError:
-    """Turn Zoho's `{"error": …}` body into an error with a sentence and a fix."""
+def _throttled(code: str, description: str, body: dict[str, Any], status: int, refresh: bool,
+               recent: bool) -> bool:
+    """Zoho's "Access Denied … too many requests" throttle, by its English text or by its shape.
+
+    The throttle has been seen as HTTP 200 and as HTTP 400, and with a localized message
+    (facts §3.4, §13.2), so an answer to a refresh that carries no access token and no known
+    OAuth error code counts when it says `status: failure`, comes with HTTP 400, or follows a
+    refresh made within Zoho's 10-minute window (`recent`).
+    """
+    if code.lower().startswith("access denied") or "too many requests" in description.lower():
+        return True
+    return refresh and code not in _ERRORS and (body.get("status") == "failure" or status == 400 or recent)
+
+
+def zoho_error(body: dict[str, Any], conn: Connection | None = None, *, status: int = 200,
+               refresh: bool = False, recent: bool = False) -> ZohoError:
+    """Turn Zoho's `{"error": …}` body into an error with a sentence and a fix.
+
+    `refresh`: the answer came to a refresh; `recent`: the previous refresh was within Zoho's
+    throttle window. Both let the throttle be recognised by its shape.
+    """
     code = str(body.get("error") or body.get("error_description") or "unknown")
     description = str(body.get("error_description") or "")
-    if code.lower().startswith("access denied") or "too many requests" in description.lower():
+    if _throttled(code, description, body, status, refresh, recent):
         return RateLimited(
             code,
             "Zoho's rate limit: too many token requests for this connection (\"Access Denied\").",
-            "Wait a few minutes and try again: Zoho allows 10 refreshes per 10 minutes per refresh token, "
-            "and retrying early extends the block.",
+            "Wait up to 10 minutes and try again: Zoho allows 10 refreshes per 10 minutes per refresh token.",
         )
+    if code == "invalid_code" and conn is not None and conn.client_type == SELF:
+        return ZohoError(code, *_SELF_CLIENT_CODE)
     if code in _ERRORS:
         message, hint = _ERRORS[code]
         return ZohoError(code, message, hint.format(redirect_uri=(conn.redirect_uri if conn else "")))
@@ -173,10 +197,11 @@ class TokenResponse:
     scope: str
 
 
-def parse_token_response(body: dict[str, Any], conn: Connection | None = None) -> TokenResponse:
+def parse_token_response(body: dict[str, Any], conn: Connection | None = None, *, status: int = 200,
+                         refresh: bool = False, recent: bool = False) -> TokenResponse:
     """Success means `access_token` is present; anything else is Zoho's error."""
     if not body.get("access_token"):
-        raise zoho_error(body, conn)
+        raise zoho_error(body, conn, status=status, refresh=refresh, recent=recent)
     # Old responses carry expires_in_sec (seconds) with expires_in in milliseconds (facts §2.5).
     if "expires_in_sec" in body:
         expires_in = int(body["expires_in_sec"])
@@ -246,31 +271,38 @@ class ZohoClient:
             time.sleep(RETRY_DELAYS[attempt])
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _token_call(self, url: str, form: dict[str, str], *, repeat_safe: bool,
-                    conn: Connection | None) -> TokenResponse:
-        response = self._send("POST", url, data=form, repeat_safe=repeat_safe)
-        return parse_token_response(_json_body(url, response), conn)
+    def post_form(self, url: str, form: dict[str, str], *, repeat_safe: bool) -> tuple[int, dict[str, Any]]:
+        """POST a token-endpoint form (never in the URL) in English; returns (status, JSON body)."""
+        response = self._send("POST", url, data=form, headers=TOKEN_HEADERS, repeat_safe=repeat_safe)
+        return response.status_code, _json_body(url, response)
 
-    def exchange_code(self, accounts: str, conn: Connection, code: str,
-                      verifier: str | None) -> TokenResponse:
-        """Trade a grant code for tokens at `accounts` (a validated accounts server)."""
+    def exchange_code(self, accounts: str, conn: Connection, code: str, verifier: str | None, *,
+                      secret: str | None = None) -> TokenResponse:
+        """Trade a grant code for tokens at `accounts` (a validated accounts server).
+
+        `secret`: that data centre's Client Secret (Multi-DC), else the connection's own.
+        """
         form = {"grant_type": "authorization_code", "client_id": conn.client_id,
-                "client_secret": conn.client_secret, "code": code}
-        if not conn.self_client:  # Self Client codes are exchanged without a redirect URI.
+                "client_secret": secret or conn.client_secret, "code": code}
+        if conn.uses_redirect:  # Self Client codes are exchanged without a redirect URI.
             form["redirect_uri"] = conn.redirect_uri
         if verifier:
             form["code_verifier"] = verifier
-        return self._token_call(f"{accounts}/oauth/v2/token", form, repeat_safe=False, conn=conn)
+        status, body = self.post_form(f"{accounts}/oauth/v2/token", form, repeat_safe=False)
+        return parse_token_response(body, conn, status=status)
 
-    def refresh(self, accounts: str, conn: Connection) -> TokenResponse:
+    def refresh(self, accounts: str, conn: Connection, *, secret: str | None = None) -> TokenResponse:
         form = {"grant_type": "refresh_token", "client_id": conn.client_id,
-                "client_secret": conn.client_secret, "refresh_token": conn.token.refresh_token}
-        return self._token_call(f"{accounts}/oauth/v2/token", form, repeat_safe=True, conn=conn)
+                "client_secret": secret or conn.client_secret, "refresh_token": conn.token.refresh_token}
+        status, body = self.post_form(f"{accounts}/oauth/v2/token", form, repeat_safe=True)
+        last = conn.token.refreshed_at
+        recent = last is not None and now_utc() - last < THROTTLE_WINDOW
+        return parse_token_response(body, conn, status=status, refresh=True, recent=recent)
 
     def revoke(self, accounts: str, token: str) -> bool:
         """Revoke at Zoho. True when revoked now, False when Zoho already considered it invalid (400)."""
         url = f"{accounts}/oauth/v2/token/revoke"
-        response = self._send("POST", url, data={"token": token}, repeat_safe=True)
+        response = self._send("POST", url, data={"token": token}, headers=TOKEN_HEADERS, repeat_safe=True)
         if response.status_code == 400:
             return False
         body = _json_body(url, response)
@@ -278,8 +310,10 @@ class ZohoClient:
             return True
         raise zoho_error(body)
 
-    def get_json(self, url: str, access_token: str) -> tuple[int, dict[str, Any]]:
-        """GET a product API with `Authorization: Zoho-oauthtoken …`; returns (status, JSON body)."""
-        response = self._send("GET", url, headers={"Authorization": f"Zoho-oauthtoken {access_token}"},
-                              repeat_safe=True)
+    def get_json(self, url: str, access_token: str,
+                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+        """GET a product API with `Authorization: Zoho-oauthtoken …` (plus `headers`, e.g. Desk's orgId);
+        returns (status, JSON body)."""
+        sent = {**(headers or {}), "Authorization": f"Zoho-oauthtoken {access_token}"}
+        response = self._send("GET", url, headers=sent, repeat_safe=True)
         return response.status_code, _json_body(url, response)
