@@ -1,9 +1,9 @@
 """The README's `zconnect api` examples, run exactly as written against the emulator, output compared.
 
 The block between `<!-- api-examples:start -->` and `<!-- api-examples:end -->` holds `$ command`
-lines, each followed by the output it prints; the commands run in order in bash (pipes and all),
-with the emulator's desk, crm and books connections, so the README cannot drift from what
-zconnect does.
+lines, each followed by the output it prints; the commands run in order in bash (pipes and all,
+`jq` as installed, `curl` as tests/fake_curl.py), with the emulator's desk, crm and books
+connections, so the README cannot drift from what zconnect does.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from pathlib import Path
 
 from api_lab import api_lab
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+TESTS = Path(__file__).resolve().parent
+README = TESTS.parent / "README.md"
 
 
 def readme_examples() -> list[tuple[str, str]]:
@@ -36,9 +37,14 @@ def test_the_readme_examples_print_what_the_readme_shows(tmp_path: Path) -> None
     examples = readme_examples()
     assert len(examples) >= 8 and {"desk", "crm", "books"} <= {c.split()[2] for c, _ in examples}
     assert any("--paginate" in c for c, _ in examples) and any(c.startswith("zconnect exec") for c, _ in examples)
+    bin_dir = tmp_path / "bin"  # tests/fake_curl.py as `curl`: strict about the options the README uses
+    bin_dir.mkdir()
+    (bin_dir / "curl").write_text(f'#!/bin/sh\nexec "{sys.executable}" "{TESTS / "fake_curl.py"}" "$@"\n')
+    (bin_dir / "curl").chmod(0o755)
     with api_lab(tmp_path / "lab") as lab:
         # `zconnect` as installed next to this interpreter, as a user's shell finds it.
-        env = {**lab.env(), "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
+        path = [str(bin_dir), str(Path(sys.executable).parent), os.environ["PATH"]]
+        env = {**lab.env(), "PATH": os.pathsep.join(path)}
         for command, shown in examples:
             result = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True,
                                     env=env, cwd=tmp_path, timeout=60)
