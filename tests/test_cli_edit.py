@@ -61,12 +61,15 @@ def test_new_refuses_what_add_refuses(config_path: Path) -> None:
 
 
 def test_every_command_is_declared_once() -> None:
-    """The parser is built from `cli.COMMANDS`, and each entry has its body `commands.cmd_<name>`."""
+    """The parser is built from `cli.COMMANDS`, and each entry has its body `cmd_<name>` in its module."""
+    import importlib
+
     parser = cli.build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command")
     assert list(subparsers.choices) == [c.name for c in cli.COMMANDS]  # type: ignore[attr-defined]
     for command in cli.COMMANDS:
-        assert callable(getattr(commands, f"cmd_{command.name}")), command.name
+        assert callable(getattr(importlib.import_module(command.body), f"cmd_{command.name}")), command.name
+    assert commands.cmd_new
     assert "edit" in run_cli("--help").out
 
 

@@ -50,12 +50,13 @@ class _Lazy:
 
 
 class Command:
-    """One `zconnect` command: its name, its help and its arguments; the body is `commands.cmd_<name>`."""
+    """One `zconnect` command: its name, its help and its arguments; the body is `cmd_<name>` in `body`."""
 
-    __slots__ = ("name", "help", "args")
+    __slots__ = ("name", "help", "args", "body", "epilog")
 
-    def __init__(self, name: str, help_text: str, *args: tuple[tuple[str, ...], dict[str, Any]]) -> None:
-        self.name, self.help, self.args = name, help_text, args
+    def __init__(self, name: str, help_text: str, *args: tuple[tuple[str, ...], dict[str, Any]],
+                 body: str = "zconnect_tui.commands", epilog: str | tuple[str, str] | None = None) -> None:
+        self.name, self.help, self.args, self.body, self.epilog = name, help_text, args, body, epilog
 
 
 def a(*flags: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
@@ -118,9 +119,32 @@ COMMANDS: tuple[Command, ...] = (
             a("--dc", help="the data centre whose own secret this is (the API Console's Multi-DC setting can give "
               "each data centre its own); without it, the common secret is replaced"), SECRET_ENV),
     Command("path", "print the connections file's path"),
+    Command("api", "an authenticated call to the connection's Zoho API (like `gh api`)",
+            a("name", help="the connection"),
+            a("path", metavar="PATH|@KEY", help="a path on the service's host (e.g. /api/v1/tickets), a full URL "
+              "on it, or @KEY for a saved API"),
+            a("-X", "--method", help="GET (default; POST with --input), POST, PUT, PATCH, DELETE, …"),
+            a("-f", "--raw-field", dest="fields", action="append", default=[], metavar="KEY=VALUE",
+              type=lambda s: ("f", s), help="a string field (repeatable)"),
+            a("-F", "--field", dest="fields", action="append", metavar="KEY=VALUE", type=lambda s: ("F", s),
+              help="a typed field: numbers, true, false, null; @FILE reads a file, @- stdin (repeatable)"),
+            a("-H", "--header", dest="headers", action="append", default=[], metavar="'NAME: VALUE'"),
+            a("-p", "--param", dest="params", action="append", default=[], metavar="NAME=VALUE",
+              help="fill a {placeholder} in the path, fields or headers (repeatable)"),
+            a("--input", metavar="FILE", help="the request body from FILE (- for stdin)"),
+            a("-i", "--include", action="store_true", help="the status line and headers, on stderr"),
+            a("--paginate", action="store_true", help="follow the product's pages (Desk, CRM, Books), writing "
+              "each page as it arrives"),
+            a("--silent", action="store_true", help="do not print the body"),
+            a("--save", metavar="KEY", help="save this call as @KEY on the connection (not sent)"),
+            body="zconnect_tui.api_cli", epilog=("zconnect_tui.api_cli", "API_EPILOG")),
+    Command("apis", "the saved APIs of a connection", NAME, a("--json", action="store_true"),
+            a("--delete", metavar="KEY", help="remove the saved API KEY"), body="zconnect_tui.api_cli"),
+    Command("exec", "run a command with ZOHO_ACCESS_TOKEN, ZOHO_API_BASE and ZOHO_ORG_ID set", NAME,
+            a("argv", nargs="...", metavar="-- CMD …"), body="zconnect_tui.api_cli"),
 )
 """Every command, declared once: the parser is built from this table and `commands.run` dispatches
-on the name. A new command is one entry here plus its `cmd_<name>` in commands.py."""
+on the name. A new command is one entry here plus its `cmd_<name>` in its `body` module."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,7 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-V", "--version", action="version", version=f"zconnect {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
-        p = sub.add_parser(command.name, help=command.help, description=command.help)
+        epilog = command.epilog
+        if isinstance(epilog, tuple):  # (module, name): text that lives with the command's body
+            import importlib
+
+            epilog = getattr(importlib.import_module(epilog[0]), epilog[1])
+        p = sub.add_parser(command.name, help=command.help, description=command.help, epilog=epilog,
+                           formatter_class=argparse.RawDescriptionHelpFormatter if epilog else argparse.HelpFormatter)
         for flags, options in command.args:
             if flags == EXCLUSIVE:
                 group = p.add_mutually_exclusive_group()

@@ -30,7 +30,7 @@ from zconnect_tui.model import (
 )
 from zconnect_tui.store import Store
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the consent flow (listener, httpx) loads only for `authorize`
     from zconnect_tui.flow import AuthorizationFlow
     from zconnect_tui.verify import Organization
 
@@ -50,8 +50,13 @@ def run(args: argparse.Namespace) -> int:
         warning = manager.loosened_mode_warning()
         if warning:
             _warn(f"zconnect: {warning}")
-    command = args.command or "new"
-    handler: Callable[[Manager, argparse.Namespace], int] = globals()[f"cmd_{command.replace('-', '_')}"]
+    import importlib
+
+    from zconnect_tui.cli import COMMANDS
+
+    name = args.command or "new"
+    body = next(c.body for c in COMMANDS if c.name == name)
+    handler: Callable[[Manager, argparse.Namespace], int] = getattr(importlib.import_module(body), f"cmd_{name}")
     return handler(manager, args)
 
 
@@ -78,7 +83,7 @@ def cmd_path(manager: Manager, args: argparse.Namespace) -> int:
 
 
 def cmd_list(manager: Manager, args: argparse.Namespace) -> int:
-    conns = sorted(manager.snapshot().connections.values(), key=lambda c: c.name)
+    conns = sorted(manager.listing(), key=lambda c: c.name)
     if args.json:
         keys = ("name", "service", "dc", "location", "org_id", "org_name", "user", "state", "state_text")
         rows = []

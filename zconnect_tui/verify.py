@@ -10,15 +10,17 @@ organisation is checked with `GET {desk}/api/v1/organizations/{id}` sending that
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from zconnect_tui.connector import api_base
 from zconnect_tui.datacenters import DataCenters, check_url
 from zconnect_tui.errors import Fix, Remedy, ZohoError
 from zconnect_tui.model import Connection
-from zconnect_tui.oauth import ZohoClient
 from zconnect_tui.services import get_service
+
+if TYPE_CHECKING:
+    from zconnect_tui.oauth import ZohoClient
 
 
 @dataclass
