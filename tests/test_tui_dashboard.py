@@ -74,8 +74,11 @@ async def test_table_lists_connections_with_live_state(authorized: Registered, c
         row = [str(cell) for cell in table.get_row("desk")]
         assert row[:5] == ["● valid", "desk", "desk", "lab", conn(config_path).org_name]
         assert row[5].startswith("in ")
+        wanted = ("n", "r", "t", "a", "v", "d", "c", "e", "x", "enter", "question_mark", "slash")
+        await wait_for(pilot, lambda: set(wanted) <= {k.key for k in app.screen.query(FooterKey)}, what="the keys")
+        await pilot.pause()
         keys = {k.key: k for k in app.screen.query(FooterKey)}
-        for key in ("n", "r", "t", "a", "v", "d", "c", "e", "x", "enter", "question_mark", "slash"):
+        for key in wanted:
             region = keys[key].region  # every action is in the footer and visible at 80×24
             assert region.width and app.screen.region.contains_region(region), key
         # State changes made elsewhere (here: the CLI's store) show up by themselves.

@@ -140,7 +140,8 @@ def write_states(path: Path, extra: int = 0) -> None:
                        redirect_uri="http://127.0.0.1:9646/callback", status=status, org_name=org_name)
         if minutes is not None:
             c.token.access_token, c.token.refresh_token = "a" * 20, "r" * 20
-            c.token.expires_at = now + timedelta(minutes=minutes)
+            # Half a minute past the mark: "in 41m" or "5m ago" reads the same for 30 s.
+            c.token.expires_at = now + timedelta(minutes=minutes, seconds=30 if minutes > 0 else -30)
         return c
 
     conns = [conn("valid", Status.AUTHORIZED, 41, org_name="Zylker"), conn("soon", Status.AUTHORIZED, 3),

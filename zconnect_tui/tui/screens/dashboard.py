@@ -1,15 +1,11 @@
 """The dashboard: every connection with its live token state, and what can be done with it.
 
 Actions come from `tui/actions.py` (bindings, footer, palette, help). Every core call runs in a
-worker owned by this screen, off the UI thread: one at a time, shown on its row and in the status
-line with the seconds it has taken, cancelled by Esc (see `work.off_thread` for what happens to a
-call that completes after its cancel). Repeated presses are ignored meanwhile.
+worker owned by this screen, off the UI thread (`dashboard_calls.CoreCalls`, its base class).
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -22,9 +18,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.model import Connection
@@ -32,13 +26,13 @@ from zconnect_tui.tui.actions import ACTIONS, BY_NAME, key_of
 from zconnect_tui.tui.connections_table import SORT_KEYS, ConnectionsTable
 from zconnect_tui.tui.details import detail_rows
 from zconnect_tui.tui.remedies import fix_text
-from zconnect_tui.tui.widgets import OSC52_NOTE, as_error
+from zconnect_tui.tui.screens.dashboard_calls import RUNNING, CoreCalls
+from zconnect_tui.tui.widgets import KeyFooter
 from zconnect_tui.tui.work import off_thread
 
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
     from zconnect_tui.store import Snapshot
-
 
 
 def _key_name(key: str) -> str:
@@ -50,34 +44,8 @@ LIVE_INTERVAL = 5.0
 WIDE_FROM = 110
 """From this many columns the details panel sits beside the table, else below it."""
 
-RUNNING = {"refresh": "refreshing", "test": "testing", "revoke": "revoking", "remove": "removing",
-           "copy_token": "getting a token"}
-"""The actions that run a core call in the worker, and how their row says so."""
 
-
-class KeyFooter(Footer):
-    """The footer on as many rows as the keys need at this width (two at 80 columns)."""
-
-    KEY_WIDTH = 11
-    """Columns one key takes ("r Refresh" and its padding)."""
-    PALETTE_WIDTH = 12
-    """The command palette's key, docked at the right."""
-
-    def compose(self) -> ComposeResult:
-        yield from super().compose()
-        self.call_after_refresh(self._fit)  # the footer recomposes whenever the keys change
-
-    def on_resize(self) -> None:
-        self._fit()
-
-    def _fit(self) -> None:
-        keys = len(self.query("FooterKey").exclude(".-command-palette")) or 1
-        columns = max(2, min(keys, (self.app.size.width - self.PALETTE_WIDTH) // self.KEY_WIDTH))
-        self.styles.grid_size_columns = columns  # Footer sets one column per key
-        self.styles.height = -(-keys // columns)
-
-
-class DashboardScreen(Screen[None]):
+class DashboardScreen(CoreCalls):
     """One row per connection; actions on the selected row."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_FROM, "-wide")]
@@ -98,11 +66,7 @@ class DashboardScreen(Screen[None]):
         """Connection name → (ok, text) of its last action, shown in full in the details panel."""
         self.details_rows: list[tuple[str, str]] = []
         """What the details panel shows for the selected row, as (label, text)."""
-        self.running: tuple[str, str] | None = None
-        """(action, connection name) while a core call runs."""
-        self._started = 0.0
         self._keys_state: object = None
-        self._ticker: Timer | None = None
         self._select = select
         # The breakpoint class now, so the first resize does not restyle every widget once more.
         self.add_class("-narrow" if self.app.size.width < WIDE_FROM else "-wide")
@@ -450,105 +414,6 @@ class DashboardScreen(Screen[None]):
             field.value = ""
             field.display = False
             self.table.focus()
-
-    # ----- the worker ----------------------------------------------------------------------------------
-    def _start(self, action: str, name: str | None = None) -> None:
-        if name is None:
-            if self._refuse(action) or (conn := self.selected) is None:
-                return
-            name = conn.name
-        if self.running is not None:
-            self._refuse(action)
-            return
-        self.running = (action, name)
-        self._started = time.monotonic()
-        self.table.busy = {name: RUNNING[action]}
-        self._redraw()
-        self._ticker = self.set_interval(1, self._tick)
-        self._tick()
-        self._run(action, name)
-
-    def _status(self, text: str) -> None:
-        """The progress line above the footer (mounted on first use: the first frame does without it)."""
-        found = self.query("#status")
-        if found:
-            found.first(Static).update(text)
-        elif text:
-            self.mount(Static(text, id="status", markup=False), before=self.query_one(KeyFooter))
-
-    def _tick(self) -> None:
-        if self.running is None:
-            return
-        action, name = self.running
-        seconds = int(time.monotonic() - self._started)
-        self._status(f"⟳ {RUNNING[action].capitalize()} {name}… {seconds}s · Esc cancels")
-
-    def _end(self) -> None:
-        self.running = None
-        self.call_later(self._refresh_keys)
-        self.table.busy = {}
-        if self._ticker is not None:
-            self._ticker.stop()
-            self._ticker = None
-        self._status("")
-
-    def _cancel(self) -> None:
-        assert self.running is not None
-        action, name = self.running
-        self.workers.cancel_group(self, "dashboard-action")
-        self._end()
-        text = (f"Cancelled {RUNNING[action]} {name}. A call Zoho had already received may still complete; "
-                "its outcome is stored safely and shows here on the next re-read.")
-        self.outcomes[name] = (False, text)
-        self._status(f"Cancelled {RUNNING[action]} {name}.")
-        self.reload()
-
-    @work(exclusive=True, group="dashboard-action", exit_on_error=False)
-    async def _run(self, action: str, name: str) -> None:
-        """The blocking core call, off the UI thread; the outcome lands on the row and in the details."""
-        manager = self.manager
-        calls: dict[str, Callable[[], object]] = {
-            "refresh": lambda: manager.refresh(name),
-            "test": lambda: manager.verify(name),
-            "revoke": lambda: manager.revoke(name),
-            "remove": lambda: manager.remove(name),
-            "copy_token": lambda: manager.access_token(name),
-        }
-        try:
-            result = await off_thread(calls[action])
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - every failure is shown, none may crash the app
-            self._end()
-            self._failed(name, as_error(exc))
-        else:
-            self._end()
-            self._done(action, name, result)
-        self.reload()
-
-    def _done(self, action: str, name: str, result: object) -> None:
-        from zconnect_tui.verify import Verification
-
-        if action == "copy_token" and isinstance(result, str):
-            self.app.copy_to_clipboard(result)  # never displayed
-            text = f"Copied {name}'s access token to the clipboard ({OSC52_NOTE})."
-        elif action == "refresh" and isinstance(result, Connection):
-            text = f"Refreshed {name}: {result.token_state()}."
-        elif action == "test" and isinstance(result, Verification):
-            text = f"{name}: OK. {result.summary}."
-        elif action == "revoke":
-            first = "Revoked at Zoho" if result else "Zoho already considered the token invalid"
-            text = f"{first}; tokens cleared. Press {key_of('reauthorize')} to authorize {name} again."
-        else:
-            text = f"Removed {name}."
-        self.outcomes[name] = (True, f"✔ {text}")
-        self.notify(text, title=action.replace("_", " ").capitalize(), markup=False)
-
-    def _failed(self, name: str, error: ZconnectError) -> None:
-        fix = fix_text(error)
-        self.outcomes[name] = (False, f"✘ {error.message} {fix}".strip())
-        # The toast is short; the details panel (scrollable) holds the whole text.
-        self.notify(f"{error.message}\n{fix}".strip(), severity="error", title=name, timeout=10, markup=False)
 
     # ----- command palette -------------------------------------------------------------------------
     def palette_commands(self) -> Iterator[SystemCommand]:

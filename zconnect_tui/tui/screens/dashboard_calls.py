@@ -1,0 +1,169 @@
+"""The dashboard's core calls: one at a time, off the UI thread, shown on its row and in a progress
+line with the seconds it has taken, cancelled by Esc, repeated presses ignored meanwhile.
+
+`CoreCalls` is the dashboard's base class (this role, split from the screen's layout and keys). What
+happens to a call that completes after its cancel: see `tui/work.py` (stored safely, answer dropped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from zconnect_tui.errors import ZconnectError
+from zconnect_tui.model import Connection
+from zconnect_tui.tui.actions import key_of
+from zconnect_tui.tui.remedies import fix_text
+from zconnect_tui.tui.widgets import OSC52_NOTE, as_error
+from zconnect_tui.tui.work import off_thread
+
+if TYPE_CHECKING:
+    from zconnect_tui.manager import Manager
+    from zconnect_tui.tui.connections_table import ConnectionsTable
+
+RUNNING = {"refresh": "refreshing", "test": "testing", "revoke": "revoking", "remove": "removing",
+           "copy_token": "getting a token"}
+"""The actions that run a core call in the worker, and how their row says so."""
+
+
+class CoreCalls(Screen[None]):
+    """Runs the dashboard's core calls; the dashboard supplies the table, the redraw and the refusals."""
+
+    manager: Manager
+    outcomes: dict[str, tuple[bool, str]]
+    """Connection name → (ok, text) of its last action, shown in full in the details panel."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running: tuple[str, str] | None = None
+        """(action, connection name) while a core call runs."""
+        self._started = 0.0
+        self._ticker: Timer | None = None
+
+    # What the dashboard provides.
+    @property
+    def table(self) -> ConnectionsTable:
+        raise NotImplementedError
+
+    @property
+    def selected(self) -> Connection | None:
+        raise NotImplementedError
+
+    def _refuse(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def _redraw(self, select: str | None = None, *, details: bool = True) -> None:
+        raise NotImplementedError
+
+    def _refresh_keys(self) -> None:
+        raise NotImplementedError
+
+    def reload(self, select: str | None = None, then: Callable[[], object] | None = None) -> None:
+        raise NotImplementedError
+
+    # ----- the worker ----------------------------------------------------------------------------------
+    def _start(self, action: str, name: str | None = None) -> None:
+        if name is None:
+            if self._refuse(action) or (conn := self.selected) is None:
+                return
+            name = conn.name
+        if self.running is not None:
+            self._refuse(action)
+            return
+        self.running = (action, name)
+        self._started = time.monotonic()
+        self.table.busy = {name: RUNNING[action]}
+        self._redraw()
+        self._ticker = self.set_interval(1, self._tick)
+        self._tick()
+        self._run(action, name)
+
+    def _status(self, text: str) -> None:
+        """The progress line above the footer (mounted on first use: the first frame does without it)."""
+        found = self.query("#status")
+        if found:
+            found.first(Static).update(text)
+        elif text:
+            self.mount(Static(text, id="status", markup=False), before=self.query_one(Footer))
+
+    def _tick(self) -> None:
+        if self.running is None:
+            return
+        action, name = self.running
+        seconds = int(time.monotonic() - self._started)
+        self._status(f"⟳ {RUNNING[action].capitalize()} {name}… {seconds}s · Esc cancels")
+
+    def _end(self) -> None:
+        self.running = None
+        self.call_later(self._refresh_keys)
+        self.table.busy = {}
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        self._status("")
+
+    def _cancel(self) -> None:
+        assert self.running is not None
+        action, name = self.running
+        self.workers.cancel_group(self, "dashboard-action")
+        self._end()
+        text = (f"Cancelled {RUNNING[action]} {name}. A call Zoho had already received may still complete; "
+                "its outcome is stored safely and shows here on the next re-read.")
+        self.outcomes[name] = (False, text)
+        self._status(f"Cancelled {RUNNING[action]} {name}.")
+        self.reload()
+
+    @work(exclusive=True, group="dashboard-action", exit_on_error=False)
+    async def _run(self, action: str, name: str) -> None:
+        """The blocking core call, off the UI thread; the outcome lands on the row and in the details."""
+        manager = self.manager
+        calls: dict[str, Callable[[], object]] = {
+            "refresh": lambda: manager.refresh(name),
+            "test": lambda: manager.verify(name),
+            "revoke": lambda: manager.revoke(name),
+            "remove": lambda: manager.remove(name),
+            "copy_token": lambda: manager.access_token(name),
+        }
+        try:
+            result = await off_thread(calls[action])
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure is shown, none may crash the app
+            self._end()
+            self._failed(name, as_error(exc))
+        else:
+            self._end()
+            self._done(action, name, result)
+        self.reload()
+
+    def _done(self, action: str, name: str, result: object) -> None:
+        from zconnect_tui.verify import Verification
+
+        if action == "copy_token" and isinstance(result, str):
+            self.app.copy_to_clipboard(result)  # never displayed
+            text = f"Copied {name}'s access token to the clipboard ({OSC52_NOTE})."
+        elif action == "refresh" and isinstance(result, Connection):
+            text = f"Refreshed {name}: {result.token_state()}."
+        elif action == "test" and isinstance(result, Verification):
+            text = f"{name}: OK. {result.summary}."
+        elif action == "revoke":
+            first = "Revoked at Zoho" if result else "Zoho already considered the token invalid"
+            text = f"{first}; tokens cleared. Press {key_of('reauthorize')} to authorize {name} again."
+        else:
+            text = f"Removed {name}."
+        self.outcomes[name] = (True, f"✔ {text}")
+        self.notify(text, title=action.replace("_", " ").capitalize(), markup=False)
+
+    def _failed(self, name: str, error: ZconnectError) -> None:
+        fix = fix_text(error)
+        self.outcomes[name] = (False, f"✘ {error.message} {fix}".strip())
+        # The toast is short; the details panel (scrollable) holds the whole text.
+        self.notify(f"{error.message}\n{fix}".strip(), severity="error", title=name, timeout=10, markup=False)
+
