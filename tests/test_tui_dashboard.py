@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import CLIENT_SECRET, Browser, Registered
-from test_tui_support import SIZE, frame_text, make_app, record_lock_threads, wait_for
+from test_tui_support import SIZE, frame_text, make_app, record_lock_threads, shows, wait_for
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable
@@ -93,7 +93,7 @@ async def test_empty_state_and_new(config_path: Path) -> None:
         assert isinstance(app.screen, WizardScreen)  # no connections: the wizard opens
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
-        assert "Press n to create one" in frame_text(app)
+        assert await shows(pilot, "Press n to create one")
         # Nothing to refresh: the key is greyed out in the footer and does nothing.
         assert app.screen.check_action("refresh", ()) is None
         await pilot.press("r")
@@ -167,7 +167,7 @@ async def test_reauthorize_escape_stops_waiting(authorized: Registered, config_p
         panel = modal.query_one(AuthorizePanel)
         await wait_for(pilot, lambda: panel.busy and panel.flow is not None, what="waiting")
         await pilot.press("escape")  # the first Esc cancels the wait (and says so)
-        assert not panel.busy and "Cancelled" in frame_text(app)
+        assert not panel.busy and await shows(pilot, "Cancelled")
         await pilot.press("escape")  # the second closes the dialog
         assert isinstance(app.screen, DashboardScreen)
     assert conn(config_path).status == "authorized"
@@ -191,7 +191,7 @@ async def test_remove_cancelled_then_confirmed(authorized: Registered, config_pa
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmModal)
-        assert "revoke (v) first" in frame_text(app)
+        assert await shows(pilot, "revoke (v) first")
         await pilot.press("n")
         assert isinstance(app.screen, DashboardScreen)
         assert "desk" in Store(config_path).load().connections

@@ -11,7 +11,7 @@ import tomli_w
 from conftest import CLIENT_SECRET, Browser, Registered
 from test_tui_dashboard import authorize, note_containing
 from test_tui_snapshots import fixed_config, pinned  # noqa: F401 - fixtures
-from test_tui_support import drive_to, frame_text, key_of, make_app, type_into, wait_for, wizard
+from test_tui_support import drive_to, frame_text, key_of, make_app, shows, type_into, wait_for, wizard
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Footer, Input, Static
 from zoho_emulator import ZohoEmulator
@@ -113,7 +113,7 @@ async def test_a_hung_server_shows_progress_and_esc_cancels(emulator: ZohoEmulat
         assert len([r for r in emulator.requests if r.path.startswith("/api/v1/organizations")]) == organizations + 1
         assert not emulator.token_requests("refresh_token")
         await pilot.press("escape")
-        assert screen.running is None and "Cancelled testing desk" in frame_text(app)
+        assert screen.running is None and await shows(pilot, "Cancelled testing desk")
         await wait_for(pilot, lambda: table.get_row("desk")[0].plain == "● valid", what="the state back")
         await pilot.press("r")  # responsive at once: the next action runs
         await note_containing(pilot, "Refreshed desk: valid")
@@ -170,7 +170,7 @@ async def test_state_at_a_glance_sort_filter_details_and_what_applies(config_pat
         # Sort: `s` cycles name → state (what needs attention first) → expiry…
         await pilot.press("s")
         assert [table.get_row_at(i)[1].plain for i in range(3)] == ["dead", "stale", "soon"]
-        assert "sorted by state" in frame_text(app)
+        assert await shows(pilot, "sorted by state")
         # Filter with `/`: part of a name, service, DC or organisation; Esc clears it.
         await pilot.press("slash", *"crm")
         assert table.row_count == 1 and table.get_row_at(0)[1].plain == "fresh"
@@ -211,7 +211,7 @@ async def test_every_step_is_usable_at_60x20(fixed_config: Path) -> None:  # noq
                            what=cls.key)
             await screen.body().ready()
             await pilot.pause()
-            assert f"Step {number} of 8 · {cls.title}" in frame_text(app)  # the header, no sidebar
+            assert await shows(pilot, f"Step {number} of 8 · {cls.title}")  # the header, no sidebar
             assert not screen.query_one("#steps").display
             for button in (screen.query_one("#back"), screen.query_one("#next")):
                 assert screen.region.contains_region(button.region), (cls.key, button)
@@ -246,7 +246,7 @@ async def test_every_step_is_usable_at_60x20(fixed_config: Path) -> None:  # noq
         screen.step = 3
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
-        assert screen.query_one("#steps").display and "✔ 0 Connector" in frame_text(app)
+        assert screen.query_one("#steps").display and await shows(pilot, "✔ 0 Connector")
 
 
 # ----- 9. help and safety ---------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ async def test_help_and_leaving_the_wizard_with_unsaved_input(config_path: Path)
         await pilot.press("n")
         await type_into(pilot, "#name", "half")
         await pilot.press("ctrl+o")  # something typed: it asks
-        assert isinstance(app.screen, ConfirmModal) and "not saved" in frame_text(app)
+        assert isinstance(app.screen, ConfirmModal) and await shows(pilot, "not saved")
         await pilot.press("n")
         assert isinstance(app.screen, WizardScreen) and app.screen.query_one("#name", Input).value == "half"
         await pilot.press("escape")  # Esc on the first step means leaving too
@@ -294,7 +294,7 @@ async def test_a_connection_never_authorized_says_authorize_and_resumes_its_setu
         await pilot.press("w")  # resume its setup: the wizard at step 6, the fake browser accepts
         resumed = wizard(pilot)
         # It opens at step 6 (the fake browser may already have moved it on to step 7).
-        assert key_of(resumed) in ("authorize", "organization") and " · desk" in frame_text(app)
+        assert key_of(resumed) in ("authorize", "organization") and await shows(pilot, " · desk")
         assert not resumed.query("#step-connector")  # the steps before were done when it was saved
         await wait_for(pilot, lambda: key_of(resumed) == "organization", what="authorized")
         await drive_to(pilot, "accepted")

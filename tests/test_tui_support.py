@@ -64,6 +64,14 @@ def frame_text(app: ZconnectApp) -> str:
     return "\n".join(rows[y] for y in sorted(rows))
 
 
+async def shows(pilot: Pilot, text: str, timeout: float = 10.0) -> bool:
+    """Wait (bounded) until `text` is in the frame; a screen just pushed may need a refresh to show."""
+    app = pilot.app
+    assert isinstance(app, ZconnectApp)
+    await wait_for(pilot, lambda: text in frame_text(app), timeout, what=f"{text!r} on screen")
+    return True
+
+
 def wizard(pilot: Pilot) -> WizardScreen:
     screen = pilot.app.screen
     assert isinstance(screen, WizardScreen), screen
@@ -149,5 +157,5 @@ def errors(screen: WizardScreen) -> list[str]:
     return [str(w.content) for w in screen.query(".error-text") if w.display and str(w.content)]
 
 
-__all__ = ["SIZE", "drive_to", "errors", "frame_text", "key_of", "make_app", "next_step", "type_into", "wait_for",
-           "wizard"]
+__all__ = ["SIZE", "drive_to", "errors", "frame_text", "key_of", "make_app", "next_step", "shows", "type_into",
+           "wait_for", "wizard"]

@@ -17,6 +17,7 @@ from test_tui_support import (
     make_app,
     next_step,
     record_lock_threads,
+    shows,
     type_into,
     wait_for,
     wizard,
@@ -79,7 +80,7 @@ async def test_whole_wizard_through_the_real_listener(emulator: ZohoEmulator, co
         # No stale message: Back to step 6 shows it authorized, with no "Next unlocks…" hint left over.
         await pilot.press("escape", "escape")
         screen = wizard(pilot)
-        assert key_of(screen) == "authorize" and "✔ Authorized" in frame_text(app)
+        assert key_of(screen) == "authorize" and await shows(pilot, "✔ Authorized")
         assert str(screen.query_one("#nav-hint").content) == "" and not screen.query_one("#next", Button).disabled
         assert not any("no tokens yet" in n.message for n in app._notifications)
         await next_step(pilot)
