@@ -91,6 +91,9 @@ class DeviceProgress:
     """The data centre being polled (it changes when Zoho answers other_dc)."""
     note: str = ""
     """What just happened, when worth a line: Zoho asked to slow down, the user is in another data centre…"""
+    answer: str = ""
+    """Zoho's last poll answer: authorization_pending, slow_down, other_dc, or "unreachable" ("" before
+    the first poll), for a front end that words each one."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ class DeviceFlow:
         """The data centre being polled: the registration one, until Zoho answers other_dc."""
         self.code: DeviceCode | None = None
         self.polls = 0
+        self.last_answer = ""
+        """Zoho's answer to the last poll (see DeviceProgress.answer)."""
         self._clock = clock
         self._started = 0.0
         self._cancel = threading.Event()
@@ -158,12 +163,14 @@ class DeviceFlow:
             try:
                 status, body = client.post_form(self.dc.device_token_url, self._poll_form(), repeat_safe=False)
             except Unreachable:
+                self.last_answer = "unreachable"
                 note = f"{self.dc.key}: Zoho did not answer; trying again"  # a long wait survives a blip
                 next_at = self._clock() + interval
                 continue
             if body.get("access_token"):
                 return DeviceResult(parse_token_response(body, self.conn, status=status), self.dc)
             error = str(body.get("error") or "")
+            self.last_answer = error
             if error == "authorization_pending":
                 pass
             elif error == "slow_down":  # two polls within Zoho's 30 s: back off for good
@@ -190,7 +197,8 @@ class DeviceFlow:
             if remaining <= 0:
                 raise _expired()
             if on_progress is not None:
-                on_progress(DeviceProgress(remaining, max(when - now, 0.0), self.polls, self.dc.key, note))
+                on_progress(DeviceProgress(remaining, max(when - now, 0.0), self.polls, self.dc.key, note,
+                                           self.last_answer))
                 note = ""
             if now >= when:
                 return

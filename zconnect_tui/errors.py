@@ -47,6 +47,11 @@ class Fix(StrEnum):
     """Fix the config file's `key`."""
     WAIT = "wait"
     """Zoho throttles: wait `minutes` before trying again."""
+    CHECK_CLIENT = "check_client"
+    """Zoho does not know the client in `dc` (invalid_client): the Client ID, the secret or the data centre."""
+    DC_SECRET = "dc_secret"
+    """Multi-DC: the user is in `dc`, which does not accept `name`'s client: enable `dc` under Multi-DC, or
+    store `dc`'s own Client Secret."""
 
 
 @dataclass(frozen=True)
@@ -60,11 +65,30 @@ class Remedy:
     key: str = ""
     """A config key such as `data_centers.lab.desk`."""
     minutes: int = 0
+    dc: str = ""
+    """A data centre key (the user's, for DC_SECRET; the client's, for CHECK_CLIENT)."""
 
 
 def _cli_choose_port(r: Remedy) -> str:
     return (f"Stop the program using port {r.port}, or choose another port with --port P "
             "(and register http://127.0.0.1:P/callback for it in the API Console).")
+
+
+MULTI_DC_SETTING = "enable Multi-DC in the client's Settings tab of the API Console"
+"""Where Multi-DC is switched on (facts §2.6); every front end's wording of the two fixes below uses it."""
+
+
+def _cli_check_client(r: Remedy) -> str:
+    name = r.name or "NAME"
+    where = f" ({r.dc})" if r.dc else ""
+    return (f"Check the Client ID and Secret (`zconnect show {name}`; a new secret: `zconnect secret {name}`) "
+            f"and the data centre{where}; if the user is in another data centre, {MULTI_DC_SETTING}.")
+
+
+def _cli_dc_secret(r: Remedy) -> str:
+    return (f"Either enable {r.dc} under Multi-DC in the client's Settings tab of the API Console, with the same "
+            f"credentials for all data centres, or give zconnect {r.dc}'s own Client Secret: "
+            f"`zconnect secret {r.name or 'NAME'} --dc {r.dc}`.")
 
 
 CLI_WORDS: dict[Fix, Callable[[Remedy], str]] = {
@@ -83,6 +107,8 @@ CLI_WORDS: dict[Fix, Callable[[Remedy], str]] = {
                          else "Check the connection's settings with `zconnect show NAME`."),
     Fix.FIX_CONFIG: lambda r: f"Fix {r.key} in the config file (`zconnect path` prints where it is).",
     Fix.WAIT: lambda r: f"Wait {r.minutes or 10} minutes, then try again.",
+    Fix.CHECK_CLIENT: _cli_check_client,
+    Fix.DC_SECRET: _cli_dc_secret,
 }
 """The CLI's wording of each fix: commands and flags."""
 
@@ -178,8 +204,8 @@ class MultiDCRejected(ZohoError):
     """invalid_client from a data centre other than the client's own (`dc`): the wizard's step 6
     can ask for that data centre's secret (Manager.set_secret) and try again."""
 
-    def __init__(self, code: str, message: str, hint: str, dc: str) -> None:
-        super().__init__(code, message, hint)
+    def __init__(self, code: str, message: str, hint: str = "", *, dc: str, name: str = "") -> None:
+        super().__init__(code, message, hint, remedy=Remedy(Fix.DC_SECRET, name, dc=dc))
         self.dc = dc
 
 
@@ -193,8 +219,5 @@ def multi_dc_error(name: str, registered: str, dc: str) -> MultiDCRejected:
         "invalid_client",
         f"Zoho's {dc} data centre does not accept this client (invalid_client): the user is in {dc}, "
         f"the client is registered in {registered}.",
-        f"Either enable {dc} under Multi-DC in the client's Settings tab of the API Console, with the same "
-        f"credentials for all data centres, or give zconnect {dc}'s own Client Secret: "
-        f"`zconnect secret {name} --dc {dc}`.",
-        dc,
+        dc=dc, name=name,
     )

@@ -78,10 +78,9 @@ def consent_url(dc: DataCenter, conn: Connection, state: str, challenge: str | N
 
 # ----- errors -------------------------------------------------------------------------------------
 _ERRORS: dict[str, tuple[str, str]] = {
-    "invalid_client": (
+    "invalid_client": (  # the fix is a Remedy (Fix.CHECK_CLIENT): each front end words it
         "Zoho does not know this Client ID in this data centre (invalid_client).",
-        "Check the Client ID and Secret, and the data centre; if the user is in another data centre, "
-        "enable Multi-DC in the client's Settings tab of the API Console.",
+        "",
     ),
     "invalid_client_secret": (  # seen in real answers by two third parties (facts §13.1)
         "Zoho rejected the Client Secret (invalid_client_secret).",
@@ -147,6 +146,9 @@ def zoho_error(body: dict[str, Any], conn: Connection | None = None, *, status: 
         )
     if code == "invalid_code" and conn is not None and conn.client_type == SELF:
         return ZohoError(code, *_SELF_CLIENT_CODE)
+    if code == "invalid_client":
+        return ZohoError(code, _ERRORS[code][0],
+                         remedy=Remedy(Fix.CHECK_CLIENT, conn.name if conn else "", dc=conn.dc if conn else ""))
     if code in _ERRORS:
         message, hint = _ERRORS[code]
         return ZohoError(code, message, hint.format(redirect_uri=(conn.redirect_uri if conn else "")))
