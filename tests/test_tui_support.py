@@ -20,6 +20,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, RadioButton, Select
 
 from zconnect_tui.manager import Manager
+from zconnect_tui.model import ClientType
 from zconnect_tui.store import Store
 from zconnect_tui.tui.app import ZconnectApp
 from zconnect_tui.tui.screens.wizard import WizardScreen
@@ -115,11 +116,14 @@ async def next_step(pilot: Pilot) -> None:
 
 async def drive_to(pilot: Pilot, target: str, *, name: str = "desk", dc: str = "lab", service: str = "desk",
                    client_id: str = "", secret: str = "", self_client: bool = False,
+                   client_type: ClientType | None = None,
                    on_step: Callable[[str], Awaitable[None]] | None = None) -> WizardScreen:
     """From the current step, fill every step up to the step `target` and stop there; returns the wizard.
 
-    `on_step(key)` runs once each step is filled in, before Next (step 6: before the wait).
+    `on_step(key)` runs once each step is filled in, before Next (step 6: before the wait; the
+    Non-browser branch's step 6 is "device", where the test approves the code).
     """
+    kind = client_type or (ClientType.SELF if self_client else None)
     screen = wizard(pilot)
     no_button_delay(pilot)
     goal = screen.index_of(target)
@@ -131,8 +135,8 @@ async def drive_to(pilot: Pilot, target: str, *, name: str = "desk", dc: str = "
             screen.query_one("#service", Select).value = service
             screen.query_one("#dc", Select).value = dc
             await pilot.pause()
-        elif key == "client-type" and self_client:
-            screen.query_one("#type-self", RadioButton).value = True
+        elif key == "client-type" and kind is not None:
+            screen.query_one(f"#type-{kind.value}", RadioButton).value = True
         elif key == "credentials":
             await type_into(pilot, "#client-id", client_id)
             await type_into(pilot, "#client-secret", secret)
@@ -141,8 +145,9 @@ async def drive_to(pilot: Pilot, target: str, *, name: str = "desk", dc: str = "
         await pilot.pause()
         if on_step is not None:
             await on_step(key)
-        if key == "authorize":
-            await wait_for(pilot, lambda: screen.step > screen.index_of("authorize"), what="authorization")
+        if key in ("authorize", "device"):
+            index = screen.index_of(key)
+            await wait_for(pilot, lambda index=index: screen.step > index, what="authorization")
             continue
         before = screen.step
         await next_step(pilot)

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Static
 
 from zconnect_tui.errors import FlowCancelled, FlowError, ZconnectError
-from zconnect_tui.model import Connection
+from zconnect_tui.tui.consent import ConsentPanel, DcSecretForm, Phase
 from zconnect_tui.tui.remedies import StepLabel
 from zconnect_tui.tui.widgets import OSC52_NOTE, FieldError, Guide, as_error
 from zconnect_tui.tui.work import off_thread
@@ -39,44 +38,14 @@ def clock() -> float:
     return time.monotonic()
 
 
-class Phase(StrEnum):
-    """Where the attempt is."""
-
-    IDLE = "idle"
-    STARTING = "starting"
-    WAITING = "waiting"
-    EXCHANGING = "exchanging"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-class AuthorizePanel(Vertical):
+class AuthorizePanel(ConsentPanel):
     """One consent attempt at a time for the connection `name`; Retry starts a fresh one."""
-
-    class Succeeded(Message):
-        """The code was exchanged and the tokens stored."""
-
-        def __init__(self, conn: Connection) -> None:
-            super().__init__()
-            self.conn = conn
-
-    class PhaseChanged(Message):
-        """The attempt moved on (the wizard updates Back/Next)."""
 
     def __init__(self, manager: Manager, *, timeout: float = DEFAULT_TIMEOUT, step: StepLabel | None = None,
                  id: str | None = None) -> None:  # noqa: A002
-        super().__init__(id=id, classes="authorize-panel")
-        self.manager = manager
+        super().__init__(manager, step=step, id=id)
         self.timeout = timeout
-        self.step = step
-        """The wizard's step labels, so a remedy says "Go back to step 3" (None in the dashboard)."""
-        self.name_: str | None = None
         self.flow: AuthorizationFlow | None = None
-        self.conn: Connection | None = None
-        """The authorized connection, once this panel succeeded."""
-        self.error: ZconnectError | None = None
-        self.phase = Phase.IDLE
         self._deadline = 0.0
         self._timer: Timer | None = None
 
@@ -85,6 +54,7 @@ class AuthorizePanel(Vertical):
         yield Guide("", id="auth-intro")
         yield Static("", id="auth-status", markup=False)
         yield FieldError(id="auth-error", step=self.step)
+        yield DcSecretForm(self.manager, step=self.step)
         with Horizontal(classes="buttons"):
             yield Button("Retry", id="auth-retry", variant="primary", compact=True)
             yield Button("Open browser", id="auth-open", compact=True)
@@ -101,17 +71,13 @@ class AuthorizePanel(Vertical):
         """The consent URL of the current attempt ("" for a Self Client)."""
         return self.flow.url or "" if self.flow is not None else ""
 
-    @property
-    def busy(self) -> bool:
-        """An attempt is starting, waiting or exchanging the code."""
-        return self.phase in (Phase.STARTING, Phase.WAITING, Phase.EXCHANGING)
-
     # ----- life cycle ------------------------------------------------------------------------
     def start(self, name: str) -> None:
         """Begin a new attempt for `name` (ending any previous one): listener, browser, countdown."""
         self.stop()
         self.name_, self.conn, self.error = name, None, None
         self.query_one("#auth-error", FieldError).clear()
+        self.secret_form().hide()
         self.query_one("#auth-paste-error", FieldError).clear()
         self.query_one("#auth-paste", Input).value = ""
         self.query_one("#auth-status", Static).update("Starting the listener…")
@@ -189,10 +155,6 @@ class AuthorizePanel(Vertical):
         self.post_message(self.Succeeded(conn))
 
     # ----- display -----------------------------------------------------------------------------
-    def _set_phase(self, phase: Phase) -> None:
-        self.phase = phase
-        self.post_message(self.PhaseChanged())
-
     def _describe(self, flow: AuthorizationFlow) -> None:
         conn = flow.conn
         intro = self.query_one("#auth-intro", Guide)
@@ -236,7 +198,7 @@ class AuthorizePanel(Vertical):
         cancelled = isinstance(error, FlowCancelled)
         self.query_one("#auth-status", Static).update("Cancelled." if cancelled else "✘ Not authorized.")
         if not cancelled:
-            self.query_one("#auth-error", FieldError).show(error)
+            self._show_error(self.query_one("#auth-error", FieldError), error)
         self._set_phase(Phase.CANCELLED if cancelled else Phase.FAILED)
         self._after_attempt()
 
@@ -245,7 +207,8 @@ class AuthorizePanel(Vertical):
         retry = self.query_one("#auth-retry", Button)
         if self.phase != Phase.DONE:
             retry.label = "Retry"
-            retry.focus(scroll_visible=False)
+            if not self.secret_form().display:  # else the secret field has the focus
+                retry.focus(scroll_visible=False)
 
     def _set_buttons(self, *, waiting: bool) -> None:
         self.query_one("#auth-retry", Button).display = not waiting

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from zconnect_tui.errors import Fix, Remedy, ZconnectError
+from zconnect_tui.errors import MULTI_DC_SETTING, Fix, Remedy, ZconnectError
 from zconnect_tui.tui.actions import key_of
 
 StepLabel = Callable[[str], str]
@@ -35,6 +35,12 @@ def _dashboard(r: Remedy) -> str:
         Fix.SHOW: f"Check its settings in the details panel ({_press('details')}).",
         Fix.FIX_CONFIG: f"Fix {r.key or 'it'} in the connections file; the dashboard re-reads it by itself.",
         Fix.WAIT: f"Wait {r.minutes or 10} minutes, then try again.",
+        Fix.CHECK_CLIENT: (f"Check the Client ID in the details ({_press('details')}) and {_press('edit')} (Edit) "
+                           f"to replace the secret if it is wrong; if the user is in another data centre, "
+                           f"{MULTI_DC_SETTING}."),
+        Fix.DC_SECRET: (f"Either enable {r.dc} under Multi-DC in the client's Settings tab of the API Console (the "
+                        f"same credentials for all data centres), or {_press('reauthorize')} to authorize again "
+                        f"and enter {r.dc}'s own Client Secret when it is asked for."),
     }
     return words[r.fix]
 
@@ -54,6 +60,11 @@ def _wizard(r: Remedy, step: StepLabel) -> str:
         Fix.SHOW: f"Check what you entered at {step('connector')} and {step('credentials')}.",
         Fix.FIX_CONFIG: f"Fix {r.key or 'it'} in the connections file, then try again.",
         Fix.WAIT: f"Wait {r.minutes or 10} minutes, then try again.",
+        Fix.CHECK_CLIENT: (f"Back to {step('credentials')} to check the Client ID and Secret (the data centre is "
+                           f"at {step('connector')}); if the user is in another data centre, {MULTI_DC_SETTING}."),
+        Fix.DC_SECRET: (f"Either enable {r.dc} under Multi-DC in the client's Settings tab of the API Console (the "
+                        f"same credentials for all data centres) and authorize again, or enter {r.dc}'s own Client "
+                        f"Secret in the field for it at {step('authorize')}."),
     }
     return words[r.fix]
 

@@ -1,4 +1,5 @@
-"""Authorize (or re-authorize) a stored connection from the dashboard, with the wizard's step-6 panel."""
+"""Authorize (or re-authorize) a stored connection from the dashboard, with the wizard's step-6 panel:
+the browser one, or Zoho's device flow for a Non-browser connection."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from zconnect_tui.model import Connection
-from zconnect_tui.tui.authorize_panel import AuthorizePanel
+from zconnect_tui.model import ClientType, Connection
+from zconnect_tui.tui.consent import ConsentPanel
 
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
@@ -24,25 +25,40 @@ class AuthorizeModal(ModalScreen[Connection | None]):
     BINDINGS = [Binding("escape", "close", "Cancel / close", id="authorize.close",
                         tooltip="Cancel the wait; press again to close")]
 
-    def __init__(self, manager: Manager, name: str, *, first: bool = False) -> None:
+    def __init__(self, manager: Manager, name: str, *, first: bool = False,
+                 client_type: ClientType = ClientType.SERVER) -> None:
         super().__init__(classes="modal")
         self.manager, self.name_, self.first = manager, name, first
+        self.client_type = client_type
 
     def compose(self) -> ComposeResult:
         verb = "Authorize" if self.first else "Re-authorize"
         with Vertical(classes="dialog wide tall"):
             yield Static(f"{verb} {self.name_}", classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-scroll"):
-                yield AuthorizePanel(self.manager, id="authorize")
+                yield self._panel()
             with Horizontal(classes="buttons"):
                 yield Button("Close", id="close")
 
+    def _panel(self) -> ConsentPanel:
+        if self.client_type == ClientType.NON_BROWSER:
+            from zconnect_tui.tui.device_panel import DevicePanel
+
+            return DevicePanel(self.manager, id="authorize")
+        from zconnect_tui.tui.authorize_panel import AuthorizePanel
+
+        return AuthorizePanel(self.manager, id="authorize")
+
+    @property
+    def panel(self) -> ConsentPanel:
+        return self.query_one("#authorize", ConsentPanel)
+
     def on_mount(self) -> None:
-        self.query_one(AuthorizePanel).start(self.name_)
+        self.panel.start(self.name_)
 
     def action_close(self) -> None:
         """Esc: cancel a running wait first (the panel says so), then close."""
-        panel = self.query_one(AuthorizePanel)
+        panel = self.panel
         if panel.busy:
             panel.cancel()
             return
@@ -51,11 +67,11 @@ class AuthorizeModal(ModalScreen[Connection | None]):
 
     @on(Button.Pressed, "#close")
     def _close(self) -> None:
-        panel = self.query_one(AuthorizePanel)
+        panel = self.panel
         panel.stop()
         self.dismiss(panel.conn)
 
-    @on(AuthorizePanel.Succeeded)
-    def _done(self, event: AuthorizePanel.Succeeded) -> None:
+    @on(ConsentPanel.Succeeded)
+    def _done(self, event: ConsentPanel.Succeeded) -> None:
         event.stop()
         self.dismiss(event.conn)

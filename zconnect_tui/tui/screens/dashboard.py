@@ -304,7 +304,8 @@ class DashboardScreen(CoreCalls):
             return
         from zconnect_tui.tui.screens.authorize import AuthorizeModal
 
-        self.app.push_screen(AuthorizeModal(self.manager, conn.name, first=first), callback=self._authorized)
+        self.app.push_screen(AuthorizeModal(self.manager, conn.name, first=first, client_type=conn.client_type),
+                             callback=self._authorized)
 
     def _authorized(self, conn: Connection | None) -> None:
         self.reload()
@@ -358,8 +359,8 @@ class DashboardScreen(CoreCalls):
             from zconnect_tui.tui.screens.authorize import AuthorizeModal
 
             # The change reaches the token only through a new consent: lead there.
-            self.app.push_screen(AuthorizeModal(self.manager, conn.name, first=not conn.ever_authorized),
-                                 callback=self._authorized)
+            self.app.push_screen(AuthorizeModal(self.manager, conn.name, first=not conn.ever_authorized,
+                                                client_type=conn.client_type), callback=self._authorized)
 
     def action_export(self) -> None:
         if (conn := self.selected) is not None:

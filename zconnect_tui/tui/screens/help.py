@@ -24,6 +24,7 @@ WIZARD_KEYS = (
     ("ctrl+o", "Leave for the dashboard (asks first when something is not saved)"),
     ("click", "A finished step in the sidebar goes back to it"),
     ("F1", "This help"),
+    ("ctrl+q", "Quit zconnect (what is not saved is lost)"),
 )
 
 
@@ -31,10 +32,22 @@ def _keys(keys: str) -> str:
     return ", ".join(KEY_NAMES.get(k, k) for k in keys.split(","))
 
 
+def _numbered(steps: list[type[Step]]) -> list[tuple[str, str]]:
+    """The steps with their numbers in Zoho's guide; a branch's own step shares the number of the
+    step it stands for (the Non-browser step 6 beside the browser one)."""
+    numbers: dict[str, int] = {}
+    rows = []
+    for cls in steps:
+        number = numbers[cls.stands_for] if cls.stands_for in numbers else len(set(numbers.values()))
+        numbers[cls.key] = number
+        rows.append((f"{number} {cls.title}", cls.guide))
+    return rows
+
+
 def help_sections(steps: list[type[Step]]) -> list[tuple[str, list[tuple[str, str]]]]:
     """(heading, [(left, right)]) sections; plain text, so tests and the screen read the same."""
     return [
-        ("The wizard follows Zoho's guide", [(f"{n} {cls.title}", cls.guide) for n, cls in enumerate(steps)]),
+        ("The wizard follows Zoho's guide", _numbered(steps)),
         ("Token states", [(f"{look.symbol} {look.label}", look.meaning) for look in STATES.values()]),
         ("Dashboard keys (and the command behind each)",
          [(_keys(a.keys), f"{a.title}: {a.help}.  $ {a.cli}") for a in ACTIONS]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -29,6 +29,8 @@ from zconnect_tui.tui.widgets import as_error
 from zconnect_tui.tui.work import off_thread
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from zconnect_tui.manager import Manager
     from zconnect_tui.store import Snapshot
 
@@ -69,13 +71,22 @@ class WizardScreen(Screen[str | None]):
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
     BINDINGS = [
-        Binding("ctrl+n", "next", "Next", id="wizard.next", tooltip="Check this step and go to the next"),
+        # Priority: the app runs Next as it dispatches the key, before it hands on the keys typed after
+        # it, which then wait for the next step (`_hold_keys`) instead of landing in this one.
+        Binding("ctrl+n", "next", "Next", id="wizard.next", priority=True,
+                tooltip="Check this step and go to the next"),
+        Binding("enter", "enter_next", "Next", id="wizard.enter", priority=True, show=False,
+                tooltip="Next, from a field whose Enter means Next (Step.enter_is_next)"),
         Binding("escape", "back", "Back", id="wizard.back",
                 tooltip="Cancel what is running, else the previous step; what you typed is kept"),
         # ctrl+o, not ctrl+w: a focused Input uses ctrl+w (delete word) and would hide the binding.
         Binding("ctrl+o", "close", "Dashboard", id="wizard.close",
                 tooltip="Leave the wizard for the dashboard (asks first when something is not saved)"),
         Binding("f1", "help", "Help", id="wizard.help", tooltip="The steps, the token states, the keys"),
+        # The app's own ctrl+q (priority, hidden) does the quitting; this one shows it in the footer
+        # (a priority binding of the app would replace a plain one here, and hide it).
+        Binding("ctrl+q", "app.quit", "Quit", id="wizard.quit", priority=True,
+                tooltip="Leave zconnect (what is not saved is lost)"),
     ]
 
     step: reactive[int] = reactive(0, init=False)
@@ -100,7 +111,10 @@ class WizardScreen(Screen[str | None]):
         self._initial = self.draft.scratch()
         self._committing = False
         self._preview_pending = False
-        start = self.index_of(start_at) if start_at else 0
+        self._held: list[events.Key | events.Paste] | None = None
+        """Keys typed between Next and the next step's focus (None: not holding any)."""
+        self._focus_before: Widget | None = None
+        start = self.resolve(start_at) if start_at else 0
         self.set_reactive(WizardScreen.step, start)
         # The breakpoint class now, so the first resize does not restyle every widget once more.
         self.add_class("-narrow" if self.app.size.width < NARROW_BELOW else "-wide")
@@ -110,13 +124,22 @@ class WizardScreen(Screen[str | None]):
         """The index in `self.steps` of the step `key`."""
         return next(i for i, cls in enumerate(self.steps) if cls.key == key)
 
+    def resolve(self, key: str) -> int:
+        """The index of the step `key`, or, when it does not apply to these answers, of the step that
+        stands for it in this branch (`Step.stands_for`; e.g. the Non-browser branch's own step 6)."""
+        index = self.index_of(key)
+        if self.steps[index].applies(self.draft):
+            return index
+        return next((i for i, cls in enumerate(self.steps) if cls.stands_for == key and cls.applies(self.draft)),
+                    index)
+
     def flow(self) -> list[int]:
         """The indexes of the steps that apply to the answers so far (a branch may drop some)."""
         return [i for i, cls in enumerate(self.steps) if cls.applies(self.draft)]
 
     def step_label(self, key: str) -> str:
         """ "step 3 (Redirect URL)": how text sends the user to another step."""
-        index = self.index_of(key)
+        index = self.resolve(key)
         flow = self.flow()
         number = flow.index(index) if index in flow else index
         return f"step {number} ({self.steps[index].title})"
@@ -182,7 +205,34 @@ class WizardScreen(Screen[str | None]):
         # set_focus, not focus(): that waits for the app's queue, so the first frame would show
         # the screen's automatic focus (the step's scroll container) instead of the name field.
         usable = widget is not None and widget.display and not widget.disabled
-        self.set_focus(widget if usable else self.query_one("#next"))
+        self._release_keys(widget if usable else self.query_one("#next"))
+
+    # ----- keys typed while the next step mounts ---------------------------------------------------
+    def _hold_keys(self) -> None:
+        """From Next until the next step has its focus, keys wait here: they must neither be lost nor
+        land in the step being left (its field would change after it was checked)."""
+        if self._held is None:
+            self._held = []
+            self._focus_before = self.focused
+        self.set_focus(None)  # with nothing focused, the app hands keys to the screen (below)
+
+    def _release_keys(self, focus: Widget | None) -> None:
+        """Focus `focus`, then type what was held into it, in order, as the user typed it."""
+        self.set_focus(focus)
+        held, self._held, self._focus_before = self._held, None, None
+        for event in held or ():
+            # Posted to the app, so bindings and the focused widget see them as real key presses.
+            self.app.post_message(events.Key(event.key, event.character) if isinstance(event, events.Key)
+                                  else events.Paste(event.text))
+
+    def _forward_event(self, event: events.Event) -> None:
+        """The app forwards a key here only while nothing is focused: hold it while a step changes
+        (Esc during a save still goes through: it cancels the save)."""
+        holding = self._held is not None and isinstance(event, events.Key | events.Paste)
+        if holding and not (self._committing and isinstance(event, events.Key) and event.key == "escape"):
+            self._held.append(event)  # type: ignore[union-attr]
+            return
+        super()._forward_event(event)
 
     def _refresh_nav(self) -> None:
         """Sidebar, titles, Back/Next and the hint, from the current step's state."""
@@ -210,13 +260,26 @@ class WizardScreen(Screen[str | None]):
         self.query_one("#nav-hint", Static).update(hint)
 
     # ----- navigation -----------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter is Next only in a field of the current step whose Enter means Next; elsewhere (a list, a
+        button, step 6's paste box) the key goes on to the focused widget."""
+        if action != "enter_next":
+            return True
+        focused, body = self.focused, self._mounted_body(self.step)
+        return (self._held is None and focused is not None and body is not None
+                and body in focused.ancestors and body.enter_is_next(focused))
+
+    async def action_enter_next(self) -> None:
+        await self.action_next()
+
     async def action_next(self) -> None:
-        if self._committing:
-            return  # repeated presses are ignored while a save runs
+        if self._committing or self._held is not None:
+            return  # repeated presses are ignored while a save runs or the next step mounts
         body = self.body()
         await body.ready()  # Enter may come before the whole form is mounted
         if not body.can_advance or not body.validate(self.draft):
             return
+        self._hold_keys()
         job = body.commit(self.draft)
         if job is not None:
             self._commit(body, job)
@@ -235,6 +298,7 @@ class WizardScreen(Screen[str | None]):
             self._committing = False
             body.commit_failed(as_error(exc))
             self._refresh_nav()
+            self._release_keys(self.focused or self._focus_before)  # what was typed meanwhile stays here
             return
         finally:
             self._committing = False
@@ -257,6 +321,7 @@ class WizardScreen(Screen[str | None]):
         if self._committing:
             self.workers.cancel_group(self, "wizard-commit")
             self._committing = False
+            self._release_keys(self._focus_before)
             self.notify("Cancelled. If the save had already reached the file, the connection is saved.",
                         timeout=5, markup=False)
             self._refresh_nav()

@@ -13,6 +13,7 @@ from zconnect_tui.tui.steps.client_type import ClientTypeStep
 from zconnect_tui.tui.steps.connector import ConnectorStep
 from zconnect_tui.tui.steps.console import ConsoleStep
 from zconnect_tui.tui.steps.credentials import CredentialsStep
+from zconnect_tui.tui.steps.device import DeviceStep
 from zconnect_tui.tui.steps.organization import OrganizationStep
 from zconnect_tui.tui.steps.redirect import RedirectStep
 from zconnect_tui.tui.steps.secret_tab import SecretTabStep
@@ -25,6 +26,7 @@ STEPS: list[type[Step]] = [
     SecretTabStep,
     CredentialsStep,
     AuthorizeStep,
+    DeviceStep,  # the Non-browser branch's step 6 (Zoho's device flow)
     OrganizationStep,
     AcceptedStep,
 ]

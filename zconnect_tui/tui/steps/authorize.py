@@ -1,29 +1,29 @@
-"""Step 6, Authorize: the consent attempt for the connection saved in step 5."""
+"""Step 6, Authorize: the consent attempt for the connection saved in step 5.
+
+Two branches share the step's logic (`ConsentStep`): the browser flow (Server-based, Self Client)
+and Zoho's device flow (Non-browser Applications, `steps/device.py`); each composes its own panel.
+"""
 
 from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
+from textual.widget import Widget
 
-from zconnect_tui.tui.authorize_panel import AuthorizePanel, Phase
+from zconnect_tui.model import ClientType
+from zconnect_tui.tui.authorize_panel import AuthorizePanel
+from zconnect_tui.tui.consent import ConsentPanel, DcSecretForm, Phase
 from zconnect_tui.tui.steps.base import Step, WizardDraft
 
 
-class AuthorizeStep(Step):
-    """The guide's step 6: Zoho asks the user to accept; zconnect catches the code."""
+class ConsentStep(Step):
+    """A step that runs one consent panel for the saved connection and goes on once Zoho accepted."""
 
-    key = "authorize"
-    title = "Authorize"
-    guide = ("Authorize the connector: accept on Zoho's consent page; zconnect catches the grant code on its "
-             "loopback listener (or takes the pasted redirect address or code) and exchanges it for tokens.")
-    focus_target = "#auth-paste"
-
-    def compose(self) -> ComposeResult:
-        yield AuthorizePanel(self.ctx.manager, step=self.ctx.step_label, id="authorize")
+    panel_id = "authorize"
 
     @property
-    def panel(self) -> AuthorizePanel:
-        return self.query_one("#authorize", AuthorizePanel)
+    def panel(self) -> ConsentPanel:
+        return self.query_one(f"#{self.panel_id}", ConsentPanel)
 
     def enter(self, draft: WizardDraft) -> None:
         saved, panel = draft.saved, self.panel
@@ -36,9 +36,15 @@ class AuthorizeStep(Step):
         panel.start(saved.name)  # (saved again since a success: a changed definition needs a new consent)
 
     def leave(self, draft: WizardDraft) -> None:
-        if self.panel.busy:
-            self.panel.stop()  # leaving the step ends the attempt and frees the port
-            self.panel.phase = Phase.IDLE
+        panel = self.panel
+        panel.secret_form().hide()  # a secret typed and not saved does not stay on screen
+        if panel.busy:
+            panel.stop()  # leaving the step ends the attempt (and frees the port)
+            panel.phase = Phase.IDLE
+
+    def enter_is_next(self, widget: Widget) -> bool:
+        """The panel's fields (the paste box, another data centre's secret) handle their own Enter."""
+        return False
 
     @property
     def can_advance(self) -> bool:
@@ -60,13 +66,37 @@ class AuthorizeStep(Step):
             return "Next unlocks once Zoho accepted · Esc cancels"
         return "Retry, or Back to change what you entered"
 
-    @on(AuthorizePanel.PhaseChanged)
+    @on(ConsentPanel.PhaseChanged)
     def _phase(self) -> None:
         self.changed()
 
-    @on(AuthorizePanel.Succeeded)
-    def _succeeded(self, event: AuthorizePanel.Succeeded) -> None:
+    @on(ConsentPanel.Succeeded)
+    def _succeeded(self, event: ConsentPanel.Succeeded) -> None:
         self.ctx.draft.authorized = event.conn
         self.ctx.draft.verification = None
         self.changed()
         self.post_message(self.Advance(self))  # the guide's next step follows at once
+
+    @on(DcSecretForm.Saved)
+    def _dc_secret(self, event: DcSecretForm.Saved) -> None:
+        """Keep the data centre's own secret in the draft, so a later re-Save at step 5 keeps it too."""
+        self.ctx.draft.client_secrets = dict(event.conn.client_secrets)
+        if self.ctx.draft.saved is not None:
+            self.ctx.draft.saved.client_secrets = dict(event.conn.client_secrets)
+
+
+class AuthorizeStep(ConsentStep):
+    """The guide's step 6: Zoho asks the user to accept; zconnect catches the code."""
+
+    key = "authorize"
+    title = "Authorize"
+    guide = ("Authorize the connector: accept on Zoho's consent page; zconnect catches the grant code on its "
+             "loopback listener (or takes the pasted redirect address or code) and exchanges it for tokens.")
+    focus_target = "#auth-paste"
+
+    @classmethod
+    def applies(cls, draft: WizardDraft) -> bool:
+        return draft.client_type != ClientType.NON_BROWSER
+
+    def compose(self) -> ComposeResult:
+        yield AuthorizePanel(self.ctx.manager, step=self.ctx.step_label, id=self.panel_id)

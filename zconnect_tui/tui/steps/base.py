@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input
 
 from zconnect_tui.datacenters import DEFAULT_DC, DataCenters
@@ -39,6 +40,8 @@ class WizardDraft:
     port: int = DEFAULT_PORT
     client_id: str = ""
     client_secret: str = field(default="", repr=False)
+    client_secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    """Multi-DC: data centres' own secrets given at step 6 (stored at once; kept by a later re-Save)."""
     saved: Connection | None = field(default=None, compare=False)
     """The connection as this wizard run saved it (step 5); None before."""
     authorized: Connection | None = field(default=None, compare=False)
@@ -60,11 +63,11 @@ class WizardDraft:
             name=self.name, service=self.service, dc=self.dc, client_id=self.client_id, scopes=list(self.scopes),
             client_secret=self.client_secret, access_type=self.access_type,
             redirect_uri=redirect_uri_for(self.port) if self.client_type == ClientType.SERVER else "",
-            client_type=self.client_type)
+            client_type=self.client_type, client_secrets=dict(self.client_secrets))
 
     def scratch(self) -> WizardDraft:
         """A copy steps may `read` into without touching this draft."""
-        return replace(self, scopes=list(self.scopes))
+        return replace(self, scopes=list(self.scopes), client_secrets=dict(self.client_secrets))
 
     @property
     def unsaved(self) -> bool:
@@ -77,7 +80,7 @@ class WizardDraft:
         return cls(name=conn.name, service=conn.service, scopes=list(conn.scopes), dc=conn.dc,
                    access_type=conn.access_type, client_type=conn.client_type,
                    port=conn.port or DEFAULT_PORT, client_id=conn.client_id, client_secret=conn.client_secret,
-                   saved=conn)
+                   client_secrets=dict(conn.client_secrets), saved=conn)
 
 
 def definition(conn: Connection) -> tuple[object, ...]:
@@ -116,6 +119,9 @@ class Step(VerticalScroll):
     focus_target: ClassVar[str | None] = None
     """Selector of the widget to focus when the step is shown (None: the Next button)."""
     next_label: ClassVar[str] = "Next →"
+    stands_for: ClassVar[str | None] = None
+    """In a branch, the key of the step this one takes the place of (the Non-browser branch's own step 6
+    stands for "authorize"): text and "resume at" that name that key reach this step instead."""
 
     class Changed(Message):
         """Something the navigation shows (can_advance, busy, the hint) changed."""
@@ -181,6 +187,10 @@ class Step(VerticalScroll):
 
     def cancel(self) -> None:
         """Cancel the running network action."""
+
+    def enter_is_next(self, widget: Widget) -> bool:
+        """Whether Enter in `widget` (focused, in this step) means Next: in a plain field, yes."""
+        return isinstance(widget, Input)
 
     @property
     def nav_hint(self) -> str:

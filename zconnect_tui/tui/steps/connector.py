@@ -228,14 +228,13 @@ class ConnectorStep(Step):
         previews = list(self.query("#preview").results(Static))
         if not previews:
             return  # mounted with the rest of step 0, after the first frame; it asks again then
-        from zconnect_tui.oauth import request_token_url  # the HTTP stack: not needed for the first frame
+        from zconnect_tui.connector import URL_KEYS, connector_fields, render_fields
 
         conn = draft.connection()
         conn.name = conn.name or "NAME"
-        conn.client_id = conn.client_id or "YOUR_CLIENT_ID"
-        dc = self.ctx.dcs.get(draft.dc)
-        previews[0].update(f"Request Token URL\n  {request_token_url(dc, conn)}\n"
-                           f"Access Token URL\n  {dc.token_url}\nRefresh Token URL\n  {dc.token_url}")
+        # The same fields and words as `zconnect export --format connector` (and the export screen).
+        fields = [f for f in connector_fields(conn, self.ctx.dcs) if f.key in URL_KEYS]
+        previews[0].update(render_fields(fields))
 
     def validate(self, draft: WizardDraft) -> bool:
         fields = ["name", "extra-scopes"] if self.query("#extra-scopes") else ["name"]

@@ -39,15 +39,19 @@ class RedirectStep(Step):
         yield CopyValue(redirect_uri_for(self.initial_port), id="redirect-uri")
 
     def enter(self, draft: WizardDraft) -> None:
-        """A Self Client has no redirect: explain instead of asking."""
+        """A Self Client or a Non-browser client has no redirect: explain instead of asking."""
         text = self.query_one("#redirect-text", Guide)
         for widget in self.query("#port-label, #port, #uri-label, #redirect-uri"):
             widget.display = draft.uses_redirect
         if not draft.uses_redirect:
             self.field_error("port").clear()
-            text.update("[b]3. Redirect URL: not needed for a Self Client.[/]\n\n"
-                        "A Self Client never redirects a browser, so there is nothing to enter here. "
-                        "Click [b]Create[/] (or [b]OK[/]) in the console to create the Self Client.")
+            kind = "a Self Client" if draft.self_client else "a Non-browser client"
+            how = ("pasting a code the console generates" if draft.self_client
+                   else "a code you enter at Zoho's verification page")
+            text.update(f"[b]3. Redirect URL: not needed for {kind}.[/]\n\n"
+                        f"{kind[0].upper()}{kind[1:]} never redirects a browser here (it signs in with {how}), "
+                        "so there is nothing to enter. Click [b]Create[/] (or [b]OK[/]) in the console to create "
+                        "the client.")
         else:
             text.update("[b]3. Enter the redirect URL in Authorized Redirect URLs.[/] This is the URL "
                         "Zoho Accounts sends you to with a grant code after you sign in. Paste it "
