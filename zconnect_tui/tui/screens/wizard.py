@@ -12,25 +12,23 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import Button, ContentSwitcher, Footer, Input, Static
 
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.services import SERVICES
+from zconnect_tui.tui.screens.wizard_keys import KeyHold
 from zconnect_tui.tui.steps import STEPS
 from zconnect_tui.tui.steps.base import Commit, Step, WizardContext, WizardDraft
 from zconnect_tui.tui.widgets import as_error
 from zconnect_tui.tui.work import off_thread
 
 if TYPE_CHECKING:
-    from textual.widget import Widget
-
     from zconnect_tui.manager import Manager
     from zconnect_tui.store import Snapshot
 
@@ -66,13 +64,13 @@ class StepList(Static):
         self.update(Content("\n").join(lines))
 
 
-class WizardScreen(Screen[str | None]):
+class WizardScreen(KeyHold):
     """Create a connection the way Zoho's guide registers a client, step by step."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
     BINDINGS = [
         # Priority: the app runs Next as it dispatches the key, before it hands on the keys typed after
-        # it, which then wait for the next step (`_hold_keys`) instead of landing in this one.
+        # it, which then wait for the next step (wizard_keys.KeyHold) instead of landing in this one.
         Binding("ctrl+n", "next", "Next", id="wizard.next", priority=True,
                 tooltip="Check this step and go to the next"),
         Binding("enter", "enter_next", "Next", id="wizard.enter", priority=True, show=False,
@@ -111,9 +109,6 @@ class WizardScreen(Screen[str | None]):
         self._initial = self.draft.scratch()
         self._committing = False
         self._preview_pending = False
-        self._held: list[events.Key | events.Paste] | None = None
-        """Keys typed between Next and the next step's focus (None: not holding any)."""
-        self._focus_before: Widget | None = None
         start = self.resolve(start_at) if start_at else 0
         self.set_reactive(WizardScreen.step, start)
         # The breakpoint class now, so the first resize does not restyle every widget once more.
@@ -207,33 +202,6 @@ class WizardScreen(Screen[str | None]):
         usable = widget is not None and widget.display and not widget.disabled
         self._release_keys(widget if usable else self.query_one("#next"))
 
-    # ----- keys typed while the next step mounts ---------------------------------------------------
-    def _hold_keys(self) -> None:
-        """From Next until the next step has its focus, keys wait here: they must neither be lost nor
-        land in the step being left (its field would change after it was checked)."""
-        if self._held is None:
-            self._held = []
-            self._focus_before = self.focused
-        self.set_focus(None)  # with nothing focused, the app hands keys to the screen (below)
-
-    def _release_keys(self, focus: Widget | None) -> None:
-        """Focus `focus`, then type what was held into it, in order, as the user typed it."""
-        self.set_focus(focus)
-        held, self._held, self._focus_before = self._held, None, None
-        for event in held or ():
-            # Posted to the app, so bindings and the focused widget see them as real key presses.
-            self.app.post_message(events.Key(event.key, event.character) if isinstance(event, events.Key)
-                                  else events.Paste(event.text))
-
-    def _forward_event(self, event: events.Event) -> None:
-        """The app forwards a key here only while nothing is focused: hold it while a step changes
-        (Esc during a save still goes through: it cancels the save)."""
-        holding = self._held is not None and isinstance(event, events.Key | events.Paste)
-        if holding and not (self._committing and isinstance(event, events.Key) and event.key == "escape"):
-            self._held.append(event)  # type: ignore[union-attr]
-            return
-        super()._forward_event(event)
-
     def _refresh_nav(self) -> None:
         """Sidebar, titles, Back/Next and the hint, from the current step's state."""
         index, flow = self.step, self.flow()
@@ -266,14 +234,14 @@ class WizardScreen(Screen[str | None]):
         if action != "enter_next":
             return True
         focused, body = self.focused, self._mounted_body(self.step)
-        return (self._held is None and focused is not None and body is not None
+        return (not self.holding and focused is not None and body is not None
                 and body in focused.ancestors and body.enter_is_next(focused))
 
     async def action_enter_next(self) -> None:
         await self.action_next()
 
     async def action_next(self) -> None:
-        if self._committing or self._held is not None:
+        if self._committing or self.holding:
             return  # repeated presses are ignored while a save runs or the next step mounts
         body = self.body()
         await body.ready()  # Enter may come before the whole form is mounted
