@@ -21,7 +21,7 @@ def test_spoofed_accounts_server_is_refused_and_never_contacted(tmp_path: Path, 
         lab.emu.spoof_accounts_server = trap.url if spoof == "trap" else spoof
         result = lab.cli("authorize", "desk", "--timeout", "30", env=lab.browser_env())
         assert result.code == 1 and one_line_error(result.err)
-        assert "unknown accounts server" in result.err and "refused" in result.err
+        assert "is not trusted" in result.err and "refused" in result.err
         assert trap.requests == []  # neither the code nor the client secret went there
         assert lab.emu.token_requests() == []  # and nothing was exchanged at all
         assert lab.config.read_bytes() == before
@@ -129,6 +129,6 @@ def test_tampered_stored_accounts_server_gets_no_refresh_token(tmp_path: Path, c
         before, seen = lab.config.read_bytes(), len(lab.emu.requests)
         result = lab.cli(command, "desk")
         assert result.code == 1 and one_line_error(result.err), result.err
-        assert "not a known data centre" in result.err
+        assert "is not trusted" in result.err
         assert trap.requests == []  # neither the refresh token nor the client secret went there
         assert len(lab.emu.requests) == seen and lab.config.read_bytes() == before

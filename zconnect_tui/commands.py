@@ -24,23 +24,24 @@ from zconnect_tui.model import (
     validate_secret,
 )
 from zconnect_tui.store import Store
-from zconnect_tui.verify import Organization
+from zconnect_tui.text import clean
+from zconnect_tui.verify import Organization, account_check
 
 
 def _out(text: str = "") -> None:
-    print(text, flush=True)
+    # Everything printed passes `clean` again: names from Zoho or the file never reach the terminal raw.
+    print(clean(text, keep="\n\t"), flush=True)
 
 
 def _warn(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    print(clean(text), file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch a parsed command line."""
     store = Store(args.config)
     if args.command not in (None, "new", "path"):
-        warning = store.loosened_mode_warning()
-        if warning:
+        for warning in store.warnings():
             _warn(f"zconnect: {warning}")
     handler: Callable[[Manager, argparse.Namespace], int] = {
         None: cmd_tui, "new": cmd_tui, "list": cmd_list, "show": cmd_show, "authorize": cmd_authorize,
@@ -246,10 +247,10 @@ def _read_pastes(flow: AuthorizationFlow, lines: StdinLines, prompt_tty: bool) -
 
 
 def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
-    before = manager.get(args.name).redirect_uri
+    previous = manager.get(args.name)
     flow = manager.begin_authorization(args.name, port=args.port)
     conn = flow.conn
-    if conn.redirect_uri != before:
+    if conn.redirect_uri != previous.redirect_uri:
         _out(f"Redirect URI is now {conn.redirect_uri}: register exactly this in the API Console.")
     interactive = sys.stdin.isatty()
     flow.start()
@@ -286,16 +287,18 @@ def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
         _warn(f"zconnect: authorized, but the verification call failed: {exc.one_line()}")
         return 0
     _out(verification.summary + ".")
-    if org is not None:
-        _out(f"Organization: {org.name} ({org.id}).")
-    elif len(verification.organizations) > 1:
+    if org is None and len(verification.organizations) > 1:
         _out("Zoho marks none of these organizations as default:")
         chosen = _choose_org(verification.organizations, lines)
         if chosen is None:
             _out(f"No organization was stored. Run `zconnect authorize {conn.name}` again to choose one.")
         else:
             manager.set_organization(conn.name, chosen)
-            _out(f"Organization: {chosen.name} ({chosen.id}).")
+    # The account check: say who and which organisation this consent connected, loudly if they changed.
+    summary, warning = account_check(previous, manager.get(conn.name))
+    _out(summary)
+    if warning:
+        _warn(f"zconnect: warning: {warning}")
     _out(f"Use it: zconnect token {conn.name}")
     return 0
 

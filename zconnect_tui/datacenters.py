@@ -7,11 +7,13 @@ the connections file under `[data_centers.NAME]`; http is allowed only for loopb
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from zconnect_tui.errors import ConfigError
+from zconnect_tui.errors import ConfigError, ZconnectError
+from zconnect_tui.text import clean
 
 
 @dataclass(frozen=True)
@@ -94,34 +96,85 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?")
+_DC_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+
+
 def check_url(url: str, what: str) -> str:
-    """Return `url` without a trailing slash, or raise if it is not https (http only on loopback)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
+    """Return `url` without a trailing slash, or raise a ConfigError naming `what`.
+
+    Only https (http for loopback hosts), a plain host name or IP address, an optional port
+    and path: no user name or password (`http://evil.example\\@127.0.0.1` means different
+    hosts to different parsers), no query or fragment, nothing a URL parser could read twice.
+    """
+    shown = clean(url, limit=200)
+    fix = "Write it as https://host[:port] (http only for 127.0.0.1/localhost)."
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
+        host = parts.hostname or ""
+    except ValueError:
+        raise ConfigError(f"{what} {shown!r} is not a valid URL.", fix) from None
+    if "@" in parts.netloc or "\\" in url:
+        raise ConfigError(f"{what} {shown!r} carries a user name or password; refused.", fix)
+    if (clean(url) != url or " " in url or parts.query or parts.fragment or url.endswith(("?", "#"))
+            or not (_HOST.fullmatch(host) or _is_ip(host))):
+        raise ConfigError(f"{what} {shown!r} is not a valid URL.", fix)
+    if parts.scheme == "https":
         return url.rstrip("/")
-    if parts.scheme == "http" and is_loopback_host(parts.hostname):
+    if parts.scheme == "http" and is_loopback_host(host):
         return url.rstrip("/")
     if parts.scheme == "http":
         raise ConfigError(
-            f"{what} {url!r} uses http on a non-loopback host.",
+            f"{what} {shown!r} uses http on a non-loopback host.",
             "Use https; plain http is allowed only for 127.0.0.1/localhost.",
         )
-    raise ConfigError(f"{what} {url!r} is not an http(s) URL.", "Write it as https://host[:port].")
+    raise ConfigError(f"{what} {shown!r} is not an http(s) URL.", fix)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_custom(name: str, table: object) -> DataCenter:
     """Build a user-defined data centre from its `[data_centers.NAME]` table."""
+    where = f"[data_centers.{clean(name, limit=40)}]"
+    if name in BUILTIN:
+        raise ConfigError(f"{where} would replace Zoho's built-in data centre {name!r}; refused.",
+                          "Give your data centre another name, e.g. [data_centers.lab].")
+    if not _DC_NAME.fullmatch(name):
+        raise ConfigError(f"{where} is not a usable data centre name.",
+                          "Use letters, digits, '-' and '_' (up to 32).")
     if not isinstance(table, Mapping):
-        raise ConfigError(f"[data_centers.{name}] must be a table.", "See the README's config format.")
+        raise ConfigError(f"{where} must be a table.", "See the README's config format.")
     missing = [k for k in ("accounts", "api") if not isinstance(table.get(k), str)]
     if missing:
         raise ConfigError(
-            f"[data_centers.{name}] lacks {' and '.join(missing)}.",
+            f"{where} lacks {' and '.join(missing)}.",
             "Each data centre needs at least accounts = \"…\" and api = \"…\".",
         )
-    urls = {k: check_url(table[k], f"data_centers.{name}.{k}") for k in _URL_FIELDS
-            if isinstance(table.get(k), str)}
-    return DataCenter(key=name, label=str(table.get("label", name)), builtin=False, **urls)
+    wrong = [k for k in (*_URL_FIELDS, "label") if k in table and not isinstance(table[k], str)]
+    if wrong:
+        raise ConfigError(f"data_centers.{name}.{wrong[0]} must be a string.", "Fix or remove it.")
+    urls = {k: check_url(table[k], f"data_centers.{name}.{k}") for k in _URL_FIELDS if k in table}
+    return DataCenter(key=name, label=clean(str(table.get("label", name)), limit=80), builtin=False, **urls)
+
+
+def _api_hosts() -> frozenset[str]:
+    """Zoho's API hosts: www/sandbox/developer.zohoapis.<tld> per built-in data centre, and the older
+    api.zoho.<tld> (facts §2.2; "sandbox"/"developer" exist for CRM)."""
+    hosts = set()
+    for dc in BUILTIN.values():
+        api_host = urlsplit(dc.api).hostname or ""
+        accounts_host = urlsplit(dc.accounts).hostname or ""
+        suffix = api_host.removeprefix("www.")
+        hosts.update(f"{prefix}.{suffix}" for prefix in ("www", "sandbox", "developer"))
+        hosts.add("api." + accounts_host.removeprefix("accounts."))
+    return frozenset(hosts)
 
 
 class DataCenters:
@@ -136,7 +189,7 @@ class DataCenters:
     def from_config(cls, tables: Mapping[str, object]) -> DataCenters:
         return cls(parse_custom(name, table) for name, table in tables.items())
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[DataCenter]:
         return iter(self._all.values())
 
     def __contains__(self, key: object) -> bool:
@@ -150,18 +203,52 @@ class DataCenters:
             return self._all[key]
         except KeyError:
             raise ConfigError(
-                f"Unknown data centre {key!r}.",
-                f"Choose one of {', '.join(self._all)}, or add [data_centers.{key}] to the config file.",
+                f"Unknown data centre {clean(key, limit=40)!r}.",
+                f"Choose one of {', '.join(self._all)}, or add [data_centers.NAME] to the config file.",
             ) from None
 
-    def by_accounts_server(self, url: str) -> DataCenter | None:
-        """The data centre whose accounts server is exactly `url`, else None.
+    # ----- the trust rule: the one place that decides where secrets may go ------------------------
+    def trusted_accounts(self, home: str, url: str | None) -> DataCenter:
+        """The data centre whose accounts server `url` is, if a connection registered in `home` may
+        send it a code, its client secret or a token; `url` empty means `home`'s own.
 
-        The callback's `accounts-server` is honoured only through this lookup, so the code
-        and the client secret are never sent to an address the redirect invented.
+        A connection in a built-in data centre trusts only Zoho's built-in accounts servers (Zoho
+        sends a user of another region to theirs, e.g. accounts.zoho.eu); one in a user-defined
+        data centre trusts only that data centre's own. Anything else raises: the callback's
+        `accounts-server` and the file's `accounts_server`/`issued_by` are outside input.
         """
+        registered = self.get(home)
+        if not url:
+            return registered
         wanted = url.strip().rstrip("/").lower()
-        for dc in self._all.values():
+        candidates = [dc for dc in self if dc.builtin] if registered.builtin else [registered]
+        for dc in candidates:
             if dc.accounts.lower() == wanted:
                 return dc
+        where = "Zoho's own accounts servers" if registered.builtin else registered.accounts
+        raise ZconnectError(
+            f"The accounts server {clean(url, limit=120)} is not trusted for a connection registered in "
+            f"data centre {home!r}; refused.",
+            f"Only {where} may receive its code, secret and tokens. Authorize the connection again.",
+        )
+
+    def trusted_api_domain(self, home: str, url: str | None) -> str | None:
+        """`url` (normalised) when it is a Zoho API domain (for a built-in `home`) or `home`'s own `api`
+        (for a user-defined one); else None. Token responses name it; the access token goes there."""
+        if not url:
+            return None
+        registered = self.get(home)
+        try:
+            checked = check_url(url, "api_domain")
+        except ConfigError:
+            return None
+        if not registered.builtin:
+            return checked if checked.lower() == registered.api.lower() else None
+        parts = urlsplit(checked)
+        if parts.scheme == "https" and parts.port is None and parts.path in ("", "/") \
+                and (parts.hostname or "") in _ZOHO_API_HOSTS:
+            return checked
         return None
+
+
+_ZOHO_API_HOSTS = _api_hosts()

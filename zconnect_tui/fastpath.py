@@ -53,11 +53,13 @@ def cached_token(path: str, name: str) -> str | None:
     try:
         with open(path, "rb") as fh:
             doc = tomllib.load(fh)
-            mode = os.fstat(fh.fileno()).st_mode
+            info = os.fstat(fh.fileno())
+            dir_owner = os.stat(os.path.dirname(os.path.abspath(path))).st_uid
     except (OSError, ValueError):
         return None
-    if mode & 0o077 and sys.platform != "win32":  # same warning as the full CLI, at the cost of one fstat
-        sys.stderr.write(f"zconnect: warning: {path} is readable by others; it holds secrets. Run: chmod 600 {path}\n")
+    me = os.geteuid() if sys.platform != "win32" else None
+    if me is not None and (info.st_mode & 0o077 or info.st_uid != me or dir_owner != me):
+        return None  # a loosened mode or another owner: the full CLI says so (Store.warnings), then answers
     conn = doc.get("connections", {}).get(name) if isinstance(doc.get("connections"), dict) else None
     if not isinstance(conn, dict) or conn.get("status") != "authorized":
         return None
@@ -67,6 +69,8 @@ def cached_token(path: str, name: str) -> str | None:
     access, expires = token.get("access_token"), token.get("expires_at")
     if not isinstance(access, str) or not access or not isinstance(expires, datetime) or expires.tzinfo is None:
         return None
+    if not (access.isascii() and access.isprintable()) or " " in access:
+        return None  # never print control characters: the full CLI reports the file as broken
     if (expires - datetime.now(UTC)).total_seconds() <= REFRESH_MARGIN_SECONDS:
         return None
     return access

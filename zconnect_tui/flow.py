@@ -70,7 +70,7 @@ class AuthorizationFlow:
         """Bind the listener (raises PortInUse). Call before opening the browser."""
         if self.needs_listener:
             assert self.conn.port is not None
-            self.listener = CallbackListener(self.conn.port, self.state)
+            self.listener = CallbackListener(self.conn.port, self.state, check=self.token_server)
             self.listener.outcome = self.outcome
             self.listener.start()
 
@@ -88,6 +88,10 @@ class AuthorizationFlow:
         """Feed a pasted URL or code; raises FlowError (and keeps waiting) if it is not usable."""
         expected = self.state if self.needs_listener and ("?" in text or "code=" in text) else None
         result = parse_pasted(text, expected)
+        try:
+            self.token_server(result)
+        except ZconnectError as exc:
+            raise FlowError(exc.message, exc.hint) from None
         self.outcome.deliver(result)
         return result
 
@@ -107,18 +111,10 @@ class AuthorizationFlow:
             self.listener.close()
 
     def token_server(self, result: CallbackResult) -> DataCenter:
-        """Where to exchange the code: the callback's accounts server, only if it is a known one.
+        """Where to exchange the code: the callback's accounts server, if the trust rule allows it.
 
-        Zoho redirects users of other data centres with `location` and `accounts-server`;
-        anything not in the built-in or configured table is refused (RFC 9700 mix-up defence),
-        so the client secret never goes to an address the redirect invented.
+        Zoho redirects users of other data centres with `location` and `accounts-server`; the one
+        rule in `DataCenters.trusted_accounts` decides (RFC 9700 mix-up defence), so the code, the
+        client secret and the PKCE verifier never go to an address the redirect invented.
         """
-        if not result.accounts_server:
-            return self.dc
-        dc = self.dcs.by_accounts_server(result.accounts_server)
-        if dc is None:
-            raise ZconnectError(
-                f"The redirect named an unknown accounts server ({result.accounts_server}); refused.",
-                "Only Zoho's own data centres (or ones in your config's [data_centers]) are trusted.",
-            )
-        return dc
+        return self.dcs.trusted_accounts(self.conn.dc, result.accounts_server)

@@ -2,7 +2,9 @@
 
 Both the CLI and the TUI call this module; neither talks to the store and Zoho directly.
 Every change runs inside `Store.transaction`, so it re-reads the file under the lock and a
-failed network call changes nothing.
+failed network call changes nothing. The file lock is never held across a call to Zoho: a
+refresh (or revoke) holds only its connection's refresh lock while it waits for Zoho, so
+two processes still make one refresh, and everything else goes on meanwhile.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
 
-from zconnect_tui.datacenters import DataCenters, check_url
+from zconnect_tui.datacenters import DataCenter, DataCenters
 from zconnect_tui.errors import NeedsReauthorization, UsageError, ZconnectError, ZohoError
 from zconnect_tui.flow import AuthorizationFlow
 from zconnect_tui.listener import CallbackResult
@@ -27,22 +29,19 @@ from zconnect_tui.model import (
 )
 from zconnect_tui.oauth import TokenResponse, ZohoClient
 from zconnect_tui.store import Snapshot, Store
-from zconnect_tui.verify import Organization, Verification, default_org, verify
+from zconnect_tui.text import clean
+from zconnect_tui.verify import Organization, Verification, default_org, identify, verify
 
 T = TypeVar("T")
 
 
-def accounts_for(conn: Connection, dcs: DataCenters) -> str:
-    """The accounts server for refresh/revoke: the user's own DC, re-checked against the table."""
-    if conn.accounts_server:
-        dc = dcs.by_accounts_server(conn.accounts_server)
-        if dc is None:
-            raise ZconnectError(
-                f"{conn.name}'s accounts server {conn.accounts_server} is not a known data centre; refused.",
-                "Fix accounts_server in the config file, or authorize the connection again.",
-            )
-        return dc.accounts
-    return dcs.get(conn.dc).accounts
+def issuer_of(conn: Connection, dcs: DataCenters) -> DataCenter:
+    """Where `conn`'s tokens were issued, and so the only place its refreshes and revokes go.
+
+    Files written before `issued_by` existed fall back to `accounts_server` (where the code was
+    exchanged). Either passes the trust rule again: the file is outside input too.
+    """
+    return dcs.trusted_accounts(conn.dc, conn.token.issued_by or conn.accounts_server)
 
 
 def _dead_refresh_token(conn: Connection) -> NeedsReauthorization:
@@ -52,20 +51,32 @@ def _dead_refresh_token(conn: Connection) -> NeedsReauthorization:
     )
 
 
-def apply_tokens(conn: Connection, tokens: TokenResponse) -> None:
-    """Store a token response on `conn`; a refresh without a refresh token keeps the old one."""
+def apply_tokens(conn: Connection, tokens: TokenResponse, dcs: DataCenters, issuer: DataCenter) -> None:
+    """Store a token response from `issuer` on `conn`; a refresh without a refresh token keeps the old one.
+
+    An `api_domain` that is not Zoho's (or the user-defined data centre's own) is not stored: the
+    tokens are kept (they are real and were just issued) and the connection keeps the API domain it
+    had, else its data centre's; `last_error` says what was ignored.
+    """
     now = now_utc()
     conn.token.access_token = tokens.access_token
     if tokens.refresh_token:
         conn.token.refresh_token = tokens.refresh_token
     conn.token.expires_at = now + timedelta(seconds=tokens.expires_in)
     conn.token.refreshed_at = now
+    conn.token.issued_by = issuer.accounts
     if tokens.scope:
         conn.token.scope = tokens.scope
-    if tokens.api_domain:
-        conn.api_domain = check_url(tokens.api_domain, "api_domain")
     conn.status = AUTHORIZED
     conn.last_error = ""
+    if tokens.api_domain:
+        trusted = dcs.trusted_api_domain(conn.dc, tokens.api_domain)
+        if trusted:
+            conn.api_domain = trusted
+        else:
+            conn.last_error = (f"Ignored the API domain {clean(tokens.api_domain, limit=80)!r} in Zoho's answer: "
+                               "it is not a Zoho API domain.")
+    conn.updated_at = now
 
 
 class Manager:
@@ -90,8 +101,7 @@ class Manager:
         """A valid access token, refreshed first when less than 5 minutes remain."""
         conn = self.get(name)
         self._ensure_usable(conn)
-        remaining = conn.token.remaining()
-        if remaining is not None and remaining > REFRESH_MARGIN:
+        if _fresh(conn):
             return conn.token.access_token
         return self.refresh(name, only_if_needed=True).token.access_token
 
@@ -109,65 +119,67 @@ class Manager:
                 )
 
     def refresh(self, name: str, *, only_if_needed: bool = False) -> Connection:
-        """Refresh under the lock. With `only_if_needed`, skip if another process just did."""
-        failure: list[ZconnectError] = []
+        """Refresh at Zoho under `name`'s refresh lock; store the result under the file lock.
 
-        def change(snap: Snapshot) -> Connection:
+        With `only_if_needed`, skip when another process refreshed while this one waited.
+        """
+        with self.store.refresh_lock(name):
+            snap = self.store.load()
             conn = snap.get(name)
-            remaining = conn.token.remaining()
-            if only_if_needed and remaining is not None and remaining > REFRESH_MARGIN \
-                    and conn.status == AUTHORIZED:
+            if only_if_needed and _fresh(conn):
                 return conn
             self._ensure_usable(conn)
             if not conn.token.refresh_token:
                 raise NeedsReauthorization(f"{conn.name} has no refresh token (online access).",
                                            f"Run `zconnect authorize {conn.name}`.")
-            accounts = accounts_for(conn, snap.dcs())
+            issuer = issuer_of(conn, snap.dcs())
+            used = conn.token.refresh_token
             try:
-                tokens = client.refresh(accounts, conn)
+                tokens = self._with_client(lambda c: c.refresh(issuer.accounts, conn))
             except ZohoError as exc:
                 if exc.code != "invalid_code":
                     raise
                 # invalid_code on a refresh means the refresh token is dead: record it, keep the rest.
-                conn.status = NEEDS_REAUTH
-                conn.last_error = exc.message
-                conn.updated_at = now_utc()
-                failure.append(_dead_refresh_token(conn))
-                return conn
-            apply_tokens(conn, tokens)
-            conn.updated_at = now_utc()
+                why = exc.message
+                self._update_if_same(name, used, lambda c: _mark_dead(c, why))
+                raise _dead_refresh_token(conn) from None
+            return self._update_if_same(name, used, lambda c: apply_tokens(c, tokens, snap.dcs(), issuer))
+
+    def _update_if_same(self, name: str, refresh_token: str, change: Callable[[Connection], object]) -> Connection:
+        """Apply `change` to the re-read connection, unless it was re-authorized meanwhile (its newer tokens win)."""
+
+        def apply(snap: Snapshot) -> Connection:
+            conn = snap.get(name)
+            if conn.token.refresh_token == refresh_token:
+                change(conn)
             return conn
 
-        # The client is built before the lock is taken: other processes wait only for the call itself.
-        with self._client_factory() as client:
-            conn = self.store.transaction(change)
-        if failure:
-            raise failure[0]
-        return conn
+        return self.store.transaction(apply)
 
     def revoke(self, name: str) -> bool:
-        """Revoke the refresh token at Zoho, clear tokens locally, keep the definition.
+        """Revoke the refresh token at the server that issued it, clear tokens locally, keep the definition.
 
         Returns False when Zoho already considered the token invalid. A network failure
         raises before anything local changes.
         """
-        outcome: list[bool] = []
-
-        def change(snap: Snapshot) -> None:
+        with self.store.refresh_lock(name):
+            snap = self.store.load()
             conn = snap.get(name)
             token = conn.token.refresh_token or conn.token.access_token
             revoked = False
             if token:
-                accounts = accounts_for(conn, snap.dcs())
-                revoked = client.revoke(accounts, token)
-            conn.token = TokenSet()
-            conn.status = REVOKED
-            conn.updated_at = now_utc()
-            outcome.append(revoked)
+                issuer = issuer_of(conn, snap.dcs())
+                revoked = self._with_client(lambda c: c.revoke(issuer.accounts, token))
 
-        with self._client_factory() as client:
-            self.store.transaction(change)
-        return outcome[0]
+            def clear(snap: Snapshot) -> None:
+                current = snap.get(name)
+                if current.token.refresh_token == conn.token.refresh_token:  # else re-authorized meanwhile
+                    current.token = TokenSet()
+                    current.status = REVOKED
+                    current.updated_at = now_utc()
+
+            self.store.transaction(clear)
+        return revoked
 
     # ----- authorization --------------------------------------------------------------------------
     def begin_authorization(self, name: str, port: int | None = None) -> AuthorizationFlow:
@@ -187,38 +199,53 @@ class Manager:
 
     def complete_authorization(self, flow: AuthorizationFlow, result: CallbackResult) -> Connection:
         """Exchange the code at once (it lives 2 minutes) and store the tokens."""
-        dc = flow.token_server(result)
+        dc = flow.token_server(result)  # the trust rule, before the code or the secret go anywhere
         tokens = self._with_client(lambda c: c.exchange_code(dc.accounts, flow.conn, result.code, flow.verifier))
-        old_refresh: list[str] = []
+        stale: list[tuple[str, str]] = []
 
         def change(snap: Snapshot) -> Connection:
             conn = snap.get(flow.conn.name)
-            if conn.token.refresh_token and tokens.refresh_token and conn.token.refresh_token != tokens.refresh_token:
-                old_refresh.append(conn.token.refresh_token)
-            conn.token = TokenSet(refresh_token=conn.token.refresh_token)
-            apply_tokens(conn, tokens)
+            old = conn.token
+            old_issuer = old.issued_by or conn.accounts_server
+            if old.refresh_token and old.refresh_token != tokens.refresh_token:
+                stale.append((old.refresh_token, old_issuer))
+            # Without a new refresh token the old one stays, but only if the same server issued both.
+            kept = old.refresh_token if not tokens.refresh_token and old_issuer in ("", dc.accounts) else ""
+            if kept:
+                stale.clear()
+            conn.token = TokenSet(refresh_token=kept)
+            apply_tokens(conn, tokens, snap.dcs(), dc)
             conn.location = dc.key
             conn.accounts_server = dc.accounts
-            conn.updated_at = now_utc()
             return conn
 
         conn = self.store.transaction(change)
         # Zoho keeps at most 20 refresh tokens per user and client and silently deletes the
-        # oldest: revoke the one this authorization replaced (best effort) so none leak.
-        for stale in old_refresh:
+        # oldest: revoke the one this authorization replaced (best effort) so none leak, at the
+        # server that issued it (never the new callback's), and only if that server is trusted.
+        for token, issuer in stale:
             try:
-                self._with_client(lambda c, t=stale: c.revoke(dc.accounts, t))
+                accounts = flow.dcs.trusted_accounts(conn.dc, issuer).accounts
+                self._with_client(lambda c, t=token, a=accounts: c.revoke(a, t))
             except ZconnectError:
                 pass
         return conn
 
     # ----- verification ---------------------------------------------------------------------------
-    def verify(self, name: str) -> Verification:
-        """Run the service's verification call with a fresh token."""
+    def verify(self, name: str, *, identify_user: bool = False) -> Verification:
+        """Run the service's verification call with a fresh token; with `identify_user`, also name
+        the Zoho account behind it when the connection may ask (the account check after consent)."""
         self.access_token(name)
         snap = self.store.load()
         conn = snap.get(name)
-        return self._with_client(lambda c: verify(c, conn, snap.dcs()))
+
+        def run(client: ZohoClient) -> Verification:
+            result = verify(client, conn, snap.dcs())
+            if identify_user and not result.user:
+                result.user = identify(client, conn, snap.dcs())
+            return result
+
+        return self._with_client(run)
 
     def set_organization(self, name: str, org: Organization | None, user: str = "") -> Connection:
         def change(conn: Connection) -> Connection:
@@ -232,8 +259,19 @@ class Manager:
 
     def verify_and_pick(self, name: str) -> tuple[Verification, Organization | None]:
         """Verify, and store the default organisation (or the user) when there is one."""
-        result = self.verify(name)
+        result = self.verify(name, identify_user=True)
         org = default_org(result.organizations)
         if org is not None or result.user:
             self.set_organization(name, org, result.user)
         return result, org
+
+
+def _fresh(conn: Connection) -> bool:
+    remaining = conn.token.remaining()
+    return remaining is not None and remaining > REFRESH_MARGIN and conn.status == AUTHORIZED
+
+
+def _mark_dead(conn: Connection, why: str) -> None:
+    conn.status = NEEDS_REAUTH
+    conn.last_error = why
+    conn.updated_at = now_utc()

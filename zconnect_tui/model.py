@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from zconnect_tui.errors import ConfigError, UsageError
+from zconnect_tui.text import clean
 
 DEFAULT_PORT = 9646
 """Default loopback port: 9646 spells ZOHO on a phone keypad."""
@@ -20,12 +21,15 @@ REFRESH_MARGIN = timedelta(minutes=5)
 """`zconnect token` refreshes when less than this remains."""
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_LOOPBACK_REDIRECT = re.compile(r"^http://127\.0\.0\.1:(\d{1,5})/")
 
 # status values
 AUTHORIZED = "authorized"
 NOT_AUTHORIZED = "not_authorized"
 NEEDS_REAUTH = "needs_reauth"
 REVOKED = "revoked"
+STATUSES = (AUTHORIZED, NOT_AUTHORIZED, NEEDS_REAUTH, REVOKED)
+ACCESS_TYPES = ("offline", "online")
 
 
 def redirect_uri_for(port: int) -> str:
@@ -49,13 +53,15 @@ def mask(secret: str | None) -> str:
 
 @dataclass
 class TokenSet:
-    """The tokens Zoho issued for a connection."""
+    """The tokens Zoho issued for a connection (secrets never in a repr: crash reports print them)."""
 
-    access_token: str = ""
-    refresh_token: str = ""
+    access_token: str = field(default="", repr=False)
+    refresh_token: str = field(default="", repr=False)
     expires_at: datetime | None = None
     scope: str = ""
     refreshed_at: datetime | None = None
+    issued_by: str = ""
+    """The accounts server that issued these tokens: refreshes and the revoke go there, and only there."""
 
     def remaining(self, now: datetime | None = None) -> timedelta | None:
         if not self.access_token or self.expires_at is None:
@@ -72,7 +78,7 @@ class Connection:
     dc: str
     client_id: str
     scopes: list[str]
-    client_secret: str = ""
+    client_secret: str = field(default="", repr=False)
     access_type: str = "offline"
     redirect_uri: str = ""
     self_client: bool = False
@@ -93,8 +99,9 @@ class Connection:
     # ----- reading -------------------------------------------------------------------
     @property
     def port(self) -> int | None:
-        match = re.match(r"^http://127\.0\.0\.1:(\d+)/", self.redirect_uri)
-        return int(match.group(1)) if match else None
+        match = _LOOPBACK_REDIRECT.match(self.redirect_uri)
+        port = int(match.group(1)) if match else 0
+        return port if 1 <= port <= 65535 else None
 
     def token_state(self, now: datetime | None = None) -> str:
         """A short phrase: 'valid 41m', 'expired', 'needs re-authorization', 'revoked', 'not authorized'."""
@@ -157,8 +164,6 @@ def format_duration(delta: timedelta) -> str:
 
 
 # ----- TOML mapping -------------------------------------------------------------------------
-_TOKEN_FIELDS = {f.name for f in fields(TokenSet)}
-_CONN_FIELDS = {f.name for f in fields(Connection)} - {"name", "token"}
 
 
 def to_table(conn: Connection) -> dict[str, Any]:
@@ -172,21 +177,59 @@ def to_table(conn: Connection) -> dict[str, Any]:
     return table
 
 
+_SECRETS = frozenset({"client_secret", "access_token", "refresh_token"})
+_EXPECTED: dict[str, tuple[type, str]] = {
+    "str": (str, "a string"),
+    "bool": (bool, "true or false"),
+    "list[str]": (list, "a list of strings"),
+    "datetime | None": (datetime, "a UTC date-time such as 2026-01-31T12:00:00Z"),
+}
+
+
+def _typed(where: str, kind: str, value: Any) -> Any:
+    """`value` checked against the field's annotation; strings cleaned (the file may be hand-edited)."""
+    expected, wording = _EXPECTED[kind]
+    ok = isinstance(value, expected)
+    if ok and isinstance(value, datetime):
+        ok = value.tzinfo is not None  # a local date-time cannot be compared with UTC
+    if ok and isinstance(value, list):
+        ok = all(isinstance(item, str) for item in value)
+    if not ok:
+        raise ConfigError(f"{clean(where)} must be {wording}.", "Fix or remove it; the file was left untouched.")
+    if isinstance(value, list):
+        return [clean(item) for item in value]
+    if isinstance(value, str) and where.rsplit(".", 1)[-1] in _SECRETS:
+        if clean(value) != value:  # never alter a secret silently
+            raise ConfigError(f"{clean(where)} contains control characters.", "Copy the value again.")
+        return value
+    return clean(value) if isinstance(value, str) else value
+
+
+def _typed_fields(where: str, table: dict[str, Any], cls: type) -> dict[str, Any]:
+    kinds = {f.name: f.type for f in fields(cls) if f.type in _EXPECTED and f.name != "name"}
+    return {k: _typed(f"{where}.{k}", kinds[k], v) for k, v in table.items() if k in kinds}
+
+
 def from_table(name: str, table: dict[str, Any]) -> Connection:
-    """Build a Connection from its TOML table; unknown keys are ignored (newer versions)."""
-    known = {k: v for k, v in table.items() if k in _CONN_FIELDS}
-    token_table = table.get("token") or {}
+    """Build a Connection from its TOML table: every known key type-checked (a one-line ConfigError
+    naming the key), unknown keys ignored (newer versions)."""
+    where = f"connections.{name}"
+    token_table = table.get("token", {})
     if not isinstance(token_table, dict):
-        raise ConfigError(f"[connections.{name}.token] must be a table.", "Fix or remove it.")
-    try:
-        token = TokenSet(**{k: v for k, v in token_table.items() if k in _TOKEN_FIELDS})
-        conn = Connection(name=name, token=token, **known)
-    except TypeError as exc:
-        raise ConfigError(f"[connections.{name}] lacks a required field ({exc}).", "Fix or remove it.") from None
-    for stamp in ("expires_at", "refreshed_at"):
-        value = getattr(token, stamp)
-        if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
-            raise ConfigError(f"connections.{name}.token.{stamp} must be a UTC datetime.", "Fix or remove it.")
+        raise ConfigError(f"[{clean(where)}.token] must be a table.", "Fix or remove it.")
+    known = _typed_fields(where, table, Connection)
+    missing = [k for k in ("service", "dc", "client_id", "scopes") if k not in known]
+    if missing:
+        raise ConfigError(f"[{clean(where)}] lacks {', '.join(missing)}.", "Fix or remove it.")
+    token = TokenSet(**_typed_fields(f"{where}.token", token_table, TokenSet))
+    conn = Connection(name=name, token=token, **known)
+    if conn.status not in STATUSES:
+        raise ConfigError(f"{clean(where)}.status must be one of {', '.join(STATUSES)}.", "Fix or remove it.")
+    if conn.access_type not in ACCESS_TYPES:
+        raise ConfigError(f"{clean(where)}.access_type must be offline or online.", "Fix or remove it.")
+    if _LOOPBACK_REDIRECT.match(conn.redirect_uri) and conn.port is None:
+        raise ConfigError(f"{clean(where)}.redirect_uri has a port outside 1-65535.",
+                          "Fix it, or run `zconnect authorize NAME --port P`.")
     return conn
 
 

@@ -9,28 +9,67 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import math
 import os
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
 from zconnect_tui.datacenters import DataCenter, is_loopback_host
-from zconnect_tui.errors import RateLimited, Unreachable, ZohoError
+from zconnect_tui.errors import RateLimited, Unreachable, UsageError, ZohoError
 from zconnect_tui.model import Connection
+from zconnect_tui.text import clean
 
 USER_AGENT = "zconnect/0.1 (+https://github.com/zconnect)"
 RETRY_DELAYS = (0.25, 1.0)
 """Backoff between attempts, used only for calls that are safe to repeat."""
+DEFAULT_TIMEOUT = 15.0
+MAX_TIMEOUT = 600.0
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+"""Zoho's answers are a few KiB; anything past this is refused while it streams, not after."""
+TOKEN_LIFETIME = 3600
+"""Zoho's documented access-token lifetime (facts §4): the most a token response is believed."""
+MAX_TOKEN_CHARS = 4096
 
 
-def http_timeout() -> httpx.Timeout:
-    """15 s per call (5 s to connect); `ZCONNECT_HTTP_TIMEOUT` overrides, e.g. for slow links."""
-    total = float(os.environ.get("ZCONNECT_HTTP_TIMEOUT", "15"))
-    return httpx.Timeout(total, connect=min(5.0, total))
+def http_timeout_seconds() -> float:
+    """One deadline per call to Zoho, retries included: 15 s, or `ZCONNECT_HTTP_TIMEOUT` (0-600 s)."""
+    raw = os.environ.get("ZCONNECT_HTTP_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= MAX_TIMEOUT:  # also refuses nan and inf
+        raise UsageError(f"ZCONNECT_HTTP_TIMEOUT={clean(raw, limit=40)!r} is not a number of seconds from 0 to 600.",
+                         "Set it to e.g. 15, or unset it.")
+    return value
+
+
+class Deadline(dict[str, float]):
+    """httpcore's per-request "timeout" extension, asked before every connect, read and write.
+
+    Each answer is the time left until one deadline, so a whole call ends by then: a server that
+    drips a byte a second cannot stretch it, as it could with httpx's per-read timeouts.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+        self.connect_limit = min(5.0, seconds)
+        super().__init__(connect=self.connect_limit, read=seconds, write=seconds, pool=seconds)
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        left = max(self.left(), 0.001)  # 0 would make the socket non-blocking, not time out
+        return min(left, self.connect_limit) if key == "connect" else left
 
 
 # ----- state and PKCE ---------------------------------------------------------------------------
@@ -112,10 +151,17 @@ _ERRORS: dict[str, tuple[str, str]] = {
 }
 
 
+def text_field(value: object, limit: int = 200) -> str:
+    """A string from Zoho's JSON, cleaned for the terminal; anything else (a number, null, a list) is ""."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # ids and codes sometimes arrive as numbers
+    return clean(value, limit=limit) if isinstance(value, str) else ""
+
+
 def zoho_error(body: dict[str, Any], conn: Connection | None = None) -> ZohoError:
     """Turn Zoho's `{"error": …}` body into an error with a sentence and a fix."""
-    code = str(body.get("error") or body.get("error_description") or "unknown")
-    description = str(body.get("error_description") or "")
+    description = text_field(body.get("error_description"))
+    code = text_field(body.get("error"), 80) or description[:80] or "unknown"
     if code.lower().startswith("access denied") or "too many requests" in description.lower():
         return RateLimited(
             code,
@@ -145,15 +191,15 @@ def _unreachable(url: str, exc: Exception) -> Unreachable:
     return Unreachable(f"The connection to {host} broke before the answer was complete.", hint)
 
 
-def _json_body(url: str, response: httpx.Response) -> dict[str, Any]:
+def _json_body(url: str, response: httpx.Response, content: bytes) -> dict[str, Any]:
     if response.status_code >= 500:
         raise Unreachable(
-            f"{_host(url)} answered HTTP {response.status_code} ({response.reason_phrase}).",
+            f"{_host(url)} answered HTTP {response.status_code} ({clean(response.reason_phrase, limit=60)}).",
             "Zoho is having trouble; try again in a minute. Nothing was changed.",
         )
     try:
-        body = response.json()
-    except ValueError:
+        body = json.loads(content)
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         kind = "an HTML page" if "html" in response.headers.get("content-type", "") else "something that is not JSON"
         raise Unreachable(
             f"{_host(url)} answered HTTP {response.status_code} with {kind} instead of Zoho's JSON.",
@@ -166,28 +212,60 @@ def _json_body(url: str, response: httpx.Response) -> dict[str, Any]:
 
 @dataclass
 class TokenResponse:
-    access_token: str
-    refresh_token: str | None
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
     expires_in: int
     api_domain: str | None
     scope: str
 
 
+def _token_text(value: object) -> str | None:
+    """A token as Zoho issues it (`1000.<hex>.<hex>`, checked loosely): visible ASCII, bounded; else None.
+
+    Anything else could not be sent back in a header or a form, or would drive the terminal
+    when `zconnect token` prints it.
+    """
+    if isinstance(value, str) and 0 < len(value) <= MAX_TOKEN_CHARS and value.isascii() \
+            and value.isprintable() and " " not in value:
+        return value
+    return None
+
+
+def _expires_in(body: dict[str, Any]) -> int:
+    """Seconds the access token lives, never more than Zoho's documented hour.
+
+    Old responses carry expires_in_sec (seconds) with expires_in in milliseconds (facts §2.5).
+    A value that is missing, not a number, not finite or absurd ("abc", null, 1e20) must not
+    lose tokens Zoho has just issued: the documented lifetime is assumed (at worst the token
+    is refreshed earlier than needed), and a larger one is capped at it.
+    """
+    value = body.get("expires_in_sec", body.get("expires_in"))
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return TOKEN_LIFETIME
+    try:
+        seconds = float(value)
+    except (ValueError, OverflowError):
+        return TOKEN_LIFETIME
+    if not math.isfinite(seconds):
+        return TOKEN_LIFETIME
+    return int(min(max(seconds, 0), TOKEN_LIFETIME))
+
+
 def parse_token_response(body: dict[str, Any], conn: Connection | None = None) -> TokenResponse:
-    """Success means `access_token` is present; anything else is Zoho's error."""
-    if not body.get("access_token"):
+    """Success means a usable `access_token` is present; anything else is Zoho's error."""
+    access = _token_text(body.get("access_token"))
+    if access is None:
+        if body.get("access_token") and "error" not in body:
+            raise ZohoError("invalid_response", "Zoho's answer carries an access token zconnect cannot use.",
+                            "Try again; nothing was changed.")
         raise zoho_error(body, conn)
-    # Old responses carry expires_in_sec (seconds) with expires_in in milliseconds (facts §2.5).
-    if "expires_in_sec" in body:
-        expires_in = int(body["expires_in_sec"])
-    else:
-        expires_in = int(body.get("expires_in", 3600))
+    api_domain = body.get("api_domain")
     return TokenResponse(
-        access_token=str(body["access_token"]),
-        refresh_token=str(body["refresh_token"]) if body.get("refresh_token") else None,
-        expires_in=expires_in,
-        api_domain=str(body["api_domain"]) if body.get("api_domain") else None,
-        scope=str(body.get("scope", "")),
+        access_token=access,
+        refresh_token=_token_text(body.get("refresh_token")),
+        expires_in=_expires_in(body),
+        api_domain=api_domain if isinstance(api_domain, str) and len(api_domain) <= 512 else None,
+        scope=text_field(body.get("scope"), 4000),
     )
 
 
@@ -202,7 +280,7 @@ class ZohoClient:
 
     def _new_http(self, *, trust_env: bool) -> httpx.Client:
         # trust_env: Zoho calls honour HTTP(S)_PROXY/ALL_PROXY/NO_PROXY, as users behind a proxy need.
-        return httpx.Client(timeout=http_timeout(), transport=self._transport, trust_env=trust_env,
+        return httpx.Client(timeout=http_timeout_seconds(), transport=self._transport, trust_env=trust_env,
                             headers={"User-Agent": USER_AGENT}, follow_redirects=False)
 
     def _client_for(self, url: str) -> httpx.Client:
@@ -224,32 +302,43 @@ class ZohoClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _send(self, method: str, url: str, *, repeat_safe: bool, **kwargs: Any) -> httpx.Response:
+    def _send(self, method: str, url: str, *, repeat_safe: bool, **kwargs: Any) -> tuple[httpx.Response, bytes]:
         """Send once; when `repeat_safe`, retry refused connections and 502/503/504 with backoff.
 
-        A request that may have reached Zoho is never repeated unless repeating is harmless:
-        a grant code works once, so the code exchange retries only a refused connect.
+        One deadline bounds the call, retries included, and the body is read as it streams,
+        up to MAX_RESPONSE_BYTES. A request that may have reached Zoho is never repeated unless
+        repeating is harmless: a grant code works once, so the exchange retries only a refused connect.
         """
+        deadline = Deadline(http_timeout_seconds())
         attempts = len(RETRY_DELAYS) + 1
         for attempt in range(attempts):
-            last = attempt == attempts - 1
+            last = attempt == attempts - 1 or deadline.left() <= RETRY_DELAYS[attempt]
             try:
-                response = self._client_for(url).request(method, url, **kwargs)
+                client = self._client_for(url)
+                request = client.build_request(method, url, extensions={"timeout": deadline}, **kwargs)
+                response = client.send(request, stream=True)
+                try:
+                    content = _read_capped(url, response, deadline)
+                finally:
+                    response.close()
             except httpx.ConnectError as exc:
                 if last:
                     raise _unreachable(url, exc) from None
             except httpx.HTTPError as exc:
                 raise _unreachable(url, exc) from None
+            except httpx.InvalidURL:
+                raise Unreachable(f"{clean(url, limit=120)} is not a URL zconnect can call.",
+                                  "Check the data centre's URLs in the config file.") from None
             else:
                 if not (repeat_safe and response.status_code in (502, 503, 504)) or last:
-                    return response
+                    return response, content
             time.sleep(RETRY_DELAYS[attempt])
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _token_call(self, url: str, form: dict[str, str], *, repeat_safe: bool,
                     conn: Connection | None) -> TokenResponse:
-        response = self._send("POST", url, data=form, repeat_safe=repeat_safe)
-        return parse_token_response(_json_body(url, response), conn)
+        response, content = self._send("POST", url, data=form, repeat_safe=repeat_safe)
+        return parse_token_response(_json_body(url, response, content), conn)
 
     def exchange_code(self, accounts: str, conn: Connection, code: str,
                       verifier: str | None) -> TokenResponse:
@@ -270,16 +359,35 @@ class ZohoClient:
     def revoke(self, accounts: str, token: str) -> bool:
         """Revoke at Zoho. True when revoked now, False when Zoho already considered it invalid (400)."""
         url = f"{accounts}/oauth/v2/token/revoke"
-        response = self._send("POST", url, data={"token": token}, repeat_safe=True)
+        response, content = self._send("POST", url, data={"token": token}, repeat_safe=True)
         if response.status_code == 400:
             return False
-        body = _json_body(url, response)
+        body = _json_body(url, response, content)
         if body.get("status") == "success":
             return True
         raise zoho_error(body)
 
     def get_json(self, url: str, access_token: str) -> tuple[int, dict[str, Any]]:
         """GET a product API with `Authorization: Zoho-oauthtoken …`; returns (status, JSON body)."""
-        response = self._send("GET", url, headers={"Authorization": f"Zoho-oauthtoken {access_token}"},
-                              repeat_safe=True)
-        return response.status_code, _json_body(url, response)
+        response, content = self._send("GET", url, headers={"Authorization": f"Zoho-oauthtoken {access_token}"},
+                                       repeat_safe=True)
+        return response.status_code, _json_body(url, response, content)
+
+
+def _read_capped(url: str, response: httpx.Response, deadline: Deadline) -> bytes:
+    """The body, read as it streams: refused past MAX_RESPONSE_BYTES (a 600 MB answer costs nothing)."""
+    too_big = Unreachable(f"{_host(url)} answered with more than {MAX_RESPONSE_BYTES // 2**20} MiB; refused.",
+                          "That is not Zoho's answer: check the data centre's URLs and any proxy. Nothing was changed.")
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        raise too_big
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            raise too_big
+        chunks.append(chunk)
+        if deadline.left() <= 0:
+            raise httpx.ReadTimeout("deadline")
+    return b"".join(chunks)
