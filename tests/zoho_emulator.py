@@ -61,6 +61,9 @@ class ZohoEmulator:
         self._refresh_times: dict[str, list[float]] = {}
         self._offline_consented: set[str] = set()
         self._faults: list[list[Any]] = []  # [kind, remaining, path_prefix]
+        self._canned: list[list[Any]] = []  # [path_prefix, remaining, Resp]
+        self.redirect_extra: dict[str, str] = {}
+        """Extra query parameters on the consent redirect (e.g. a hostile `error`)."""
         self._conns: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._server: sup.EmulatorServer | None = None
@@ -147,6 +150,24 @@ class ZohoEmulator:
     def clear_faults(self) -> None:
         with self.lock:
             self._faults.clear()
+            self._canned.clear()
+
+    def queue_response(self, path_prefix: str, body: Any, status: int = 200, count: int = 1,
+                       raw: bytes | None = None, content_type: str = sup.JSON_CT) -> None:
+        """Answer the next ``count`` requests under ``path_prefix`` with ``body`` as JSON (or ``raw`` bytes)."""
+        resp = sup.Resp(status, content_type, raw) if raw is not None else sup.json_resp(body, status)
+        with self.lock:
+            self._canned.append([path_prefix, count, resp])
+
+    def _take_canned(self, path: str) -> Resp | None:
+        with self.lock:
+            for canned in self._canned:
+                if path.startswith(canned[0]):
+                    canned[1] -= 1
+                    if canned[1] <= 0:
+                        self._canned.remove(canned)
+                    return canned[2]
+        return None
 
     def _take_fault(self, path: str) -> str | None:
         with self.lock:
@@ -301,7 +322,7 @@ class ZohoEmulator:
         )
         params = {**state, "code": code, "location": self.location}
         params["accounts-server"] = self.spoof_accounts_server or self.url
-        return sup.redirect(redirect, params)
+        return sup.redirect(redirect, {**params, **self.redirect_extra})
 
     def _token(self, req: RecordedRequest) -> Resp:
         if _SECRET_KEYS & req.query.keys():  # secrets belong in the form body, never in the URL

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input
 
 from zconnect_tui.store import Store
+from zconnect_tui.text import clean
 
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
@@ -60,12 +65,15 @@ class ZconnectApp(App[int]):
 
     def on_mount(self) -> None:
         """The wizard when asked or when there is nothing to list, else the dashboard."""
-        if self.start_in_wizard or not self.store.load().connections:
-            from zconnect_tui.tui.wizard import WizardScreen
+        try:
+            if self.start_in_wizard or not self.store.load().connections:
+                from zconnect_tui.tui.wizard import WizardScreen
 
-            self.push_screen(WizardScreen(self.store, self.prefill), callback=self.open_dashboard)
-        else:
-            self.open_dashboard()
+                self.push_screen(WizardScreen(self.store, self.prefill), callback=self.open_dashboard)
+                return
+        except Exception:  # noqa: BLE001 - the file broke since `run_app` read it: the dashboard says how
+            pass
+        self.open_dashboard()
 
     def after_first_frame(self, callback: Callable[[], object]) -> None:
         """Run `callback` once the app's first frame is on screen (after the next refresh when it is).
@@ -97,9 +105,44 @@ class ZconnectApp(App[int]):
         self.push_screen(DashboardScreen(self.store, select=select))
 
     def action_screenshot(self) -> None:
-        """Save an SVG screenshot (secrets are never on screen, so this is safe to share)."""
-        path = self.save_screenshot()
+        """Save an SVG screenshot in the current directory, safe to share: a revealed secret field is
+        masked while the picture is taken, and the file is created 0600 (it never replaces one)."""
+        revealed = [field for screen in self.screen_stack for field in screen.query(Input)
+                    if field.has_class("secret") and not field.password]
+        for field in revealed:
+            field.password = True
+        try:
+            svg = self.export_screenshot()
+        finally:
+            for field in revealed:
+                field.password = False
+        path = Path(f"zconnect_{datetime.now():%Y-%m-%dT%H_%M_%S_%f}.svg").absolute()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(svg)
+        except OSError as exc:
+            self.notify(f"Cannot save the screenshot: {exc.strerror}.", title="Screenshot", severity="error")
+            return
         self.notify(f"Saved {path}", title="Screenshot")
+
+    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:  # type: ignore[override]
+        """Every notification (the screens' and widgets' go through here) with text from Zoho made safe:
+        control characters and bidi overrides removed, and never read as markup."""
+        kwargs["markup"] = False
+        super().notify(clean(str(message), keep="\n"), title=clean(str(title)), **kwargs)
+
+    def _fatal_error(self) -> None:
+        """A crash report without local variables: they hold client secrets and tokens.
+
+        Textual 8.2.8 renders `Traceback(show_locals=True)` here and has no setting for it
+        (textual/app.py `_fatal_error`); this is the same report, locals off.
+        """
+        import rich
+        from rich.traceback import Traceback
+
+        self.bell()
+        self.panic(Traceback(show_locals=False, width=None, suppress=[rich]))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette: Textual's own commands plus the current screen's (the dashboard's actions)."""

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Static
 from zconnect_tui.errors import NeedsReauthorization, ZconnectError
 from zconnect_tui.model import Connection
 from zconnect_tui.store import Store
+from zconnect_tui.text import clean
 from zconnect_tui.tui.widgets import as_error
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def flatten(data: dict[str, object], prefix: str = "") -> Iterator[tuple[str, st
         if isinstance(value, dict):
             yield from flatten(value, f"{prefix}{key}.")
         elif value not in (None, "", []):
-            yield f"{prefix}{key}", ",".join(value) if isinstance(value, list) else str(value)
+            yield f"{prefix}{key}", clean(",".join(value) if isinstance(value, list) else str(value))
 
 
 class KeyFooter(Footer):
@@ -83,9 +84,9 @@ class DashboardScreen(Screen[None]):
     class Done(Message):
         """A worker finished an action; `token` is set only for copy (never displayed)."""
 
-        def __init__(self, action: str, name: str, text: str, token: str = "") -> None:
+        def __init__(self, action: str, name: str, text: str, token: str = "", severity: str = "information") -> None:
             super().__init__()
-            self.action, self.name, self.text, self.token = action, name, text, token
+            self.action, self.name, self.text, self.token, self.severity = action, name, text, token, severity
 
     class Failed(Message):
         def __init__(self, action: str, name: str, error: ZconnectError) -> None:
@@ -124,8 +125,8 @@ class DashboardScreen(Screen[None]):
         try:
             self.conns = dict(sorted(self.store.load().connections.items()))
             self.load_error = None
-        except ZconnectError as exc:  # e.g. the file was broken by hand meanwhile: say so, keep going
-            self.load_error = exc
+        except Exception as exc:  # noqa: BLE001 - e.g. the file was broken by hand meanwhile: say so, keep going
+            self.load_error = as_error(exc)
 
     def reload(self, select: str | None = None) -> None:
         """Re-read the file and redraw the rows, keeping (or moving) the cursor."""
@@ -142,7 +143,8 @@ class DashboardScreen(Screen[None]):
         table.display = bool(self.conns)
         if self.load_error is not None:
             empty.display = True
-            empty.update(f"[b $error]{escape(self.load_error.message)}[/]\n{escape(self.load_error.hint)}")
+            error = self.load_error
+            empty.update(f"[b $error]{escape(clean(error.message))}[/]\n{escape(clean(error.hint))}")
         elif not self.conns:
             empty.update("[b]No connections yet.[/]\n\nPress [b]n[/] to create one with the wizard, "
                          "which walks you through Zoho's registration guide.")
@@ -150,9 +152,10 @@ class DashboardScreen(Screen[None]):
 
     @staticmethod
     def _cells(conn: Connection) -> tuple[Text, ...]:
-        # Text, not str: DataTable reads str cells as markup, and organisation names come from Zoho.
-        return tuple(Text(value) for value in (conn.name, conn.service, conn.location or conn.dc,
-                                                conn.org_name or conn.user or "-", conn.token_state()))
+        # Text, not str: DataTable reads str cells as markup, and organisation names come from Zoho
+        # (cleaned again here: a terminal must never get their control characters).
+        return tuple(Text(clean(value)) for value in (conn.name, conn.service, conn.location or conn.dc,
+                                                       conn.org_name or conn.user or "-", conn.token_state()))
 
     @property
     def selected_name(self) -> str | None:
@@ -171,9 +174,11 @@ class DashboardScreen(Screen[None]):
             info.update("")
             return
         text = f"{conn.name}: {conn.service}, client {conn.client_id}, scopes {','.join(conn.scopes)}"
+        if conn.user:
+            text += f", Zoho account {conn.user}"
         if conn.last_error:
             text += f"\nLast error: {conn.last_error}"
-        info.update(text)
+        info.update(clean(text, keep="\n"))
 
     # ----- actions ---------------------------------------------------------------------------------
     def _need_selection(self) -> str | None:
@@ -185,7 +190,12 @@ class DashboardScreen(Screen[None]):
     def action_new(self, prefill: dict[str, str] | None = None) -> None:
         from zconnect_tui.tui.wizard import WizardScreen
 
-        self.app.push_screen(WizardScreen(self.store, prefill), callback=self._wizard_done)
+        try:
+            wizard = WizardScreen(self.store, prefill)  # reads the file (its data centres)
+        except Exception as exc:  # noqa: BLE001 - one line, never a crash
+            self._notify_error(as_error(exc))
+            return
+        self.app.push_screen(wizard, callback=self._wizard_done)
 
     def _wizard_done(self, name: str | None) -> None:
         self.reload(select=name)
@@ -213,7 +223,10 @@ class DashboardScreen(Screen[None]):
     def _authorized(self, conn: Connection | None) -> None:
         self.reload()
         if conn is not None:
-            self.notify(f"{conn.name} is authorized ({conn.token_state()}).", title="Authorized")
+            self.notify(f"{conn.name} is authorized ({conn.token_state()}). Checking which account…",
+                        title="Authorized")
+            # The account check: which Zoho user and organisation this consent connected.
+            self._run("account", conn.name)
 
     def action_revoke(self) -> None:
         if name := self._need_selection():
@@ -244,8 +257,8 @@ class DashboardScreen(Screen[None]):
             try:
                 snap = self.store.load()
                 text = export(snap.get(name), snap.dcs(), "connector")  # the secret is masked
-            except ZconnectError as exc:
-                self._notify_error(exc)
+            except Exception as exc:  # noqa: BLE001 - one line, never a crash
+                self._notify_error(as_error(exc))
                 return
             self.app.push_screen(TextModal(f"Connector fields for {name}", text, copy_text=text))
 
@@ -255,8 +268,8 @@ class DashboardScreen(Screen[None]):
 
             try:
                 data = self.store.load().get(name).public_dict()  # masked
-            except ZconnectError as exc:
-                self._notify_error(exc)
+            except Exception as exc:  # noqa: BLE001 - one line, never a crash
+                self._notify_error(as_error(exc))
                 return
             rows = list(flatten(data))
             width = max(len(k) for k, _ in rows)
@@ -271,7 +284,7 @@ class DashboardScreen(Screen[None]):
         except BaseException as exc:  # noqa: BLE001 - every failure becomes a notification
             self.post_message(self.Failed(action, name, as_error(exc)))
 
-    def _perform(self, action: str, name: str) -> tuple[str, str]:
+    def _perform(self, action: str, name: str) -> tuple[str, ...]:
         manager = self.manager
         if action == "refresh":
             return f"Refreshed {name}: {manager.refresh(name).token_state()}.", ""
@@ -288,13 +301,21 @@ class DashboardScreen(Screen[None]):
         if action == "copy_token":
             token = manager.access_token(name)
             return f"Copied {name}'s access token to the clipboard.", token
+        if action == "account":
+            from zconnect_tui.verify import account_check
+
+            before = self.conns.get(name)
+            manager.verify_and_pick(name)
+            summary, warning = account_check(before, manager.get(name))
+            return (f"{summary}\n{warning}", "", "warning") if warning else (summary, "")
         raise ValueError(action)
 
     @on(Done)
     def _done(self, message: Done) -> None:
         if message.token:
             self.app.copy_to_clipboard(message.token)
-        self.notify(message.text, title=message.action.replace("_", " ").capitalize(), markup=False)
+        self.notify(message.text, title=message.action.replace("_", " ").capitalize(), markup=False,
+                    severity=message.severity)  # type: ignore[arg-type]
         self.reload()
 
     @on(Failed)

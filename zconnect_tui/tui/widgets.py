@@ -7,13 +7,14 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Label, Static
 
 from zconnect_tui.errors import ZconnectError
+from zconnect_tui.text import clean
 
 
 def as_error(exc: BaseException) -> ZconnectError:
     """Anything a worker meets becomes a ZconnectError with a sentence and a fix: nothing crashes."""
     if isinstance(exc, ZconnectError):
         return exc
-    return ZconnectError(f"Unexpected error: {type(exc).__name__}: {exc}.",
+    return ZconnectError(f"Unexpected error: {type(exc).__name__}: {clean(str(exc), limit=200)}.",
                          "Try again; if it persists, run the same action with the zconnect CLI to see more.")
 
 
@@ -28,6 +29,7 @@ class FieldError(Label):
         """Show `text` (or an error's sentence and fix)."""
         if isinstance(text, ZconnectError):
             text = text.one_line()
+        text = clean(text)  # messages quote what Zoho or a paste said
         self.update(text)
         self.display = bool(text)
 

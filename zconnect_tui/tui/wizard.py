@@ -23,7 +23,7 @@ from zconnect_tui.errors import UsageError, ZconnectError
 from zconnect_tui.model import Connection, redirect_uri_for
 from zconnect_tui.store import Store
 from zconnect_tui.tui.steps.connector import ConnectorStep, ConnectorValues
-from zconnect_tui.tui.widgets import FieldError
+from zconnect_tui.tui.widgets import FieldError, as_error
 
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
@@ -213,7 +213,11 @@ class WizardScreen(Screen[str | None]):
         elif step == ORGANIZATION and self.saved is not None and self.org_step.name_ != self.saved.name:
             self.org_step.load(self.saved.name)
         elif step == ACCEPTED and self.saved is not None:
-            conn = self.store.load().get(self.saved.name)
+            try:
+                conn = self.store.load().get(self.saved.name)
+            except Exception as exc:  # noqa: BLE001 - one line, never a crash
+                self.notify(as_error(exc).one_line(), severity="error")
+                return
             self.query_one("#step-accepted").show(conn, self.org_step.result)  # type: ignore[attr-defined]
 
     def _update_nav(self) -> None:
@@ -246,7 +250,12 @@ class WizardScreen(Screen[str | None]):
         step = self.step
         if step == CONNECTOR:
             await self.connector_step.ready()  # Enter may come before the whole form is mounted
-            existing = set(self.store.load().connections) - ({self.saved.name} if self.saved else set())
+            try:
+                stored = set(self.store.load().connections)
+            except Exception as exc:  # noqa: BLE001 - the file broke meanwhile: say so under the name
+                self.query_one("#name-error", FieldError).show(as_error(exc))
+                return
+            existing = stored - ({self.saved.name} if self.saved else set())
             values = self.connector_step.validate(existing)
             if values is None:
                 return
@@ -289,8 +298,8 @@ class WizardScreen(Screen[str | None]):
             self.step = CONNECTOR
             self.query_one("#name-error", FieldError).show(exc)
             return False
-        except ZconnectError as exc:
-            self.credentials_step.show_save_error(exc)
+        except Exception as exc:  # noqa: BLE001 - e.g. a read-only directory: one line, never a crash
+            self.credentials_step.show_save_error(as_error(exc))
             return False
         self.saved = conn
         panel, org_step = self._find("#authorize"), self._find("#step-organization")

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Static
 
-from zconnect_tui.errors import FlowCancelled, FlowError, PortInUse, ZconnectError
+from zconnect_tui.errors import FlowCancelled, PortInUse, ZconnectError
 from zconnect_tui.flow import DEFAULT_TIMEOUT, AuthorizationFlow
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import Connection
@@ -103,8 +103,8 @@ class AuthorizePanel(Vertical):
             self._describe(flow)
             self.flow = flow
             flow.start()  # binds the port before the browser can race it
-        except ZconnectError as exc:
-            self._fail(exc)
+        except Exception as exc:  # noqa: BLE001 - one line under the panel, never a crash
+            self._fail(as_error(exc))
             return
         self._deadline = clock() + self.timeout
         self._timer = self.set_interval(1, self._tick)
@@ -271,8 +271,8 @@ class AuthorizePanel(Vertical):
             return
         try:
             self.flow.submit_paste(event.value)
-        except FlowError as exc:
-            error.show(exc)  # the wait goes on: the browser may still deliver
+        except Exception as exc:  # noqa: BLE001 - the wait goes on: the browser may still deliver
+            error.show(as_error(exc))
             return
         error.clear()
         event.input.value = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from textual import on
@@ -19,7 +20,7 @@ class Credentials:
     """The validated Client ID and Secret."""
 
     client_id: str
-    client_secret: str
+    client_secret: str = dataclasses.field(repr=False)
 
 
 class CredentialsStep(VerticalScroll):
@@ -33,7 +34,8 @@ class CredentialsStep(VerticalScroll):
         yield FieldError(id="client-id-error")
         yield Label("Client Secret", classes="field-label")
         with Horizontal(classes="secret-row"):
-            yield Input(placeholder="paste the Client Secret", password=True, id="client-secret")
+            # class "secret": the app's screenshot key masks it even while revealed.
+            yield Input(placeholder="paste the Client Secret", password=True, id="client-secret", classes="secret")
             yield Checkbox("Reveal", id="reveal", tooltip="Show the secret while you check it")
         yield FieldError(id="client-secret-error")
         yield FieldError(id="save-error")

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.manager import Manager
+from zconnect_tui.text import clean
 from zconnect_tui.tui.widgets import FieldError, Guide, as_error
 from zconnect_tui.verify import Organization, Verification, default_org
 
@@ -58,7 +59,7 @@ class OrganizationStep(VerticalScroll):
     @work(thread=True, exclusive=True, group="verify", exit_on_error=False)
     def _verify(self, name: str) -> None:
         try:
-            result = self.manager.verify(name)
+            result = self.manager.verify(name, identify_user=True)  # the account check: who consented
         except BaseException as exc:  # noqa: BLE001 - shown inline, never a crash
             self.post_message(self.Verified(name, None, as_error(exc)))
             return
@@ -92,7 +93,7 @@ class OrganizationStep(VerticalScroll):
     def _label(org: Organization) -> Content:
         # Content, not str: an OptionList reads str prompts as markup, and the names come from Zoho.
         mark = " (default)" if org.is_default else ""
-        return Content(f"{org.name}{mark} · {org.id}")
+        return Content(clean(f"{org.name}{mark} · {org.id}"))
 
     @on(Button.Pressed, "#org-retry")
     def _retry(self, event: Button.Pressed) -> None:
@@ -113,7 +114,8 @@ class OrganizationStep(VerticalScroll):
             return None
         try:
             self.manager.set_organization(self.name_, self.chosen(), self.result.user)
-        except ZconnectError as exc:
-            self.query_one("#org-error", FieldError).show(exc)
-            return exc
+        except Exception as exc:  # noqa: BLE001 - shown inline, never a crash
+            error = as_error(exc)
+            self.query_one("#org-error", FieldError).show(error)
+            return error
         return None
