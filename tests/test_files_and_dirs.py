@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from inprocess import zconnect
 from reliability.lab import PYTHON, Lab, one_line_error
 
 from zconnect_tui import cli
@@ -70,9 +71,9 @@ def test_a_lock_file_that_is_a_directory_is_one_line(tmp_path: Path) -> None:
     lock.unlink()
     lock.mkdir()
     before = config.read_bytes()
-    result = run(config, "add", "y", *ADD[2:])
-    assert result.returncode == 1 and one_line_error(result.stderr)
-    assert "lock file" in result.stderr and "is a directory" in result.stderr
+    result = zconnect("add", "y", *ADD[2:], env={"ZCONNECT_CONFIG": str(config), "S": "secret"})
+    assert result.code == 1 and one_line_error(result.err)
+    assert "lock file" in result.err and "is a directory" in result.err
     assert config.read_bytes() == before
 
 
@@ -96,28 +97,31 @@ def test_an_unwritable_lock_file_is_one_line(tmp_path: Path, monkeypatch: pytest
     assert not config.exists()
 
 
-@pytest.mark.parametrize("name", ["us", "eu", "cn"])
-def test_a_configured_data_centre_named_like_a_builtin_one_is_refused(tmp_path: Path, name: str) -> None:
+def test_a_configured_data_centre_named_like_a_builtin_one_is_refused(tmp_path: Path) -> None:
+    """Every built-in name is refused (tests/test_core_units.py); here through the commands."""
+    name = "us"
     with Lab(tmp_path) as lab:
         lab.add("desk")
         lab.config.write_text(lab.config.read_text() + f'\n[data_centers.{name}]\naccounts = "http://127.0.0.1:1"\n'
                                                        'api = "http://127.0.0.1:1"\n')
         before = lab.config.read_bytes()
         for args in (("list",), ("refresh", "desk"), ADD):
-            result = lab.cli(*args, env={"S": "secret"})
+            result = zconnect(*args, env=lab.env(S="secret"))
             assert result.code == 1 and one_line_error(result.err), (args, result.err)
             assert f"[data_centers.{name}] would replace Zoho's built-in data centre" in result.err
         assert lab.config.read_bytes() == before
 
 
-@pytest.mark.parametrize("url", ["http://evil.com\\\\@127.0.0.1", "http://evil.com@127.0.0.1:9",
-                                 "https://[evil", "http://127.0.0.1:99999"])
-def test_data_centre_urls_with_userinfo_or_that_do_not_parse_are_one_line(tmp_path: Path, url: str) -> None:
+def test_data_centre_urls_with_userinfo_or_that_do_not_parse_are_one_line(tmp_path: Path) -> None:
+    """More shapes in tests/test_core_units.py; here through the commands."""
     with Lab(tmp_path) as lab:
         lab.add("desk")
-        lab.config.write_text(lab.config.read_text() + f'\n[data_centers.evil]\naccounts = "{url}"\napi = "{url}"\n')
-        result = lab.cli("list")
-        assert result.code == 1 and one_line_error(result.err) and "data_centers.evil.accounts" in result.err
+        text = lab.config.read_text()
+        for url in ("http://evil.com\\\\@127.0.0.1", "http://evil.com@127.0.0.1:9", "https://[evil", "http://127.0.0.1:99999"):
+            lab.config.write_text(text + f'\n[data_centers.evil]\naccounts = "{url}"\napi = "{url}"\n')
+            for args in (("list",), ("refresh", "desk")):
+                result = zconnect(*args, env=lab.env())
+                assert result.code == 1 and one_line_error(result.err) and "data_centers.evil.accounts" in result.err
 
 
 def test_an_api_domain_that_is_not_the_data_centres_is_not_stored_and_the_tokens_are_kept(tmp_path: Path) -> None:
@@ -125,10 +129,10 @@ def test_an_api_domain_that_is_not_the_data_centres_is_not_stored_and_the_tokens
         before = lab.add("crm", service="crm", expired=True)
         lab.emu.queue_response("/oauth/v2/token", {"access_token": "1000.fresh.token", "expires_in": 3600,
                                                    "api_domain": "https://www.zohoapis.com.evil.example"})
-        result = lab.cli("refresh", "crm")
+        result = zconnect("refresh", "crm", env=lab.env())
         assert result.code == 0, result.err
         after = lab.store.load().get("crm")
         assert after.token.access_token == "1000.fresh.token"  # kept: Zoho issued it
         assert after.token.refresh_token == before.token.refresh_token
         assert after.api_domain == before.api_domain and "Ignored the API domain" in after.last_error
-        assert "evil" not in lab.cli("export", "crm", "--format", "env").out
+        assert "evil" not in zconnect("export", "crm", "--format", "env", env=lab.env()).out

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from conftest import Registered
+from inprocess import zconnect
 from reliability.lab import Lab, one_line_error
 from test_tui_dashboard import authorize, note_containing
 from test_tui_support import SIZE, make_app, wait_for
@@ -55,15 +56,15 @@ def test_hostile_names_from_zoho_through_authorize_list_show_and_test(tmp_path: 
             org["id"] = f"{org['id']}{OSC52}"
         lab.emu.user.update(Email=f"ada{HOSTILE}@example.com", Display_Name=HOSTILE)
         lab.emu.redirect_extra = {"location": HOSTILE}
-        runs = [lab.cli("authorize", "desk", "--timeout", "30", env=lab.browser_env())]
+        runs = [zconnect("authorize", "desk", "--timeout", "30", env=lab.env(**lab.browser_env()))]
         assert runs[0].code == 0, runs[0].err
         stored = Store(lab.config).load().get("desk")
         assert_clean(stored.org_name, stored.org_id, stored.location)  # cleaned before it was stored
         assert "Difference Works Acme]52;c;" in stored.org_name
         lab.add("people", service="custom")  # verified through /oauth/user/info: the user's name
-        runs += [lab.cli("list"), lab.cli("list", "--json"), lab.cli("show", "desk"), lab.cli("show", "desk", "--json"),
-                 lab.cli("test", "desk"), lab.cli("test", "people"), lab.cli("test", "people", "--json"),
-                 lab.cli("export", "desk", "--format", "env")]
+        runs += [zconnect(*args, env=lab.env()) for args in (
+            ("list",), ("list", "--json"), ("show", "desk"), ("show", "desk", "--json"), ("test", "desk"),
+            ("test", "people"), ("test", "people", "--json"), ("export", "desk", "--format", "env"))]
         for run in runs:
             assert run.code == 0, (run.label, run.err)
             assert_clean(run.out, run.err)
@@ -76,7 +77,8 @@ def test_a_hostile_name_written_into_the_file_is_cleaned_on_every_read(tmp_path:
         toml = json.dumps(HOSTILE)  # a TOML basic string: \u001b escapes survive a hand edit
         lab.config.write_text(lab.config.read_text().replace('[connections.desk]\n',
                                                              f'[connections.desk]\norg_name = {toml}\nuser = {toml}\n'))
-        for run in (lab.cli("list"), lab.cli("show", "desk"), lab.cli("show", "desk", "--reveal")):
+        for args in (("list",), ("show", "desk"), ("show", "desk", "--reveal")):
+            run = zconnect(*args, env=lab.env())
             assert run.code == 0, run.err
             assert_clean(run.out, run.err)
             assert "Acme]52;c;" in run.out
@@ -86,12 +88,12 @@ def test_hostile_error_texts_are_one_clean_line(tmp_path: Path) -> None:
     with Lab(tmp_path) as lab:
         lab.add("desk", expired=True)
         lab.emu.queue_response("/oauth/v2/token", {"error": HOSTILE, "error_description": HOSTILE})
-        refresh = lab.cli("refresh", "desk")
+        refresh = zconnect("refresh", "desk", env=lab.env())
         lab.emu.queue_response("/api/v1/organizations", {"errorCode": HOSTILE, "message": HOSTILE}, status=422)
-        test = lab.cli("test", "desk")
+        test = zconnect("test", "desk", env=lab.env())
         lab.add("other", authorized=False)
         lab.emu.redirect_extra = {"error": HOSTILE}  # the callback's own parameter
-        authorize_run = lab.cli("authorize", "other", "--timeout", "30", env=lab.browser_env())
+        authorize_run = zconnect("authorize", "other", "--timeout", "30", env=lab.env(**lab.browser_env()))
         for run in (refresh, test, authorize_run):
             assert run.code == 1 and one_line_error(run.err), (run.label, run.err)
             assert_clean(run.out, run.err)

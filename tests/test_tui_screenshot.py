@@ -1,4 +1,5 @@
-"""Issue #8 item 7: the screenshot key never writes a revealed secret, and writes the file 0600."""
+"""Step 5 of the wizard, where the secret is typed: the screenshot key never writes a revealed secret and
+writes the file 0600 (issue #8 item 7); a Save that cannot write is one line, not a crash (item 3)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CLIENT_SECRET
-from test_tui_support import SIZE, drive_to, make_app, type_into, wait_for
+from test_tui_support import SIZE, drive_to, errors, make_app, type_into, wait_for
 from textual.widgets import Checkbox, Input
 
 from zconnect_tui.tui.wizard import CREDENTIALS
@@ -20,8 +21,8 @@ def svg_text(svg: str) -> str:
     return "".join(html.unescape(t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S)).replace("\xa0", " ")
 
 
-async def test_screenshot_masks_a_revealed_secret_and_is_private(config_path: Path, tmp_path: Path,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_screenshot_masks_a_revealed_secret_and_a_failed_save_is_one_line(
+        config_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shots = tmp_path / "shots"
     shots.mkdir()
     monkeypatch.chdir(shots)
@@ -36,6 +37,14 @@ async def test_screenshot_masks_a_revealed_secret_and_is_private(config_path: Pa
         await pilot.press("f12")
         await wait_for(pilot, lambda: list(shots.glob("*.svg")), what="the screenshot")
         assert not field.password  # still revealed for the user: only the picture was masked
+        # Save into a directory zconnect cannot write (issue #8 reproduced it with a read-only config dir;
+        # here the lock path is a directory, which stops root too): one line under the form, no crash.
+        config_path.with_name(config_path.name + ".lock").mkdir(parents=True)
+        await type_into(pilot, "#client-id", "1000.X")
+        await pilot.press("ctrl+n")
+        save_error = screen.credentials_step.query_one("#save-error")
+        await wait_for(pilot, lambda: bool(save_error.text), what=f"the save error ({errors(screen)})")
+        assert "lock file" in save_error.text and "is a directory" in save_error.text and screen.step == CREDENTIALS
     [shot] = list(shots.glob("*.svg"))
     text = svg_text(shot.read_text())
     assert CLIENT_SECRET not in text and CLIENT_SECRET[:8] not in text and "Client Secret" in text

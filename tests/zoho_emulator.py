@@ -64,6 +64,8 @@ class ZohoEmulator:
         self._canned: list[list[Any]] = []  # [path_prefix, remaining, Resp]
         self.redirect_extra: dict[str, str] = {}
         """Extra query parameters on the consent redirect (e.g. a hostile `error`)."""
+        self.token_extra: dict[str, Any] = {}
+        """Merged into every successful token answer (e.g. a broken `expires_in`)."""
         self._conns: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._server: sup.EmulatorServer | None = None
@@ -255,7 +257,7 @@ class ZohoEmulator:
             body["refresh_token"] = refresh
         body.update(scope=" ".join(scopes), api_domain=self.url, token_type="Bearer")
         body["expires_in"] = self.access_token_lifetime
-        return sup.json_resp(body)
+        return sup.json_resp({**body, **self.token_extra})
 
     def _bearer(self, req: RecordedRequest, prefix: str, bearer_ok: bool) -> str | None:
         """Check the access token: None if fine, else "missing", "token" (bad/expired) or "scope"."""
