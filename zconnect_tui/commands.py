@@ -284,7 +284,7 @@ def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
     try:
         verification, org = manager.verify_and_pick(conn.name)
     except ZconnectError as exc:
-        _warn(f"zconnect: authorized, but the verification call failed: {exc.one_line()}")
+        _warn(f"zconnect: warning: authorized, but the verification call failed: {exc.one_line()}")
         return 0
     _out(verification.summary + ".")
     if org is None and len(verification.organizations) > 1:
