@@ -6,114 +6,38 @@ huge one counts the bytes it got out, and the hung-refresh test checks who finis
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from inprocess import zconnect
-from reliability.lab import PYTHON, Lab, one_line_error, rss_kib
+from reliability.bounded import BODY, hostile, refresh_client, run_bounded_case
+from reliability.lab import PYTHON, Lab, one_line_error
 from waiting import wait_for
 
-from zconnect_tui.errors import Unreachable
-from zconnect_tui.model import Connection
 from zconnect_tui.oauth import MAX_RESPONSE_BYTES, ZohoClient
-
-BODY = b'{"access_token": "1000.dripped.token", "expires_in": 3600, "api_domain": "https://www.zohoapis.com"}' * 2
-
-
-class Server:
-    """A one-shot HTTP server on 127.0.0.1 that answers in a chosen hostile way and counts what it sent."""
-
-    def __init__(self, answer: str) -> None:
-        self.answer = answer
-        self.sent = 0
-        self.done = threading.Event()
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        conn, _ = self.sock.accept()
-        try:
-            conn.settimeout(30)
-            conn.recv(65536)
-            head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(BODY)}\r\n\r\n".encode()
-            if self.answer == "drip_headers":
-                self._drip(conn, head + BODY)
-            elif self.answer == "drip_body":
-                conn.sendall(head)
-                self._drip(conn, BODY)
-            elif self.answer == "huge":  # no Content-Length: the body runs until the connection closes
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[")
-                chunk = b'"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",' * 800
-                while self.sent < 64 * 2**20:
-                    conn.sendall(chunk)
-                    self.sent += len(chunk)
-            elif self.answer == "declared_huge":
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 600000000\r\n\r\n")
-                while self.sent < 64 * 2**20:
-                    conn.sendall(b" " * 65536)
-                    self.sent += 65536
-        except OSError:
-            pass  # zconnect hung up: that is the point
-        finally:
-            conn.close()
-            self.done.set()
-
-    def _drip(self, conn: socket.socket, data: bytes) -> None:
-        for i in range(len(data)):
-            conn.sendall(data[i:i + 1])
-            self.sent += 1
-            if self.done.wait(0.02):  # one byte every 20 ms: each read is quick, the whole answer is not
-                return
-
-    def close(self) -> None:
-        self.done.set()
-        self.sock.close()
-
-
-@contextmanager
-def hostile(answer: str) -> Iterator[Server]:
-    server = Server(answer)
-    try:
-        yield server
-    finally:
-        server.close()
-
-
-def conn() -> Connection:
-    c = Connection(name="d", service="desk", dc="lab", client_id="1000.A", scopes=["Desk.basic.READ"],
-                   client_secret="s")
-    c.token.refresh_token = "1000.r.t"
-    return c
 
 
 @pytest.mark.parametrize("answer", ["drip_headers", "drip_body"])
-def test_a_dripping_server_cannot_stretch_a_call_past_its_deadline(answer: str,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_dripping_server_cannot_stretch_a_call_past_its_deadline(answer: str) -> None:
     """Each byte comes well within any per-read timeout; the one deadline still ends the call."""
-    monkeypatch.setenv("ZCONNECT_HTTP_TIMEOUT", "0.5")
-    with hostile(answer) as server, ZohoClient() as client:
-        with pytest.raises(Unreachable, match="did not answer in time"):
-            client.refresh(server.url, conn())
-        assert wait_for(server.done.is_set, 30, "the server to notice")
-        total = len(BODY) + (100 if answer == "drip_headers" else 0)
-        assert 0 < server.sent < total / 2  # hung up long before the answer was complete
+    case = run_bounded_case(answer, 0.5)
+    assert "did not answer in time" in case.error
+    total = len(BODY) + (100 if answer == "drip_headers" else 0)
+    assert 0 < case.sent < total / 2  # hung up long before the answer was complete
 
 
 @pytest.mark.parametrize("answer", ["huge", "declared_huge"])
 def test_a_huge_answer_is_refused_while_it_streams(answer: str) -> None:
-    before = rss_kib()
-    with hostile(answer) as server, ZohoClient() as client:
-        with pytest.raises(Unreachable, match=f"more than {MAX_RESPONSE_BYTES // 2**20} MiB"):
-            client.refresh(server.url, conn())
-        assert wait_for(server.done.is_set, 30, "the server to notice")
-        assert server.sent < 16 * 2**20  # of the 64 MiB it had for us
-    assert rss_kib() - before < 32 * 1024
+    case = run_bounded_case(answer, 15)
+    assert f"more than {MAX_RESPONSE_BYTES // 2**20} MiB" in case.error
+    assert case.sent < 16 * 2**20  # of the 64 MiB it had for us
+    assert case.rss_growth_kib < 32 * 1024
+
+
+def test_a_prompt_answer_goes_through_the_streamed_read_whole() -> None:
+    with hostile("ok") as server, ZohoClient() as client:
+        assert client.refresh(server.url, refresh_client()).access_token == "1000.dripped.token"
 
 
 def test_add_list_and_other_connections_do_not_wait_for_a_hung_refresh(tmp_path: Path) -> None:
