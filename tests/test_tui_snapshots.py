@@ -19,7 +19,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 from zoho_emulator import ZohoEmulator
 
-from zconnect_tui import flow, listener
+from zconnect_tui import flow, listener, oauth
 from zconnect_tui.model import AUTHORIZED, NEEDS_REAUTH, Connection, now_utc, redirect_uri_for
 from zconnect_tui.store import Store
 from zconnect_tui.tui.steps import authorize
@@ -84,6 +84,7 @@ def emulated(emulator: ZohoEmulator, config_path: Path, browser: Browser, pinned
     monkeypatch.setattr(listener, "find_free_port", lambda preferred, tries=50: port)
     emulator.register_client(CLIENT_ID, CLIENT_SECRET, [redirect_uri_for(port)])
     emulator.access_token_lifetime = 3630  # "valid 1h00m" for the first 30 s, whatever the clock
+    monkeypatch.setattr(oauth, "TOKEN_LIFETIME", 3630)  # (zconnect believes at most Zoho's documented hour)
     return config_path
 
 

@@ -235,9 +235,10 @@ def _expires_in(body: dict[str, Any]) -> int:
     """Seconds the access token lives, never more than Zoho's documented hour.
 
     Old responses carry expires_in_sec (seconds) with expires_in in milliseconds (facts §2.5).
-    A value that is missing, not a number, not finite or absurd ("abc", null, 1e20) must not
-    lose tokens Zoho has just issued: the documented lifetime is assumed (at worst the token
-    is refreshed earlier than needed), and a larger one is capped at it.
+    A value that is missing, not a number or not finite ("abc", null, NaN) must not lose tokens
+    Zoho has just issued (the code is spent): the documented hour is assumed, and if the token
+    dies sooner the next call's 401 or refresh says so. A larger value (1e20) is capped at the
+    hour, so a wrong one at worst makes zconnect refresh earlier than needed.
     """
     value = body.get("expires_in_sec", body.get("expires_in"))
     if isinstance(value, bool) or not isinstance(value, int | float | str):
