@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import traceback
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 
@@ -41,6 +42,9 @@ def zconnect(*args: str, env: dict[str, str] | None = None, stdin: str = "") -> 
                 code = cli.main(list(args))
             except SystemExit as exc:  # argparse: --help, usage errors
                 code = exc.code if isinstance(exc.code, int) else 1
+            except Exception:  # what the interpreter would do: a traceback on stderr, exit 1
+                traceback.print_exc()
+                code = 1
     finally:
         sys.stdin = saved_stdin
         os.environ.clear()
