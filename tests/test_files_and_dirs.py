@@ -136,3 +136,15 @@ def test_an_api_domain_that_is_not_the_data_centres_is_not_stored_and_the_tokens
         assert after.token.refresh_token == before.token.refresh_token
         assert after.api_domain == before.api_domain and "Ignored the API domain" in after.last_error
         assert "evil" not in zconnect("export", "crm", "--format", "env", env=lab.env()).out
+
+
+def test_a_connection_name_is_never_a_path(tmp_path: Path) -> None:
+    """Refresh and revoke take a lock file named after the connection: only once the name is a stored one."""
+    config = tmp_path / "cfg" / "connections.toml"
+    assert run(config, *ADD).returncode == 0
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    for command in ("refresh", "revoke", "token", "test"):
+        for name in ("../x", "x/../../y", "nope"):
+            result = zconnect(command, name, env={"ZCONNECT_CONFIG": str(config)})
+            assert result.code == 5 and one_line_error(result.err), (command, name, result.err)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before

@@ -158,6 +158,7 @@ class Store:
     def refresh_lock(self, name: str) -> Iterator[None]:
         """Hold connection `name`'s refresh lock: one refresh (or revoke) of it at Zoho at a time, across
         processes, while other connections, `add` and `list` go on (they never wait for Zoho)."""
+        self.load().get(name)  # a name that is not stored (`../x` included) never becomes a lock file
         with self._hold(self.path.with_name(f"{self.path.name}.{name}.refresh.lock")):
             yield
 
