@@ -25,9 +25,10 @@ def test_a_broken_expires_in_during_authorize_keeps_the_tokens_zoho_issued(tmp_p
     with Lab(tmp_path) as lab:
         for i, value in enumerate(BROKEN_EXPIRES_IN):
             name = f"c{i}"
-            lab.add(name, authorized=False)
+            conn = lab.add(name, authorized=False)
             lab.emu.token_extra = {"expires_in": value}
-            run = zconnect("authorize", name, "--timeout", "30", env=lab.env(**lab.browser_env()))
+            code = lab.emu.issue_self_client_code(conn.client_id, conn.scopes)  # pasted: no browser needed
+            run = zconnect("authorize", name, "--no-browser", "--timeout", "30", env=lab.env(), stdin=code + "\n")
             assert run.code == 0 and "Traceback" not in run.err, (value, run.err)
             conn = lab.store.load().get(name)
             assert conn.token.access_token == lab.emu.issued_access_tokens[-1], value  # the last one Zoho issued
