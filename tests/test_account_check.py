@@ -28,7 +28,7 @@ def profiled(emulator: ZohoEmulator, config_path: Path, browser: Browser) -> str
     assert added.code == 0, added.err
     first = zconnect("authorize", "desk", "--timeout", "30")
     assert first.code == 0 and first.err == "", first.err
-    assert "Zoho account: ada@example.com. Organization: Difference Works (60002000002)." in first.out
+    assert "Zoho account: ada@example.com. Organization: Difference Works (60002000002)" in first.out
     return "desk"
 
 

@@ -77,7 +77,7 @@ def test_legacy_expires_in_sec_wins():
 
 @pytest.mark.parametrize(("error", "words"), [
     ("invalid_client", "Multi-DC"),
-    ("invalid_code", "2 minutes"),
+    ("invalid_code", "2–3 minutes"),
     ("invalid_redirect_uri", "Register exactly http://127.0.0.1:9646/callback"),
     ("something_new", "'something_new'"),
 ])

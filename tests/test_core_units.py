@@ -23,7 +23,7 @@ from zconnect_tui.store import Store, default_path
 
 # ----- data centres -------------------------------------------------------------------------------
 def test_every_builtin_dc_is_https_with_accounts_and_api():
-    assert set(BUILTIN) == {"us", "eu", "in", "au", "jp", "ca", "sa", "uk", "cn"}
+    assert set(BUILTIN) == {"us", "eu", "in", "au", "jp", "ca", "sa", "uk", "cn", "ae"}
     for dc in BUILTIN.values():
         assert dc.accounts.startswith("https://accounts.") and dc.api.startswith("https://www.zohoapis.")
     assert BUILTIN["ca"].accounts == "https://accounts.zohocloud.ca"

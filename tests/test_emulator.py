@@ -201,11 +201,17 @@ def test_code_exchange_errors(emu, http) -> None:
     assert "access_token" in exchange(emu, http, code)  # failed attempts did not consume the code
 
 
-def test_secrets_in_query_string_are_rejected(emu, http) -> None:
+def test_token_parameters_in_the_query_string_work_as_at_zoho(emu, http) -> None:
+    """Zoho's Accounts pages list the token parameters as query parameters (facts §1.2): accepted, as there."""
     code = authorize(emu, http)["code"]
     params = {"client_id": CID, "client_secret": SECRET, "grant_type": "authorization_code", "code": code}
     resp = http.post(f"{emu.url}/oauth/v2/token", params={**params, "redirect_uri": REDIRECT})
-    assert resp.status_code == 200 and resp.json() == {"error": "invalid_request"}
+    assert resp.status_code == 200 and "refresh_token" in resp.json()
+    rt = resp.json()["refresh_token"]
+    again = http.post(f"{emu.url}/oauth/v2/token", params={"client_id": CID, "grant_type": "refresh_token"},
+                      data={"client_secret": SECRET, "refresh_token": rt})  # split between both works too
+    assert "access_token" in again.json()
+    assert http.post(f"{emu.url}/oauth/v2/token/revoke", params={"token": rt}).json() == {"status": "success"}
 
 
 def s256(verifier: str) -> str:
@@ -311,8 +317,8 @@ def test_revoke_access_token_only(emu, http) -> None:
     assert resp.json() == {"status": "success"}
     assert body["access_token"] not in emu.live_access_tokens
     assert body["refresh_token"] in emu.live_refresh_tokens
-    resp = http.post(f"{emu.url}/oauth/v2/token/revoke", params={"token": body["refresh_token"]})
-    assert resp.status_code == 400
+    resp = http.post(f"{emu.url}/oauth/v2/token/revoke", data={"token": body["access_token"]})
+    assert resp.status_code == 400  # already revoked
 
 
 # ----- resource APIs ----------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from zconnect_tui.model import Connection
 from zconnect_tui.store import Store
 from zconnect_tui.tui.dashboard import DashboardScreen
 
-SECRET_FIELD = re.compile(r"secret|access_token|refresh_token|^code$|verifier|^token$")
+SECRET_FIELD = re.compile(r"secret|access_token|refresh_token|^code$|device_code|verifier|^token$")
 
 
 def test_every_dataclass_keeps_its_secrets_out_of_repr() -> None:
@@ -36,11 +36,12 @@ def test_every_dataclass_keeps_its_secrets_out_of_repr() -> None:
         for obj in vars(importlib.import_module(module.name)).values():
             if dataclasses.is_dataclass(obj) and obj.__module__ == module.name:
                 for f in dataclasses.fields(obj):
-                    if SECRET_FIELD.search(f.name) and f.type in ("str", "str | None"):
+                    if SECRET_FIELD.search(f.name) and f.type in ("str", "str | None", "dict[str, str]"):
                         checked.append(f"{obj.__name__}.{f.name}")
                         assert not f.repr, f"{obj.__name__}.{f.name} would appear in a repr"
     assert {"Connection.client_secret", "TokenSet.access_token", "TokenSet.refresh_token", "Credentials.client_secret",
-            "TokenResponse.access_token", "TokenResponse.refresh_token", "CallbackResult.code"} <= set(checked)
+            "TokenResponse.access_token", "TokenResponse.refresh_token", "CallbackResult.code",
+            "Connection.client_secrets", "DeviceCode.device_code"} <= set(checked)
 
 
 CRASH = """

@@ -53,14 +53,21 @@ def test_hostile_names_from_zoho_through_authorize_list_show_and_test(tmp_path: 
         lab.add("desk", authorized=False)
         for org in lab.emu.orgs:
             org["companyName"] = f"{org['companyName']} {HOSTILE}"
-            org["id"] = f"{org['id']}{OSC52}"
+            org["portalName"] = HOSTILE
+        # A hostile organisation id: CRM's is stored as it comes (a Desk one must also pass Desk's orgId
+        # check, which a cleaned id cannot: that connection would keep no organisation, and say so).
+        lab.emu.crm_org.update(id=f"4150868000000225013{OSC52}", company_name=HOSTILE)
         lab.emu.user.update(Email=f"ada{HOSTILE}@example.com", Display_Name=HOSTILE)
         lab.emu.redirect_extra = {"location": HOSTILE}
-        runs = [zconnect("authorize", "desk", "--timeout", "30", env=lab.env(**lab.browser_env()))]
-        assert runs[0].code == 0, runs[0].err
-        stored = Store(lab.config).load().get("desk")
-        assert_clean(stored.org_name, stored.org_id, stored.location)  # cleaned before it was stored
+        lab.add("crm", service="crm", authorized=False)
+        runs = [zconnect("authorize", name, "--timeout", "30", env=lab.env(**lab.browser_env()))
+                for name in ("desk", "crm")]
+        assert runs[0].code == runs[1].code == 0, (runs[0].err, runs[1].err)
+        stored, crm = Store(lab.config).load().get("desk"), Store(lab.config).load().get("crm")
+        for conn in (stored, crm):  # cleaned before it was stored
+            assert_clean(conn.org_name, conn.org_id, conn.location)
         assert "Difference Works Acme]52;c;" in stored.org_name
+        assert crm.org_id.startswith("4150868000000225013]52;c;") and crm.org_name.startswith("Acme]52;c;")
         lab.add("people", service="custom")  # verified through /oauth/user/info: the user's name
         runs += [zconnect(*args, env=lab.env()) for args in (
             ("list",), ("list", "--json"), ("show", "desk"), ("show", "desk", "--json"), ("test", "desk"),
@@ -68,7 +75,7 @@ def test_hostile_names_from_zoho_through_authorize_list_show_and_test(tmp_path: 
         for run in runs:
             assert run.code == 0, (run.label, run.err)
             assert_clean(run.out, run.err)
-        assert "Acme]52;c;ZWNobyBwd25lZA==" in runs[1].out and "Signed in as ada" in runs[6].out
+        assert "Acme]52;c;ZWNobyBwd25lZA==" in runs[2].out and "Signed in as ada" in runs[7].out
 
 
 def test_a_hostile_name_written_into_the_file_is_cleaned_on_every_read(tmp_path: Path) -> None:

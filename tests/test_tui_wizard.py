@@ -213,10 +213,12 @@ async def test_back_and_next_keep_what_was_typed(config_path: Path, port: int) -
         assert screen.query_one("#name", Input).value == "keepme"
         assert screen.query_one("#service", Select).value == "crm"
         assert screen.query_one("#extra-scopes", Input).value == "ZohoCRM.bulk.READ"
-        assert "ZohoCRM.modules.ALL" in screen.query_one("#scopes", SelectionList).selected
-        # The live preview shows the connector's URLs with what was typed so far.
+        assert "ZohoCRM.modules.READ" in screen.query_one("#scopes", SelectionList).selected  # read-only defaults
+        # The live preview shows the connector's URLs as the guide has them, with what was typed so far.
         preview = str(screen.query_one("#preview").content)
-        assert "ZohoCRM.bulk.READ" in preview and "client_id=1000.KEEP" in preview
+        assert "/oauth/v2/auth?scope=ZohoCRM.modules.READ," in preview
+        assert ",ZohoCRM.bulk.READ&access_type=offline" in preview
+        assert "client_id" not in preview and "redirect_uri" not in preview
         assert "/oauth/v2/token" in preview
         for _ in range(5):
             await next_step(pilot)

@@ -1,15 +1,17 @@
 """In-memory emulator of Zoho Accounts (OAuth 2.0) and the Desk, CRM and Books calls that verify a connection.
 
-Wire behaviour follows /work/shared/reference/zoho-oauth-facts.md (sections 1-4, 9): token-endpoint errors
-are HTTP 200 ``{"error": ...}``; resource APIs answer 401 with each product's own error body. Stdlib only;
-the HTTP plumbing and canned data live in tests/zoho_emulator_support.py.
+Wire behaviour follows /work/shared/reference/zoho-oauth-facts.md (sections 1-4, 6, 9, 13): token-endpoint
+errors are HTTP 200 ``{"error": ...}``; resource APIs answer 401 with each product's own error body. One
+emulator can answer for several data centres (``add_dc``): each is a front end on its own port sharing
+the state, so a user of another data centre is redirected there (Multi-DC). Stdlib only; the HTTP plumbing
+and canned data live in tests/zoho_emulator_support.py, the device flow in tests/zoho_emulator_device.py,
+the switches tests flip and the inspection helpers in tests/zoho_emulator_controls.py.
 Run by hand: ``python tests/zoho_emulator.py --port 9000 --client-id ID --client-secret S --redirect-uri URI``
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import signal
 import socket
 import threading
@@ -19,8 +21,14 @@ from typing import Any
 
 if __package__:  # imported as tests.zoho_emulator
     from . import zoho_emulator_support as sup
+    from .zoho_emulator_controls import Controls
+    from .zoho_emulator_device import DeviceFlowEndpoints
+    from .zoho_emulator_resources import ResourceEndpoints
 else:  # imported with tests/ on sys.path, or run as a script
     import zoho_emulator_support as sup
+    from zoho_emulator_controls import Controls
+    from zoho_emulator_device import DeviceFlowEndpoints
+    from zoho_emulator_resources import ResourceEndpoints
 
 RecordedRequest, Resp, FAULT_KINDS = sup.RecordedRequest, sup.Resp, sup.FAULT_KINDS
 _Client, _Grant, _Token = sup.Client, sup.Grant, sup.Token
@@ -28,18 +36,25 @@ _Client, _Grant, _Token = sup.Client, sup.Grant, sup.Token
 RATE_WINDOW = 600.0  # refresh-token grants: 10 per refresh token per 10 minutes (facts §4)
 RATE_MAX = 10
 MAX_REFRESH_TOKENS = 20  # per user per client; the 21st deletes the oldest (facts §4)
-_SECRET_KEYS = frozenset({"client_id", "client_secret", "code", "refresh_token", "code_verifier", "token"})
-_CRM_ORG = re.compile(r"/crm/v\d+(\.\d+)?/org")
+_CRM_ORG, _DESK_ORG = ResourceEndpoints.CRM_ORG, ResourceEndpoints.DESK_ORG
 
 
-class ZohoEmulator:
+class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
     """Zoho Accounts + Desk/CRM/Books on 127.0.0.1, all state in memory, guarded by ``lock``."""
 
     def __init__(self, location: str = "lab") -> None:
+        super().__init__()
         self.location = location
+        """The primary data centre (the one ``start`` serves, where clients are registered by default)."""
         self.consent = "approve"  # "approve" | "deny"
+        self.user_location: str | None = None
+        """The data centre of the user who consents (None: the one whose consent page they used)."""
+        self.consent_org: str | None = None
+        """The Desk organisation the user picks on the consent page (None: the default one)."""
         self.spoof_accounts_server: str | None = None
         self.rate_limit = True
+        self.throttle_status = 200  # the throttle has also been seen as HTTP 400 (facts §13.2)
+        self.throttle_body: dict[str, Any] = dict(sup.ACCESS_DENIED)
         self.enforce_scopes = False  # when True, resource APIs demand a scope of their product
         self.code_lifetime = 120.0
         self.access_token_lifetime = 3600
@@ -49,6 +64,7 @@ class ZohoEmulator:
         self.orgs: list[dict[str, Any]] = [dict(o) for o in sup.DEFAULT_DESK_ORGS]
         self.crm_org: dict[str, Any] = dict(sup.DEFAULT_CRM_ORG)
         self.books_orgs: list[dict[str, Any]] = [dict(o) for o in sup.DEFAULT_BOOKS_ORGS]
+        self.tickets: list[dict[str, Any]] = [dict(t) for t in sup.DEFAULT_DESK_TICKETS]
         self.requests: list[RecordedRequest] = []
         self.issued_access_tokens: list[str] = []
         self.issued_refresh_tokens: list[str] = []
@@ -71,19 +87,35 @@ class ZohoEmulator:
         self._server: sup.EmulatorServer | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
+        self._front_ends: dict[str, tuple[sup.EmulatorServer, threading.Thread]] = {}
 
     # ----- lifecycle -------------------------------------------------------------------------------------
     def start(self, port: int = 0) -> ZohoEmulator:
         """Bind 127.0.0.1:``port`` (0 = ephemeral) and serve from a daemon thread."""
         self._stopping.clear()
-        self._server = sup.EmulatorServer(("127.0.0.1", port), sup.EmulatorHandler)
-        self._server.emulator = self
+        self._server, self._thread = self._serve(self.location, port)
         self._port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, name="zoho-emu", daemon=True
-        )
-        self._thread.start()
         return self
+
+    def _serve(self, location: str, port: int) -> tuple[sup.EmulatorServer, threading.Thread]:
+        server = sup.EmulatorServer(("127.0.0.1", port), sup.EmulatorHandler)
+        server.emulator, server.location = self, location
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
+                                  name=f"zoho-emu-{location}", daemon=True)
+        thread.start()
+        return server, thread
+
+    def add_dc(self, location: str, port: int = 0) -> str:
+        """Answer for another data centre too, on its own port, sharing all state; returns its URL."""
+        with self.lock:
+            self._front_ends[location] = self._serve(location, port)
+        return self.url_of(location)
+
+    def url_of(self, location: str) -> str:
+        """The accounts server (and API and Desk host) of data centre ``location``."""
+        if location == self.location:
+            return self.url
+        return f"http://127.0.0.1:{self._front_ends[location][0].server_address[1]}"
 
     def stop(self) -> None:
         """Stop serving; wakes "hang" faults and drops open connections, so it returns promptly."""
@@ -91,6 +123,12 @@ class ZohoEmulator:
         if server is None:
             return
         self._stopping.set()
+        with self.lock:
+            extra, self._front_ends = list(self._front_ends.values()), {}
+        for other, thread in extra:
+            other.shutdown()
+            other.server_close()
+            thread.join(timeout=2)
         server.shutdown()
         server.server_close()
         with self.lock:
@@ -123,155 +161,73 @@ class ZohoEmulator:
         with self.lock:
             (self._conns.add if add else self._conns.discard)(conn)
 
-    # ----- set-up and switches ---------------------------------------------------------------------------
-    def register_client(
-        self, client_id: str, client_secret: str, redirect_uris: list[str], *, self_client: bool = False
-    ) -> None:
-        """Register (or replace) an API-console client. Redirect URIs are matched exactly."""
-        with self.lock:
-            self._clients[client_id] = _Client(client_secret, list(redirect_uris), self_client)
-
-    def issue_self_client_code(self, client_id: str, scopes: list[str], lifetime: float | None = None) -> str:
-        """A Self Client console code: exchangeable without redirect_uri; always yields a refresh token."""
-        with self.lock:
-            client = self._clients[client_id]
-            if not client.self_client:
-                raise ValueError(f"{client_id} was not registered with self_client=True")
-            code = sup.new_token()
-            life = self.code_lifetime if lifetime is None else lifetime
-            self._codes[code] = _Grant(client_id, None, list(scopes), True, None, "plain", self.clock(), life)
-            return code
-
-    def queue_fault(self, kind: str, count: int = 1, path_prefix: str = "/oauth/v2/token") -> None:
-        """Answer the next ``count`` requests whose path starts with ``path_prefix`` with fault ``kind``."""
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault {kind!r}; expected one of {FAULT_KINDS}")
-        with self.lock:
-            self._faults.append([kind, count, path_prefix])
-
-    def clear_faults(self) -> None:
-        with self.lock:
-            self._faults.clear()
-            self._canned.clear()
-
-    def queue_response(self, path_prefix: str, body: Any, status: int = 200, count: int = 1,
-                       raw: bytes | None = None, content_type: str = sup.JSON_CT) -> None:
-        """Answer the next ``count`` requests under ``path_prefix`` with ``body`` as JSON (or ``raw`` bytes)."""
-        resp = sup.Resp(status, content_type, raw) if raw is not None else sup.json_resp(body, status)
-        with self.lock:
-            self._canned.append([path_prefix, count, resp])
-
-    def _take_canned(self, path: str) -> Resp | None:
-        with self.lock:
-            for canned in self._canned:
-                if path.startswith(canned[0]):
-                    canned[1] -= 1
-                    if canned[1] <= 0:
-                        self._canned.remove(canned)
-                    return canned[2]
-        return None
-
-    def _take_fault(self, path: str) -> str | None:
-        with self.lock:
-            for fault in self._faults:
-                if path.startswith(fault[2]):
-                    fault[1] -= 1
-                    if fault[1] <= 0:
-                        self._faults.remove(fault)
-                    return fault[0]
-        return None
-
-    def expire_all_codes(self) -> None:
-        with self.lock:
-            for grant in self._codes.values():
-                grant.lifetime = -1.0
-
-    def expire_access_tokens(self) -> None:
-        with self.lock:
-            for tok in self._access.values():
-                tok.expires = -1.0
-
-    def revoke_refresh_token(self, refresh_token: str) -> None:
-        """As if the user clicked Revoke in Zoho's Connected Apps page (also kills its access tokens)."""
-        with self.lock:
-            self._kill_refresh(refresh_token)
-
-    def reset_rate_limits(self) -> None:
-        with self.lock:
-            self._refresh_times.clear()
-
-    # ----- inspection ------------------------------------------------------------------------------------
-    def refresh_count(self, refresh_token: str) -> int:
-        """Number of refresh_token grant requests that presented this token (any outcome)."""
-        with self.lock:
-            return self._refresh_attempts.get(refresh_token, 0)
-
-    @property
-    def live_refresh_tokens(self) -> set[str]:
-        with self.lock:
-            return set(self._refresh)
-
-    @property
-    def live_access_tokens(self) -> set[str]:
-        with self.lock:
-            now = self.clock()
-            return {k for k, v in self._access.items() if v.expires > now}
-
-    @property
-    def consent_url_hits(self) -> int:
-        """How many times /oauth/v2/auth was requested (i.e. the browser reached the consent page)."""
-        return len(self.requests_to("/oauth/v2/auth"))
-
-    def requests_to(self, path: str, method: str | None = None) -> list[RecordedRequest]:
-        with self.lock:
-            return [r for r in self.requests if r.path == path and method in (None, r.method)]
-
-    def token_requests(self, grant_type: str | None = None) -> list[RecordedRequest]:
-        reqs = self.requests_to("/oauth/v2/token", "POST")
-        return [r for r in reqs if grant_type in (None, r.form.get("grant_type"))]
-
     # ----- state helpers (caller holds the lock) ---------------------------------------------------------
     def _kill_refresh(self, refresh_token: str) -> None:
         self._refresh.pop(refresh_token, None)
         for key in [k for k, v in self._access.items() if v.parent == refresh_token]:
             del self._access[key]
 
-    def _mint_access(self, client_id: str, scopes: list[str], parent: str | None) -> str:
+    def _picked_org(self) -> str:
+        """The Desk organisation the consenting user picks (the guide's step 7)."""
+        if self.consent_org is not None:
+            return self.consent_org
+        default = next((o for o in self.orgs if o.get("isDefault")), self.orgs[0] if self.orgs else {})
+        return str(default.get("id", ""))
+
+    def _mint_access(self, client_id: str, scopes: list[str], parent: str | None, dc: str = "",
+                     org_id: str = "") -> str:
         token = sup.new_token()
-        self._access[token] = _Token(client_id, scopes, self.clock() + self.access_token_lifetime, parent)
+        self._access[token] = _Token(client_id, scopes, self.clock() + self.access_token_lifetime, parent,
+                                     dc or self.location, org_id)
         self.issued_access_tokens.append(token)
         return token
 
-    def _mint_refresh(self, client_id: str, scopes: list[str]) -> str:
+    def _mint_refresh(self, client_id: str, scopes: list[str], dc: str = "", org_id: str = "") -> str:
         mine = [k for k, v in self._refresh.items() if v.client_id == client_id]
         if len(mine) >= MAX_REFRESH_TOKENS:
             self._kill_refresh(mine[0])
         token = sup.new_token()
-        self._refresh[token] = _Token(client_id, scopes)
+        self._refresh[token] = _Token(client_id, scopes, dc=dc or self.location, org_id=org_id)
         self.issued_refresh_tokens.append(token)
         return token
 
-    def _token_body(self, access: str, scopes: list[str], refresh: str | None = None) -> Resp:
+    def _token_body(self, access: str, scopes: list[str], refresh: str | None = None, dc: str = "") -> Resp:
         body: dict[str, Any] = {"access_token": access}
         if refresh:
             body["refresh_token"] = refresh
-        body.update(scope=" ".join(scopes), api_domain=self.url, token_type="Bearer")
+        body.update(scope=" ".join(scopes), api_domain=self.url_of(dc or self.location), token_type="Bearer")
         body["expires_in"] = self.access_token_lifetime
         return sup.json_resp({**body, **self.token_extra})
 
+    def _client_at(self, params: dict[str, str], dc: str) -> _Client | None:
+        """The client named in ``params`` if ``dc`` knows it (its own DC, or Multi-DC on) and the secret is
+        the one it has there (common or that DC's own); else None, which Zoho answers invalid_client."""
+        client = self._clients.get(params.get("client_id", ""))
+        if client is None:
+            return None
+        expected = client.secret_at(dc)
+        return client if expected is not None and expected == params.get("client_secret") else None
+
     def _bearer(self, req: RecordedRequest, prefix: str, bearer_ok: bool) -> str | None:
         """Check the access token: None if fine, else "missing", "token" (bad/expired) or "scope"."""
+        tok = self._access_token(req, bearer_ok)
+        if isinstance(tok, str):
+            return tok
+        if self.enforce_scopes and not any(s.lower().startswith(prefix) for s in tok.scopes):
+            return "scope"
+        return None
+
+    def _access_token(self, req: RecordedRequest, bearer_ok: bool) -> _Token | str:
+        """The live access token the request carries, issued by this data centre, else why not."""
         scheme, _, token = req.headers.get("authorization", "").partition(" ")
         if not scheme:
             return "missing"
         if scheme.lower() != "zoho-oauthtoken" and not (bearer_ok and scheme.lower() == "bearer"):
             return "token"
         tok = self._access.get(token.strip())
-        if tok is None or tok.expires <= self.clock():
+        if tok is None or tok.expires <= self.clock() or tok.dc != req.dc:
             return "token"
-        if self.enforce_scopes and not any(s.lower().startswith(prefix) for s in tok.scopes):
-            return "scope"
-        return None
+        return tok
 
     # ----- endpoints -------------------------------------------------------------------------------------
     def _handle(self, req: RecordedRequest) -> Resp:
@@ -281,12 +237,16 @@ class ZohoEmulator:
             ("POST", "/oauth/v2/token/revoke"): self._revoke,
             ("GET", "/oauth/user/info"): self._user_info,
             ("GET", "/api/v1/organizations"): self._desk_orgs,
+            ("GET", "/api/v1/tickets"): self._desk_tickets,
             ("GET", "/books/v3/organizations"): self._books_orgs,
             ("GET", "/_emulator/self-client-code"): self._manual_code,
+            **self.device_routes(),
         }
         route = routes.get((req.method, req.path))
         if route is None and req.method == "GET" and _CRM_ORG.fullmatch(req.path):
             route = self._crm_org
+        if route is None and req.method == "GET" and _DESK_ORG.fullmatch(req.path):
+            route = self._desk_org
         if route is None:
             return sup.json_resp({"error": "not_found", "path": req.path}, 404)
         with self.lock:
@@ -296,7 +256,7 @@ class ZohoEmulator:
         q = req.query
         client_id = q.get("client_id", "")
         client = self._clients.get(client_id)
-        if client is None:
+        if client is None or client.secret_at(req.dc) is None:  # unknown here, or Multi-DC off
             return sup.error_page("Invalid Client", "The transmitted client ID does not exist.")
         redirect = q.get("redirect_uri", "")
         if redirect not in client.redirect_uris:
@@ -312,66 +272,72 @@ class ZohoEmulator:
         state = {"state": q["state"]} if "state" in q else {}
         if self.consent == "deny":
             return sup.redirect(redirect, {"error": "access_denied", **state})
-        # access_type=offline gives a refresh token only on the first consent, or again with prompt=consent.
-        offline = q.get("access_type", "online") == "offline"
-        refresh = offline and (q.get("prompt") == "consent" or client_id not in self._offline_consented)
-        if offline:
-            self._offline_consented.add(client_id)
+        refresh = self._consent_refresh(client_id, q)
         code = sup.new_token()
         challenge = q.get("code_challenge") or None
+        user_dc = self.user_location or req.dc  # Zoho sends the user to their own data centre
         self._codes[code] = _Grant(
-            client_id, redirect, scopes, refresh, challenge, method, self.clock(), self.code_lifetime
+            client_id, redirect, scopes, refresh, challenge, method, self.clock(), self.code_lifetime, user_dc,
+            self._picked_org(),
         )
-        params = {**state, "code": code, "location": self.location}
-        params["accounts-server"] = self.spoof_accounts_server or self.url
+        params = {**state, "code": code, "location": user_dc}
+        params["accounts-server"] = self.spoof_accounts_server or self.url_of(user_dc)
         return sup.redirect(redirect, {**params, **self.redirect_extra})
 
+    def _consent_refresh(self, client_id: str, params: dict[str, str]) -> bool:
+        """access_type=offline gives a refresh token only on the first consent, or again with prompt=consent."""
+        offline = params.get("access_type", "online") == "offline"
+        refresh = offline and (params.get("prompt") == "consent" or client_id not in self._offline_consented)
+        if offline:
+            self._offline_consented.add(client_id)
+        return refresh
+
     def _token(self, req: RecordedRequest) -> Resp:
-        if _SECRET_KEYS & req.query.keys():  # secrets belong in the form body, never in the URL
-            return sup.json_resp({"error": "invalid_request"})
-        form = req.form
-        grant_type = form.get("grant_type")
+        params = req.params  # Zoho reads the query string as well as the form body (facts §1.2)
+        grant_type = params.get("grant_type")
         if grant_type not in ("authorization_code", "refresh_token"):
             return sup.json_resp({"error": "unsupported_grant_type"})
         if grant_type == "refresh_token":
-            rt = form.get("refresh_token", "")
+            rt = params.get("refresh_token", "")
             self._refresh_attempts[rt] = self._refresh_attempts.get(rt, 0) + 1
-        client_id = form.get("client_id", "")
-        client = self._clients.get(client_id)
-        if client is None or client.secret != form.get("client_secret"):
+        client_id = params.get("client_id", "")
+        if self._client_at(params, req.dc) is None:
             return sup.json_resp({"error": "invalid_client"})
         if grant_type == "refresh_token":
-            return self._refresh_grant(client_id, form.get("refresh_token", ""))
-        code = form.get("code", "")
+            return self._refresh_grant(client_id, params.get("refresh_token", ""), req.dc)
+        code = params.get("code", "")
         grant = self._codes.get(code)
-        if grant is None or grant.client_id != client_id or self.clock() - grant.created >= grant.lifetime:
+        if grant is None or grant.client_id != client_id or self.clock() - grant.created >= grant.lifetime \
+                or grant.dc != req.dc:  # the code is exchanged in the user's data centre only
             return sup.json_resp({"error": "invalid_code"})
-        if grant.redirect_uri is not None and form.get("redirect_uri") != grant.redirect_uri:
+        if grant.redirect_uri is not None and params.get("redirect_uri") != grant.redirect_uri:
             return sup.json_resp({"error": "invalid_redirect_uri"})
-        verifier = form.get("code_verifier")
+        verifier = params.get("code_verifier")
         if grant.challenge is not None and not sup.pkce_ok(grant.challenge, grant.method, verifier):
             # NOTE: the real Zoho error name for a bad/missing PKCE verifier is unconfirmed.
             return sup.json_resp({"error": "invalid_code_verifier"})
         del self._codes[code]  # single use; only a successful exchange consumes the code
-        refresh = self._mint_refresh(client_id, grant.scopes) if grant.refresh else None
-        return self._token_body(self._mint_access(client_id, grant.scopes, refresh), grant.scopes, refresh)
+        return self._grant_tokens(client_id, grant.scopes, grant.refresh, grant.dc, grant.org_id)
 
-    def _refresh_grant(self, client_id: str, rt: str) -> Resp:
+    def _grant_tokens(self, client_id: str, scopes: list[str], refresh: bool, dc: str, org_id: str) -> Resp:
+        rt = self._mint_refresh(client_id, scopes, dc, org_id) if refresh else None
+        return self._token_body(self._mint_access(client_id, scopes, rt, dc, org_id), scopes, rt, dc)
+
+    def _refresh_grant(self, client_id: str, rt: str, dc: str) -> Resp:
         tok = self._refresh.get(rt)
-        if tok is None or tok.client_id != client_id:  # revoked refresh tokens give invalid_code (facts §3.3)
+        if tok is None or tok.client_id != client_id or tok.dc != dc:  # revoked: invalid_code (facts §3.3)
             return sup.json_resp({"error": "invalid_code"})
         now = self.clock()
         recent = [t for t in self._refresh_times.get(rt, []) if now - t < RATE_WINDOW]
         if self.rate_limit and len(recent) >= RATE_MAX:
             self._refresh_times[rt] = recent
-            return sup.json_resp(sup.ACCESS_DENIED)
+            return sup.json_resp(self.throttle_body, self.throttle_status)
         self._refresh_times[rt] = [*recent, now]
-        return self._token_body(self._mint_access(client_id, tok.scopes, rt), tok.scopes)
+        return self._token_body(self._mint_access(client_id, tok.scopes, rt, tok.dc, tok.org_id), tok.scopes,
+                                dc=tok.dc)
 
     def _revoke(self, req: RecordedRequest) -> Resp:
-        if _SECRET_KEYS & req.query.keys():
-            return sup.json_resp({"status": "failure", "error": "invalid_request"}, 400)
-        token = req.form.get("token", "")
+        token = req.params.get("token", "")
         if token in self._refresh:
             self._kill_refresh(token)
         elif token in self._access:
@@ -379,38 +345,6 @@ class ZohoEmulator:
         else:
             return sup.json_resp({"status": "failure", "error": "invalid token"}, 400)
         return sup.json_resp({"status": "success"})
-
-    def _user_info(self, req: RecordedRequest) -> Resp:
-        err = self._bearer(req, "aaaserver.profile.", bearer_ok=True)
-        if err:
-            cause = "INVALID_OAUTHSCOPE" if err == "scope" else "INVALID_OAUTHTOKEN"
-            return sup.json_resp({"response": "error", "cause": cause}, 401)
-        return sup.json_resp(self.user)
-
-    def _desk_orgs(self, req: RecordedRequest) -> Resp:
-        err = self._bearer(req, "desk.", bearer_ok=False)
-        if err:
-            return sup.json_resp(sup.DESK_ERRORS[err], 401)
-        return sup.json_resp({"data": self.orgs})
-
-    def _crm_org(self, req: RecordedRequest) -> Resp:
-        err = self._bearer(req, "zohocrm.", bearer_ok=False)
-        if err:
-            return sup.json_resp(sup.CRM_ERRORS[err], 401)
-        return sup.json_resp({"org": [self.crm_org]})
-
-    def _books_orgs(self, req: RecordedRequest) -> Resp:
-        if self._bearer(req, "zohobooks.", bearer_ok=False):
-            return sup.json_resp(sup.BOOKS_ERROR, 401)
-        return sup.json_resp({"code": 0, "message": "success", "organizations": self.books_orgs})
-
-    def _manual_code(self, req: RecordedRequest) -> Resp:
-        """Emulator-only helper for manual testing: a Self Client code (``?client_id=..&scope=a,b``)."""
-        client = self._clients.get(req.query.get("client_id", ""))
-        if client is None or not client.self_client:
-            return sup.json_resp({"error": "not a self client"}, 400)
-        scopes = [s for s in req.query.get("scope", "").split(",") if s]
-        return sup.json_resp({"code": self.issue_self_client_code(req.query["client_id"], scopes)})
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -422,11 +356,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--redirect-uri", action="append", default=[], help="repeatable; exact match")
     parser.add_argument("--location", default="lab")
     parser.add_argument("--self-client", action="store_true", help="also allow Self Client codes")
+    parser.add_argument("--client-type", choices=["server", "self", "non-browser"], default=None,
+                        help="the client's type (non-browser: the device flow; approve at the printed URL)")
     parser.add_argument("--consent", choices=["approve", "deny"], default="approve")
     args = parser.parse_args(argv)
     emu = ZohoEmulator(args.location)
     emu.consent = args.consent
-    emu.register_client(args.client_id, args.client_secret, args.redirect_uri, self_client=args.self_client)
+    emu.register_client(args.client_id, args.client_secret, args.redirect_uri, self_client=args.self_client,
+                        kind=args.client_type)
     # Stop on Ctrl-C and on SIGTERM, even when started with SIGINT ignored (a shell without job
     # control, e.g. `(pytest &)`, hands that to its children).
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -435,6 +372,8 @@ def main(argv: list[str] | None = None) -> None:
     print(emu.url, flush=True)
     if args.self_client:
         print(f"Self Client code: {emu.url}/_emulator/self-client-code?client_id={args.client_id}&scope=A,B")
+    if args.client_type == "non-browser":
+        print(f"Approve a device code: {emu.url}/oauth/v3/device?user_code=CODE&action=approve (or deny)")
     print("Ctrl-C to stop.", flush=True)
     try:
         while True:

@@ -30,6 +30,12 @@ class RecordedRequest:
     form: dict[str, str]
     headers: dict[str, str]
     body: bytes = b""
+    dc: str = ""  # the location of the data-centre front end that received it
+
+    @property
+    def params(self) -> dict[str, str]:
+        """Token-call parameters: Zoho reads them from the query string or the form body (facts §1.2)."""
+        return {**self.query, **self.form}
 
 
 @dataclass
@@ -45,6 +51,16 @@ class Client:
     secret: str
     redirect_uris: list[str]
     self_client: bool
+    kind: str = "server"  # server | self | non-browser (the API Console's client types)
+    home: str = ""  # the data centre it is registered in
+    multi_dc: bool = False  # the API Console's Multi-DC setting: users of other data centres allowed
+    dc_secrets: dict[str, str] = field(default_factory=dict)  # per-DC secrets; else `secret` everywhere
+
+    def secret_at(self, dc: str) -> str | None:
+        """The secret this client has in `dc`, or None when it is unknown there (Multi-DC off)."""
+        if dc == self.home:
+            return self.secret
+        return self.dc_secrets.get(dc, self.secret) if self.multi_dc else None
 
 
 @dataclass
@@ -57,6 +73,8 @@ class Grant:
     method: str
     created: float
     lifetime: float
+    dc: str = ""  # the user's data centre: the code is exchanged there
+    org_id: str = ""  # Desk: the organisation picked on the consent page
 
 
 @dataclass
@@ -65,12 +83,15 @@ class Token:
     scopes: list[str]
     expires: float = float("inf")
     parent: str | None = None  # for access tokens: the refresh token they came from
+    dc: str = ""  # the data centre that issued it
+    org_id: str = ""  # Desk binds a token to one organisation
 
 
 class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # stop() must not wait for a hung handler
     emulator: Any  # the ZohoEmulator that owns this server
+    location: str = ""  # the data centre this front end answers for
 
     def server_bind(self) -> None:
         """Bind without HTTPServer's reverse-DNS ``getfqdn`` call (it can stall for seconds)."""
@@ -125,6 +146,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             form=dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)) if is_form else {},
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
+            dc=self.server.location,
         )
         with emu.lock:
             emu.requests.append(rec)
@@ -217,6 +239,12 @@ ACCESS_DENIED = {
     "error_description": "You have made too many requests continuously. Please try again after some time.",
     "status": "failure",
 }
+# The same throttle as seen localized (facts §13.2): no English text to match, only its shape.
+ACCESS_DENIED_LOCALIZED = {
+    "error": "Zugriff verweigert",
+    "error_description": "Sie haben zu viele Anfragen gestellt. Bitte versuchen Sie es später erneut.",
+    "status": "failure",
+}
 DESK_ERRORS = {
     "missing": {
         "errorCode": "UNAUTHORIZED",
@@ -224,6 +252,12 @@ DESK_ERRORS = {
     },
     "token": {"errorCode": "INVALID_OAUTH", "message": "The OAuth Token you provided is invalid."},
     "scope": {"errorCode": "SCOPE_MISMATCH", "message": "The OAuth Token does not have the required scope."},
+    # Desk's wording for these two is not quoted anywhere we could read: the codes are Desk's
+    # (DeskAPIDocument, Errors), the messages and statuses ours.
+    "org": {"errorCode": "OAUTH_ORG_MISMATCH",
+            "message": "The OAuth Token was generated for another organization than the one in orgId."},
+    "no_org": {"errorCode": "UNPROCESSABLE_ENTITY", "fieldName": "/orgId", "errorType": "missing",
+               "message": "orgId is required in the header for this API."},
 }
 CRM_ERRORS = {
     key: {"code": code, "details": {}, "message": message, "status": "error"}
@@ -297,4 +331,12 @@ DEFAULT_BOOKS_ORGS: list[dict[str, Any]] = [
         "time_zone": "Europe/London",
         "is_org_active": True,
     },
+]
+DEFAULT_DESK_TICKETS: list[dict[str, Any]] = [
+    {"id": "1892000000093001", "ticketNumber": "101", "subject": "Engine will not start", "status": "Open",
+     "orgId": "60002000002"},
+    {"id": "1892000000093002", "ticketNumber": "102", "subject": "Punched cards jammed", "status": "On Hold",
+     "orgId": "60002000002"},
+    {"id": "1891000000012001", "ticketNumber": "7", "subject": "Gears need oiling", "status": "Open",
+     "orgId": "60001000001"},
 ]

@@ -20,7 +20,9 @@ examples:
   zconnect new --service desk --dc eu   open the wizard, prefilled
   zconnect add desk --service desk --dc us --client-id 1000.ABC --scopes Desk.tickets.READ,Desk.basic.READ
   zconnect authorize desk               consent in the browser (or paste the redirect URL / code)
-  curl -H "Authorization: Zoho-oauthtoken $(zconnect token desk)" https://desk.zoho.com/api/v1/tickets
+  eval "$(zconnect export desk --format env)"   sets ZOHO_API_BASE, ZOHO_ORG_ID (Desk wants its orgId)
+  curl -sS -H "Authorization: Zoho-oauthtoken $(zconnect token desk)" -H "orgId: $ZOHO_ORG_ID" \\
+       "$ZOHO_API_BASE/api/v1/tickets"
 
 exit codes: 0 ok, 1 error, 2 usage, 3 needs re-authorization, 4 Zoho or network unreachable,
             5 no such connection
@@ -85,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-browser", action="store_true", help="only print the URL; paste the result here")
     p.add_argument("--port", type=int, help="listen on this port (moves the redirect URI "
                    "to http://127.0.0.1:P/callback; register that)")
-    p.add_argument("--timeout", type=seconds, default=300.0, metavar="S", help="seconds to wait (default 300)")
+    p.add_argument("--timeout", type=seconds, default=300.0, metavar="S", help="seconds to wait (default 300; "
+                   "a Non-browser client waits as long as Zoho's code lives)")
 
     p = cmd("token", "print a valid access token (refreshing when under 5 minutes remain)")
     p.add_argument("name")
@@ -113,12 +116,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scopes", help="comma-separated (default: the service's defaults)")
     p.add_argument("--port", type=int, help="loopback port of the redirect URI (default 9646)")
     p.add_argument("--access-type", choices=("offline", "online"), default="offline")
-    p.add_argument("--client-secret-env", metavar="VAR", help="read the secret from this environment "
-                   "variable (else stdin, else a hidden prompt; never from the command line)")
-    p.add_argument("--self-client", action="store_true", help="a Self Client: no redirect, paste a code")
+    secret_env(p)
+    kinds = p.add_mutually_exclusive_group()
+    kinds.add_argument("--client-type", choices=("server", "self", "non-browser"), default="server",
+                       help="the API Console's client type: server (Server-based Applications: browser and "
+                       "loopback redirect; the default), self (Self Client: paste a code), non-browser "
+                       "(Non-browser Applications: enter a code at Zoho's verification page; for SSH)")
+    kinds.add_argument("--self-client", dest="client_type", action="store_const", const="self",
+                       help="the same as --client-type self")
+
+    p = cmd("secret", "replace the Client Secret, or store a data centre's own secret (Multi-DC)")
+    p.add_argument("name")
+    p.add_argument("--dc", help="the data centre whose own secret this is (the API Console's Multi-DC "
+                   "setting can give each data centre its own); without it, the common secret is replaced")
+    secret_env(p)
 
     cmd("path", "print the connections file's path")
     return parser
+
+
+def secret_env(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--client-secret-env", metavar="VAR", help="read the secret from this environment "
+                        "variable (else stdin, else a hidden prompt; never from the command line)")
 
 
 def main(argv: list[str] | None = None) -> int:

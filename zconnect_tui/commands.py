@@ -16,6 +16,9 @@ from zconnect_tui.flow import AuthorizationFlow
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import (
     DEFAULT_PORT,
+    NON_BROWSER,
+    SELF,
+    SERVER,
     Connection,
     mask,
     redirect_uri_for,
@@ -46,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     handler: Callable[[Manager, argparse.Namespace], int] = {
         None: cmd_tui, "new": cmd_tui, "list": cmd_list, "show": cmd_show, "authorize": cmd_authorize,
         "token": cmd_token, "refresh": cmd_refresh, "test": cmd_test, "revoke": cmd_revoke,
-        "remove": cmd_remove, "export": cmd_export, "add": cmd_add, "path": cmd_path,
+        "remove": cmd_remove, "export": cmd_export, "add": cmd_add, "path": cmd_path, "secret": cmd_secret,
     }[args.command]
     return handler(Manager(store), args)
 
@@ -92,9 +95,10 @@ def cmd_show(manager: Manager, args: argparse.Namespace) -> int:
     token = data.pop("token")
     data.pop("state")
     order = ["name", "state_text", "service", "dc", "location", "accounts_server", "api_domain", "org_name",
-             "org_id", "user", "client_id", "client_secret", "scopes", "access_type", "redirect_uri",
-             "self_client", "last_error", "created_at", "updated_at"]
+             "org_id", "user", "client_type", "client_id", "client_secret", "scopes", "access_type", "redirect_uri",
+             "last_error", "created_at", "updated_at"]
     rows = [(k, data[k]) for k in order if data.get(k) not in (None, "", [])]
+    rows += [(f"client_secrets.{dc}", v) for dc, v in data["client_secrets"].items()]
     rows += [(f"token.{k}", v) for k, v in token.items() if v not in (None, "", "-")]
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
@@ -156,7 +160,9 @@ def cmd_export(manager: Manager, args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_secret(args: argparse.Namespace) -> str:
+def _read_secret(args: argparse.Namespace, prompt: str = "Client Secret (from the Client Secret tab; "
+                 "input hidden): ") -> str:
+    """The secret from --client-secret-env, else stdin (not a terminal), else a hidden prompt; never argv."""
     if args.client_secret_env:
         secret = os.environ.get(args.client_secret_env, "")
         if not secret:
@@ -165,7 +171,7 @@ def _read_secret(args: argparse.Namespace) -> str:
     elif not sys.stdin.isatty():
         secret = sys.stdin.readline()
     else:
-        secret = getpass.getpass("Client Secret (from the Client Secret tab; input hidden): ")
+        secret = getpass.getpass(prompt)
     return validate_secret(secret)
 
 
@@ -179,21 +185,44 @@ def cmd_add(manager: Manager, args: argparse.Namespace) -> int:
     if name in snap.connections:
         raise UsageError(f"A connection named {name!r} exists already.", "Pick another name or remove it first.")
     scopes = parse_scopes(args.scopes) if args.scopes else list(service.defaults)
+    kind = args.client_type
+    if args.port is not None and kind != SERVER:
+        raise UsageError(f"--port applies only to a Server-based client; a {kind} client has no redirect URI.",
+                         "Leave --port out.")
     port = args.port or DEFAULT_PORT
     if not 1024 <= port <= 65535:
         raise UsageError(f"--port {port} is not a usable port.", "Use a port from 1024 to 65535.")
     conn = Connection(
         name=name, service=service.key, dc=args.dc, client_id=validate_client_id(args.client_id),
         scopes=scopes, client_secret=_read_secret(args), access_type=args.access_type,
-        redirect_uri="" if args.self_client else redirect_uri_for(port), self_client=args.self_client)
+        redirect_uri=redirect_uri_for(port) if kind == SERVER else "", client_type=kind)
     manager.store.save_connection(conn, replace=False)
     _out(f"Added {name} ({service.label}, data centre {args.dc}; secret {mask(conn.client_secret)}).")
-    if conn.self_client:
+    if kind == SELF:
         _out(f"Next: generate a code in the API Console (Self Client → Generate Code, scopes {','.join(scopes)}),")
         _out(f"then run `zconnect authorize {name}` and paste it.")
+    elif kind == NON_BROWSER:
+        _out(f"Next: zconnect authorize {name} (it shows a code to enter at Zoho's verification page, "
+             "from any device with a browser)")
     else:
         _out(f"Register this exact redirect URI in the API Console: {conn.redirect_uri}")
         _out(f"Next: zconnect authorize {name}")
+    return 0
+
+
+def cmd_secret(manager: Manager, args: argparse.Namespace) -> int:
+    conn = manager.get(args.name)
+    other = args.dc is not None and args.dc != conn.dc
+    if other:
+        manager.check_secret_dc(args.name, args.dc)  # refuse before asking for the secret
+    what = f"{args.dc}'s own Client Secret" if other else "the Client Secret"
+    secret = _read_secret(args, f"{what[0].upper()}{what[1:]} for {conn.name} (input hidden): ")
+    conn = manager.set_secret(args.name, secret, args.dc)
+    if other:
+        _out(f"Stored {what} for {conn.name} ({mask(secret)}): authorizing and refreshing a user of "
+             f"{args.dc} use it from now on.")
+    else:
+        _out(f"Replaced {conn.name}'s Client Secret ({mask(secret)}).")
     return 0
 
 
@@ -248,6 +277,11 @@ def _read_pastes(flow: AuthorizationFlow, lines: StdinLines, prompt_tty: bool) -
 
 def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
     previous = manager.get(args.name)
+    if previous.client_type == NON_BROWSER:
+        from zconnect_tui.cli_device import authorize_device
+
+        conn = authorize_device(manager, args)
+        return _verified(manager, conn, previous, None)
     flow = manager.begin_authorization(args.name, port=args.port)
     conn = flow.conn
     if conn.redirect_uri != previous.redirect_uri:
@@ -280,6 +314,11 @@ def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
         flow.close()
     _out("Received the authorization; exchanging the code…")
     conn = manager.complete_authorization(flow, result)
+    return _verified(manager, conn, previous, lines)
+
+
+def _verified(manager: Manager, conn: Connection, previous: Connection, lines: StdinLines | None) -> int:
+    """After the tokens: the verification call, and the organisation (the guide's step 7)."""
     _out(f"{conn.name} is authorized ({conn.token_state()}; data centre {conn.location}).")
     try:
         verification, org = manager.verify_and_pick(conn.name)
@@ -289,13 +328,13 @@ def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
     _out(verification.summary + ".")
     if org is None and len(verification.organizations) > 1:
         _out("Zoho marks none of these organizations as default:")
-        chosen = _choose_org(verification.organizations, lines)
+        chosen = _choose_org(verification.organizations, lines or StdinLines())
         if chosen is None:
             _out(f"No organization was stored. Run `zconnect authorize {conn.name}` again to choose one.")
         else:
             manager.set_organization(conn.name, chosen)
     # The account check: say who and which organisation this consent connected, loudly if they changed.
-    summary, warning = account_check(previous, manager.get(conn.name))
+    summary, warning = account_check(previous, manager.get(conn.name), verification.org_checked)
     _out(summary)
     if warning:
         _warn(f"zconnect: warning: {warning}")

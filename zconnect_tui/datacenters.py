@@ -29,6 +29,9 @@ class DataCenter:
     builtin: bool = True
     unconfirmed: tuple[str, ...] = ()
     """Fields no Zoho-authored source confirms (see the facts sheet); shown in the UI."""
+    family: str | None = None
+    """User-defined data centres only: a group of the user's own that hand users to each other
+    (Multi-DC, like Zoho's built-in ones), declared as `family = "…"` in each; see `trusted`."""
 
     @property
     def auth_url(self) -> str:
@@ -45,6 +48,14 @@ class DataCenter:
     @property
     def console_url(self) -> str:
         return self.console or "https://api-console.zoho.com"
+
+    @property
+    def device_code_url(self) -> str:
+        return f"{self.accounts}/oauth/v3/device/code"
+
+    @property
+    def device_token_url(self) -> str:
+        return f"{self.accounts}/oauth/v3/device/token"
 
 
 def _dc(key: str, label: str, tld: str, *, desk: str | None = None, api: str | None = None,
@@ -67,16 +78,21 @@ BUILTIN: dict[str, DataCenter] = {
         _dc("us", "United States", "com"),
         _dc("eu", "Europe", "eu"),
         _dc("in", "India", "in"),
-        _dc("au", "Australia", "com.au", unconfirmed=("console",)),
-        # JP/CA/SA Desk hosts come from third-party sources only (facts §2.3).
-        _dc("jp", "Japan", "jp", unconfirmed=("desk", "console")),
+        # The API Console hosts of au, jp, ca, sa and uk are confirmed by Zoho-authored READMEs and
+        # ManageEngine pages (facts §13.1).
+        _dc("au", "Australia", "com.au"),
+        # JP/CA/SA Desk hosts come from third-party sources only (facts §2.3, §13.1).
+        _dc("jp", "Japan", "jp", unconfirmed=("desk",)),
         _dc("ca", "Canada", "ca", accounts="https://accounts.zohocloud.ca",
             desk="https://desk.zohocloud.ca", console="https://api-console.zohocloud.ca",
-            unconfirmed=("desk", "console")),
-        _dc("sa", "Saudi Arabia", "sa", unconfirmed=("desk", "console")),
-        # UK: the API domain and Desk host are third-party only (facts §2.2, §2.3).
-        _dc("uk", "United Kingdom", "uk", unconfirmed=("api", "desk", "console")),
+            unconfirmed=("desk",)),
+        _dc("sa", "Saudi Arabia", "sa", unconfirmed=("desk",)),
+        # UK: the API domain is third-party only; no Zoho source names a Desk host (facts §2.2, §13.2).
+        _dc("uk", "United Kingdom", "uk", unconfirmed=("api", "desk")),
         _dc("cn", "China", "com.cn"),
+        # AE: only WorkDrive's multi-DC page documents it ("zoho.ae", https://www.zohoapis.ae, facts
+        # §13.1); the accounts server, Desk host and console follow the other regions' pattern unconfirmed.
+        _dc("ae", "United Arab Emirates", "ae", unconfirmed=("accounts", "desk", "console")),
     )
 }
 
@@ -157,11 +173,16 @@ def parse_custom(name: str, table: object) -> DataCenter:
             f"{where} lacks {' and '.join(missing)}.",
             "Each data centre needs at least accounts = \"…\" and api = \"…\".",
         )
-    wrong = [k for k in (*_URL_FIELDS, "label") if k in table and not isinstance(table[k], str)]
+    wrong = [k for k in (*_URL_FIELDS, "label", "family") if k in table and not isinstance(table[k], str)]
     if wrong:
         raise ConfigError(f"data_centers.{name}.{wrong[0]} must be a string.", "Fix or remove it.")
     urls = {k: check_url(table[k], f"data_centers.{name}.{k}") for k in _URL_FIELDS if k in table}
-    return DataCenter(key=name, label=clean(str(table.get("label", name)), limit=80), builtin=False, **urls)
+    family = table.get("family")
+    if family is not None and (not _DC_NAME.fullmatch(family) or family == "zoho"):
+        raise ConfigError(f"data_centers.{name}.family must name a group of your own data centres.",
+                          "Write e.g. family = \"lab\" in each data centre that hands users to the others.")
+    return DataCenter(key=name, label=clean(str(table.get("label", name)), limit=80), builtin=False,
+                      family=family, **urls)
 
 
 def _api_hosts() -> frozenset[str]:
@@ -207,34 +228,58 @@ class DataCenters:
                 f"Choose one of {', '.join(self._all)}, or add [data_centers.NAME] to the config file.",
             ) from None
 
-    # ----- the trust rule: the one place that decides where secrets may go ------------------------
-    def trusted_accounts(self, home: str, url: str | None) -> DataCenter:
-        """The data centre whose accounts server `url` is, if a connection registered in `home` may
-        send it a code, its client secret or a token; `url` empty means `home`'s own.
+    # ----- the trust rule: the one place that decides where codes, secrets and tokens may go ----------
+    def trusted(self, home: str) -> list[DataCenter]:
+        """The data centres a connection registered in `home` may hand its code, secret and tokens to.
 
-        A connection in a built-in data centre trusts only Zoho's built-in accounts servers (Zoho
-        sends a user of another region to theirs, e.g. accounts.zoho.eu); one in a user-defined
-        data centre trusts only that data centre's own. Anything else raises: the callback's
-        `accounts-server` and the file's `accounts_server`/`issued_by` are outside input.
+        THE RULE (README, "Which accounts server gets the code…"): a connection in a built-in data
+        centre trusts only Zoho's built-in data centres (Zoho sends a user of another region to
+        theirs, e.g. accounts.zoho.eu: Multi-DC); one in a user-defined data centre trusts only that
+        data centre, or, when it declares `family = "F"`, the user-defined data centres that declare
+        the same family (the user's own Multi-DC group, e.g. two emulators). A user-defined data
+        centre never joins Zoho's group (`family = "zoho"` is refused), and a built-in connection
+        never trusts a user-defined one: a file entry or a redirect cannot widen a built-in's trust.
         """
         registered = self.get(home)
-        if not url:
+        if registered.builtin:
+            return [dc for dc in self if dc.builtin]
+        if registered.family is None:
+            return [registered]
+        return [dc for dc in self if not dc.builtin and dc.family == registered.family]
+
+    def trusted_accounts(self, home: str, url: str | None = None, *, location: str | None = None) -> DataCenter:
+        """The data centre a connection registered in `home` may send a code, its secret or a token to.
+
+        Named by its accounts server `url` (the consent redirect's `accounts-server`, the file's
+        `accounts_server`/`issued_by`) or by its key `location` (the device flow's `other_dc`
+        `user_location`, a Multi-DC secret's data centre); neither given means `home` itself. Every
+        path asks here and only here (`trusted` is the rule); anything the rule does not allow raises.
+        """
+        registered = self.get(home)
+        if location is None and not url:
             return registered
-        wanted = url.strip().rstrip("/").lower()
-        candidates = [dc for dc in self if dc.builtin] if registered.builtin else [registered]
-        for dc in candidates:
-            if dc.accounts.lower() == wanted:
-                return dc
-        where = "Zoho's own accounts servers" if registered.builtin else registered.accounts
+        candidates = self.trusted(home)
+        if location is not None:
+            key = location.strip()
+            found = next((dc for dc in candidates if dc.key in (key, key.lower())), None) if key else None
+            named = f"The data centre {clean(location, limit=40)!r}"
+        else:
+            wanted = (url or "").strip().rstrip("/").lower()
+            found = next((dc for dc in candidates if dc.accounts.lower() == wanted), None)
+            named = f"The accounts server {clean(url or '', limit=120)}"
+        if found is not None:
+            return found
+        where = ("Zoho's own accounts servers" if registered.builtin
+                 else ", ".join(dc.accounts for dc in candidates))
         raise ZconnectError(
-            f"The accounts server {clean(url, limit=120)} is not trusted for a connection registered in "
-            f"data centre {home!r}; refused.",
+            f"{named} is not trusted for a connection registered in data centre {home!r}; refused.",
             f"Only {where} may receive its code, secret and tokens. Authorize the connection again.",
         )
 
     def trusted_api_domain(self, home: str, url: str | None) -> str | None:
-        """`url` (normalised) when it is a Zoho API domain (for a built-in `home`) or `home`'s own `api`
-        (for a user-defined one); else None. Token responses name it; the access token goes there."""
+        """`url` (normalised) when a connection registered in `home` may send its access token there,
+        else None: a Zoho API domain for a built-in `home`, the `api` of a data centre the rule
+        trusts (`trusted`) for a user-defined one. Token responses name it; the file stores it."""
         if not url:
             return None
         registered = self.get(home)
@@ -243,7 +288,8 @@ class DataCenters:
         except ConfigError:
             return None
         if not registered.builtin:
-            return checked if checked.lower() == registered.api.lower() else None
+            apis = {dc.api.lower() for dc in self.trusted(home)}
+            return checked if checked.lower() in apis else None
         parts = urlsplit(checked)
         if parts.scheme == "https" and parts.port is None and parts.path in ("", "/") \
                 and (parts.hostname or "") in _ZOHO_API_HOSTS:

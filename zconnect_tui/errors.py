@@ -91,3 +91,37 @@ class AccessDenied(FlowError):
 
 class PortInUse(ZconnectError):
     """The loopback port for the redirect URI is taken."""
+
+
+class MultiDCRejected(ZohoError):
+    """invalid_client from a data centre other than the client's own (`dc`): the wizard's step 6
+    can ask for that data centre's secret (Manager.set_secret) and try again."""
+
+    def __init__(self, code: str, message: str, hint: str, dc: str) -> None:
+        super().__init__(code, message, hint)
+        self.dc = dc
+
+
+def multi_dc_error(name: str, registered: str, dc: str) -> MultiDCRejected:
+    """invalid_client from a data centre other than the client's own: name both fixes (facts §2.6).
+
+    A client serves users of another data centre only with Multi-DC on, and its secret there
+    is either the common one or that data centre's own.
+    """
+    return MultiDCRejected(
+        "invalid_client",
+        f"Zoho's {dc} data centre does not accept this client (invalid_client): the user is in {dc}, "
+        f"the client is registered in {registered}.",
+        f"Either enable {dc} under Multi-DC in the client's Settings tab of the API Console, with the same "
+        f"credentials for all data centres, or give zconnect {dc}'s own Client Secret: "
+        f"`zconnect secret {name} --dc {dc}`.",
+        dc,
+    )
+
+
+def from_other_dc(exc: ZohoError, name: str, registered: str, dc: str) -> ZohoError:
+    """`exc`, unless it is invalid_client from a data centre `dc` other than the client's own
+    (`registered`): then the error that names both Multi-DC fixes."""
+    if exc.code == "invalid_client" and dc != registered:
+        return multi_dc_error(name, registered, dc)
+    return exc

@@ -10,58 +10,50 @@ from __future__ import annotations
 import json
 import shlex
 
+from zconnect_tui.connector import api_base, connector_fields, render_fields, request_token_url, user_dc
 from zconnect_tui.datacenters import DataCenters
-from zconnect_tui.model import Connection, mask
-from zconnect_tui.oauth import request_token_url
+from zconnect_tui.model import NON_BROWSER, SERVER, Connection
 
 FORMATS = ("connector", "env", "json")
 
-
-def connector_fields(conn: Connection, dcs: DataCenters) -> list[tuple[str, str]]:
-    """The fields of a Zoho Developer Console connector, in the guide's order."""
-    dc = dcs.get(conn.dc)
-    return [
-        ("Request Token URL", request_token_url(dc, conn)),
-        ("Access Token URL", dc.token_url),
-        ("Refresh Token URL", dc.token_url),
-        ("Client ID", conn.client_id),
-        ("Client Secret", f"{mask(conn.client_secret)}  (zconnect show {conn.name} --reveal)"),
-        ("Redirect URL", conn.redirect_uri or "(none: Self Client)"),
-        ("Scopes", ",".join(conn.scopes)),
-    ]
+__all__ = ["FORMATS", "connector_fields", "export"]
 
 
 def export(conn: Connection, dcs: DataCenters, fmt: str) -> str:
     """Render `conn` in `fmt` (one of FORMATS)."""
-    dc = dcs.get(conn.dc)
     if fmt == "connector":
-        fields = connector_fields(conn, dcs)
-        width = max(len(k) for k, _ in fields)
-        return "\n".join(f"{k.ljust(width)}  {v}" for k, v in fields)
-    api = conn.api_domain or dc.api
+        return render_fields(connector_fields(conn, dcs))
+    dc = dcs.get(conn.dc)
+    # The user's own data centre and API domain pass the trust rule, as for zconnect's own calls: a
+    # script sends its token (or a refresh) where these point, and the file is outside input.
+    user = user_dc(conn, dcs)
     values = {
         "ZOHO_CONNECTION": conn.name,
         "ZOHO_SERVICE": conn.service,
-        "ZOHO_DC": conn.location or conn.dc,
-        "ZOHO_ACCOUNTS_URL": conn.accounts_server or dc.accounts,
-        "ZOHO_API_DOMAIN": api,
+        "ZOHO_DC": user.key,
+        "ZOHO_ACCOUNTS_URL": user.accounts,
+        "ZOHO_API_DOMAIN": dcs.trusted_api_domain(conn.dc, conn.api_domain) or user.api,
+        # Where the service's API lives for this user: Desk's host for Desk, api_domain otherwise.
+        "ZOHO_API_BASE": api_base(conn, dcs),
+        # Desk wants it as the orgId header on every call but /organizations, Books as organization_id.
+        # Always printed (empty until an organisation is stored) so `set -u` scripts can rely on it.
+        "ZOHO_ORG_ID": conn.org_id,
         "ZOHO_CLIENT_ID": conn.client_id,
         "ZOHO_REDIRECT_URI": conn.redirect_uri,
         "ZOHO_SCOPES": ",".join(conn.scopes),
     }
-    if conn.org_id:
-        values["ZOHO_ORG_ID"] = conn.org_id
-    if conn.service == "desk" and dc.desk:
-        values["ZOHO_DESK_URL"] = dc.desk
+    if conn.service == "desk":
+        values["ZOHO_DESK_URL"] = values["ZOHO_API_BASE"]  # the name earlier versions printed
     if fmt == "env":
         lines = [f"export {k}={shlex.quote(v)}" for k, v in values.items()]
         # The token itself is fetched when the line runs, so it is never written anywhere.
         lines.append(f"export ZOHO_ACCESS_TOKEN=\"$(zconnect token {shlex.quote(conn.name)})\"")
         return "\n".join(lines)
     if fmt == "json":
-        out = {k.removeprefix("ZOHO_").lower(): v for k, v in values.items()}
-        out["request_token_url"] = request_token_url(dc, conn)
-        out["access_token_url"] = dc.token_url
+        out: dict[str, object] = {k.removeprefix("ZOHO_").lower(): v for k, v in values.items()}
+        out["client_type"] = conn.client_type
+        out["request_token_url"] = request_token_url(dc, conn) if conn.client_type == SERVER else None
+        out["access_token_url"] = dc.device_token_url if conn.client_type == NON_BROWSER else dc.token_url
         out["refresh_token_url"] = dc.token_url
         out["token_command"] = f"zconnect token {conn.name}"
         return json.dumps(out, indent=2)

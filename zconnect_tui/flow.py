@@ -16,7 +16,7 @@ from zconnect_tui.browser import browser_available, open_in_background
 from zconnect_tui.datacenters import DataCenter, DataCenters
 from zconnect_tui.errors import FlowError, UsageError, ZconnectError
 from zconnect_tui.listener import CallbackListener, CallbackResult, Outcome, interpret_params
-from zconnect_tui.model import Connection
+from zconnect_tui.model import NON_BROWSER, Connection
 from zconnect_tui.oauth import consent_url, new_pkce, new_state
 
 DEFAULT_TIMEOUT = 300.0
@@ -48,14 +48,19 @@ class AuthorizationFlow:
     def __init__(self, conn: Connection, dcs: DataCenters) -> None:
         self.conn = conn
         self.dcs = dcs
-        self.dc: DataCenter = dcs.get(conn.dc)
+        self.dc: DataCenter = dcs.trusted_accounts(conn.dc)  # the registration data centre (the trust rule)
         self.state = new_state()
         self.verifier: str | None = None
         self.url: str | None = None
         self.listener: CallbackListener | None = None
         self.outcome = Outcome()
         """Where the listener or a paste delivers the result (the listener shares it)."""
-        if not conn.self_client:
+        if conn.client_type == NON_BROWSER:
+            # The device flow is DeviceFlow (zconnect_tui/device.py), through Manager.begin_device.
+            raise UsageError(f"{conn.name} is a Non-browser client: it signs in with a code at Zoho's "
+                             "verification page, not through this browser flow.",
+                             f"Run `zconnect authorize {conn.name}`: it shows the code and waits.")
+        if conn.uses_redirect:
             if not conn.redirect_uri or conn.port is None:
                 raise UsageError(f"{conn.name} has no loopback redirect URI.",
                                  "Recreate it with `zconnect add … --port P`.")
@@ -64,7 +69,7 @@ class AuthorizationFlow:
 
     @property
     def needs_listener(self) -> bool:
-        return not self.conn.self_client
+        return self.conn.uses_redirect
 
     def start(self) -> None:
         """Bind the listener (raises PortInUse). Call before opening the browser."""

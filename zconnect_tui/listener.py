@@ -84,8 +84,10 @@ def interpret_params(params: dict[str, list[str]], expected_state: str | None, v
         )
     if "error" in first:
         if first["error"] == "access_denied":
-            raise AccessDenied("Access was denied on Zoho's consent page (access_denied).",
-                               "Authorize again and click Accept to connect.")
+            # Zoho sends the same error for both (facts §3.3): say both.
+            raise AccessDenied("Zoho answered access_denied: either Deny was clicked on the consent page, or "
+                               "Zoho's limit of 10 authorization codes per 10 minutes for this client was reached.",
+                               "Authorize again and click Accept; if you did click Accept, wait 10 minutes first.")
         raise AccessDenied(f"Zoho's consent page returned the error {clean(first['error'], limit=80)!r}.",
                            "Check the client's settings in the API Console and authorize again.")
     code = first.get("code", "").strip()

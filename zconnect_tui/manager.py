@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from zconnect_tui.datacenters import DataCenter, DataCenters
-from zconnect_tui.errors import NeedsReauthorization, UsageError, ZconnectError, ZohoError
+from zconnect_tui.errors import NeedsReauthorization, UsageError, ZconnectError, ZohoError, from_other_dc
 from zconnect_tui.flow import AuthorizationFlow
 from zconnect_tui.listener import CallbackResult
 from zconnect_tui.model import (
@@ -26,11 +26,15 @@ from zconnect_tui.model import (
     TokenSet,
     now_utc,
     redirect_uri_for,
+    validate_secret,
 )
 from zconnect_tui.oauth import TokenResponse, ZohoClient
 from zconnect_tui.store import Snapshot, Store
 from zconnect_tui.text import clean
-from zconnect_tui.verify import Organization, Verification, default_org, identify, verify
+from zconnect_tui.verify import Organization, Verification, default_org, identify, pick_desk_org, verify
+
+if TYPE_CHECKING:
+    from zconnect_tui.device import DeviceFlow, DeviceResult
 
 T = TypeVar("T")
 
@@ -77,6 +81,17 @@ def apply_tokens(conn: Connection, tokens: TokenResponse, dcs: DataCenters, issu
             conn.last_error = (f"Ignored the API domain {clean(tokens.api_domain, limit=80)!r} in Zoho's answer: "
                                "it is not a Zoho API domain.")
     conn.updated_at = now
+
+
+def _check_secret_dc(snap: Snapshot, conn: Connection, dc: str) -> None:
+    """A data centre's own secret is stored only for one the trust rule lets the connection send it to."""
+    dcs = snap.dcs()
+    try:
+        dcs.trusted_accounts(conn.dc, location=dc)
+    except ZconnectError:
+        choices = ", ".join(d.key for d in dcs.trusted(conn.dc))
+        raise UsageError(f"{clean(dc, limit=40)!r} is not a data centre whose users {conn.name} can serve.",
+                         f"Choose one of {choices}.") from None
 
 
 class Manager:
@@ -135,10 +150,12 @@ class Manager:
             issuer = issuer_of(conn, snap.dcs())
             used = conn.token.refresh_token
             try:
-                tokens = self._with_client(lambda c: c.refresh(issuer.accounts, conn))
+                # Multi-DC: the issuing data centre's own secret when one is stored, else the common one.
+                secret = conn.secret_for(issuer.key)
+                tokens = self._with_client(lambda c: c.refresh(issuer.accounts, conn, secret=secret))
             except ZohoError as exc:
                 if exc.code != "invalid_code":
-                    raise
+                    raise from_other_dc(exc, conn.name, conn.dc, issuer.key) from None
                 # invalid_code on a refresh means the refresh token is dead: record it, keep the rest.
                 why = exc.message
                 self._update_if_same(name, used, lambda c: _mark_dead(c, why))
@@ -187,8 +204,9 @@ class Manager:
         (the user registered that URI, e.g. after a port conflict)."""
         if port is not None:
             conn = self.get(name)
-            if conn.self_client:
-                raise UsageError("--port does not apply to a Self Client: it has no redirect URI.",
+            if not conn.uses_redirect:
+                kind = "a Self Client" if conn.self_client else "a Non-browser client"
+                raise UsageError(f"--port does not apply to {kind}: it has no redirect URI.",
                                  f"Run `zconnect authorize {name}` without --port.")
             if not 1024 <= port <= 65535:
                 raise UsageError(f"--port {port} is not a usable port.", "Use a port from 1024 to 65535.")
@@ -198,13 +216,49 @@ class Manager:
         return AuthorizationFlow(snap.get(name), snap.dcs())
 
     def complete_authorization(self, flow: AuthorizationFlow, result: CallbackResult) -> Connection:
-        """Exchange the code at once (it lives 2 minutes) and store the tokens."""
+        """Exchange the code at once (it lives 2-3 minutes) and store the tokens.
+
+        The code goes only where the trust rule allows (`flow.token_server`), with that data
+        centre's own secret when one is stored (Multi-DC), else the common one.
+        """
         dc = flow.token_server(result)  # the trust rule, before the code or the secret go anywhere
-        tokens = self._with_client(lambda c: c.exchange_code(dc.accounts, flow.conn, result.code, flow.verifier))
+        conn = flow.conn
+        try:
+            tokens = self._with_client(lambda c: c.exchange_code(dc.accounts, conn, result.code, flow.verifier,
+                                                                 secret=conn.secret_for(dc.key)))
+        except ZohoError as exc:
+            raise from_other_dc(exc, conn.name, conn.dc, dc.key) from None
+        return self._store_tokens(conn.name, tokens, dc)
+
+    def begin_device(self, name: str) -> DeviceFlow:
+        """A device-flow attempt for a Non-browser connection (then `start`, `poll`, `complete_device`)."""
+        from zconnect_tui.device import DeviceFlow
+
+        snap = self.store.load()
+        return DeviceFlow(snap.get(name), snap.dcs())
+
+    def start_device(self, flow: DeviceFlow) -> None:
+        """Ask Zoho for the user code (raises ZohoError, Unreachable)."""
+        self._with_client(flow.start)
+
+    def poll_device(self, flow: DeviceFlow, on_progress: Callable[..., None] | None = None) -> DeviceResult:
+        """Block until the user approves at Zoho's verification page (run off the UI thread)."""
+        return self._with_client(lambda c: flow.poll(c, on_progress))
+
+    def complete_device(self, flow: DeviceFlow, result: DeviceResult) -> Connection:
+        """Store the device flow's tokens, like a code exchange (`result.dc` passed the trust rule)."""
+        return self._store_tokens(flow.conn.name, result.tokens, result.dc)
+
+    def _store_tokens(self, name: str, tokens: TokenResponse, dc: DataCenter) -> Connection:
+        """Store tokens `dc` just issued, and revoke the refresh token they replace at its own issuer.
+
+        Under the connection's refresh lock, like a refresh or a revoke: no refresh of the old
+        token is in flight at Zoho while the new tokens land and the old one is revoked.
+        """
         stale: list[tuple[str, str]] = []
 
         def change(snap: Snapshot) -> Connection:
-            conn = snap.get(flow.conn.name)
+            conn = snap.get(name)
             old = conn.token
             old_issuer = old.issued_by or conn.accounts_server
             if old.refresh_token and old.refresh_token != tokens.refresh_token:
@@ -219,17 +273,45 @@ class Manager:
             conn.accounts_server = dc.accounts
             return conn
 
-        conn = self.store.transaction(change)
-        # Zoho keeps at most 20 refresh tokens per user and client and silently deletes the
-        # oldest: revoke the one this authorization replaced (best effort) so none leak, at the
-        # server that issued it (never the new callback's), and only if that server is trusted.
-        for token, issuer in stale:
-            try:
-                accounts = flow.dcs.trusted_accounts(conn.dc, issuer).accounts
-                self._with_client(lambda c, t=token, a=accounts: c.revoke(a, t))
-            except ZconnectError:
-                pass
+        with self.store.refresh_lock(name):
+            conn = self.store.transaction(change)
+            # Zoho keeps at most 20 refresh tokens per user and client and silently deletes the
+            # oldest: revoke the one this authorization replaced (best effort) so none leak, at the
+            # server that issued it (never the new callback's), and only if that server is trusted.
+            dcs = self.store.load().dcs()
+            for token, issuer in stale:
+                try:
+                    accounts = dcs.trusted_accounts(conn.dc, issuer).accounts
+                    self._with_client(lambda c, t=token, a=accounts: c.revoke(a, t))
+                except ZconnectError:
+                    pass
         return conn
+
+    # ----- secrets --------------------------------------------------------------------------------
+    def check_secret_dc(self, name: str, dc: str) -> None:
+        """UsageError unless users of `dc` can reach connection `name` (Multi-DC, same family)."""
+        snap = self.store.load()
+        _check_secret_dc(snap, snap.get(name), dc)
+
+    def set_secret(self, name: str, secret: str, dc: str | None = None) -> Connection:
+        """Replace the Client Secret, or (Multi-DC) store `dc`'s own secret for users of that data centre.
+
+        The registration data centre's secret is the connection's `client_secret` itself.
+        """
+        secret = validate_secret(secret)
+
+        def change(snap: Snapshot) -> Connection:
+            conn = snap.get(name)
+            if dc is not None:
+                _check_secret_dc(snap, conn, dc)
+            if dc is None or dc == conn.dc:
+                conn.client_secret = secret
+            else:
+                conn.client_secrets[dc] = secret
+            conn.updated_at = now_utc()
+            return conn
+
+        return self.store.transaction(change)
 
     # ----- verification ---------------------------------------------------------------------------
     def verify(self, name: str, *, identify_user: bool = False) -> Verification:
@@ -258,9 +340,30 @@ class Manager:
         return self.store.update(name, change)
 
     def verify_and_pick(self, name: str) -> tuple[Verification, Organization | None]:
-        """Verify, and store the default organisation (or the user) when there is one."""
-        result = self.verify(name, identify_user=True)
-        org = default_org(result.organizations)
+        """Verify, and store the organisation the token works for (or the user) when that is clear.
+
+        Desk binds a token to the organisation chosen on Zoho's consent page, which need not be
+        the one Zoho marks default: the organisations are tried with their orgId (default first)
+        and the one Desk accepts is stored. Several accepting and none default: None, and
+        `result.organizations` holds only those, for the front end to ask. The Zoho account behind
+        the token is named too when the connection may ask (the account check after consent).
+        """
+        self.access_token(name)
+        snap = self.store.load()
+        conn, dcs = snap.get(name), snap.dcs()
+
+        def run(client: ZohoClient) -> tuple[Verification, Organization | None]:
+            result = verify(client, conn, dcs, check_org=False)
+            if not result.user:
+                result.user = identify(client, conn, dcs)
+            if result.kind != "desk":
+                return result, default_org(result.organizations)
+            org, accepted = pick_desk_org(client, conn, dcs, result.organizations)
+            result.organizations = accepted if org is None else result.organizations
+            result.org_checked = org
+            return result, org
+
+        result, org = self._with_client(run)
         if org is not None or result.user:
             self.set_organization(name, org, result.user)
         return result, org

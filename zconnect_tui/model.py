@@ -7,8 +7,9 @@ live in its `[connections.NAME.token]` sub-table. Datetimes are timezone-aware U
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import InitVar, asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from zconnect_tui.errors import ConfigError, UsageError
@@ -22,6 +23,21 @@ REFRESH_MARGIN = timedelta(minutes=5)
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _LOOPBACK_REDIRECT = re.compile(r"^http://127\.0\.0\.1:(\d{1,5})/")
+
+
+class ClientType(StrEnum):
+    """The API Console's client types zconnect drives (facts §6.1); the values are the file's."""
+
+    SERVER = "server"
+    """Server-based Applications: consent in a browser, the code arrives at the loopback redirect."""
+    SELF = "self"
+    """Self Client: no redirect; the user pastes a code generated in the API Console."""
+    NON_BROWSER = "non-browser"
+    """Non-browser Applications: Zoho's device flow (a code entered at Zoho's verification page)."""
+
+
+SERVER, SELF, NON_BROWSER = ClientType.SERVER, ClientType.SELF, ClientType.NON_BROWSER
+CLIENT_TYPES = tuple(ClientType)
 
 # status values
 AUTHORIZED = "authorized"
@@ -81,7 +97,9 @@ class Connection:
     client_secret: str = field(default="", repr=False)
     access_type: str = "offline"
     redirect_uri: str = ""
-    self_client: bool = False
+    client_type: ClientType = ClientType.SERVER
+    client_secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    """Multi-DC: a data centre key -> that data centre's own Client Secret (else `client_secret` is used)."""
     status: str = NOT_AUTHORIZED
     accounts_server: str = ""
     """The accounts server of the user's own data centre (from the consent redirect)."""
@@ -95,8 +113,30 @@ class Connection:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     token: TokenSet = field(default_factory=TokenSet)
+    self_client: InitVar[bool] = False
+    """Older callers (and files) say `self_client=True`; it means client_type "self"."""
+
+    def __post_init__(self, self_client: bool) -> None:
+        if self_client and self.client_type == SERVER:
+            self.client_type = SELF
+        try:
+            self.client_type = ClientType(self.client_type)
+        except ValueError:
+            raise ConfigError(f"[connections.{self.name}] client_type {clean(str(self.client_type), limit=40)!r} "
+                              f"is not one of {', '.join(CLIENT_TYPES)}.", "Fix or remove it.") from None
 
     # ----- reading -------------------------------------------------------------------
+    @property
+    def uses_redirect(self) -> bool:
+        """Only a Server-based client has a loopback redirect URI."""
+        return self.client_type == SERVER
+
+    def secret_for(self, dc_key: str) -> str:
+        """The Client Secret for `dc_key`'s accounts server: its own (Multi-DC) if stored, else the common one."""
+        if dc_key != self.dc and self.client_secrets.get(dc_key):
+            return self.client_secrets[dc_key]
+        return self.client_secret
+
     @property
     def port(self) -> int | None:
         match = _LOOPBACK_REDIRECT.match(self.redirect_uri)
@@ -129,6 +169,7 @@ class Connection:
         """Every field for `show --json`/`list --json`; secrets masked unless `reveal`."""
         out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "token"}
         out["client_secret"] = self.client_secret if reveal else mask(self.client_secret)
+        out["client_secrets"] = {dc: (v if reveal else mask(v)) for dc, v in sorted(self.client_secrets.items())}
         tok = self.token
         out["token"] = {
             "access_token": tok.access_token if reveal else mask(tok.access_token),
@@ -163,6 +204,10 @@ def format_duration(delta: timedelta) -> str:
     return f"{days}d{hours}h"
 
 
+# `conn.self_client` still reads (the TUI and older code ask it); the field is client_type.
+Connection.self_client = property(lambda self: self.client_type == SELF)  # type: ignore[assignment,method-assign]
+
+
 # ----- TOML mapping -------------------------------------------------------------------------
 
 
@@ -171,7 +216,7 @@ def to_table(conn: Connection) -> dict[str, Any]:
     data = asdict(conn)
     data.pop("name")
     token = {k: v for k, v in data.pop("token").items() if v not in ("", None)}
-    table = {k: v for k, v in data.items() if v not in ("", None)}
+    table = {k: v for k, v in data.items() if v not in ("", None, {})}
     if token:
         table["token"] = token
     return table
@@ -183,6 +228,8 @@ _EXPECTED: dict[str, tuple[type, str]] = {
     "bool": (bool, "true or false"),
     "list[str]": (list, "a list of strings"),
     "datetime | None": (datetime, "a UTC date-time such as 2026-01-31T12:00:00Z"),
+    "ClientType": (str, f"one of {', '.join(CLIENT_TYPES)}"),
+    "dict[str, str]": (dict, "a table of data centre = \"secret\" lines"),
 }
 
 
@@ -194,11 +241,17 @@ def _typed(where: str, kind: str, value: Any) -> Any:
         ok = value.tzinfo is not None  # a local date-time cannot be compared with UTC
     if ok and isinstance(value, list):
         ok = all(isinstance(item, str) for item in value)
+    if ok and isinstance(value, dict):  # client_secrets: data centre -> its own Client Secret (Multi-DC)
+        ok = all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        if ok:
+            return {clean(k, limit=40): _typed(f"{where}.{clean(k, limit=40)}", "str", v) for k, v in value.items()}
+    if ok and kind == "ClientType":
+        ok = value in CLIENT_TYPES
     if not ok:
         raise ConfigError(f"{clean(where)} must be {wording}.", "Fix or remove it; the file was left untouched.")
     if isinstance(value, list):
         return [clean(item) for item in value]
-    if isinstance(value, str) and where.rsplit(".", 1)[-1] in _SECRETS:
+    if isinstance(value, str) and (where.rsplit(".", 1)[-1] in _SECRETS or ".client_secrets." in where):
         if clean(value) != value:  # never alter a secret silently
             raise ConfigError(f"{clean(where)} contains control characters.", "Copy the value again.")
         return value
@@ -218,6 +271,10 @@ def from_table(name: str, table: dict[str, Any]) -> Connection:
     if not isinstance(token_table, dict):
         raise ConfigError(f"[{clean(where)}.token] must be a table.", "Fix or remove it.")
     known = _typed_fields(where, table, Connection)
+    # Files written before client_type say `self_client = true`.
+    if "self_client" in table and _typed(f"{where}.self_client", "bool", table["self_client"]) \
+            and "client_type" not in known:
+        known["client_type"] = SELF
     missing = [k for k in ("service", "dc", "client_id", "scopes") if k not in known]
     if missing:
         raise ConfigError(f"[{clean(where)}] lacks {', '.join(missing)}.", "Fix or remove it.")

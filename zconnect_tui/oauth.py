@@ -9,67 +9,44 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import math
-import os
 import secrets
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from zconnect_tui.connector import request_token_url
 from zconnect_tui.datacenters import DataCenter, is_loopback_host
-from zconnect_tui.errors import RateLimited, Unreachable, UsageError, ZohoError
-from zconnect_tui.model import Connection
-from zconnect_tui.text import clean
+from zconnect_tui.errors import Unreachable, ZohoError
+from zconnect_tui.model import Connection, now_utc
+from zconnect_tui.oauth_errors import zoho_error
+from zconnect_tui.text import clean, text_field
+from zconnect_tui.wire import (
+    MAX_RESPONSE_BYTES,
+    Deadline,
+    http_timeout_seconds,
+    json_body,
+    read_capped,
+    unreachable,
+)
+
+__all__ = ["MAX_RESPONSE_BYTES", "ZohoClient", "consent_url", "http_timeout_seconds", "new_pkce", "new_state",
+           "request_token_url", "text_field", "zoho_error"]
 
 USER_AGENT = "zconnect/0.1 (+https://github.com/zconnect)"
 RETRY_DELAYS = (0.25, 1.0)
 """Backoff between attempts, used only for calls that are safe to repeat."""
-DEFAULT_TIMEOUT = 15.0
-MAX_TIMEOUT = 600.0
-MAX_RESPONSE_BYTES = 4 * 1024 * 1024
-"""Zoho's answers are a few KiB; anything past this is refused while it streams, not after."""
 TOKEN_LIFETIME = 3600
 """Zoho's documented access-token lifetime (facts §4): the most a token response is believed."""
 MAX_TOKEN_CHARS = 4096
-
-
-def http_timeout_seconds() -> float:
-    """One deadline per call to Zoho, retries included: 15 s, or `ZCONNECT_HTTP_TIMEOUT` (0-600 s)."""
-    raw = os.environ.get("ZCONNECT_HTTP_TIMEOUT", "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not 0 < value <= MAX_TIMEOUT:  # also refuses nan and inf
-        raise UsageError(f"ZCONNECT_HTTP_TIMEOUT={clean(raw, limit=40)!r} is not a number of seconds from 0 to 600.",
-                         "Set it to e.g. 15, or unset it.")
-    return value
-
-
-class Deadline(dict[str, float]):
-    """httpcore's per-request "timeout" extension, asked before every connect, read and write.
-
-    Each answer is the time left until one deadline, so a whole call ends by then: a server that
-    drips a byte a second cannot stretch it, as it could with httpx's per-read timeouts.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
-        self.connect_limit = min(5.0, seconds)
-        super().__init__(connect=self.connect_limit, read=seconds, write=seconds, pool=seconds)
-
-    def left(self) -> float:
-        return self.end - time.monotonic()
-
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        left = max(self.left(), 0.001)  # 0 would make the socket non-blocking, not time out
-        return min(left, self.connect_limit) if key == "connect" else left
+TOKEN_HEADERS = {"Accept-Language": "en"}
+"""Zoho localizes its error text (the throttle has been seen in other languages): ask for English."""
+THROTTLE_WINDOW = timedelta(minutes=10)
+"""Zoho's window for 10 access tokens per refresh token (facts §4)."""
 
 
 # ----- state and PKCE ---------------------------------------------------------------------------
@@ -105,109 +82,6 @@ def consent_url(dc: DataCenter, conn: Connection, state: str, challenge: str | N
         params["code_challenge"] = challenge
         params["code_challenge_method"] = "S256"
     return f"{dc.auth_url}?{urlencode(params)}"
-
-
-def request_token_url(dc: DataCenter, conn: Connection) -> str:
-    """The guide's connector "Request Token URL": the auth URL with the scopes (no state)."""
-    params = {"scope": ",".join(conn.scopes), "client_id": conn.client_id, "response_type": "code",
-              "access_type": conn.access_type}
-    if conn.redirect_uri:
-        params["redirect_uri"] = conn.redirect_uri
-    return f"{dc.auth_url}?{urlencode(params, safe=',')}"
-
-
-# ----- errors -------------------------------------------------------------------------------------
-_ERRORS: dict[str, tuple[str, str]] = {
-    "invalid_client": (
-        "Zoho does not know this Client ID in this data centre (invalid_client).",
-        "Check the Client ID and Secret, and the data centre; if the user is in another data centre, "
-        "enable Multi-DC in the client's Settings tab of the API Console.",
-    ),
-    "invalid_client_secret": (  # UNCONFIRMED as a Zoho value (facts §3.3); mapped in case it appears.
-        "Zoho rejected the Client Secret (invalid_client_secret).",
-        "Copy the secret again from the client's Client Secret tab.",
-    ),
-    "invalid_code": (
-        "Zoho rejected the authorization code: it expired (codes live 2 minutes) or was already used "
-        "(invalid_code).",
-        "Authorize again and let zconnect exchange the new code at once.",
-    ),
-    "invalid_redirect_uri": (
-        "Zoho says the redirect URI does not match the one registered for the client (invalid_redirect_uri).",
-        "Register exactly {redirect_uri} under Authorized Redirect URIs in the API Console.",
-    ),
-    "invalid_code_verifier": (  # PKCE failure; Zoho's exact error name is unconfirmed.
-        "Zoho rejected the PKCE verifier for this code.",
-        "Authorize again: the code belongs to another attempt.",
-    ),
-    "access_denied": (
-        "Zoho refused: too many authorization codes for this client (access_denied).",
-        "Wait 10 minutes: Zoho allows 10 codes per 10 minutes per client.",
-    ),
-    "invalid_token": (
-        "Zoho says the token is invalid or expired (invalid_token).",
-        "Authorize the connection again.",
-    ),
-}
-
-
-def text_field(value: object, limit: int = 200) -> str:
-    """A string from Zoho's JSON, cleaned for the terminal; anything else (a number, null, a list) is ""."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(value)  # ids and codes sometimes arrive as numbers
-    return clean(value, limit=limit) if isinstance(value, str) else ""
-
-
-def zoho_error(body: dict[str, Any], conn: Connection | None = None) -> ZohoError:
-    """Turn Zoho's `{"error": …}` body into an error with a sentence and a fix."""
-    description = text_field(body.get("error_description"))
-    code = text_field(body.get("error"), 80) or description[:80] or "unknown"
-    if code.lower().startswith("access denied") or "too many requests" in description.lower():
-        return RateLimited(
-            code,
-            "Zoho's rate limit: too many token requests for this connection (\"Access Denied\").",
-            "Wait a few minutes and try again: Zoho allows 10 refreshes per 10 minutes per refresh token, "
-            "and retrying early extends the block.",
-        )
-    if code in _ERRORS:
-        message, hint = _ERRORS[code]
-        return ZohoError(code, message, hint.format(redirect_uri=(conn.redirect_uri if conn else "")))
-    detail = f": {description}" if description else ""
-    return ZohoError(code, f"Zoho answered with the error {code!r}{detail}.",
-                     "Check the connection's settings with `zconnect show`.")
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).netloc or url
-
-
-def _unreachable(url: str, exc: Exception) -> Unreachable:
-    host = _host(url)
-    hint = "Check the network (and HTTPS_PROXY if you use a proxy), then try again; nothing was changed."
-    if isinstance(exc, httpx.TimeoutException):
-        return Unreachable(f"{host} did not answer in time.", hint)
-    if isinstance(exc, httpx.ConnectError):
-        return Unreachable(f"Cannot connect to {host} ({exc or 'connection refused'}).", hint)
-    return Unreachable(f"The connection to {host} broke before the answer was complete.", hint)
-
-
-def _json_body(url: str, response: httpx.Response, content: bytes) -> dict[str, Any]:
-    if response.status_code >= 500:
-        raise Unreachable(
-            f"{_host(url)} answered HTTP {response.status_code} ({clean(response.reason_phrase, limit=60)}).",
-            "Zoho is having trouble; try again in a minute. Nothing was changed.",
-        )
-    try:
-        body = json.loads(content)
-    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
-        kind = "an HTML page" if "html" in response.headers.get("content-type", "") else "something that is not JSON"
-        raise Unreachable(
-            f"{_host(url)} answered HTTP {response.status_code} with {kind} instead of Zoho's JSON.",
-            "Check the data centre's URLs and any proxy or captive portal in between; nothing was changed.",
-        ) from None
-    if not isinstance(body, dict):
-        raise Unreachable(f"{_host(url)} answered with unexpected JSON.", "Nothing was changed.")
-    return body
 
 
 @dataclass
@@ -252,14 +126,16 @@ def _expires_in(body: dict[str, Any]) -> int:
     return int(min(max(seconds, 0), TOKEN_LIFETIME))
 
 
-def parse_token_response(body: dict[str, Any], conn: Connection | None = None) -> TokenResponse:
-    """Success means a usable `access_token` is present; anything else is Zoho's error."""
+def parse_token_response(body: dict[str, Any], conn: Connection | None = None, *, status: int = 200,
+                         refresh: bool = False, recent: bool = False) -> TokenResponse:
+    """Success means a usable `access_token` is present; anything else is Zoho's error (see `zoho_error`
+    for `status`, `refresh` and `recent`)."""
     access = _token_text(body.get("access_token"))
     if access is None:
         if body.get("access_token") and "error" not in body:
             raise ZohoError("invalid_response", "Zoho's answer carries an access token zconnect cannot use.",
                             "Try again; nothing was changed.")
-        raise zoho_error(body, conn)
+        raise zoho_error(body, conn, status=status, refresh=refresh, recent=recent)
     api_domain = body.get("api_domain")
     return TokenResponse(
         access_token=access,
@@ -319,14 +195,14 @@ class ZohoClient:
                 request = client.build_request(method, url, extensions={"timeout": deadline}, **kwargs)
                 response = client.send(request, stream=True)
                 try:
-                    content = _read_capped(url, response, deadline)
+                    content = read_capped(url, response, deadline)
                 finally:
                     response.close()
             except httpx.ConnectError as exc:
                 if last:
-                    raise _unreachable(url, exc) from None
+                    raise unreachable(url, exc) from None
             except httpx.HTTPError as exc:
-                raise _unreachable(url, exc) from None
+                raise unreachable(url, exc) from None
             except httpx.InvalidURL:
                 raise Unreachable(f"{clean(url, limit=120)} is not a URL zconnect can call.",
                                   "Check the data centre's URLs in the config file.") from None
@@ -336,59 +212,49 @@ class ZohoClient:
             time.sleep(RETRY_DELAYS[attempt])
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _token_call(self, url: str, form: dict[str, str], *, repeat_safe: bool,
-                    conn: Connection | None) -> TokenResponse:
-        response, content = self._send("POST", url, data=form, repeat_safe=repeat_safe)
-        return parse_token_response(_json_body(url, response, content), conn)
+    def post_form(self, url: str, form: dict[str, str], *, repeat_safe: bool) -> tuple[int, dict[str, Any]]:
+        """POST a token-endpoint form (never in the URL) in English; returns (status, JSON body)."""
+        response, content = self._send("POST", url, data=form, headers=TOKEN_HEADERS, repeat_safe=repeat_safe)
+        return response.status_code, json_body(url, response, content)
 
-    def exchange_code(self, accounts: str, conn: Connection, code: str,
-                      verifier: str | None) -> TokenResponse:
-        """Trade a grant code for tokens at `accounts` (a validated accounts server)."""
+    def exchange_code(self, accounts: str, conn: Connection, code: str, verifier: str | None, *,
+                      secret: str | None = None) -> TokenResponse:
+        """Trade a grant code for tokens at `accounts` (a validated accounts server).
+
+        `secret`: that data centre's Client Secret (Multi-DC), else the connection's own.
+        """
         form = {"grant_type": "authorization_code", "client_id": conn.client_id,
-                "client_secret": conn.client_secret, "code": code}
-        if not conn.self_client:  # Self Client codes are exchanged without a redirect URI.
+                "client_secret": secret or conn.client_secret, "code": code}
+        if conn.uses_redirect:  # Self Client codes are exchanged without a redirect URI.
             form["redirect_uri"] = conn.redirect_uri
         if verifier:
             form["code_verifier"] = verifier
-        return self._token_call(f"{accounts}/oauth/v2/token", form, repeat_safe=False, conn=conn)
+        status, body = self.post_form(f"{accounts}/oauth/v2/token", form, repeat_safe=False)
+        return parse_token_response(body, conn, status=status)
 
-    def refresh(self, accounts: str, conn: Connection) -> TokenResponse:
+    def refresh(self, accounts: str, conn: Connection, *, secret: str | None = None) -> TokenResponse:
         form = {"grant_type": "refresh_token", "client_id": conn.client_id,
-                "client_secret": conn.client_secret, "refresh_token": conn.token.refresh_token}
-        return self._token_call(f"{accounts}/oauth/v2/token", form, repeat_safe=True, conn=conn)
+                "client_secret": secret or conn.client_secret, "refresh_token": conn.token.refresh_token}
+        status, body = self.post_form(f"{accounts}/oauth/v2/token", form, repeat_safe=True)
+        last = conn.token.refreshed_at
+        recent = last is not None and now_utc() - last < THROTTLE_WINDOW
+        return parse_token_response(body, conn, status=status, refresh=True, recent=recent)
 
     def revoke(self, accounts: str, token: str) -> bool:
         """Revoke at Zoho. True when revoked now, False when Zoho already considered it invalid (400)."""
         url = f"{accounts}/oauth/v2/token/revoke"
-        response, content = self._send("POST", url, data={"token": token}, repeat_safe=True)
+        response, content = self._send("POST", url, data={"token": token}, headers=TOKEN_HEADERS, repeat_safe=True)
         if response.status_code == 400:
             return False
-        body = _json_body(url, response, content)
+        body = json_body(url, response, content)
         if body.get("status") == "success":
             return True
         raise zoho_error(body)
 
-    def get_json(self, url: str, access_token: str) -> tuple[int, dict[str, Any]]:
-        """GET a product API with `Authorization: Zoho-oauthtoken …`; returns (status, JSON body)."""
-        response, content = self._send("GET", url, headers={"Authorization": f"Zoho-oauthtoken {access_token}"},
-                                       repeat_safe=True)
-        return response.status_code, _json_body(url, response, content)
-
-
-def _read_capped(url: str, response: httpx.Response, deadline: Deadline) -> bytes:
-    """The body, read as it streams: refused past MAX_RESPONSE_BYTES (a 600 MB answer costs nothing)."""
-    too_big = Unreachable(f"{_host(url)} answered with more than {MAX_RESPONSE_BYTES // 2**20} MiB; refused.",
-                          "That is not Zoho's answer: check the data centre's URLs and any proxy. Nothing was changed.")
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
-        raise too_big
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > MAX_RESPONSE_BYTES:
-            raise too_big
-        chunks.append(chunk)
-        if deadline.left() <= 0:
-            raise httpx.ReadTimeout("deadline")
-    return b"".join(chunks)
+    def get_json(self, url: str, access_token: str,
+                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+        """GET a product API with `Authorization: Zoho-oauthtoken …` (plus `headers`, e.g. Desk's orgId);
+        returns (status, JSON body)."""
+        sent = {**(headers or {}), "Authorization": f"Zoho-oauthtoken {access_token}"}
+        response, content = self._send("GET", url, headers=sent, repeat_safe=True)
+        return response.status_code, json_body(url, response, content)

@@ -49,7 +49,8 @@ SERVICES: dict[str, Service] = {
             ("ZohoCRM.modules.ALL", "ZohoCRM.modules.READ", "ZohoCRM.settings.ALL", "ZohoCRM.settings.READ",
              "ZohoCRM.users.READ", "ZohoCRM.users.ALL", "ZohoCRM.org.READ", "ZohoCRM.org.ALL",
              "ZohoCRM.coql.READ", "ZohoCRM.bulk.ALL", PROFILE_SCOPE),
-            ("ZohoCRM.modules.ALL", "ZohoCRM.org.READ", "ZohoCRM.users.READ"),
+            # Read-only by default; write scopes only when the user picks them.
+            ("ZohoCRM.modules.READ", "ZohoCRM.settings.READ", "ZohoCRM.org.READ", "ZohoCRM.users.READ"),
             "crm",
         ),
         Service(

@@ -39,3 +39,10 @@ def clean(text: str, *, keep: str = "", limit: int | None = None) -> str:
     if limit is not None and len(out) > limit:
         out = out[: max(limit - 1, 0)] + "…"
     return out
+
+
+def text_field(value: object, limit: int = 200) -> str:
+    """A string from Zoho's JSON, cleaned for the terminal; anything else (a number, null, a list) is ""."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # ids and codes sometimes arrive as numbers
+    return clean(value, limit=limit) if isinstance(value, str) else ""

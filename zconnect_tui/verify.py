@@ -2,7 +2,9 @@
 
 Desk: `GET {desk}/api/v1/organizations`; CRM: `GET {api_domain}/crm/v8/org`; Books:
 `GET {api_domain}/books/v3/organizations`; everything else: `GET {accounts}/oauth/user/info`
-(facts sheet §9).
+(facts sheet §9). A Desk token is bound to the organisation chosen on Zoho's consent page, and
+every Desk call but `/organizations` names its organisation in the `orgId` header, so the stored
+organisation is checked with `GET {desk}/api/v1/organizations/{id}` sending that header.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from zconnect_tui.connector import api_base, user_dc
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import Unreachable, ZconnectError, ZohoError
 from zconnect_tui.model import Connection
-from zconnect_tui.oauth import ZohoClient, text_field
+from zconnect_tui.oauth import ZohoClient
 from zconnect_tui.services import PROFILE_SCOPE, get_service
+from zconnect_tui.text import text_field
 
 
 @dataclass
@@ -36,11 +40,38 @@ class Verification:
     summary: str
     organizations: list[Organization] = field(default_factory=list)
     user: str = ""
+    kind: str = ""
+    """desk | crm | books | userinfo."""
+    org_checked: Organization | None = None
+    """Desk: the stored organisation, accepted by a call that sent its orgId."""
 
 
-def _resource_error(conn: Connection, status: int, body: dict[str, Any], endpoint: str) -> ZohoError:
+class OrgRefused(ZohoError):
+    """Desk refused the organisation for this token (OAUTH_ORG_MISMATCH, or a 4xx naming the org)."""
+
+
+def _names_org(code: str, body: dict[str, Any]) -> bool:
+    """A 4xx that is about the organisation rather than the token (Desk's errorCode, fieldName or text)."""
+    text = f"{text_field(body.get('message'))} {text_field(body.get('fieldName'))}".lower()
+    return "ORG" in code.upper() or "orgid" in text or "organization" in text or "organisation" in text
+
+
+def org_refused(conn: Connection, code: str, org: str) -> OrgRefused:
+    return OrgRefused(
+        code,
+        f"Zoho Desk refused the organization {org} for this token ({code}): a Desk token works only for the "
+        "organization chosen on Zoho's consent page.",
+        f"Authorize again (`zconnect authorize {conn.name}`) and choose {org} on Zoho's consent page, "
+        "or pick the organization that was chosen there.",
+    )
+
+
+def _resource_error(conn: Connection, status: int, body: dict[str, Any], endpoint: str,
+                    org: str = "") -> ZohoError:
     code = next((text_field(body.get(k), 60) for k in ("errorCode", "code", "cause") if text_field(body.get(k))),
                 str(status))
+    if org and 400 <= status < 500 and _names_org(code, body):
+        return org_refused(conn, code, org)
     if status == 401 or "OAUTH" in code.upper() or "TOKEN" in code.upper():
         if "SCOPE" in code.upper():
             return ZohoError(code, f"The token lacks the scope {endpoint} needs ({code}).",
@@ -53,23 +84,16 @@ def _resource_error(conn: Connection, status: int, body: dict[str, Any], endpoin
 
 
 def _endpoint(conn: Connection, dcs: DataCenters) -> tuple[str, str]:
-    """(kind, URL) of the verification call for this connection's service."""
+    """(kind, URL) of the verification call for this connection's service.
+
+    Both `api_base` and `user_dc` apply the trust rule: the file's accounts_server/api_domain are
+    outside input too, and the access token goes where they point.
+    """
     kind = get_service(conn.service).verify
-    # The user's own data centre, by the trust rule: the file's accounts_server/api_domain are outside
-    # input too, and the access token goes where they point.
-    dc = dcs.trusted_accounts(conn.dc, conn.accounts_server)
-    api = dcs.trusted_api_domain(conn.dc, conn.api_domain) or dc.api
-    accounts = dc.accounts
-    if kind == "desk":
-        if not dc.desk:
-            raise ZconnectError(f"No Desk host is known for the data centre {dc.key!r}.",
-                                f"Add desk = \"https://…\" under [data_centers.{dc.key}] in the config file.")
-        return kind, f"{dc.desk}/api/v1/organizations"
-    if kind == "crm":
-        return kind, f"{api}/crm/v8/org"
-    if kind == "books":
-        return kind, f"{api}/books/v3/organizations"
-    return kind, f"{accounts}/oauth/user/info"
+    path = {"desk": "/api/v1/organizations", "crm": "/crm/v8/org", "books": "/books/v3/organizations"}.get(kind)
+    if path is not None:
+        return kind, f"{api_base(conn, dcs)}{path}"
+    return kind, f"{user_dc(conn, dcs).accounts}/oauth/user/info"
 
 
 def _items(body: dict[str, Any], key: str, url: str) -> list[dict[str, Any]]:
@@ -104,21 +128,81 @@ def _user(body: dict[str, Any]) -> str:
                 "")
 
 
-def verify(client: ZohoClient, conn: Connection, dcs: DataCenters) -> Verification:
-    """Call the service's verification endpoint with the connection's (fresh) access token."""
+def verify(client: ZohoClient, conn: Connection, dcs: DataCenters, *, check_org: bool = True) -> Verification:
+    """Call the service's verification endpoint with the connection's (fresh) access token.
+
+    Desk with a stored organisation (and `check_org`): also prove that organisation accepts the
+    token, with a call that sends its orgId; OrgRefused when Desk says it does not.
+    """
     kind, url = _endpoint(conn, dcs)
     status, body = client.get_json(url, conn.token.access_token)
     if status != 200:
         raise _resource_error(conn, status, body, urlsplit(url).path)
     if kind == "userinfo":
         user = _user(body)
-        return Verification(url, f"Signed in as {user or 'an unnamed user'}", user=user)
+        return Verification(url, f"Signed in as {user or 'an unnamed user'}", user=user, kind=kind)
     orgs = _orgs(kind, body, url)
     label = {"desk": "Desk organization", "crm": "CRM organization", "books": "Books organization"}[kind]
     names = ", ".join(o.name or o.id for o in orgs[:5]) + (f" and {len(orgs) - 5} more" if len(orgs) > 5 else "")
     names = names or "none"
     plural = "s" if len(orgs) != 1 else ""
-    return Verification(url, f"Reached {len(orgs)} {label}{plural}: {names}", organizations=orgs)
+    result = Verification(url, f"Reached {len(orgs)} {label}{plural}: {names}", organizations=orgs, kind=kind)
+    if kind == "desk" and check_org and conn.org_id:
+        stored = next((o for o in orgs if o.id == conn.org_id), Organization(conn.org_id, conn.org_name))
+        check_desk_org(client, conn, dcs, stored)
+        result.org_checked = stored
+        result.summary += f"; {stored.name or stored.id} accepts the token (orgId {stored.id})"
+    return result
+
+
+def check_desk_org(client: ZohoClient, conn: Connection, dcs: DataCenters, org: Organization) -> None:
+    """`GET {desk}/api/v1/organizations/{id}` with `orgId: {id}`: raises OrgRefused when Desk refuses it.
+
+    Whether this path enforces the consent-time binding as the data APIs do is UNCONFIRMED
+    (no Zoho page says); an answer naming another organisation counts as a refusal too.
+    """
+    url = f"{api_base(conn, dcs)}/api/v1/organizations/{org.id}"
+    status, body = client.get_json(url, conn.token.access_token, headers={"orgId": org.id})
+    label = f"{org.name} ({org.id})" if org.name else org.id
+    if status != 200:
+        raise _resource_error(conn, status, body, urlsplit(url).path, org=label)
+    # Desk answers with the organisation itself; a `data` list is read too (facts §9.1 leaves it open).
+    data = body.get("data")
+    found = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else body
+    if text_field(found.get("id", org.id), 40) != org.id:
+        raise org_refused(conn, "OAUTH_ORG_MISMATCH", label)
+
+
+MAX_ORG_PROBES = 10
+"""At most this many organisations are tried with their orgId (one small GET each)."""
+
+
+def pick_desk_org(client: ZohoClient, conn: Connection, dcs: DataCenters,
+                  orgs: list[Organization]) -> tuple[Organization | None, list[Organization]]:
+    """(the organisation this Desk token works for, or None; the ones that accepted it).
+
+    Tried default first; the default accepting ends the search. If every organisation accepts
+    (a Desk that does not enforce the binding on this call), the result is what `default_org`
+    would pick. None of them accepting raises OrgRefused.
+    """
+    ordered = sorted(orgs, key=lambda o: not o.is_default)[:MAX_ORG_PROBES]
+    accepted: list[Organization] = []
+    last: OrgRefused | None = None
+    for org in ordered:
+        try:
+            check_desk_org(client, conn, dcs, org)
+        except OrgRefused as exc:
+            last = exc
+            continue
+        accepted.append(org)
+        if org.is_default:
+            break
+    if not accepted and last is not None:
+        names = ", ".join(o.name or o.id for o in ordered)
+        raise OrgRefused(last.code, f"Zoho Desk accepted this token for none of its organizations ({names}).",
+                         f"Authorize again (`zconnect authorize {conn.name}`) and choose the organization on "
+                         "Zoho's consent page.")
+    return default_org(accepted), accepted
 
 
 def default_org(orgs: list[Organization]) -> Organization | None:
@@ -134,7 +218,7 @@ def identify(client: ZohoClient, conn: Connection, dcs: DataCenters) -> str:
     lacks the profile scope or the call fails: best effort, for the account check after consent."""
     if PROFILE_SCOPE.lower() not in (s.lower() for s in conn.scopes):
         return ""
-    accounts = dcs.trusted_accounts(conn.dc, conn.accounts_server).accounts
+    accounts = user_dc(conn, dcs).accounts
     try:
         status, body = client.get_json(f"{accounts}/oauth/user/info", conn.token.access_token)
     except ZconnectError:
@@ -142,15 +226,18 @@ def identify(client: ZohoClient, conn: Connection, dcs: DataCenters) -> str:
     return _user(body) if status == 200 else ""
 
 
-def account_check(before: Connection | None, after: Connection) -> tuple[str, str]:
+def account_check(before: Connection | None, after: Connection,
+                  checked: Organization | None = None) -> tuple[str, str]:
     """(what this consent connected, a warning when it is not the account connected before, else "").
 
     A consent URL can be read by other local users (its `state` is in the browser's argv), so a code
     for another account can be slipped in: saying who and which organisation were connected makes a
-    swapped account visible.
+    swapped account visible. `checked`: the organisation a call with its orgId proved (Desk).
     """
     who = after.user or "not shown (add the AaaServer.profile.READ scope to see it)"
     org = f"{after.org_name} ({after.org_id})" if after.org_id else "none chosen"
+    if after.org_id and checked is not None and checked.id == after.org_id:
+        org += " (it accepts the token)"
     summary = f"Zoho account: {who}. Organization: {org}."
     if before is None:
         return summary, ""
