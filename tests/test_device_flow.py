@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, run_cli
+from inprocess import zconnect
 from reliability.lab import one_line
 from waiting import wait_for
 from zoho_emulator import ZohoEmulator
@@ -26,7 +27,7 @@ from zconnect_tui.datacenters import BUILTIN, DataCenters
 from zconnect_tui.device import DeviceFlow, DeviceProgress, parse_device_code, seconds
 from zconnect_tui.errors import FlowCancelled, Unreachable
 from zconnect_tui.model import Connection
-from zconnect_tui.oauth import ZohoClient
+from zconnect_tui.oauth import MAX_RESPONSE_BYTES, ZohoClient
 from zconnect_tui.store import Store
 
 DEVICE_ID = "1004.JNB00640KVIR87109F4XV941E2SY22"
@@ -154,6 +155,11 @@ def test_other_dc_polls_the_users_data_centre_with_its_secret(emulator, lab) -> 
     assert emulator.requests_to("/oauth/v3/device/token")[-1].form["client_secret"] == EU_SECRET
     conn = Store(lab).load().get("dev")
     assert conn.location == "lab-eu" and conn.accounts_server == emulator.url_of("lab-eu")
+    # The tokens remember who issued them: a refresh goes there, with that data centre's own secret.
+    assert conn.token.issued_by == emulator.url_of("lab-eu")
+    assert zconnect("refresh", "dev").code == 0
+    refresh = emulator.token_requests("refresh_token")[-1]
+    assert refresh.dc == "lab-eu" and refresh.form["client_secret"] == EU_SECRET
 
 
 def test_other_dc_outside_the_family_is_refused(emulator, lab) -> None:
@@ -163,6 +169,16 @@ def test_other_dc_outside_the_family_is_refused(emulator, lab) -> None:
     code, _, err = run.finish()
     assert code == 1 and "which zconnect does not trust for dev" in one_line(err)
     assert not [r for r in emulator.requests if r.dc == "other"]  # the secret went nowhere
+
+
+def test_the_device_flow_is_bounded_like_every_call_to_zoho(emulator, lab) -> None:
+    """The device-code request and the polls go through the bounded call: an answer past the size cap is
+    refused while it streams, as one line; nothing is stored."""
+    before = lab.read_bytes()
+    emulator.queue_response("/oauth/v3/device/code", None, raw=b"[" + b" " * MAX_RESPONSE_BYTES + b"]")
+    done = zconnect("authorize", "dev")
+    assert done.code == 4 and "more than 4 MiB; refused" in one_line(done.err)
+    assert lab.read_bytes() == before
 
 
 def test_ctrl_c_cancels(emulator, lab) -> None:
@@ -239,7 +255,11 @@ def test_initiation_answer_is_checked_and_bounded() -> None:
     code = parse_device_code(good)
     assert code.verification_url.endswith("/device") and code.expires_in == 3600 and code.interval == 300
     for bad in ({"verification_url": "http://evil.example/device"}, {"user_code": "A\x1b]52;c;x"},
-                {"device_code": ""}, {"verification_url": "javascript:alert(1)"}):
+                {"device_code": ""}, {"verification_url": "javascript:alert(1)"},
+                # What the terminal would obey (text.clean would change it) is refused, not altered.
+                {"user_code": "ABCD\u202e4321"}, {"user_code": "AB\x9b2J"}, {"user_code": 1234},
+                {"verification_url": "https://accounts.zoho.com/device\x1b]52;c;eA==\x07"},
+                {"verification_url": "https://[accounts.zoho.com/device"}):
         with pytest.raises(Unreachable):
             parse_device_code({**good, "verification_uri": None, "verification_url": good["verification_uri"], **bad})
 
