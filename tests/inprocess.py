@@ -29,17 +29,28 @@ class Run:
         return "zconnect " + " ".join(self.args)
 
 
-def zconnect(*args: str, env: dict[str, str] | None = None, stdin: str = "") -> Run:
-    """Run `zconnect ARGS` in-process; `env` entries are set (None-valued ones removed) for the run."""
-    saved = dict(os.environ)
+def zconnect(*args: str, env: dict[str, str | None] | None = None, stdin: str | None = "",
+             timeout: float | None = None) -> Run:
+    """Run `zconnect ARGS` in-process; `env` entries are set (None-valued ones removed) for the run.
+
+    The arguments are conftest.run_cli's (`timeout` is the command's own business here: `--timeout`).
+    """
+    env = env or {}
+    saved = {key: os.environ.get(key) for key in env}  # only these change: restoring all would cost ~1 ms
     saved_stdin = sys.stdin
     out, err = io.StringIO(), io.StringIO()
     try:
-        os.environ.update(env or {})
-        sys.stdin = io.StringIO(stdin)
+        for key, value in env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        sys.stdin = io.StringIO(stdin or "")
         with redirect_stdout(out), redirect_stderr(err):
             try:
-                code = cli.main(list(args))
+                # Fresh string objects, as a process's argv has: argparse compares values with defaults by
+                # identity (a mutually exclusive `--client-type server` would pass as the interned default).
+                code = cli.main([arg.encode().decode() for arg in args])
             except SystemExit as exc:  # argparse: --help, usage errors
                 code = exc.code if isinstance(exc.code, int) else 1
             except Exception:  # what the interpreter would do: a traceback on stderr, exit 1
@@ -47,6 +58,9 @@ def zconnect(*args: str, env: dict[str, str] | None = None, stdin: str = "") -> 
                 code = 1
     finally:
         sys.stdin = saved_stdin
-        os.environ.clear()
-        os.environ.update(saved)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     return Run(tuple(args), code, out.getvalue(), err.getvalue())

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, run_cli
+from conftest import CLIENT_ID, CLIENT_SECRET
 from inprocess import zconnect
 from reliability.lab import one_line
 from waiting import wait_for
@@ -99,7 +99,7 @@ def test_approved_after_pending_polls(emulator, lab) -> None:
     poll = emulator.requests_to("/oauth/v3/device/token")[-1]
     assert poll.form["grant_type"] == "device_token" and not poll.query  # the secret in the body, never the URL
     assert poll.headers["accept-language"] == "en"
-    assert run_cli("token", "dev").code == 0
+    assert zconnect("token", "dev").code == 0
 
 
 def test_slow_down_backs_off(emulator, lab) -> None:
@@ -142,7 +142,7 @@ def test_expired_locally_stops_polling(emulator, lab) -> None:
 
 
 def test_other_dc_polls_the_users_data_centre_with_its_secret(emulator, lab) -> None:
-    assert run_cli("secret", "dev", "--dc", "lab-eu", stdin=EU_SECRET + "\n").code == 0
+    assert zconnect("secret", "dev", "--dc", "lab-eu", stdin=EU_SECRET + "\n").code == 0
     run = Authorize()
     wait_for(lambda: polled(emulator), what="a poll")
     emulator.device_approve(run.code, location="lab-eu")
@@ -306,16 +306,16 @@ def test_countdown_rewrites_one_line_on_a_terminal_and_prints_now_and_then_other
 
 # ----- client types in the file and on the command line -------------------------------------------
 def test_client_types_on_the_command_line_and_in_old_files(emulator, config_path: Path) -> None:
-    added = run_cli("add", "n", "--service", "desk", "--dc", "lab", "--client-id", DEVICE_ID, "--client-type",
+    added = zconnect("add", "n", "--service", "desk", "--dc", "lab", "--client-id", DEVICE_ID, "--client-type",
                     "non-browser", stdin="x\n")
     assert added.code == 0 and "it shows a code to enter at Zoho's verification page" in added.out
     conn = Store(config_path).load().get("n")
     assert conn.client_type == "non-browser" and conn.redirect_uri == ""
-    assert run_cli("add", "s", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--self-client",
+    assert zconnect("add", "s", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--self-client",
                    stdin="x\n").code == 0
-    assert run_cli("add", "p", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--client-type",
+    assert zconnect("add", "p", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--client-type",
                    "non-browser", "--port", "9700", stdin="x\n").code == 2  # no redirect URI to put a port in
-    both = run_cli("add", "b", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--self-client",
+    both = zconnect("add", "b", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--self-client",
                    "--client-type", "server", stdin="x\n")
     assert both.code == 2
     assert Store(config_path).load().get("s").client_type == "self"
@@ -324,12 +324,12 @@ def test_client_types_on_the_command_line_and_in_old_files(emulator, config_path
     config_path.write_text(config_path.read_text().replace('client_type = "self"', "self_client = true"))
     conn = Store(config_path).load().get("s")
     assert conn.client_type == "self" and conn.self_client
-    assert "client_type self" in " ".join(run_cli("show", "s").out.split())
+    assert "client_type self" in " ".join(zconnect("show", "s").out.split())
     bad = config_path.read_text().replace("self_client = true", 'client_type = "robot"')
     config_path.write_text(bad)
-    assert run_cli("list").code == 1
+    assert zconnect("list").code == 1
 
 
 def test_authorize_port_does_not_apply_to_a_non_browser_client(emulator, lab) -> None:
-    done = run_cli("authorize", "dev", "--port", "9700")
+    done = zconnect("authorize", "dev", "--port", "9700")
     assert done.code == 2 and "Non-browser" in one_line(done.err)

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from inprocess import zconnect
+from inprocess import Run, zconnect
 from reliability.lab import PYTHON, Lab, one_line_error
 
 from zconnect_tui import cli
@@ -21,6 +21,11 @@ def run(config: Path, *args: str, umask: int | None = None) -> subprocess.Comple
     env = {**os.environ, "ZCONNECT_CONFIG": str(config), "S": "secret"}
     return subprocess.run([PYTHON, "-m", "zconnect_tui", *args], env=env, capture_output=True, text=True, timeout=60,
                           preexec_fn=(lambda: os.umask(umask)) if umask is not None else None)
+
+
+def added(config: Path) -> Run:
+    """`zconnect add x …` in this process (the umask test needs its own process; these do not)."""
+    return zconnect(*ADD, env={"ZCONNECT_CONFIG": str(config), "S": "secret"})
 
 
 def mode(path: Path) -> int:
@@ -45,7 +50,7 @@ def test_a_symlinked_connections_file_is_written_through_and_stays_a_link(tmp_pa
         lab.config.rename(target)
         lab.config.symlink_to(target)
         for args in (("refresh", "desk"), ADD):
-            result = lab.cli(*args, env={"S": "secret"})
+            result = zconnect(*args, env=lab.env(S="secret"))
             assert result.code == 0, result.err
             assert lab.config.is_symlink() and os.readlink(lab.config) == str(target)
         assert mode(target) == 0o600 and set(Store(target).load().connections) == {"desk", "x"}
@@ -58,15 +63,15 @@ def test_a_lock_file_planted_as_a_symlink_is_refused_not_followed(tmp_path: Path
     victim = tmp_path / "elsewhere" / "victim"
     victim.parent.mkdir()
     config.with_name("connections.toml.lock").symlink_to(victim)
-    result = run(config, *ADD)
-    assert result.returncode == 1 and one_line_error(result.stderr)
-    assert "lock file" in result.stderr and "symbolic link" in result.stderr
+    result = added(config)
+    assert result.code == 1 and one_line_error(result.err)
+    assert "lock file" in result.err and "symbolic link" in result.err
     assert not victim.exists() and not config.exists()
 
 
 def test_a_lock_file_that_is_a_directory_is_one_line(tmp_path: Path) -> None:
     config = tmp_path / "cfg" / "connections.toml"
-    assert run(config, *ADD).returncode == 0
+    assert added(config).code == 0
     lock = config.with_name("connections.toml.lock")
     lock.unlink()
     lock.mkdir()
@@ -141,7 +146,7 @@ def test_an_api_domain_that_is_not_the_data_centres_is_not_stored_and_the_tokens
 def test_a_connection_name_is_never_a_path(tmp_path: Path) -> None:
     """Refresh and revoke take a lock file named after the connection: only once the name is a stored one."""
     config = tmp_path / "cfg" / "connections.toml"
-    assert run(config, *ADD).returncode == 0
+    assert added(config).code == 0
     before = sorted(p.name for p in tmp_path.rglob("*"))
     for command in ("refresh", "revoke", "token", "test"):
         for name in ("../x", "x/../../y", "nope"):
