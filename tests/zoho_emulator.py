@@ -20,11 +20,13 @@ from collections.abc import Callable
 from typing import Any
 
 if __package__:  # imported as tests.zoho_emulator
+    from . import zoho_emulator_products as products
     from . import zoho_emulator_support as sup
     from .zoho_emulator_controls import Controls
     from .zoho_emulator_device import DeviceFlowEndpoints
     from .zoho_emulator_resources import ResourceEndpoints
 else:  # imported with tests/ on sys.path, or run as a script
+    import zoho_emulator_products as products
     import zoho_emulator_support as sup
     from zoho_emulator_controls import Controls
     from zoho_emulator_device import DeviceFlowEndpoints
@@ -64,7 +66,6 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
         self.orgs: list[dict[str, Any]] = [dict(o) for o in sup.DEFAULT_DESK_ORGS]
         self.crm_org: dict[str, Any] = dict(sup.DEFAULT_CRM_ORG)
         self.books_orgs: list[dict[str, Any]] = [dict(o) for o in sup.DEFAULT_BOOKS_ORGS]
-        self.tickets: list[dict[str, Any]] = [dict(t) for t in sup.DEFAULT_DESK_TICKETS]
         self.requests: list[RecordedRequest] = []
         self.issued_access_tokens: list[str] = []
         self.issued_refresh_tokens: list[str] = []
@@ -88,6 +89,8 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
         self._thread: threading.Thread | None = None
         self._port: int | None = None
         self._front_ends: dict[str, tuple[sup.EmulatorServer, threading.Thread]] = {}
+        self.products = products.Products(self)
+        """Desk tickets/contacts, CRM records, Books invoices (tests/zoho_emulator_products.py)."""
 
     # ----- lifecycle -------------------------------------------------------------------------------------
     def start(self, port: int = 0) -> ZohoEmulator:
@@ -237,7 +240,6 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
             ("POST", "/oauth/v2/token/revoke"): self._revoke,
             ("GET", "/oauth/user/info"): self._user_info,
             ("GET", "/api/v1/organizations"): self._desk_orgs,
-            ("GET", "/api/v1/tickets"): self._desk_tickets,
             ("GET", "/books/v3/organizations"): self._books_orgs,
             ("GET", "/_emulator/self-client-code"): self._manual_code,
             **self.device_routes(),
@@ -247,6 +249,8 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
             route = self._crm_org
         if route is None and req.method == "GET" and _DESK_ORG.fullmatch(req.path):
             route = self._desk_org
+        if route is None:
+            route = self.products.route(req)
         if route is None:
             return sup.json_resp({"error": "not_found", "path": req.path}, 404)
         with self.lock:

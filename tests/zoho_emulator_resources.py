@@ -1,5 +1,6 @@
 """The calls that verify a connection, for tests/zoho_emulator.py, as a mixin: Accounts' user info,
-Desk organisations (and tickets), CRM org, Books organizations, and the Self Client code helper.
+Desk organisations, CRM org, Books organizations, and the Self Client code helper (the product
+lists, Desk tickets among them, are in tests/zoho_emulator_products.py, behind `_desk_guard`).
 
 Resource APIs answer with each product's own error body and real HTTP statuses (facts §3.4, §9).
 A Desk token is bound to the organisation picked on the consent page: every Desk call but
@@ -30,7 +31,6 @@ class ResourceEndpoints:
     orgs: list[dict[str, Any]]
     crm_org: dict[str, Any]
     books_orgs: list[dict[str, Any]]
-    tickets: list[dict[str, Any]]
     _clients: dict[str, sup.Client]
 
     def _user_info(self, req: RecordedRequest) -> Resp:
@@ -71,13 +71,6 @@ class ResourceEndpoints:
             return sup.json_resp({"errorCode": "URL_NOT_FOUND", "message": "The URL you requested is not found."},
                                  404)
         return sup.json_resp(org)
-
-    def _desk_tickets(self, req: RecordedRequest) -> Resp:
-        guard = self._desk_guard(req)
-        if isinstance(guard, Resp):
-            return guard
-        org = req.headers["orgid"].strip()
-        return sup.json_resp({"data": [t for t in self.tickets if t.get("orgId", org) == org]})
 
     def _crm_org(self, req: RecordedRequest) -> Resp:
         err = self._bearer(req, "zohocrm.", bearer_ok=False)

@@ -332,11 +332,3 @@ DEFAULT_BOOKS_ORGS: list[dict[str, Any]] = [
         "is_org_active": True,
     },
 ]
-DEFAULT_DESK_TICKETS: list[dict[str, Any]] = [
-    {"id": "1892000000093001", "ticketNumber": "101", "subject": "Engine will not start", "status": "Open",
-     "orgId": "60002000002"},
-    {"id": "1892000000093002", "ticketNumber": "102", "subject": "Punched cards jammed", "status": "On Hold",
-     "orgId": "60002000002"},
-    {"id": "1891000000012001", "ticketNumber": "7", "subject": "Gears need oiling", "status": "Open",
-     "orgId": "60001000001"},
-]

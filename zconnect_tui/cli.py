@@ -132,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     secret_env(p)
 
     cmd("path", "print the connections file's path")
+
+    from zconnect_tui.api_cli import add_parsers
+
+    add_parsers(cmd)  # api, apis, exec
     return parser
 
 

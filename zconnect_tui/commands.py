@@ -10,9 +10,9 @@ import queue
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from zconnect_tui.errors import FlowError, UsageError, ZconnectError
-from zconnect_tui.flow import AuthorizationFlow
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import (
     DEFAULT_PORT,
@@ -28,7 +28,11 @@ from zconnect_tui.model import (
 )
 from zconnect_tui.store import Store
 from zconnect_tui.text import clean
-from zconnect_tui.verify import Organization, account_check
+from zconnect_tui.verify import account_check
+
+if TYPE_CHECKING:  # the consent flow (listener, httpx) loads only for `authorize`
+    from zconnect_tui.flow import AuthorizationFlow
+    from zconnect_tui.verify import Organization
 
 
 def _out(text: str = "") -> None:
@@ -46,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
     if args.command not in (None, "new", "path"):
         for warning in store.warnings():
             _warn(f"zconnect: {warning}")
+    if args.command in ("api", "apis", "exec"):
+        from zconnect_tui import api_cli
+
+        return api_cli.run(Manager(store), args)
     handler: Callable[[Manager, argparse.Namespace], int] = {
         None: cmd_tui, "new": cmd_tui, "list": cmd_list, "show": cmd_show, "authorize": cmd_authorize,
         "token": cmd_token, "refresh": cmd_refresh, "test": cmd_test, "revoke": cmd_revoke,
@@ -67,7 +75,7 @@ def cmd_path(manager: Manager, args: argparse.Namespace) -> int:
 
 
 def cmd_list(manager: Manager, args: argparse.Namespace) -> int:
-    conns = sorted(manager.snapshot().connections.values(), key=lambda c: c.name)
+    conns = sorted(manager.listing(), key=lambda c: c.name)
     if args.json:
         keys = ("name", "service", "dc", "location", "org_id", "org_name", "user", "state", "state_text")
         rows = []

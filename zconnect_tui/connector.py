@@ -81,11 +81,14 @@ def render_fields(fields: list[ConnectorField]) -> str:
 
 def user_dc(conn: Connection, dcs: DataCenters) -> DataCenter:
     """The user's own data centre: the one whose accounts server the consent redirect (or the device
-    flow's other_dc) named, stored as `accounts_server`, else the one the client is registered in.
+    flow's other_dc) named, stored as `accounts_server`; else the one its `location` names; else the
+    one the client is registered in.
 
     Re-checked by the trust rule (`DataCenters.trusted_accounts`): the file is outside input, and
     the access token (or a script's `ZOHO_ACCOUNTS_URL`) goes where this points.
     """
+    if not conn.accounts_server and conn.location:
+        return dcs.trusted_accounts(conn.dc, location=conn.location)
     return dcs.trusted_accounts(conn.dc, conn.accounts_server)
 
 

@@ -185,17 +185,33 @@ def parse_custom(name: str, table: object) -> DataCenter:
                       family=family, **urls)
 
 
-def _api_hosts() -> frozenset[str]:
-    """Zoho's API hosts: www/sandbox/developer.zohoapis.<tld> per built-in data centre, and the older
-    api.zoho.<tld> (facts §2.2; "sandbox"/"developer" exist for CRM)."""
-    hosts = set()
-    for dc in BUILTIN.values():
-        api_host = urlsplit(dc.api).hostname or ""
-        accounts_host = urlsplit(dc.accounts).hostname or ""
-        suffix = api_host.removeprefix("www.")
-        hosts.update(f"{prefix}.{suffix}" for prefix in ("www", "sandbox", "developer"))
-        hosts.add("api." + accounts_host.removeprefix("accounts."))
-    return frozenset(hosts)
+Origin = tuple[str, str, int]
+"""(scheme, lower-case host, port): what "the same host" means for where a token may go."""
+DEFAULT_PORTS = {"https": 443, "http": 80}
+ZOHOAPIS_PREFIXES = ("www", "sandbox", "developer", "content")
+"""Zoho's API hosts per data centre, <prefix>.zohoapis.<tld> (facts §2.2; sandbox/developer for CRM,
+content for file downloads), besides the older api.zoho.<tld>."""
+
+
+def origin_of(url: str) -> Origin | None:
+    """(scheme, lower-case host, port) of an absolute http(s) URL, or None when it has none."""
+    try:
+        parts = urlsplit(url)
+        if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+            return None
+        return parts.scheme, parts.hostname.lower(), parts.port or DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        return None
+
+
+def _api_origins(dc: DataCenter) -> set[Origin]:
+    """The API hosts of one data centre (not its Desk host): Zoho's for a built-in one, else its `api`."""
+    if not dc.builtin:
+        return {o for o in (origin_of(dc.api),) if o is not None}
+    suffix = (urlsplit(dc.api).hostname or "").removeprefix("www.")
+    accounts = (urlsplit(dc.accounts).hostname or "").removeprefix("accounts.")
+    hosts = {f"{prefix}.{suffix}" for prefix in ZOHOAPIS_PREFIXES} | {f"api.{accounts}"}
+    return {("https", host, 443) for host in hosts}
 
 
 class DataCenters:
@@ -277,24 +293,36 @@ class DataCenters:
         )
 
     def trusted_api_domain(self, home: str, url: str | None) -> str | None:
-        """`url` (normalised) when a connection registered in `home` may send its access token there,
-        else None: a Zoho API domain for a built-in `home`, the `api` of a data centre the rule
-        trusts (`trusted`) for a user-defined one. Token responses name it; the file stores it."""
+        """`url` (normalised) when it may be stored as the API domain of a connection registered in
+        `home`, else None: an API host (see `_api_origins`) of a data centre the rule trusts, with no
+        path (the `api` itself, path included, for a user-defined one). Token responses name it."""
         if not url:
             return None
-        registered = self.get(home)
         try:
             checked = check_url(url, "api_domain")
         except ConfigError:
             return None
-        if not registered.builtin:
-            apis = {dc.api.lower() for dc in self.trusted(home)}
-            return checked if checked.lower() in apis else None
-        parts = urlsplit(checked)
-        if parts.scheme == "https" and parts.port is None and parts.path in ("", "/") \
-                and (parts.hostname or "") in _ZOHO_API_HOSTS:
-            return checked
+        for dc in self.trusted(home):
+            parts = urlsplit(checked)
+            if dc.builtin and parts.port is None and parts.path in ("", "/") and origin_of(checked) in _api_origins(dc):
+                return checked
+            if not dc.builtin and checked.lower() == dc.api.lower():
+                return checked
         return None
 
+    def token_origins(self, home: str, user: DataCenter, api_domain: str | None = None) -> frozenset[Origin]:
+        """THE RULE for an access token: the only origins a connection registered in `home`, whose user
+        lives in `user`, sends it to (verification calls, `zconnect api`, `exec`'s ZOHO_API_BASE).
 
-_ZOHO_API_HOSTS = _api_hosts()
+        `user`'s API hosts and Desk host, plus the stored `api_domain` when `trusted_api_domain`
+        accepts it; `user` must itself be trusted (`connector.user_dc` asks `trusted_accounts`).
+        The one other place a token goes, `{accounts}/oauth/user/info`, is `user`'s accounts server.
+        """
+        self.trusted_accounts(home, location=user.key)  # raises unless the rule trusts `user`
+        allowed = _api_origins(user)
+        if user.desk and (desk := origin_of(user.desk)) is not None:
+            allowed.add(desk)
+        domain = self.trusted_api_domain(home, api_domain)
+        if domain and (stored := origin_of(domain)) is not None:
+            allowed.add(stored)
+        return frozenset(allowed)

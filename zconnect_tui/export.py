@@ -10,19 +10,43 @@ from __future__ import annotations
 import json
 import shlex
 
-from zconnect_tui.connector import api_base, connector_fields, render_fields, request_token_url, user_dc
+from zconnect_tui.connector import (
+    ConnectorField,
+    api_base,
+    connector_fields,
+    render_fields,
+    request_token_url,
+    user_dc,
+)
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.model import NON_BROWSER, SERVER, Connection
 
 FORMATS = ("connector", "env", "json")
 
-__all__ = ["FORMATS", "connector_fields", "export"]
+__all__ = ["FORMATS", "connector_fields", "export", "saved_api_fields"]
+
+
+def saved_api_fields(conn: Connection, dcs: DataCenters) -> list[ConnectorField]:
+    """The guide's last step, "add the APIs that you require": each saved API with its full URL."""
+    from zconnect_tui.apitarget import saved_api_url, target_for
+
+    if not conn.apis:
+        return [ConnectorField("apis", "APIs", f"none saved yet (zconnect api {conn.name} PATH [-f k=v] --save KEY)")]
+    on_desk = conn.service == "desk" and target_for(conn, dcs).desk is not None
+    rows = []
+    for key, api in sorted(conn.apis.items()):
+        headers = dict(api.headers)
+        if on_desk and conn.org_id and not any(k.lower() == "orgid" for k in headers):
+            headers["orgId"] = conn.org_id
+        shown = "".join(f"  [{k}: {v}]" for k, v in headers.items())
+        rows.append(ConnectorField(f"api.{key}", f"API @{key}", f"{api.method} {saved_api_url(conn, dcs, api)}{shown}"))
+    return rows
 
 
 def export(conn: Connection, dcs: DataCenters, fmt: str) -> str:
     """Render `conn` in `fmt` (one of FORMATS)."""
     if fmt == "connector":
-        return render_fields(connector_fields(conn, dcs))
+        return render_fields(connector_fields(conn, dcs) + saved_api_fields(conn, dcs))
     dc = dcs.get(conn.dc)
     # The user's own data centre and API domain pass the trust rule, as for zconnect's own calls: a
     # script sends its token (or a refresh) where these point, and the file is outside input.

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from zconnect_tui.datacenters import DataCenter, DataCenters
 from zconnect_tui.errors import NeedsReauthorization, UsageError, ZconnectError, ZohoError, from_other_dc
-from zconnect_tui.flow import AuthorizationFlow
-from zconnect_tui.listener import CallbackResult
+from zconnect_tui.manager_apis import SavedApis
 from zconnect_tui.model import (
     AUTHORIZED,
     NEEDS_REAUTH,
@@ -28,13 +27,15 @@ from zconnect_tui.model import (
     redirect_uri_for,
     validate_secret,
 )
-from zconnect_tui.oauth import TokenResponse, ZohoClient
 from zconnect_tui.store import Snapshot, Store
 from zconnect_tui.text import clean
 from zconnect_tui.verify import Organization, Verification, default_org, identify, pick_desk_org, verify
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # httpx (through oauth) and the listener load only when a command needs them
     from zconnect_tui.device import DeviceFlow, DeviceResult
+    from zconnect_tui.flow import AuthorizationFlow
+    from zconnect_tui.listener import CallbackResult
+    from zconnect_tui.oauth import TokenResponse, ZohoClient
 
 T = TypeVar("T")
 
@@ -46,6 +47,12 @@ def issuer_of(conn: Connection, dcs: DataCenters) -> DataCenter:
     exchanged). Either passes the trust rule again: the file is outside input too.
     """
     return dcs.trusted_accounts(conn.dc, conn.token.issued_by or conn.accounts_server)
+
+
+def _default_client() -> ZohoClient:
+    from zconnect_tui.oauth import ZohoClient
+
+    return ZohoClient()
 
 
 def _dead_refresh_token(conn: Connection) -> NeedsReauthorization:
@@ -94,18 +101,23 @@ def _check_secret_dc(snap: Snapshot, conn: Connection, dc: str) -> None:
                          f"Choose one of {choices}.") from None
 
 
-class Manager:
-    """Operations on the connections in one store."""
+class Manager(SavedApis):
+    """Operations on the connections in one store (saved APIs: manager_apis.py)."""
 
-    def __init__(self, store: Store, client_factory: Callable[[], ZohoClient] = ZohoClient) -> None:
+    def __init__(self, store: Store, client_factory: Callable[[], ZohoClient] | None = None) -> None:
         self.store = store
-        self._client_factory = client_factory
+        self._client_factory = client_factory or _default_client
 
     def snapshot(self) -> Snapshot:
         return self.store.load()
 
     def get(self, name: str) -> Connection:
         return self.store.load().get(name)
+
+    def listing(self) -> list[Connection]:
+        """Every connection's name, service, data centre, organisation and token state (no secrets):
+        what `zconnect list` shows, fast at 1,000 connections."""
+        return self.store.listing()
 
     def _with_client(self, fn: Callable[[ZohoClient], T]) -> T:
         with self._client_factory() as client:
@@ -212,6 +224,8 @@ class Manager:
                 raise UsageError(f"--port {port} is not a usable port.", "Use a port from 1024 to 65535.")
             if port != conn.port:
                 self.store.update(name, lambda c: setattr(c, "redirect_uri", redirect_uri_for(port)))
+        from zconnect_tui.flow import AuthorizationFlow
+
         snap = self.store.load()
         return AuthorizationFlow(snap.get(name), snap.dcs())
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from zconnect_tui.errors import ConfigError, UsageError
+from zconnect_tui.saved import SavedApi, apis_to_table, parse_apis
 from zconnect_tui.text import clean
 
 DEFAULT_PORT = 9646
@@ -113,6 +114,8 @@ class Connection:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     token: TokenSet = field(default_factory=TokenSet)
+    apis: dict[str, SavedApi] = field(default_factory=dict)
+    """Saved APIs (`[connections.NAME.apis.KEY]`), the connector's "APIs that you require"."""
     self_client: InitVar[bool] = False
     """Older callers (and files) say `self_client=True`; it means client_type "self"."""
 
@@ -167,7 +170,8 @@ class Connection:
 
     def public_dict(self, now: datetime | None = None, reveal: bool = False) -> dict[str, Any]:
         """Every field for `show --json`/`list --json`; secrets masked unless `reveal`."""
-        out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "token"}
+        out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("token", "apis")}
+        out["apis"] = {key: asdict(api) for key, api in sorted(self.apis.items())}
         out["client_secret"] = self.client_secret if reveal else mask(self.client_secret)
         out["client_secrets"] = {dc: (v if reveal else mask(v)) for dc, v in sorted(self.client_secrets.items())}
         tok = self.token
@@ -215,10 +219,13 @@ def to_table(conn: Connection) -> dict[str, Any]:
     """The TOML table for `conn` (empty strings and None left out: TOML has no null)."""
     data = asdict(conn)
     data.pop("name")
+    data.pop("apis")
     token = {k: v for k, v in data.pop("token").items() if v not in ("", None)}
     table = {k: v for k, v in data.items() if v not in ("", None, {})}
     if token:
         table["token"] = token
+    if conn.apis:
+        table["apis"] = apis_to_table(conn.apis)
     return table
 
 
@@ -279,7 +286,7 @@ def from_table(name: str, table: dict[str, Any]) -> Connection:
     if missing:
         raise ConfigError(f"[{clean(where)}] lacks {', '.join(missing)}.", "Fix or remove it.")
     token = TokenSet(**_typed_fields(f"{where}.token", token_table, TokenSet))
-    conn = Connection(name=name, token=token, **known)
+    conn = Connection(name=name, token=token, apis=parse_apis(name, table.get("apis")), **known)
     if conn.status not in STATUSES:
         raise ConfigError(f"{clean(where)}.status must be one of {', '.join(STATUSES)}.", "Fix or remove it.")
     if conn.access_type not in ACCESS_TYPES:

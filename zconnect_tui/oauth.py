@@ -27,19 +27,19 @@ from zconnect_tui.oauth_errors import zoho_error
 from zconnect_tui.text import clean, text_field
 from zconnect_tui.wire import (
     MAX_RESPONSE_BYTES,
+    RETRY_DELAYS,
+    USER_AGENT,
     Deadline,
     http_timeout_seconds,
     json_body,
+    new_client,
     read_capped,
     unreachable,
 )
 
-__all__ = ["MAX_RESPONSE_BYTES", "ZohoClient", "consent_url", "http_timeout_seconds", "new_pkce", "new_state",
-           "request_token_url", "text_field", "zoho_error"]
+__all__ = ["MAX_RESPONSE_BYTES", "RETRY_DELAYS", "USER_AGENT", "ZohoClient", "consent_url", "http_timeout_seconds",
+           "new_pkce", "new_state", "request_token_url", "text_field", "zoho_error"]
 
-USER_AGENT = "zconnect/0.1 (+https://github.com/zconnect)"
-RETRY_DELAYS = (0.25, 1.0)
-"""Backoff between attempts, used only for calls that are safe to repeat."""
 TOKEN_LIFETIME = 3600
 """Zoho's documented access-token lifetime (facts §4): the most a token response is believed."""
 MAX_TOKEN_CHARS = 4096
@@ -151,27 +151,19 @@ class ZohoClient:
 
     def __init__(self, transport: httpx.BaseTransport | None = None) -> None:
         self._transport = transport
-        self._http = self._new_http(trust_env=True)
-        self._direct: httpx.Client | None = None
-        """For loopback data centres (e.g. an emulator): built on first use, never through a proxy."""
-
-    def _new_http(self, *, trust_env: bool) -> httpx.Client:
-        # trust_env: Zoho calls honour HTTP(S)_PROXY/ALL_PROXY/NO_PROXY, as users behind a proxy need.
-        return httpx.Client(timeout=http_timeout_seconds(), transport=self._transport, trust_env=trust_env,
-                            headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+        self._clients: dict[bool, httpx.Client] = {}
+        """One client for Zoho (honouring HTTP(S)_PROXY, as users behind a proxy need), one built on
+        first use for loopback data centres (e.g. an emulator), never through a proxy."""
 
     def _client_for(self, url: str) -> httpx.Client:
-        """The proxy-aware client, except for loopback hosts: a proxy cannot reach this machine's 127.0.0.1."""
-        if not is_loopback_host(urlsplit(url).hostname):
-            return self._http
-        if self._direct is None:
-            self._direct = self._new_http(trust_env=False)
-        return self._direct
+        loopback = is_loopback_host(urlsplit(url).hostname)
+        if loopback not in self._clients:
+            self._clients[loopback] = new_client(url, self._transport)
+        return self._clients[loopback]
 
     def close(self) -> None:
-        self._http.close()
-        if self._direct is not None:
-            self._direct.close()
+        for client in self._clients.values():
+            client.close()
 
     def __enter__(self) -> ZohoClient:
         return self

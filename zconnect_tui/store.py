@@ -115,6 +115,19 @@ class Store:
         DataCenters.from_config(dcs)  # validate early: a bad custom DC is an error at load, not at use
         return Snapshot(conns, dcs, extra)
 
+    def listing(self) -> list[Connection]:
+        """The connections for `zconnect list`: from the index when it matches the file, else parsed."""
+        from zconnect_tui.listing import read_index, write_index
+
+        raw = self._read()
+        if raw is None:
+            return []
+        listed = read_index(self.path, raw)
+        if listed is None:
+            listed = list(self._parse(raw).connections.values())
+            write_index(self.path, raw, listed)
+        return listed
+
     def _untouched(self) -> str:
         return "Fix it by hand (or move it away); zconnect will not overwrite it."
 
@@ -187,6 +200,9 @@ class Store:
             data = self._serialise(snap)
             if data != raw:  # e.g. a `token` call that found another process had refreshed
                 self._write(data)
+                from zconnect_tui.listing import write_index
+
+                write_index(self.path, data, list(snap.connections.values()))
             return result
 
     def save_connection(self, conn: Connection, *, replace: bool = True) -> None:
@@ -277,7 +293,11 @@ class Store:
     def _remove_orphans(self) -> None:
         """Delete temp files left by writers that were killed mid-save (we hold the lock)."""
         target = self._target()
-        for orphan in target.parent.glob(f".{target.name}.*.tmp"):
+        # The list index's temp files sit beside self.path (listing.py), which differs from the
+        # target's directory when connections.toml is a symlink.
+        orphans = [*target.parent.glob(f".{target.name}.*.tmp"),
+                   *self.path.parent.glob(f".{self.path.name}.index.*.tmp")]
+        for orphan in orphans:
             with contextlib.suppress(OSError):
                 orphan.unlink()
 

@@ -10,16 +10,18 @@ organisation is checked with `GET {desk}/api/v1/organizations/{id}` sending that
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from zconnect_tui.connector import api_base, user_dc
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import Unreachable, ZconnectError, ZohoError
 from zconnect_tui.model import Connection
-from zconnect_tui.oauth import ZohoClient
 from zconnect_tui.services import PROFILE_SCOPE, get_service
 from zconnect_tui.text import text_field
+
+if TYPE_CHECKING:
+    from zconnect_tui.oauth import ZohoClient
 
 
 @dataclass

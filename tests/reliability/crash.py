@@ -22,6 +22,7 @@ import os, random, sys
 from zconnect_tui.manager import Manager
 from zconnect_tui.store import Store
 import httpx  # noqa: F401  (loaded once, before forking)
+import zconnect_tui.listing, zconnect_tui.oauth  # noqa: E401,F401  (the Manager imports these lazily)
 cfg = sys.argv[1]
 
 def writer(mode, name, seed):

@@ -1,0 +1,57 @@
+"""A lab for the `zconnect api` tests: the emulator plus authorized desk, crm and books connections."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import threading
+from pathlib import Path
+
+from reliability.lab import PYTHON, Lab
+
+DESK_ORG = "60002000002"  # the emulator's default Desk organisation
+BOOKS_ORG = "10234695"
+
+
+def api_lab(workdir: Path) -> Lab:
+    """desk (with its organisation), crm and books (with its organisation), all authorized."""
+    lab = Lab(workdir)
+    lab.add("desk", service="desk")
+    lab.store.update("desk", lambda c: setattr(c, "org_id", DESK_ORG))
+    lab.add("crm", service="crm")
+    lab.add("books", service="books")
+    lab.store.update("books", lambda c: setattr(c, "org_id", BOOKS_ORG))
+    return lab
+
+
+def run_bytes(lab: Lab, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    """The CLI as a subprocess, stdout kept as bytes (the body must come out exactly as Zoho sent it)."""
+    return subprocess.run([PYTHON, "-m", "zconnect_tui", *args], input=stdin, capture_output=True,
+                          env=lab.env(), timeout=120)
+
+
+def run_on_tty(lab: Lab, *args: str) -> tuple[int, str, str]:
+    """The CLI with stdout on a pseudo-terminal: (exit code, what the terminal got, stderr)."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([PYTHON, "-m", "zconnect_tui", *args], stdout=slave, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, env={**lab.env(), "TERM": "xterm-256color"})
+    os.close(slave)
+    chunks: list[bytes] = []
+
+    def pump() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO once the child closed the terminal
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    _, err = proc.communicate(timeout=120)
+    reader.join(timeout=10)
+    os.close(master)
+    return proc.returncode, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n"), err.decode()

@@ -1,0 +1,341 @@
+"""`zconnect api`, `zconnect apis` and `zconnect exec`: their arguments and their bodies.
+
+Imported only when one of these commands runs (it pulls in httpx through `api`), so `list`,
+`show`, `path` and the `token` fast path stay light.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, TypeVar
+
+from zconnect_tui.errors import EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE, UsageError, ZconnectError
+from zconnect_tui.saved import (
+    Field,
+    SavedApi,
+    check_params,
+    fill,
+    parse_header,
+    split_field,
+    typed_value,
+    validate_key,
+    validate_method,
+)
+from zconnect_tui.text import clean
+
+T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from zconnect_tui.api import ApiCall, ApiRequest, ApiResponse
+    from zconnect_tui.manager import Manager
+
+API_EPILOG = """\
+examples:
+  zconnect api desk /api/v1/tickets -f limit=5             Desk tickets (orgId added from the connection)
+  zconnect api crm /crm/v8/Leads -f fields=Last_Name,Company
+  zconnect api books /books/v3/invoices --paginate          every page (organization_id added)
+  zconnect api desk -X POST /api/v1/tickets -F subject='Printer on fire' -F departmentId=1 -F contactId=2
+  zconnect api desk '/api/v1/tickets/{id}' --save ticket   then: zconnect api desk @ticket -p id=123
+
+Fields go into the query string for GET (and DELETE, HEAD), into a JSON body otherwise.
+Exit codes: 0 for 2xx, 1 for 4xx, 3 needs re-authorization, 4 network or 5xx, 5 no such connection.
+"""
+
+
+def add_parsers(cmd: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """Add `api`, `apis` and `exec` to the CLI's subcommands (`cmd(name, help)` makes one)."""
+    p = cmd("api", "an authenticated call to the connection's Zoho API (like `gh api`)")
+    p.epilog, p.formatter_class = API_EPILOG, argparse.RawDescriptionHelpFormatter
+    p.add_argument("name", help="the connection")
+    p.add_argument("path", metavar="PATH|@KEY", help="a path on the service's host (e.g. /api/v1/tickets), "
+                   "a full URL on it, or @KEY for a saved API")
+    p.add_argument("-X", "--method", help="GET (default; POST with --input), POST, PUT, PATCH, DELETE, …")
+    p.add_argument("-f", "--raw-field", dest="fields", action="append", default=[], metavar="KEY=VALUE",
+                   type=lambda s: ("f", s), help="a string field (repeatable)")
+    p.add_argument("-F", "--field", dest="fields", action="append", metavar="KEY=VALUE", type=lambda s: ("F", s),
+                   help="a typed field: numbers, true, false, null; @FILE reads a file, @- stdin (repeatable)")
+    p.add_argument("-H", "--header", dest="headers", action="append", default=[], metavar="'NAME: VALUE'")
+    p.add_argument("-p", "--param", dest="params", action="append", default=[], metavar="NAME=VALUE",
+                   help="fill a {placeholder} in the path, fields or headers (repeatable)")
+    p.add_argument("--input", metavar="FILE", help="the request body from FILE (- for stdin)")
+    p.add_argument("-i", "--include", action="store_true", help="the status line and headers, on stderr")
+    p.add_argument("--paginate", action="store_true", help="follow the product's pages (Desk, CRM, Books), "
+                   "writing each page as it arrives")
+    p.add_argument("--silent", action="store_true", help="do not print the body")
+    p.add_argument("--save", metavar="KEY", help="save this call as @KEY on the connection (not sent)")
+
+    p = cmd("apis", "the saved APIs of a connection")
+    p.add_argument("name")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--delete", metavar="KEY", help="remove the saved API KEY")
+
+    p = cmd("exec", "run a command with ZOHO_ACCESS_TOKEN, ZOHO_API_BASE and ZOHO_ORG_ID set")
+    p.add_argument("name")
+    p.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD …")
+
+
+def run(manager: Manager, args: argparse.Namespace) -> int:
+    return {"api": cmd_api, "apis": cmd_apis, "exec": cmd_exec}[args.command](manager, args)
+
+
+# ----- api ------------------------------------------------------------------------------------------
+def _field_value(kind: str, text: str) -> Field:
+    key, value = split_field(text, f"-{kind}")
+    if kind == "f":
+        return key, value
+    if value.startswith("@"):
+        source = value[1:]
+        try:
+            if source == "-":
+                return key, sys.stdin.read()
+            with open(source, encoding="utf-8") as fh:
+                return key, fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"Cannot read {source} for the field {key}: {exc}.", "Check the path.") from None
+    return key, typed_value(value)
+
+
+def _merge(base: list[tuple[str, T]], extra: list[tuple[str, T]], fold: bool = False) -> list[tuple[str, T]]:
+    """`extra` overrides entries of `base` with the same key (case-insensitive for headers)."""
+    norm = (lambda k: k.lower()) if fold else (lambda k: k)
+    overridden = {norm(k) for k, _ in extra}
+    return [(k, v) for k, v in base if norm(k) not in overridden] + extra
+
+
+def _open_input(path: str) -> IO[bytes]:
+    import tempfile
+
+    if path == "-":
+        # A retry after a refresh sends the body again: keep stdin in a spooled file, not in memory.
+        spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+        while chunk := sys.stdin.buffer.read(64 * 1024):
+            spool.write(chunk)
+        spool.seek(0)
+        return spool  # type: ignore[return-value]
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise UsageError(f"Cannot read {path}: {exc.strerror}.", "Check the path given to --input.") from None
+
+
+def cmd_api(manager: Manager, args: argparse.Namespace) -> int:
+    from zconnect_tui.api import ApiRequest
+
+    conn = manager.get(args.name)
+    fields = [_field_value(kind, text) for kind, text in args.fields]
+    headers = [parse_header(h) for h in args.headers]
+    params = dict(split_field(p, "-p") for p in args.params)
+    what = "The call"
+    if args.path.startswith("@"):
+        key = args.path[1:]
+        saved = conn.apis.get(key)
+        if saved is None:
+            known = ", ".join("@" + k for k in sorted(conn.apis)) or "none yet"
+            raise UsageError(f"{conn.name} has no saved API @{key} (saved: {known}).",
+                             f"See `zconnect apis {conn.name}`, or save one with --save {key}.")
+        method = validate_method(args.method or saved.method)
+        path = saved.path
+        fields = _merge(list(saved.fields.items()), fields)
+        headers = _merge(list(saved.headers.items()), headers, fold=True)
+        what = f"@{key}"
+    else:
+        method = validate_method(args.method or ("POST" if args.input else "GET"))
+        path = args.path
+    if args.save:
+        return _save(manager, args, SavedApi(method, path, dict(fields), dict(headers)), params)
+    api = SavedApi(method, path, dict(fields), dict(headers))
+    check_params(api.placeholders(), params, what)
+    request = ApiRequest(
+        method=method, path=fill(path, params, in_url=True),
+        fields=[(k, fill(v, params) if isinstance(v, str) else v) for k, v in fields],
+        headers=[(k, fill(v, params)) for k, v in headers],
+        body=_open_input(args.input) if args.input else None, paginate=args.paginate)
+    return _send(manager, args, request)
+
+
+def _save(manager: Manager, args: argparse.Namespace, api: SavedApi, params: dict[str, str]) -> int:
+    key = validate_key(args.save)
+    if args.input or args.paginate or params:
+        raise UsageError("--save stores a call's method, path, fields and headers, with {placeholders} unfilled.",
+                         "Leave out --input, --paginate and -p when saving; give them when running @" + key + ".")
+    if any(kind == "F" and split_field(text)[1].startswith("@") for kind, text in args.fields):
+        raise UsageError("A saved API cannot read a file (-F key=@file).", "Give the value itself.")
+    if any(v is None for v in api.fields.values()):
+        raise UsageError("A saved API cannot hold a null field (the config file is TOML).", "Leave it out.")
+    manager.save_api(args.name, key, api)
+    needs = " ".join(f"-p {n}=…" for n in api.placeholders())
+    print(clean(f"Saved @{key} on {args.name}: {api.method} {api.path}. Run it: zconnect api {args.name} @{key}"
+                + (f" {needs}" if needs else "")), flush=True)
+    return EXIT_OK
+
+
+def _send(manager: Manager, args: argparse.Namespace, request: ApiRequest) -> int:
+    from zconnect_tui import apiout
+    from zconnect_tui.api import ApiCall
+
+    out = sys.stdout.buffer
+    tty = sys.stdout.isatty()
+
+    def note(seconds: float, why: str) -> None:
+        print(f"zconnect: {why}: retrying in {seconds:g} s…", file=sys.stderr, flush=True)
+
+    call = ApiCall(manager, args.name, request, on_wait=note)
+    try:
+        last = _write_responses(call, args, request.paginate, out, tty)
+    except BrokenPipeError:
+        # The reader went away (`… | head`): stop fetching pages, and say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    return _exit_for(last, request.method, args, apiout.one_line)
+
+
+def _write_responses(call: ApiCall, args: argparse.Namespace, paginate: bool, out: IO[bytes],
+                     tty: bool) -> ApiResponse:
+    """Write each response (each page) as it arrives; returns the last one."""
+    from zconnect_tui import apiout
+
+    last: ApiResponse | None = None
+    for response in call.responses():
+        last = response
+        if args.include:
+            sys.stderr.write(apiout.status_block(response.http_version, response.status, response.reason,
+                                                 response.headers))
+            sys.stderr.flush()
+        if args.silent:
+            if paginate:
+                response.read()  # the paginator needs the body to find the next page
+            continue
+        if tty:
+            data = response.read()
+            shown = apiout.for_terminal(data, response.content_type, colour=True)
+            if shown is None:
+                kind = clean(response.content_type, limit=80) or "binary data"
+                print(f"zconnect: not showing {len(data)} bytes of {kind} on the terminal. Send the output to a "
+                      "file: … > FILE", file=sys.stderr)
+            else:
+                apiout.write_text(out, shown)
+        elif paginate or not response.ok:
+            data = response.read()  # kept: the next page's parameters, or the error line, come from it
+            out.write(data)
+            if paginate and data and not data.endswith(b"\n"):
+                out.write(b"\n")  # pages one per line: a stream of JSON documents
+        else:
+            for chunk in response.iter_bytes():
+                out.write(chunk)
+        out.flush()
+    assert last is not None
+    return last
+
+
+def _exit_for(response: ApiResponse, method: str, args: argparse.Namespace,
+              one_line: Callable[[str], str]) -> int:
+    if response.ok:
+        return EXIT_OK
+    body = response.json() if response.status >= 400 else None
+    detail = ""
+    if isinstance(body, dict):
+        code = body.get("errorCode") or body.get("code") or body.get("error") or ""
+        message = body.get("message") or body.get("error_description") or ""
+        detail = one_line(": ".join(str(p) for p in (code, message) if p not in ("", None)))
+    where = one_line(f"{method} {response.url.split('?', 1)[0]}")
+    head = f"HTTP {response.status} {one_line(response.reason)} from {where}" + (f" ({detail})" if detail else "")
+    seen = "Run it without --silent to see Zoho's answer." if args.silent else "Zoho's answer is above."
+    status = response.status
+    if response.rate_limit_wait is not None:
+        wait = f"{response.rate_limit_wait:g} s"
+        hint = (f"Zoho's rate limit: not retried, {method} may not be safe to repeat. Try again in {wait}."
+                if method not in ("GET", "HEAD", "OPTIONS") else f"Zoho's rate limit asks to wait {wait}; "
+                "try again then.")
+    elif status == 401 and "OAUTH_ORG_MISMATCH" in detail:
+        hint = (f"The token was authorized for another Desk organization: run `zconnect test {args.name}` to "
+                "store the one it works for, or authorize again and pick this one on Zoho's page.")
+    elif status == 401:
+        first = "Zoho still refuses the token after a refresh" if response.refreshed else "Zoho refuses the token"
+        hint = (f"{first}: the connection may lack this API's scope (`zconnect show {args.name}`); "
+                "authorize again with it.")
+    elif status == 422 and "orgId" in detail:
+        hint = (f"Desk needs the organization: run `zconnect test {args.name}` to store it, or add "
+                "-H 'orgId: ID'.")
+    elif 300 <= status < 400:
+        hint = "zconnect does not follow redirects (the token would go along); call the new location itself."
+    elif status >= 500:
+        hint = "Zoho is having trouble; try again in a minute."
+    else:
+        hint = seen
+    print(f"zconnect: {head}. {hint}", file=sys.stderr, flush=True)
+    return EXIT_UNREACHABLE if status >= 500 else EXIT_ERROR
+
+
+# ----- apis -----------------------------------------------------------------------------------------
+def cmd_apis(manager: Manager, args: argparse.Namespace) -> int:
+    from zconnect_tui.apitarget import saved_api_url
+
+    if args.delete:
+        manager.remove_api(args.name, args.delete)
+        print(f"Removed @{args.delete} from {args.name}.")
+        return EXIT_OK
+    snap = manager.snapshot()
+    conn = snap.get(args.name)
+    dcs = snap.dcs()
+    if args.json:
+        rows = [{"key": k, "method": a.method, "path": a.path, "fields": a.fields, "headers": a.headers,
+                 "placeholders": a.placeholders(), "url": saved_api_url(conn, dcs, a)}
+                for k, a in sorted(conn.apis.items())]
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    if not conn.apis:
+        print(f"{conn.name} has no saved APIs yet. Save one: zconnect api {conn.name} PATH [-f k=v …] --save KEY")
+        return EXIT_OK
+    table = [("KEY", "METHOD", "PATH", "FIELDS", "NEEDS")]
+    for key, api in sorted(conn.apis.items()):
+        shown = ", ".join(f"{k}={v}" for k, v in api.fields.items()) or "-"
+        needs = " ".join(f"-p {n}" for n in api.placeholders()) or "-"
+        table.append(tuple(clean(cell, limit=200) for cell in ("@" + key, api.method, api.path, shown, needs)))
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
+    for row in table:  # the config file is outside input: every cell cleaned (text.clean)
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return EXIT_OK
+
+
+# ----- exec -----------------------------------------------------------------------------------------
+def exec_environment(manager: Manager, name: str) -> dict[str, str]:
+    """The variables `exec` adds: a token valid for at least 5 minutes, the API base, the organisation."""
+    from zconnect_tui.apitarget import target_for
+
+    token = manager.access_token(name)
+    snap = manager.snapshot()
+    conn = snap.get(name)
+    # ZOHO_ORG_ID is set even when empty, as `export --format env` prints it, for `set -u` scripts.
+    return {"ZOHO_ACCESS_TOKEN": token, "ZOHO_API_BASE": target_for(conn, snap.dcs()).base,
+            "ZOHO_ORG_ID": conn.org_id, "ZOHO_CONNECTION": conn.name}
+
+
+def cmd_exec(manager: Manager, args: argparse.Namespace) -> int:
+    argv = list(args.argv)
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if not argv:
+        raise UsageError("No command to run.", f"Write: zconnect exec {args.name} -- CMD [ARGS…]")
+    import subprocess
+
+    env = {**os.environ, **exec_environment(manager, args.name)}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        if os.name == "posix":
+            os.execvpe(argv[0], argv, env)  # CMD takes over this process: its signals, its exit code
+        return subprocess.run(argv, env=env).returncode  # pragma: no cover - Windows
+    except FileNotFoundError:
+        raise _ExecFailed(f"{argv[0]}: command not found.", "Check its name and PATH.", 127) from None
+    except PermissionError:
+        raise _ExecFailed(f"{argv[0]}: permission denied.", "Check that it is executable.", 126) from None
+
+
+class _ExecFailed(ZconnectError):
+    def __init__(self, message: str, hint: str, code: int) -> None:
+        super().__init__(message, hint)
+        self.exit_code = code
