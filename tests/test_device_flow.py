@@ -72,7 +72,13 @@ class Authorize:
         raise AssertionError(f"no user code shown: {self.head!r} {self.proc.stderr.read()!r}")  # type: ignore[union-attr]
 
     def finish(self) -> tuple[int, str, str]:
-        out, err = self.proc.communicate(timeout=60)
+        # Read on through the same text stream: communicate() reads the pipe's descriptor directly and
+        # would skip lines the loop in __init__ had already buffered (the countdown's first line, at times).
+        out = self.proc.stdout.read()  # type: ignore[union-attr]
+        err = self.proc.stderr.read()  # type: ignore[union-attr]
+        self.proc.wait(timeout=60)
+        self.proc.stdout.close()  # type: ignore[union-attr]
+        self.proc.stderr.close()  # type: ignore[union-attr]
         return self.proc.returncode, self.head + out, err
 
 
