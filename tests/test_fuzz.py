@@ -213,3 +213,46 @@ def test_fuzz_zohos_answers(tmp_path: Path, zoho: dict[str, Any]) -> None:
           f"{kept} answers with usable tokens all kept")
     assert failures == [], "\n".join(failures)
     assert codes[0] > 100 and codes[4] > 100 and kept > 50
+
+
+class _CycleWithFinalizer:
+    """Garbage only the collector frees, whose finalizer runs Python code and leaves the next such garbage:
+    with a collection on every allocation, one runs at whatever depth the program has reached."""
+
+    alive = True
+
+    def __init__(self) -> None:
+        self.me = self
+
+    def __del__(self) -> None:
+        if _CycleWithFinalizer.alive:
+            _CycleWithFinalizer()
+
+
+@pytest.mark.parametrize("command", [("token", "lab"), ("refresh", "desk")])
+def test_json_nested_100000_deep_is_one_line_even_when_the_collector_runs(
+        tmp_path: Path, zoho: dict[str, Any], command: tuple[str, str]) -> None:
+    """A token answer of 100,000 `[`: one `zconnect:` line and exit 4, nothing else on stderr.
+
+    Parsing it with plain `json.loads` recurses to the interpreter's limit; a collection down there runs
+    finalizers that fail and print "Exception ignored … RecursionError" (seen once in CI). A collection on
+    every allocation, always with a finalizer to run, makes that certain instead of rare.
+    """
+    import gc
+
+    path = tmp_path / "connections.toml"
+    before = base_file(path, (command[1],))
+    zoho["/oauth/v2/token"] = lambda request: httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000)
+    thresholds = gc.get_threshold()
+    try:
+        _CycleWithFinalizer.alive = True
+        gc.set_threshold(1)
+        _CycleWithFinalizer()
+        run = zconnect(*command, env={"ZCONNECT_CONFIG": str(path)})
+    finally:
+        _CycleWithFinalizer.alive = False
+        gc.set_threshold(*thresholds)
+        gc.collect()
+    assert run.code == 4, run.err
+    assert run.err.count("\n") == 1 and run.err.startswith("zconnect: "), run.err[:500]
+    assert path.read_bytes() == before

@@ -5,13 +5,13 @@ Kept apart from the call itself (api.py) so the rules read in one place and test
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
+from zconnect_tui import safejson
 from zconnect_tui.wire import MAX_RESPONSE_BYTES
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -67,8 +67,8 @@ def retry_after(headers: httpx.Headers) -> float | None:
 
 def json_or_none(data: bytes) -> Any:
     try:
-        return json.loads(data)
-    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
+        return safejson.loads(data)
+    except ValueError:
         return None
 
 

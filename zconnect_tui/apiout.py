@@ -14,6 +14,7 @@ import json
 import re
 from typing import IO, Any
 
+from zconnect_tui import safejson
 from zconnect_tui.text import clean
 
 RESET = "\x1b[0m"
@@ -61,7 +62,7 @@ def for_terminal(data: bytes, content_type: str, colour: bool) -> str | None:
     if not data:
         return ""
     try:
-        value = json.loads(data)
+        value = safejson.loads(data)
     except ValueError:
         if not looks_textual(content_type, data):
             return None

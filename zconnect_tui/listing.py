@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from zconnect_tui import safejson
 from zconnect_tui.model import NAME_RE, STATUSES, Connection, TokenSet
 from zconnect_tui.text import clean
 
@@ -80,11 +81,11 @@ def read_index(path: Path, data: bytes) -> list[Connection] | None:
     try:
         fd = os.open(index_path(path), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
         with os.fdopen(fd, "rb") as fh:
-            doc = json.loads(fh.read(MAX_INDEX_BYTES))
+            doc = safejson.loads(fh.read(MAX_INDEX_BYTES))
         if not isinstance(doc, dict) or doc.get("format") != INDEX_FORMAT or doc.get("sha256") != digest(data):
             return None
         return [_connection(row) for row in doc["connections"]]
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 

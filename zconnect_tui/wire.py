@@ -8,7 +8,6 @@ cap on every body it holds in memory. Nothing here knows OAuth.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from zconnect_tui import safejson
 from zconnect_tui.datacenters import is_loopback_host
 from zconnect_tui.errors import Unreachable, UsageError
 from zconnect_tui.text import clean
@@ -144,8 +144,8 @@ def json_body(url: str, response: httpx.Response, content: bytes) -> dict[str, A
             "Zoho is having trouble; try again in a minute. Nothing was changed.",
         )
     try:
-        body = json.loads(content)
-    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
+        body = safejson.loads(content)
+    except ValueError:
         kind = "an HTML page" if "html" in response.headers.get("content-type", "") else "something that is not JSON"
         raise Unreachable(
             f"{host(url)} answered HTTP {response.status_code} with {kind} instead of Zoho's JSON.",
