@@ -3,8 +3,9 @@
 Starts the in-repo Zoho emulator, writes a temporary connections file whose `lab` data centre
 points at it, and drives `ZconnectApp` headless with Pilot at 80×24, the way a user would:
 the redirect URI shown in step 3 is registered at the emulator (as one would in the API
-Console), the fake browser follows the consent redirect in step 6. Every SVG is checked for
-the client secret and the tokens before it is written.
+Console), the fake browser follows the consent redirect in step 6. For the Non-browser branch's
+step 6 the wizard runs again and stops while Zoho's device flow waits for the user. Every SVG
+is checked for the client secret and the tokens before it is written.
 
     python scripts/screenshots.py [--out screenshots] [--size 80x24]
 """
@@ -16,6 +17,7 @@ import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,13 +28,16 @@ from test_tui_support import drive_to, make_app, wait_for  # noqa: E402
 from textual.widgets import DataTable, Input  # noqa: E402
 from zoho_emulator import ZohoEmulator  # noqa: E402
 
-from zconnect_tui.model import Connection, now_utc  # noqa: E402
+from zconnect_tui.model import ClientType, Connection, now_utc  # noqa: E402
 from zconnect_tui.store import Store  # noqa: E402
+from zconnect_tui.tui.app import ZconnectApp  # noqa: E402
+from zconnect_tui.tui.device_panel import DevicePanel  # noqa: E402
 from zconnect_tui.tui.screens.dashboard import DashboardScreen  # noqa: E402
-from zconnect_tui.tui.steps import STEPS  # noqa: E402
+from zconnect_tui.tui.steps import STEPS, guide_numbers  # noqa: E402
 
 CLIENT_ID = "1000.Q7ZK3WJ0D5ARPX2M8LN4VHYBCT6E1F"
 CLIENT_SECRET = "5f0c2e9a7b1d43c8a6e2f0b9d7c5a3e1f2b4d6c8a0"
+DEVICE_ID = "1004.JNB00640KVIR87109F4XV941E2SY22"
 
 
 def start_emulator() -> ZohoEmulator:
@@ -65,19 +70,11 @@ async def shoot(out: Path, size: tuple[int, int], emulator: ZohoEmulator, config
     written: list[Path] = []
 
     def save(filename: str) -> None:
-        for widget in app.screen.query(Input):
-            widget.cursor_blink = False
-        app.clear_notifications()
-        svg = app.export_screenshot(title="zconnect")
-        leaked = secrets_in(svg, store)
-        if leaked:
-            raise SystemExit(f"{filename}: a secret is visible ({len(leaked)} value(s)); not saved")
-        path = out / filename
-        path.write_text(svg, encoding="utf-8")
-        written.append(path)
+        save_svg(app, store, out / filename)
+        written.append(out / filename)
 
     async with app.run_test(size=size) as pilot:
-        numbers = {cls.key: number for number, cls in enumerate(STEPS)}
+        numbers = guide_numbers(STEPS)
 
         async def on_step(key: str) -> None:
             if key == "redirect":  # the user registers the shown URI in the console
@@ -99,7 +96,39 @@ async def shoot(out: Path, size: tuple[int, int], emulator: ZohoEmulator, config
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="the dashboard")
         await wait_for(pilot, lambda: app.screen.query_one(DataTable).row_count == 3, what="three rows")
         save("dashboard.svg")
+    written += await shoot_device(out, size, emulator, config, save_as=save_svg)
     return written
+
+
+def save_svg(app: ZconnectApp, store: Store, path: Path) -> None:
+    """Write the app's screen to `path`, unless a secret would be in it."""
+    for widget in app.screen.query(Input):
+        widget.cursor_blink = False
+    app.clear_notifications()
+    svg = app.export_screenshot(title="zconnect")
+    if secrets_in(svg, store):
+        raise SystemExit(f"{path.name}: a secret is visible; not saved")
+    path.write_text(svg, encoding="utf-8")
+
+
+async def shoot_device(out: Path, size: tuple[int, int], emulator: ZohoEmulator, config: Path, *,
+                       save_as: Callable[[ZconnectApp, Store, Path], None]) -> list[Path]:
+    """The Non-browser branch's step 6 (Zoho's device flow), once Zoho answered the first poll."""
+    emulator.register_client(DEVICE_ID, CLIENT_SECRET, [], kind="non-browser")
+    emulator.device_interval = 1.0
+    store = Store(config)
+    app = make_app(config)
+    async with app.run_test(size=size) as pilot:
+        screen = await drive_to(pilot, "device", name="desk-ssh", client_id=DEVICE_ID, secret=CLIENT_SECRET,
+                                client_type=ClientType.NON_BROWSER)
+        panel = screen.body("device").query_one(DevicePanel)
+        await wait_for(pilot, lambda: panel.last is not None and panel.last.answer == "authorization_pending",
+                       what="Zoho's first answer")
+        await pilot.pause()
+        path = out / f"wizard-{guide_numbers(STEPS)['device']}-device.svg"
+        save_as(app, store, path)
+        panel.stop()
+    return [path]
 
 
 def main() -> int:

@@ -2,9 +2,10 @@
 
 Ports, PKCE/state, the clock and the countdown are pinned (nothing random or timed is in a frame);
 steps 0-6 need no server (the `lab` data centre is a fixed address); steps 7 and 8 reach the
-emulator but show none of its addresses. One app run takes every step at both sizes (resizing in
-between), so the 20 snapshots cost three runs. Update with `pytest --snapshot-update` only after
-looking at the new SVGs (e.g. `rsvg-convert file.svg -o file.png`).
+emulator but show none of its addresses; the Non-browser branch (step 2 with it chosen, its step 6)
+runs on a pinned device flow, and step 6 also shows the Multi-DC secret field. One app run takes
+every step at both sizes (resizing in between), so the 26 snapshots cost four runs. Update with
+`pytest --snapshot-update` only after looking at the new SVGs (e.g. `rsvg-convert file.svg -o file.png`).
 """
 
 from __future__ import annotations
@@ -22,10 +23,14 @@ from textual.widgets import Input
 from zoho_emulator import ZohoEmulator
 
 from zconnect_tui import flow, listener, manager, manager_auth, model
-from zconnect_tui.model import AUTHORIZED, NEEDS_REAUTH, Connection, redirect_uri_for
+from zconnect_tui.device import DeviceCode, DeviceFlow, DeviceProgress
+from zconnect_tui.errors import FlowCancelled, multi_dc_error
+from zconnect_tui.manager import Manager
+from zconnect_tui.model import AUTHORIZED, NEEDS_REAUTH, ClientType, Connection, redirect_uri_for
 from zconnect_tui.store import Store
 from zconnect_tui.tui import authorize_panel, connections_table, details
 from zconnect_tui.tui.app import ZconnectApp
+from zconnect_tui.tui.device_panel import DevicePanel
 
 FIXED_URL = "http://127.0.0.1:9000"
 PORT = 9646
@@ -95,6 +100,45 @@ async def test_wizard_steps_0_to_6(fixed_config: Path, snapshot: SnapshotAsserti
         panel = screen.body("authorize").query_one(authorize_panel.AuthorizePanel)
         await wait_for(pilot, lambda: panel.phase == authorize_panel.Phase.WAITING, what="the wait")
         failed.extend(await shoot(pilot, snapshot, "wizard-authorize"))
+        # Multi-DC: another data centre refused the client; step 6 asks for that data centre's secret
+        # (driven end to end in test_tui_wizard_fidelity.py; here, how it looks).
+        panel.stop()
+        panel._fail(multi_dc_error("desk", "lab", "lab-eu"))
+        await wait_for(pilot, lambda: panel.secret_form().display, what="the secret field")
+        failed.extend(await shoot(pilot, snapshot, "wizard-authorize-dc-secret"))
+    assert not failed, f"snapshots differ: {failed}"
+
+
+@pytest.fixture
+def device_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Zoho's device flow without a server: a fixed code, one "pending" answer, then a wait until cancelled."""
+    def start(self: Manager, flow: DeviceFlow) -> None:
+        flow.code = DeviceCode("K7QM-4XWP", "1004.device", f"{FIXED_URL}/oauth/v3/device", 300.0, 30.0)
+
+    def poll(self: Manager, flow: DeviceFlow, on_progress: object = None) -> None:
+        assert callable(on_progress)
+        on_progress(DeviceProgress(263.0, 17.0, 2, "lab", "", "authorization_pending"))
+        flow._cancel.wait(60)  # until the panel stops it
+        raise FlowCancelled("Authorization cancelled.")
+
+    monkeypatch.setattr(Manager, "start_device", start)
+    monkeypatch.setattr(Manager, "poll_device", poll)
+
+
+async def test_wizard_non_browser_branch(fixed_config: Path, device_pinned: None, snapshot: SnapshotAssertion) -> None:
+    """Step 2 with Non-browser Applications chosen, and its step 6: the code large, the URL, the countdown."""
+    app = make_app(fixed_config)
+    failed: list[str] = []
+    async with app.run_test(size=SIZES[0]) as pilot:
+        async def on_step(key: str) -> None:
+            if key == "client-type":
+                failed.extend(await shoot(pilot, snapshot, "wizard-client-type-non-browser"))
+
+        screen = await drive_to(pilot, "device", client_id=CLIENT_ID, secret=CLIENT_SECRET,
+                                client_type=ClientType.NON_BROWSER, on_step=on_step)
+        panel = screen.body("device").query_one(DevicePanel)
+        await wait_for(pilot, lambda: panel.last is not None, what="the first answer")
+        failed.extend(await shoot(pilot, snapshot, "wizard-device"))
     assert not failed, f"snapshots differ: {failed}"
 
 

@@ -68,7 +68,9 @@ class DcSecretForm(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("", classes="field-label", id="dc-secret-label")
         with Horizontal(classes="secret-row"):
-            yield Input(placeholder="paste that data centre's Client Secret", password=True, id="dc-secret")
+            # class "secret": the app's screenshot key (F12) masks it even while revealed.
+            yield Input(placeholder="paste that data centre's Client Secret", password=True, id="dc-secret",
+                        classes="secret")
             yield Checkbox("Reveal", id="dc-secret-reveal", tooltip="Show the secret while you check it")
         yield FieldError(id="dc-secret-error", step=self.step)
         with Horizontal(classes="buttons"):

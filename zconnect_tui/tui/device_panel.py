@@ -20,6 +20,7 @@ from textual.widgets import Button, ProgressBar, Static
 
 from zconnect_tui.errors import AccessDenied, FlowCancelled, FlowTimeout, ZconnectError
 from zconnect_tui.model import Connection
+from zconnect_tui.text import clean
 from zconnect_tui.tui.consent import ConsentPanel, DcSecretForm, Phase
 from zconnect_tui.tui.widgets import OSC52_NOTE, FieldError, Guide, as_error
 from zconnect_tui.tui.work import off_thread
@@ -193,8 +194,9 @@ class DevicePanel(ConsentPanel):
     def _show_code(self, user_code: str | None, url: str = "") -> None:
         for widget in self.query(".device-row"):
             widget.display = user_code is not None
-        self.query_one("#device-code", Static).update(spaced(user_code or ""))
-        self.query_one("#device-url", Static).update(url)
+        # Zoho's strings: checked when parsed (device.parse_device_code), cleaned again where shown.
+        self.query_one("#device-code", Static).update(spaced(clean(user_code or "", limit=64)))
+        self.query_one("#device-url", Static).update(clean(url, limit=512))
 
     @on(_Approved)
     def _approved(self, message: _Approved) -> None:
@@ -209,9 +211,10 @@ class DevicePanel(ConsentPanel):
         progress = self.last = message.progress
         self.query_one("#device-expiry", Static).update(f"The code expires in {clock_text(progress.remaining)}")
         self.query_one("#device-life", ProgressBar).update(progress=progress.remaining)
-        self.query_one("#device-status", Static).update(answer_words(progress))
+        # The data centre keys in these come from the connections file, the answer from Zoho.
+        self.query_one("#device-status", Static).update(clean(answer_words(progress)))
         if progress.note:  # slow_down, other_dc, a blip: stays until the next one
-            self._note(progress.note + ".")
+            self._note(clean(progress.note) + ".")
 
     def _note(self, text: str) -> None:
         note = self.query_one("#device-note", Static)

@@ -32,22 +32,14 @@ def _keys(keys: str) -> str:
     return ", ".join(KEY_NAMES.get(k, k) for k in keys.split(","))
 
 
-def _numbered(steps: list[type[Step]]) -> list[tuple[str, str]]:
-    """The steps with their numbers in Zoho's guide; a branch's own step shares the number of the
-    step it stands for (the Non-browser step 6 beside the browser one)."""
-    numbers: dict[str, int] = {}
-    rows = []
-    for cls in steps:
-        number = numbers[cls.stands_for] if cls.stands_for in numbers else len(set(numbers.values()))
-        numbers[cls.key] = number
-        rows.append((f"{number} {cls.title}", cls.guide))
-    return rows
-
-
 def help_sections(steps: list[type[Step]]) -> list[tuple[str, list[tuple[str, str]]]]:
     """(heading, [(left, right)]) sections; plain text, so tests and the screen read the same."""
+    from zconnect_tui.tui.steps import guide_numbers
+
+    numbers = guide_numbers(steps)
     return [
-        ("The wizard follows Zoho's guide", _numbered(steps)),
+        ("The wizard follows Zoho's guide",
+         [(f"{numbers[cls.key]} {cls.title}", cls.guide) for cls in steps]),
         ("Token states", [(f"{look.symbol} {look.label}", look.meaning) for look in STATES.values()]),
         ("Dashboard keys (and the command behind each)",
          [(_keys(a.keys), f"{a.title}: {a.help}.  $ {a.cli}") for a in ACTIONS]),

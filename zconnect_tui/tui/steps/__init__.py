@@ -31,4 +31,16 @@ STEPS: list[type[Step]] = [
     AcceptedStep,
 ]
 
-__all__ = ["STEPS", "Step", "WizardDraft"]
+
+
+def guide_numbers(steps: list[type[Step]]) -> dict[str, int]:
+    """Each step's number in Zoho's guide; a branch's own step shares the number of the step it stands
+    for (the Non-browser step 6 beside the browser one), so the numbers are the guide's whichever branch."""
+    numbers: dict[str, int] = {}
+    for cls in steps:
+        numbers[cls.key] = (numbers[cls.stands_for] if cls.stands_for in numbers
+                            else len(set(numbers.values())))
+    return numbers
+
+
+__all__ = ["STEPS", "Step", "WizardDraft", "guide_numbers"]
