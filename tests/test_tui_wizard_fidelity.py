@@ -114,6 +114,8 @@ async def test_the_wizard_footer_shows_quit(config_path: Path) -> None:
     app = make_app(config_path)
     async with app.run_test(size=SIZE) as pilot:
         assert await shows(pilot, "^q Quit")
+        await pilot.resize_terminal(60, 20)  # narrow: the keys keep their place, "^p palette" gives way
+        assert await shows(pilot, "^q Quit") and "palette" not in frame_text(app).splitlines()[-1]
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running, what="the app to quit")
 

@@ -183,8 +183,9 @@ class DevicePanel(ConsentPanel):
     def _describe(self, flow: DeviceFlow) -> None:
         conn, code = flow.conn, flow.code
         assert code is not None
+        number = "6. " if self.step is not None else ""  # the wizard's step 6; the dashboard's dialog has none
         self.query_one("#device-intro", Guide).update(
-            f"[b]6. Authorize {conn.name} from any device with a browser[/] (a phone will do): open the page, "
+            f"[b]{number}Authorize {conn.name} from any device with a browser[/] (a phone will do): open the page, "
             "sign in to Zoho, enter the code, approve. zconnect notices by itself.")
         self._show_code(code.user_code, code.verification_url)
         self.query_one("#device-life", ProgressBar).update(total=code.expires_in, progress=code.expires_in)

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
     from zconnect_tui.store import Snapshot
 
+FOOTER_PALETTE_FROM = 70
+"""From this many columns the footer also shows "^p palette" (ctrl+p works at any width)."""
 NARROW_BELOW = 90
 """Below this many columns the sidebar gives way to a one-line "Step 3 of 8 · Redirect URL" header."""
 
@@ -372,6 +374,11 @@ class WizardScreen(KeyHold):
 
     def on_resize(self) -> None:
         self._refresh_nav()  # the title line says more when there is no sidebar
+        # Below 70 columns the footer cannot hold every key and "^p palette": keep the keys (^q Quit).
+        footer, wanted = self.query_one(Footer), self.app.size.width >= FOOTER_PALETTE_FROM
+        if footer.show_command_palette != wanted:
+            footer.show_command_palette = wanted
+            footer.refresh(recompose=True)  # the Footer reads it only when it composes
 
     @on(Step.Changed)
     def _step_changed(self) -> None:

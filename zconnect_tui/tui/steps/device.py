@@ -32,7 +32,7 @@ class DeviceStep(ConsentStep):
     @property
     def nav_hint(self) -> str:
         if self.panel.busy:
-            return "Next unlocks once you approved at Zoho · Esc cancels"
+            return "Approve at Zoho · Esc cancels"  # short: one line beside Back/Next at 60 columns
         if self.panel.phase == Phase.DONE:
             return ""
         return "New code, or Back to change what you entered"
