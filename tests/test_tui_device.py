@@ -200,3 +200,27 @@ async def test_resume_setup_of_a_non_browser_connection_opens_its_step_6(emulato
         screen = wizard(pilot)
         assert screen.step_label("authorize") == "step 6 (Authorize)"
         await a_code(pilot, panel_of(pilot), emulator)
+
+
+async def test_the_device_step_at_60x20(emulator: ZohoEmulator, device_client: Path) -> None:
+    """At 60×20 the code, the URL with its Copy button, Copy code and Cancel are each reachable whole."""
+    app = make_app(device_client)
+    async with app.run_test(size=(60, 20)) as pilot:
+        screen = await drive_to(pilot, "device", name="dev", client_type=ClientType.NON_BROWSER,
+                                client_id=DEVICE_ID, secret=CLIENT_SECRET)
+        panel = panel_of(pilot)
+        code = await a_code(pilot, panel, emulator)
+        body = screen.body()
+        for selector in ("#device-code", "#device-url", "#device-copy-url", "#device-copy-code", "#device-cancel"):
+            widget = panel.query_one(selector)
+            widget.scroll_visible(animate=False)
+            await pilot.pause()
+            assert body.region.contains_region(widget.region), selector
+        assert await shows(pilot, "Approve at Zoho · Esc cancels")  # the hint on one line beside Back/Next
+        assert await shows(pilot, "^q Quit")
+        panel.query_one("#device-copy-url").scroll_visible(animate=False)  # back up, as the user scrolls
+        await pilot.pause()
+        await pilot.click("#device-copy-url")
+        assert app.clipboard == f"{emulator.url}/oauth/v3/device"
+        emulator.device_approve(code)
+        await wait_for(pilot, lambda: key_of(screen) == "organization", what="authorized")
