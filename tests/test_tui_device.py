@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from conftest import CLIENT_SECRET
-from test_multi_dc import two_dcs  # noqa: F401 - fixture
+from test_multi_dc import EU_SECRET, two_dcs  # noqa: F401 - fixture
 from test_tui_support import SIZE, drive_to, frame_text, key_of, make_app, next_step, shows, wait_for, wizard
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable
+from textual.widgets import Button, DataTable, Input
 from zoho_emulator import ZohoEmulator
 
 from zconnect_tui.device import DeviceProgress
@@ -26,6 +26,7 @@ from zconnect_tui.tui.consent import Phase
 from zconnect_tui.tui.device_panel import DevicePanel, answer_words, spaced
 from zconnect_tui.tui.screens.authorize import AuthorizeModal
 from zconnect_tui.tui.screens.dashboard import DashboardScreen
+from zconnect_tui.tui.widgets import FieldError
 
 DEVICE_ID = "1004.JNB00640KVIR87109F4XV941E2SY22"
 
@@ -224,3 +225,32 @@ async def test_the_device_step_at_60x20(emulator: ZohoEmulator, device_client: P
         assert app.clipboard == f"{emulator.url}/oauth/v3/device"
         emulator.device_approve(code)
         await wait_for(pilot, lambda: key_of(screen) == "organization", what="authorized")
+
+
+async def test_another_data_centres_secret_in_the_device_flow(emulator: ZohoEmulator, two_dcs: Path) -> None:  # noqa: F811
+    """Zoho says other_dc, and lab-eu refuses the common secret: the panel names both fixes, takes lab-eu's own
+    secret, stores it, and a new code approved from lab-eu authorizes."""
+    emulator.register_client(DEVICE_ID, CLIENT_SECRET, [], kind="non-browser", multi_dc=True,
+                             dc_secrets={"lab-eu": EU_SECRET})
+    emulator.device_interval = 0.05
+    Store(two_dcs).save_connection(Connection("dev", "desk", "lab", DEVICE_ID, ["Desk.basic.READ"],
+                                              client_secret=CLIENT_SECRET, client_type="non-browser"))
+    app = make_app(two_dcs, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="the dashboard")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AuthorizeModal), what="the dialog")
+        panel = panel_of(pilot)
+        code = await a_code(pilot, panel, emulator)
+        emulator.device_approve(code, location="lab-eu")
+        await wait_for(pilot, lambda: panel.phase == Phase.FAILED, what="lab-eu's refusal")
+        text = panel.query_one("#device-error", FieldError).text
+        assert "enable lab-eu under Multi-DC" in text and "then New code" in text and "lab-eu's own Client" in text
+        field = panel.query_one("#dc-secret", Input)
+        assert field.display and app.screen.focused is field and field.password
+        await pilot.press(*EU_SECRET, "enter")
+        code = await a_code(pilot, panel, emulator, other_than=code)  # stored, and a new code at once
+        emulator.device_approve(code, location="lab-eu")
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="the dialog closed")
+    conn = Store(two_dcs).load().get("dev")
+    assert conn.client_secrets == {"lab-eu": EU_SECRET} and conn.location == "lab-eu" and conn.token.access_token

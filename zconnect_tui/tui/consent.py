@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -39,10 +39,10 @@ class Phase(StrEnum):
     CANCELLED = "cancelled"
 
 
-def multi_dc_words(error: MultiDCRejected) -> str:
+def multi_dc_words(error: MultiDCRejected, retry: str = "Retry") -> str:
     """The refusal and both fixes, as a panel that shows the secret field says them."""
     return (f"{error.message} Either enable {error.dc} under Multi-DC in the client's Settings tab of the API "
-            f"Console (the same credentials for all data centres), then Retry; or enter {error.dc}'s own Client "
+            f"Console (the same credentials for all data centres), then {retry}; or enter {error.dc}'s own Client "
             "Secret below: zconnect stores it for the users of that data centre and authorizes again.")
 
 
@@ -147,6 +147,9 @@ class ConsentPanel(Vertical):
     class PhaseChanged(Message):
         """The attempt moved on (the wizard updates Back/Next)."""
 
+    retry_label: ClassVar[str] = "Retry"
+    """The button that starts a fresh attempt, as text names it."""
+
     def __init__(self, manager: Manager, *, step: StepLabel | None = None, id: str | None = None,  # noqa: A002
                  classes: str = "") -> None:
         super().__init__(id=id, classes=f"authorize-panel {classes}".strip())
@@ -187,7 +190,7 @@ class ConsentPanel(Vertical):
         """Show `error`; another data centre's refusal also opens the field for its secret."""
         form = self.secret_form()
         if isinstance(error, MultiDCRejected) and self.name_ is not None:
-            widget.show(multi_dc_words(error))
+            widget.show(multi_dc_words(error, self.retry_label))
             form.ask(self.name_, error.dc)
         else:
             widget.show(error)

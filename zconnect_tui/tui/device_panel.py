@@ -60,6 +60,8 @@ def answer_words(progress: DeviceProgress) -> str:
 class DevicePanel(ConsentPanel):
     """One device-flow attempt at a time for the Non-browser connection `name`; New code starts again."""
 
+    retry_label = "New code"
+
     class _Progress(Message):
         def __init__(self, flow: DeviceFlow, progress: DeviceProgress) -> None:
             super().__init__()
