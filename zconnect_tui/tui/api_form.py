@@ -146,7 +146,7 @@ class CallForm:
     def filled(self, values: dict[str, str]) -> CallForm:
         """The call with its `{placeholders}` replaced (the path's percent-encoded), all of them given."""
         needed = self.placeholders()
-        missing = [name for name in needed if name not in values]
+        missing = [name for name in needed if not values.get(name)]  # an empty value would leave a hole
         if missing:
             raise UsageError(f"Values: this call needs {', '.join('{' + n + '}' for n in missing)}.",
                              f"Type {' '.join(n + '=…' for n in missing)} in Values.")
