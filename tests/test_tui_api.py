@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import zoho_emulator_support as sup
 from api_lab import DESK_ORG, api_lab
 from pytest_textual_snapshot import SVGImageExtension
 from reliability.lab import Lab
@@ -173,7 +174,8 @@ async def test_an_error_answer_shows_zohos_message_and_the_fix(lab: Lab) -> None
         assert len(lab.emu.requests) == sent
 
 
-async def test_esc_cancels_a_hung_call_and_repeated_runs_are_ignored(lab: Lab) -> None:
+async def test_esc_cancels_a_hung_call_and_repeated_runs_are_ignored(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZCONNECT_HTTP_TIMEOUT", "60")  # only Esc can end the wait early
     lab.emu.hang_seconds = 60
     lab.emu.queue_fault("hang", path_prefix="/api/v1/tickets")
     app = make_app(lab.config, wizard=False)
@@ -237,7 +239,8 @@ async def test_control_characters_from_zoho_are_shown_as_escapes(lab: Lab) -> No
         assert "\\u001b]0;owned" in frame_text(app)
 
 
-async def test_no_secret_on_screen_even_when_a_body_echoes_one(lab: Lab, tmp_path: Path) -> None:
+async def test_no_secret_on_screen_even_when_a_body_echoes_one(lab: Lab, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     client_secret, access, refresh = secrets(lab)
     lab.emu.products.subject = lambda i: f"token {access} refresh {refresh} secret {client_secret}"
     app = make_app(lab.config, wizard=False)
@@ -254,12 +257,14 @@ async def test_no_secret_on_screen_even_when_a_body_echoes_one(lab: Lab, tmp_pat
         svg = (tmp_path / "api.svg").read_text()
         for value in secrets(lab):
             assert value not in svg and value not in shown and value not in frame_text(app)
-        # A text body is masked too.
-        await typed(pilot, "GET", "/crm/v8/Leads", "per_page=1")
-        lab.emu.queue_fault("html200", path_prefix="/crm/")
+        # A text body that echoes them is masked too.
+        body = f"<p>echo {access}\n{refresh}</p>".encode()
+        monkeypatch.setattr(lab.emu.products, "_desk_ticket", lambda req: sup.Resp(200, "text/html", body))
+        await typed(pilot, "GET", "/api/v1/tickets/7000000001")
         answer = await run(pilot, screen)
-        assert not answer.is_json and screen.query_one("#api-text", TextArea).display
-        assert all(value not in screen.query_one("#api-text", TextArea).text for value in secrets(lab))
+        text = screen.query_one("#api-text", TextArea)
+        assert not answer.is_json and text.display and text.text == f"<p>echo {mask(access)}\n{mask(refresh)}</p>"
+        assert all(value not in frame_text(app) for value in secrets(lab))
 
 
 async def test_the_action_is_disabled_with_a_reason_until_authorized(lab: Lab) -> None:
@@ -346,3 +351,30 @@ async def test_api_screen_snapshots(lab: Lab, snapshot: SnapshotAssertion, monke
                 failed.append(f"api-{width}x{height}")
     assert isinstance(app, ZconnectApp)
     assert not failed, f"snapshots differ: {failed}"
+
+
+# ----- the form, read and written back (no app) -----------------------------------------------------
+def test_the_form_reads_like_the_command_line_and_writes_back_what_it_read() -> None:
+    from zconnect_tui.errors import UsageError
+    from zconnect_tui.tui.api_form import CallForm, fields_text, headers_text, parse_headers
+
+    form = CallForm.read("post", " /api/v1/tickets/{id} ", "a=5 b=true c=null d='two words' e='\"5\"' f=1.5",
+                         "'X-A: one two' X-B: three orgId:1")
+    assert form.method == "POST" and form.path == "/api/v1/tickets/{id}"
+    assert form.fields == [("a", 5), ("b", True), ("c", None), ("d", "two words"), ("e", "5"), ("f", 1.5)]
+    assert form.headers == [("X-A", "one two"), ("X-B", "three"), ("orgId", "1")]
+    again = CallForm.read("POST", form.path, fields_text(form.fields), headers_text(form.headers))
+    assert again == form  # "5" stays text, 5 stays a number
+    saved = CallForm.from_saved(SavedApi("GET", "/x", {"q": "@me", "n": "007", "s": '"quoted"'}))
+    assert CallForm.read("GET", "/x", fields_text(saved.fields), "").fields == saved.fields
+    assert form.filled({"id": "a/b c"}).path == "/api/v1/tickets/a%2Fb%20c"  # one path segment
+    for bad, says in ((lambda: CallForm.read("GET", "", "", ""), "Path: type the API's path"),
+                      (lambda: CallForm.read("GET", "/x", "a=@secret.txt", ""), "would read a file"),
+                      (lambda: CallForm.read("GET", "/x", "a='open", ""), "No closing quotation"),
+                      (lambda: CallForm.read("FETCH", "/x", "", ""), "not an HTTP method"),
+                      (lambda: parse_headers("Host: evil.example"), "sets the Host header itself"),
+                      (lambda: form.filled({"id": "1", "other": "2"}), "this call has no {other}"),
+                      (lambda: CallForm.read("GET", "/x", "a=null", "").checked_for_saving(), "null field"),
+                      (lambda: CallForm.read("GET", "/x", "a=1 a=2", "").checked_for_saving(), "given twice")):
+        with pytest.raises(UsageError, match=r"(?s).*" + says.replace("{", r"\{")):
+            bad()
