@@ -76,10 +76,13 @@ async def run(pilot: Pilot, screen: ApiScreen, key: str = "ctrl+r") -> api_answe
 
 
 async def typed(pilot: Pilot, method: str, path: str, fields: str = "", headers: str = "") -> None:
-    pilot.app.screen.query_one("#method", Select).value = method
-    await type_into(pilot, "#path", path)
-    await type_into(pilot, "#fields", fields)
-    await type_into(pilot, "#headers", headers)
+    """Fill the form (as a paste would: typing key by key is tested on the save dialog)."""
+    screen = pilot.app.screen
+    screen.query_one("#method", Select).value = method
+    for name, text in (("path", path), ("fields", fields), ("headers", headers)):
+        screen.query_one(f"#{name}", Input).value = text
+    screen.query_one("#path", Input).focus()
+    await pilot.pause()
 
 
 def status(screen: ApiScreen) -> str:
