@@ -328,6 +328,25 @@ async def test_a_large_body_makes_only_what_is_unfolded(lab: Lab) -> None:
         assert len(labels(tree)[0]) < 220  # a value shows at most 200 characters
 
 
+async def test_a_long_text_body_is_cut_and_a_huge_one_refused_with_a_way_out(
+        lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(api_answer, "MAX_BODY", 1024 * 1024)
+    bodies = iter([b"line\n" * 60_000, b"x" * (1024 * 1024 + 1)])  # 300,000 bytes; 1 MiB + 1
+    monkeypatch.setattr(lab.emu.products, "_desk_ticket", lambda req: sup.Resp(200, "text/plain", next(bodies)))
+    app = make_app(lab.config, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_api(pilot)
+        await typed(pilot, "GET", "/api/v1/tickets/7000000001")
+        answer = await run(pilot, screen)
+        text = screen.query_one("#api-text", TextArea)
+        assert answer.text_cut and len(text.text) == api_answer.MAX_TEXT
+        assert status(screen).endswith("293.0 KiB; showing the first 256 KiB")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: status(screen).startswith("✘ GET /api/v1/tickets/7000000001: The response "
+                                                                "is larger than 1 MiB."), what="the refusal")
+        assert "send the output to a file" in status(screen) and screen.runner is None
+
+
 # ----- snapshots ---------------------------------------------------------------------------------------
 async def test_api_screen_snapshots(lab: Lab, snapshot: SnapshotAssertion, monkeypatch: pytest.MonkeyPatch) -> None:
     from test_tui_snapshots import SIZES, settle

@@ -44,7 +44,7 @@ API_KEYS = (
     ("ctrl+s", "Save the typed call as a named API (then `zconnect api NAME @KEY` runs it too)"),
     ("Enter on a saved API", "Fill the form with it; Values asks for its {placeholders}"),
     ("space, Enter", "In the answer: fold or unfold a node; on \"… more\": show the next values"),
-    ("shift+space", "In the answer: unfold or fold everything made so far"),
+    ("shift+space", "In the answer: unfold or fold the node and its siblings"),
 )
 """The help screen's rows for this screen."""
 
