@@ -122,7 +122,8 @@ async def test_a_saved_api_asks_for_its_placeholder_and_runs(lab: Lab) -> None:
         await pilot.press("enter")  # Enter in Values, but id has no value yet: refused, nothing sent
         assert status(screen) == "✘ Values: this call needs {id}. Type id=… in Values."
         assert screen.runner is None and not [r for r in lab.emu.requests if r.path.startswith("/api/v1/tickets")]
-        await type_into(pilot, "#values", "id=7000000004")
+        await pilot.press(*"7000000004")  # typed after the `id=` already there
+        assert screen.query_one("#values", Input).value == "id=7000000004"
         answer = await run(pilot, screen, "enter")
         assert answer.status == 200 and answer.value["subject"] == "Printer on fire #5"
         sent = lab.emu.requests_to("/api/v1/tickets/7000000004")[-1]
@@ -184,16 +185,20 @@ async def test_esc_cancels_a_hung_call_and_repeated_runs_are_ignored(lab: Lab, m
     app = make_app(lab.config, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_api(pilot)
+        await typed(pilot, "GET", "/api/v1/contacts", "limit=1")
+        await run(pilot, screen)
+        assert screen.query_one(JsonTree).display  # an answer on screen, then a call that hangs
         await typed(pilot, "GET", "/api/v1/tickets")
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: lab.emu.requests_to("/api/v1/tickets"), what="the call to reach Zoho")
+        assert not screen.query_one(JsonTree).display  # the last answer is not this call's
         assert status(screen).startswith("⟳ GET /api/v1/tickets… ") and status(screen).endswith("s · Esc cancels")
         await pilot.press("ctrl+r", "enter")  # ignored while it runs
         threads = [t for t in threading.enumerate() if t.name == "zconnect-api"]
         assert len(threads) == 1 and screen.runner is not None
         await pilot.press("escape")
         await wait_for(pilot, lambda: status(screen).startswith("Cancelled GET /api/v1/tickets."), timeout=5)
-        assert isinstance(app.screen, ApiScreen) and screen.runner is None
+        assert isinstance(app.screen, ApiScreen) and screen.runner is None and not screen.query_one(JsonTree).display
         # The blocked read was woken: the thread ends long before the server's 60 s hang.
         await wait_for(pilot, lambda: not threads[0].is_alive(), timeout=5, what="the call's thread to end")
         assert len(lab.emu.requests_to("/api/v1/tickets")) == 1

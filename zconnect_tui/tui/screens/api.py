@@ -90,7 +90,8 @@ class ApiScreen(Screen[None]):
                     ("values", "Values", "name=value … for the path's {placeholders}")):
                 with Horizontal(classes="api-row", id=f"{name}-row"):
                     yield Label(label, classes="api-label")
-                    yield Input(placeholder=hint, compact=True, id=name)
+                    # Values comes pre-filled (`id=`): typing goes after it, not over it.
+                    yield Input(placeholder=hint, compact=True, id=name, select_on_focus=name != "values")
         yield Static("", id="api-status", markup=False)
         yield JsonTree(id="api-json")
         yield TextArea(read_only=True, id="api-text", soft_wrap=True)
@@ -136,10 +137,12 @@ class ApiScreen(Screen[None]):
         self.query_one("#path", Input).value = form.path
         self.query_one("#fields", Input).value = fields_text(form.fields)
         self.query_one("#headers", Input).value = headers_text(form.headers)
+        names = form.placeholders()
         values = self.query_one("#values", Input)
-        values.value = " ".join(f"{name}=" for name in form.placeholders())
+        values.value = " ".join(f"{name}=" for name in names)
+        values.cursor_position = len(names[0]) + 1 if names else 0  # after the first `name=`
         self._show_values()
-        self.query_one("#values" if form.placeholders() else "#path", Input).focus()
+        self.query_one("#values" if names else "#path", Input).focus()
 
     @on(Input.Changed, "#path, #fields, #headers")
     def _form_changed(self) -> None:
@@ -182,6 +185,8 @@ class ApiScreen(Screen[None]):
             self._status(f"✘ {error_text(exc)}", "-error")
             return
         self.runner = CallRunner(self.manager, self.conn.name, call, on_wait=self._on_wait)
+        # The last answer goes: under a "Cancelled" or an error line it would pass for this call's.
+        self.query_one("#api-json").display = self.query_one("#api-text").display = False
         self._started = time.monotonic()
         self._waiting = ""
         self._ticker = self.set_interval(1, self._tick)
