@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from reliability import concurrency, crash, faults, hostile_callbacks, hygiene  # noqa: E402
+from reliability import bounded, concurrency, crash, faults, hostile_callbacks, hygiene  # noqa: E402
 
 
 def _row(label: str, value: object) -> None:
@@ -67,8 +67,11 @@ def concurrency_section(work: Path, scale: int) -> None:
     _row("tokens printed / not valid at Zoho", f"{r.tokens_printed} / {r.tokens_not_live}")
     _row("fields, connections or refresh tokens lost", len(r.lost))
     _row("refresh tokens still work afterwards", "yes" if r.refresh_tokens_still_work else "NO")
-    _row("lock wait over transactions: median / max", f"{r.lock_wait_median * 1000:.0f} ms / "
+    _row("file lock wait over transactions: median / max", f"{r.lock_wait_median * 1000:.0f} ms / "
          f"{r.lock_wait_max * 1000:.0f} ms ({len(r.lock_waits)} transactions)")
+    waits = sorted(r.refresh_lock_waits)
+    _row("refresh lock wait (across Zoho's answer)", f"median {waits[len(waits) // 2] * 1000 if waits else 0:.0f} ms, "
+         f"max {max(waits, default=0) * 1000:.0f} ms ({len(waits)} refreshes)")
 
 
 def hygiene_section(work: Path) -> None:
@@ -90,10 +93,23 @@ def faults_section(work: Path) -> None:
              f"{'one line' if c.one_line else 'NOT one line'}, {'untouched' if c.untouched else 'CHANGED'}")
 
 
+def bounded_section(scale: int) -> None:
+    print("6. Bounded calls: one refresh against a hostile accounts server")
+    for answer, deadline, what in (("drip_headers", 2.0, "headers dripped a byte per 20 ms"),
+                                   ("drip_body", 2.0, "body dripped a byte per 20 ms"),
+                                   ("huge", 15.0, f"{600 * scale} MiB answer"),
+                                   ("declared_huge", 15.0, "Content-Length: 600000000")):
+        c = bounded.run_bounded_case(answer, deadline, huge_mib=600 * scale)
+        sent = f"{c.sent} bytes" if c.sent < 2**20 else f"{c.sent / 2**20:.1f} MiB"
+        _row(f"{what} (deadline {deadline:g} s)", f"ended after {c.seconds:.2f} s, {sent} sent, "
+             f"RSS +{c.rss_growth_kib / 1024:.1f} MiB: {c.error.split(';')[0][:60]}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=int, default=1, help="multiply the CI sizes (default 1)")
-    parser.add_argument("--only", choices=("hostile", "crash", "concurrency", "hygiene", "faults"), action="append")
+    parser.add_argument("--only", choices=("hostile", "crash", "concurrency", "hygiene", "faults", "bounded"),
+                        action="append")
     args = parser.parse_args()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="zconnect-reliability-") as tmp:
@@ -101,7 +117,8 @@ def main() -> int:
         sections = {"hostile": lambda: hostile_section(work, args.scale),
                     "crash": lambda: crash_section(work, args.scale),
                     "concurrency": lambda: concurrency_section(work, args.scale),
-                    "hygiene": lambda: hygiene_section(work), "faults": lambda: faults_section(work)}
+                    "hygiene": lambda: hygiene_section(work), "faults": lambda: faults_section(work),
+                    "bounded": lambda: bounded_section(args.scale)}
         print(f"zconnect reliability and security (scale {args.scale}; Python {sys.version.split()[0]})")
         for name, section in sections.items():
             if args.only and name not in args.only:

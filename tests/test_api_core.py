@@ -190,6 +190,7 @@ def test_a_long_walk_renews_the_token_between_pages(lab: Lab, monkeypatch: pytes
 
     import zconnect_tui.api
     import zconnect_tui.manager
+    import zconnect_tui.manager_auth
     import zconnect_tui.model
 
     lab.emu.products.counts["tickets"] = 500  # 5 pages and Desk's closing 204: minutes 0 to 100
@@ -198,7 +199,7 @@ def test_a_long_walk_renews_the_token_between_pages(lab: Lab, monkeypatch: pytes
     def clock() -> object:
         return real_now() + timedelta(minutes=20 * len(ticks))
 
-    for module in (zconnect_tui.model, zconnect_tui.api, zconnect_tui.manager):
+    for module in (zconnect_tui.model, zconnect_tui.api, zconnect_tui.manager, zconnect_tui.manager_auth):
         monkeypatch.setattr(module, "now_utc", clock)
     call = ApiCall(Manager(lab.store), "desk", ApiRequest("GET", "/api/v1/tickets", paginate=True))
     tokens = []

@@ -177,7 +177,7 @@ def test_invalid_redirect_uri(emulator, config_path, desk):
 def test_spoofed_accounts_server_is_refused(emulator, config_path, desk, browser):
     emulator.spoof_accounts_server = "https://accounts.evil.example"
     result = authorize()
-    assert result.code == 1 and "unknown accounts server" in result.err
+    assert result.code == 1 and "is not trusted" in result.err
     assert not emulator.token_requests("authorization_code")  # the code went nowhere
 
 

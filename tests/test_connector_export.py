@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import CLIENT_SECRET, run_cli
+from conftest import CLIENT_SECRET
+from inprocess import zconnect
 
 from zconnect_tui.connector import URL_KEYS, connector_fields, render_fields, request_token_url
 from zconnect_tui.datacenters import BUILTIN, DataCenters
@@ -66,7 +67,7 @@ def test_a_draft_reads_as_where_to_find_what_is_missing() -> None:
 
 
 def test_export_connector_through_the_cli(config_path: Path, desk) -> None:
-    out = run_cli("export", "desk", "--format", "connector")
+    out = zconnect("export", "desk", "--format", "connector")
     assert out.code == 0, out.err
     lines = dict(line.split("  ", 1) for line in out.out.splitlines())
     url = lines["Request Token URL"].strip()
@@ -78,13 +79,13 @@ def test_export_connector_through_the_cli(config_path: Path, desk) -> None:
 
 
 def test_export_env_has_the_api_base_and_the_org(config_path: Path, emulator, desk, browser) -> None:
-    assert run_cli("authorize", "desk", "--timeout", "20").code == 0
-    env = run_cli("export", "desk", "--format", "env")
+    assert zconnect("authorize", "desk", "--timeout", "20").code == 0
+    env = zconnect("export", "desk", "--format", "env")
     exports = dict(line.removeprefix("export ").split("=", 1) for line in env.out.splitlines())
     assert exports["ZOHO_API_BASE"] == emulator.url  # the lab data centre's Desk host
     assert exports["ZOHO_ORG_ID"] == "60002000002"
     assert exports["ZOHO_ACCESS_TOKEN"] == '"$(zconnect token desk)"'
-    data = json.loads(run_cli("export", "desk", "--format", "json").out)
+    data = json.loads(zconnect("export", "desk", "--format", "json").out)
     assert data["api_base"] == emulator.url and data["org_id"] == "60002000002"
     assert data["request_token_url"].endswith("&access_type=offline")
     assert CLIENT_SECRET not in env.out + json.dumps(data)

@@ -13,7 +13,7 @@ import pytest
 
 from zconnect_tui import fastpath
 from zconnect_tui.datacenters import BUILTIN, DataCenters, check_url, parse_custom
-from zconnect_tui.errors import AccessDenied, ConfigError, FlowError, UsageError
+from zconnect_tui.errors import AccessDenied, ConfigError, FlowError, UsageError, ZconnectError
 from zconnect_tui.flow import parse_pasted
 from zconnect_tui.listener import interpret_params, state_matches
 from zconnect_tui.model import Connection, format_duration, mask
@@ -39,13 +39,48 @@ def test_http_only_for_loopback():
         parse_custom("half", {"accounts": "https://a.example.com"})
 
 
-def test_accounts_server_lookup_is_exact():
-    dcs = DataCenters.from_config({"lab": {"accounts": "http://127.0.0.1:9000", "api": "http://127.0.0.1:9000"}})
-    assert dcs.by_accounts_server("https://accounts.zoho.eu/").key == "eu"
-    assert dcs.by_accounts_server("http://127.0.0.1:9000").key == "lab"
-    assert dcs.by_accounts_server("https://accounts.zoho.eu.evil.example") is None
+def test_trust_rule_for_accounts_servers():
+    """Built-in connections trust only Zoho's servers; a user-defined data centre's only its own."""
+    dcs = DataCenters.from_config({"lab": {"accounts": "http://127.0.0.1:9000", "api": "http://127.0.0.1:9000"},
+                                   "old": {"accounts": "http://127.0.0.1:9001", "api": "http://127.0.0.1:9001"}})
+    assert dcs.trusted_accounts("us", "https://accounts.zoho.eu/").key == "eu"  # Zoho's redirect of an EU user
+    assert dcs.trusted_accounts("us", None).key == dcs.trusted_accounts("us", "").key == "us"
+    assert dcs.trusted_accounts("lab", "http://127.0.0.1:9000").key == "lab"
+    for home, url in (("us", "http://127.0.0.1:9000"), ("us", "https://accounts.zoho.eu.evil.example"),
+                      ("lab", "http://127.0.0.1:9001"), ("lab", "https://accounts.zoho.com"), ("eu", "http://x")):
+        with pytest.raises(ZconnectError, match="is not trusted .* refused"):
+            dcs.trusted_accounts(home, url)
     with pytest.raises(ConfigError, match="Unknown data centre 'mars'"):
         dcs.get("mars")
+
+
+def test_trust_rule_for_api_domains():
+    dcs = DataCenters.from_config({"lab": {"accounts": "http://127.0.0.1:9000", "api": "http://127.0.0.1:9000"}})
+    for good in ("https://www.zohoapis.eu", "https://www.zohoapis.com/", "https://sandbox.zohoapis.com.au",
+                 "https://api.zoho.com", "https://www.zohoapis.ca"):
+        assert dcs.trusted_api_domain("us", good) == good.rstrip("/"), good
+    for bad in ("https://www.zohoapis.com.evil.example", "http://www.zohoapis.com", "https://evil.example",
+                "https://www.zohoapis.com:8443", "https://www.zohoapis.com/x", "https://[evil", "http://127.0.0.1:9000",
+                "https://user@www.zohoapis.com"):
+        assert dcs.trusted_api_domain("us", bad) is None, bad
+    assert dcs.trusted_api_domain("lab", "http://127.0.0.1:9000") == "http://127.0.0.1:9000"
+    assert dcs.trusted_api_domain("lab", "https://www.zohoapis.com") is None
+
+
+@pytest.mark.parametrize("url", ["https://[evil", "http://evil.com\\@127.0.0.1", "http://evil.com@127.0.0.1",
+                                 "https://u:p@accounts.zoho.com", "https://accounts.zoho.com:99999",
+                                 "https://a b.example", "https://x.example/?q=1", "https://x.example/#f",
+                                 "https://x.example\x1b]52;c;AA\x07", "https://"])
+def test_data_centre_urls_that_could_be_read_two_ways_are_refused(url: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_custom("lab", {"accounts": url, "api": "https://api.example.com"})
+    assert "data_centers.lab.accounts" in info.value.message and "\x1b" not in info.value.one_line()
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN))
+def test_a_configured_data_centre_cannot_replace_a_builtin_one(name: str) -> None:
+    with pytest.raises(ConfigError, match="would replace Zoho's built-in data centre"):
+        DataCenters.from_config({name: {"accounts": "http://127.0.0.1:9000", "api": "http://127.0.0.1:9000"}})
 
 
 # ----- services and scopes ------------------------------------------------------------------------
@@ -137,9 +172,24 @@ def test_store_refuses_newer_format_and_bad_files(tmp_path: Path):
 def test_loosened_mode_warns(tmp_path: Path):
     store = Store(tmp_path / "c.toml")
     store.save_connection(make())
-    assert store.loosened_mode_warning() is None
+    assert store.warnings() == []
     os.chmod(store.path, 0o644)
-    assert "chmod 600" in store.loosened_mode_warning()
+    assert ["chmod 600" in w for w in store.warnings()] == [True]
+
+
+def test_another_owner_of_the_file_or_its_directory_warns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Whoever owns the file (or its directory) can read and change every connection: say so."""
+    store = Store(tmp_path / "cfg" / "c.toml")
+    store.save_connection(make(status="authorized"))
+    store.update("d", lambda c: (setattr(c.token, "access_token", "1000.a"),
+                                 setattr(c.token, "expires_at", datetime.now(UTC) + timedelta(hours=1))))
+    assert store.warnings() == [] and fastpath.cached_token(str(store.path), "d") == "1000.a"
+    owner = os.geteuid()
+    monkeypatch.setattr(os, "geteuid", lambda: owner + 1)  # as another local user would run it
+    found = store.warnings()
+    assert len(found) == 2 and "connections file" in found[0] and "connections directory" in found[1]
+    assert all(f"belongs to user id {owner}, not to you ({owner + 1})" in w for w in found)
+    assert fastpath.cached_token(str(store.path), "d") is None  # the fast path leaves it to the full CLI, which warns
 
 
 def test_unchanged_transaction_does_not_rewrite(tmp_path: Path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zconnect_tui.datacenters import BUILTIN, DataCenters, parse_custom
-from zconnect_tui.errors import ConfigError
+from zconnect_tui.errors import ConfigError, ZconnectError
 from zconnect_tui.services import SERVICES
 
 
@@ -34,20 +34,34 @@ def test_crm_defaults_are_read_only() -> None:
 
 
 def test_trust_follows_the_family() -> None:
+    """The one trust rule (`DataCenters.trusted_accounts`), by accounts server and by location key."""
     dcs = DataCenters.from_config({
         "lab": {"accounts": "http://127.0.0.1:9000", "api": "http://127.0.0.1:9000", "family": "lab"},
         "lab-eu": {"accounts": "http://127.0.0.1:9001", "api": "http://127.0.0.1:9001", "family": "lab"},
         "solo": {"accounts": "http://127.0.0.1:9002", "api": "http://127.0.0.1:9002"},
+        # declares a family named like `solo`: it does not make `solo` (which declares none) trust it
+        "intruder": {"accounts": "http://127.0.0.1:9003", "api": "http://127.0.0.1:9003", "family": "solo"},
     })
-    assert dcs.trusted_for("us", accounts="https://accounts.zoho.eu/").key == "eu"
-    assert dcs.trusted_for("us", location="eu").key == "eu"
-    assert dcs.trusted_for("us", accounts="http://127.0.0.1:9000") is None  # Zoho's never hand over to yours
-    assert dcs.trusted_for("lab", accounts="http://127.0.0.1:9001").key == "lab-eu"
-    assert dcs.trusted_for("lab", location="lab-eu").key == "lab-eu"
-    assert dcs.trusted_for("lab", accounts="https://accounts.zoho.com") is None
-    assert dcs.trusted_for("lab", location="solo") is None and dcs.trusted_for("solo", location="lab") is None
-    assert dcs.trusted_for("solo", accounts="http://127.0.0.1:9002").key == "solo"
-    assert dcs.trusted_for("us", location="mars") is None and dcs.trusted_for("us", location="") is None
+
+    def refused(home: str, url: str | None = None, location: str | None = None) -> bool:
+        with pytest.raises(ZconnectError, match="is not trusted .* refused"):
+            dcs.trusted_accounts(home, url, location=location)
+        return True
+
+    assert dcs.trusted_accounts("us", "https://accounts.zoho.eu/").key == "eu"
+    assert dcs.trusted_accounts("us", location="eu").key == "eu"
+    assert refused("us", "http://127.0.0.1:9000")  # Zoho's never hand over to yours
+    assert dcs.trusted_accounts("lab", "http://127.0.0.1:9001").key == "lab-eu"
+    assert dcs.trusted_accounts("lab", location="lab-eu").key == "lab-eu"
+    assert refused("lab", "https://accounts.zoho.com")
+    assert refused("lab", location="solo") and refused("solo", location="lab")
+    assert dcs.trusted_accounts("solo", "http://127.0.0.1:9002").key == "solo"
+    assert refused("solo", "http://127.0.0.1:9003") and refused("solo", location="intruder")
+    assert refused("us", location="mars") and refused("us", location="")
+    # The API domain follows the same rule: a family member's `api`, never another's, never Zoho's for yours.
+    assert dcs.trusted_api_domain("lab", "http://127.0.0.1:9001") == "http://127.0.0.1:9001"
+    assert dcs.trusted_api_domain("lab", "http://127.0.0.1:9002") is None
+    assert dcs.trusted_api_domain("solo", "http://127.0.0.1:9003") is None
 
 
 @pytest.mark.parametrize("family", ["zoho", "", 5])

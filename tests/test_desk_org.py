@@ -4,7 +4,7 @@ proves the stored one with a call that sends its orgId (the guide's step 7)."""
 from __future__ import annotations
 
 import pytest
-from conftest import run_cli
+from inprocess import zconnect
 
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import ZohoError
@@ -18,7 +18,7 @@ DEFAULT, OTHER = "60002000002", "60001000001"  # the emulator's Difference Works
 
 def test_the_organisation_chosen_at_consent_is_stored_not_zohos_default(emulator, config_path, desk, browser):
     emulator.consent_org = OTHER  # the user picked Analytical Engines on the consent page
-    done = run_cli("authorize", "desk", "--timeout", "20")
+    done = zconnect("authorize", "desk", "--timeout", "20")
     assert done.code == 0, done.err
     assert f"Organization: Analytical Engines Ltd ({OTHER}) (it accepts the token)." in done.out
     assert Store(config_path).load().get("desk").org_id == OTHER
@@ -27,8 +27,8 @@ def test_the_organisation_chosen_at_consent_is_stored_not_zohos_default(emulator
 
 
 def test_test_sends_the_stored_orgid_and_explains_a_mismatch(emulator, config_path, desk, browser):
-    assert run_cli("authorize", "desk", "--timeout", "20").code == 0
-    ok = run_cli("test", "desk")
+    assert zconnect("authorize", "desk", "--timeout", "20").code == 0
+    ok = zconnect("test", "desk")
     assert ok.code == 0 and f"Difference Works accepts the token (orgId {DEFAULT})" in ok.out
     assert emulator.requests_to(f"/api/v1/organizations/{DEFAULT}")[-1].headers["orgid"] == DEFAULT
 
@@ -37,7 +37,7 @@ def test_test_sends_the_stored_orgid_and_explains_a_mismatch(emulator, config_pa
 
     Store(config_path).update("desk", other_org)  # as if picked by hand, not the one chosen at consent
     before = config_path.read_bytes()
-    bad = run_cli("test", "desk")
+    bad = zconnect("test", "desk")
     lines = [line for line in bad.err.splitlines() if line.strip()]
     assert bad.code == 1 and len(lines) == 1 and "Traceback" not in bad.err
     assert "refused the organization Analytical Engines Ltd (60001000001)" in lines[0]
@@ -47,15 +47,15 @@ def test_test_sends_the_stored_orgid_and_explains_a_mismatch(emulator, config_pa
 
 def test_no_organisation_accepting_the_token_is_said(emulator, config_path, desk, browser):
     emulator.consent_org = "70000000007"  # an organisation the listing does not show
-    done = run_cli("authorize", "desk", "--timeout", "20")
+    done = zconnect("authorize", "desk", "--timeout", "20")
     assert done.code == 0  # authorized; the organisation could not be proven
     assert "accepted this token for none of its organizations" in done.err
     assert Store(config_path).load().get("desk").org_id == ""
 
 
 def test_desk_demands_the_orgid_where_desk_does(emulator, config_path, desk, browser):
-    assert run_cli("authorize", "desk", "--timeout", "20").code == 0
-    token = run_cli("token", "desk").out.strip()
+    assert zconnect("authorize", "desk", "--timeout", "20").code == 0
+    token = zconnect("token", "desk").out.strip()
     import httpx
 
     auth = {"Authorization": f"Zoho-oauthtoken {token}"}

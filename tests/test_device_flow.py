@@ -16,7 +16,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, run_cli
+from conftest import CLIENT_ID, CLIENT_SECRET
+from inprocess import zconnect
+from reliability.lab import one_line
 from waiting import wait_for
 from zoho_emulator import ZohoEmulator
 
@@ -25,7 +27,7 @@ from zconnect_tui.datacenters import BUILTIN, DataCenters
 from zconnect_tui.device import DeviceFlow, DeviceProgress, parse_device_code, seconds
 from zconnect_tui.errors import FlowCancelled, Unreachable
 from zconnect_tui.model import Connection
-from zconnect_tui.oauth import ZohoClient
+from zconnect_tui.oauth import MAX_RESPONSE_BYTES, ZohoClient
 from zconnect_tui.store import Store
 
 DEVICE_ID = "1004.JNB00640KVIR87109F4XV941E2SY22"
@@ -70,18 +72,18 @@ class Authorize:
         raise AssertionError(f"no user code shown: {self.head!r} {self.proc.stderr.read()!r}")  # type: ignore[union-attr]
 
     def finish(self) -> tuple[int, str, str]:
-        out, err = self.proc.communicate(timeout=60)
+        # Read on through the same text stream: communicate() reads the pipe's descriptor directly and
+        # would skip lines the loop in __init__ had already buffered (the countdown's first line, at times).
+        out = self.proc.stdout.read()  # type: ignore[union-attr]
+        err = self.proc.stderr.read()  # type: ignore[union-attr]
+        self.proc.wait(timeout=60)
+        self.proc.stdout.close()  # type: ignore[union-attr]
+        self.proc.stderr.close()  # type: ignore[union-attr]
         return self.proc.returncode, self.head + out, err
 
 
 def polled(emulator: ZohoEmulator, n: int = 1) -> bool:
     return len(emulator.device_answers) >= n
-
-
-def one_line(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("zconnect: ") and "Traceback" not in err, err
-    return lines[0]
 
 
 def test_approved_after_pending_polls(emulator, lab) -> None:
@@ -103,7 +105,7 @@ def test_approved_after_pending_polls(emulator, lab) -> None:
     poll = emulator.requests_to("/oauth/v3/device/token")[-1]
     assert poll.form["grant_type"] == "device_token" and not poll.query  # the secret in the body, never the URL
     assert poll.headers["accept-language"] == "en"
-    assert run_cli("token", "dev").code == 0
+    assert zconnect("token", "dev").code == 0
 
 
 def test_slow_down_backs_off(emulator, lab) -> None:
@@ -146,7 +148,7 @@ def test_expired_locally_stops_polling(emulator, lab) -> None:
 
 
 def test_other_dc_polls_the_users_data_centre_with_its_secret(emulator, lab) -> None:
-    assert run_cli("secret", "dev", "--dc", "lab-eu", stdin=EU_SECRET + "\n").code == 0
+    assert zconnect("secret", "dev", "--dc", "lab-eu", stdin=EU_SECRET + "\n").code == 0
     run = Authorize()
     wait_for(lambda: polled(emulator), what="a poll")
     emulator.device_approve(run.code, location="lab-eu")
@@ -159,6 +161,11 @@ def test_other_dc_polls_the_users_data_centre_with_its_secret(emulator, lab) -> 
     assert emulator.requests_to("/oauth/v3/device/token")[-1].form["client_secret"] == EU_SECRET
     conn = Store(lab).load().get("dev")
     assert conn.location == "lab-eu" and conn.accounts_server == emulator.url_of("lab-eu")
+    # The tokens remember who issued them: a refresh goes there, with that data centre's own secret.
+    assert conn.token.issued_by == emulator.url_of("lab-eu")
+    assert zconnect("refresh", "dev").code == 0
+    refresh = emulator.token_requests("refresh_token")[-1]
+    assert refresh.dc == "lab-eu" and refresh.form["client_secret"] == EU_SECRET
 
 
 def test_other_dc_outside_the_family_is_refused(emulator, lab) -> None:
@@ -168,6 +175,16 @@ def test_other_dc_outside_the_family_is_refused(emulator, lab) -> None:
     code, _, err = run.finish()
     assert code == 1 and "which zconnect does not trust for dev" in one_line(err)
     assert not [r for r in emulator.requests if r.dc == "other"]  # the secret went nowhere
+
+
+def test_the_device_flow_is_bounded_like_every_call_to_zoho(emulator, lab) -> None:
+    """The device-code request and the polls go through the bounded call: an answer past the size cap is
+    refused while it streams, as one line; nothing is stored."""
+    before = lab.read_bytes()
+    emulator.queue_response("/oauth/v3/device/code", None, raw=b"[" + b" " * MAX_RESPONSE_BYTES + b"]")
+    done = zconnect("authorize", "dev")
+    assert done.code == 4 and "more than 4 MiB; refused" in one_line(done.err)
+    assert lab.read_bytes() == before
 
 
 def test_ctrl_c_cancels(emulator, lab) -> None:
@@ -244,7 +261,11 @@ def test_initiation_answer_is_checked_and_bounded() -> None:
     code = parse_device_code(good)
     assert code.verification_url.endswith("/device") and code.expires_in == 3600 and code.interval == 300
     for bad in ({"verification_url": "http://evil.example/device"}, {"user_code": "A\x1b]52;c;x"},
-                {"device_code": ""}, {"verification_url": "javascript:alert(1)"}):
+                {"device_code": ""}, {"verification_url": "javascript:alert(1)"},
+                # What the terminal would obey (text.clean would change it) is refused, not altered.
+                {"user_code": "ABCD\u202e4321"}, {"user_code": "AB\x9b2J"}, {"user_code": 1234},
+                {"verification_url": "https://accounts.zoho.com/device\x1b]52;c;eA==\x07"},
+                {"verification_url": "https://[accounts.zoho.com/device"}):
         with pytest.raises(Unreachable):
             parse_device_code({**good, "verification_uri": None, "verification_url": good["verification_uri"], **bad})
 
@@ -291,16 +312,16 @@ def test_countdown_rewrites_one_line_on_a_terminal_and_prints_now_and_then_other
 
 # ----- client types in the file and on the command line -------------------------------------------
 def test_client_types_on_the_command_line_and_in_old_files(emulator, config_path: Path) -> None:
-    added = run_cli("add", "n", "--service", "desk", "--dc", "lab", "--client-id", DEVICE_ID, "--client-type",
+    added = zconnect("add", "n", "--service", "desk", "--dc", "lab", "--client-id", DEVICE_ID, "--client-type",
                     "non-browser", stdin="x\n")
     assert added.code == 0 and "it shows a code to enter at Zoho's verification page" in added.out
     conn = Store(config_path).load().get("n")
     assert conn.client_type == "non-browser" and conn.redirect_uri == ""
-    assert run_cli("add", "s", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--self-client",
+    assert zconnect("add", "s", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--self-client",
                    stdin="x\n").code == 0
-    assert run_cli("add", "p", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--client-type",
+    assert zconnect("add", "p", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--client-type",
                    "non-browser", "--port", "9700", stdin="x\n").code == 2  # no redirect URI to put a port in
-    both = run_cli("add", "b", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--self-client",
+    both = zconnect("add", "b", "--service", "crm", "--dc", "lab", "--client-id", CLIENT_ID, "--self-client",
                    "--client-type", "server", stdin="x\n")
     assert both.code == 2
     assert Store(config_path).load().get("s").client_type == "self"
@@ -309,12 +330,12 @@ def test_client_types_on_the_command_line_and_in_old_files(emulator, config_path
     config_path.write_text(config_path.read_text().replace('client_type = "self"', "self_client = true"))
     conn = Store(config_path).load().get("s")
     assert conn.client_type == "self" and conn.self_client
-    assert "client_type self" in " ".join(run_cli("show", "s").out.split())
+    assert "client_type self" in " ".join(zconnect("show", "s").out.split())
     bad = config_path.read_text().replace("self_client = true", 'client_type = "robot"')
     config_path.write_text(bad)
-    assert run_cli("list").code == 1
+    assert zconnect("list").code == 1
 
 
 def test_authorize_port_does_not_apply_to_a_non_browser_client(emulator, lab) -> None:
-    done = run_cli("authorize", "dev", "--port", "9700")
+    done = zconnect("authorize", "dev", "--port", "9700")
     assert done.code == 2 and "Non-browser" in one_line(done.err)

@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, free_port, run_cli
+from conftest import CLIENT_ID, CLIENT_SECRET, free_port
+from inprocess import zconnect
 from zoho_emulator import ZohoEmulator
 
 from zconnect_tui.model import Connection, redirect_uri_for
@@ -48,7 +49,7 @@ def add_desk(emulator: ZohoEmulator, **client: object) -> str:
 def test_a_user_of_another_data_centre_with_the_common_secret(emulator, two_dcs, browser) -> None:
     add_desk(emulator, multi_dc=True)
     emulator.user_location = "lab-eu"
-    done = run_cli("authorize", "desk", "--timeout", "20")
+    done = zconnect("authorize", "desk", "--timeout", "20")
     assert done.code == 0, done.err
     assert "data centre lab-eu" in done.out and "Difference Works" in done.out  # verified on lab-eu's Desk
     conn = Store(two_dcs).load().get("desk")
@@ -56,7 +57,7 @@ def test_a_user_of_another_data_centre_with_the_common_secret(emulator, two_dcs,
     exchange = emulator.token_requests("authorization_code")[-1]
     assert exchange.dc == "lab-eu" and exchange.form["client_secret"] == CLIENT_SECRET
     Store(two_dcs).update("desk", lambda c: setattr(c.token, "expires_at", c.token.refreshed_at))
-    assert run_cli("token", "desk").code == 0
+    assert zconnect("token", "desk").code == 0
     assert emulator.token_requests("refresh_token")[-1].dc == "lab-eu"
 
 
@@ -66,7 +67,7 @@ def test_invalid_client_from_another_data_centre_names_both_fixes(emulator, two_
     add_desk(emulator, **client)
     emulator.user_location = "lab-eu"
     before = two_dcs.read_bytes()
-    done = run_cli("authorize", "desk", "--timeout", "20")
+    done = zconnect("authorize", "desk", "--timeout", "20")
     assert done.code == 1
     lines = [line for line in done.err.splitlines() if line.strip()]
     assert len(lines) == 1 and "Traceback" not in done.err
@@ -77,22 +78,22 @@ def test_invalid_client_from_another_data_centre_names_both_fixes(emulator, two_
 
 def test_a_data_centres_own_secret_is_used_for_its_users(emulator, two_dcs, browser) -> None:
     add_desk(emulator, multi_dc=True, dc_secrets={"lab-eu": EU_SECRET})
-    stored = run_cli("secret", "desk", "--dc", "lab-eu", stdin=EU_SECRET + "\n")
+    stored = zconnect("secret", "desk", "--dc", "lab-eu", stdin=EU_SECRET + "\n")
     assert stored.code == 0, stored.err
     assert "lab-eu's own Client Secret" in stored.out and EU_SECRET not in stored.out
     emulator.user_location = "lab-eu"
-    done = run_cli("authorize", "desk", "--timeout", "20")
+    done = zconnect("authorize", "desk", "--timeout", "20")
     assert done.code == 0, done.err
     assert emulator.token_requests("authorization_code")[-1].form["client_secret"] == EU_SECRET
     Store(two_dcs).update("desk", lambda c: setattr(c.token, "expires_at", c.token.refreshed_at))
-    assert run_cli("refresh", "desk").code == 0
+    assert zconnect("refresh", "desk").code == 0
     refresh = emulator.token_requests("refresh_token")[-1]
     assert refresh.dc == "lab-eu" and refresh.form["client_secret"] == EU_SECRET
     # Masked like the other secret everywhere but `show --reveal`.
     assert "[connections.desk.client_secrets]" in two_dcs.read_text()
-    shown = run_cli("show", "desk")  # `list` and the exports never print a secret (test_secret_hygiene)
+    shown = zconnect("show", "desk")  # `list` and the exports never print a secret (test_secret_hygiene)
     assert shown.code == 0 and EU_SECRET not in shown.out and "client_secrets.lab-eu  eu…3456" in shown.out
-    revealed = json.loads(run_cli("show", "desk", "--json", "--reveal").out)
+    revealed = json.loads(zconnect("show", "desk", "--json", "--reveal").out)
     assert revealed["client_secrets"] == {"lab-eu": EU_SECRET}
     # A user of the registration data centre still gets the common secret.
     conn = Store(two_dcs).load().get("desk")
@@ -102,12 +103,12 @@ def test_a_data_centres_own_secret_is_used_for_its_users(emulator, two_dcs, brow
 def test_secret_replaces_the_common_one_and_reads_like_add(emulator, two_dcs) -> None:
     add_desk(emulator)
     new = "ab" * 21
-    done = run_cli("secret", "desk", "--client-secret-env", "NEW_SECRET", env={"NEW_SECRET": new})
+    done = zconnect("secret", "desk", "--client-secret-env", "NEW_SECRET", env={"NEW_SECRET": new})
     assert done.code == 0 and "Replaced desk's Client Secret" in done.out and new not in done.out
     assert Store(two_dcs).load().get("desk").client_secret == new
     # Never from the command line.
-    assert run_cli("secret", "desk", new).code == 2
-    empty = run_cli("secret", "desk", "--client-secret-env", "UNSET_VAR")
+    assert zconnect("secret", "desk", new).code == 2
+    empty = zconnect("secret", "desk", "--client-secret-env", "UNSET_VAR")
     assert empty.code == 2 and "UNSET_VAR" in empty.err
 
 
@@ -116,7 +117,7 @@ def test_a_secret_for_a_data_centre_outside_the_family_is_refused_before_reading
                                                                                    dc: str) -> None:
     add_desk(emulator)
     before = two_dcs.read_bytes()
-    done = run_cli("secret", "desk", "--dc", dc, stdin="should-not-be-read\n")
+    done = zconnect("secret", "desk", "--dc", dc, stdin="should-not-be-read\n")
     assert done.code == 2 and "Choose one of lab, lab-eu" in done.err
     assert two_dcs.read_bytes() == before
 
@@ -124,8 +125,8 @@ def test_a_secret_for_a_data_centre_outside_the_family_is_refused_before_reading
 def test_a_redirect_to_a_data_centre_of_another_family_is_refused(emulator, two_dcs, browser) -> None:
     add_desk(emulator, multi_dc=True)
     emulator.user_location = "other"
-    done = run_cli("authorize", "desk", "--timeout", "20")
-    assert done.code == 1 and "unknown accounts server" in done.err
+    done = zconnect("authorize", "desk", "--timeout", "20")
+    assert done.code == 1 and "is not trusted for a connection registered in data centre 'lab'" in done.err
     assert not [r for r in emulator.requests if r.dc == "other" and r.path.startswith("/oauth/v2/token")]
 
 

@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, DC, free_port, run_cli
+from conftest import CLIENT_ID, CLIENT_SECRET, DC, free_port
+from inprocess import zconnect
 
 from zconnect_tui.cli import EPILOG
 from zconnect_tui.datacenters import BUILTIN
@@ -54,14 +55,15 @@ def bin_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def authorized(emulator, config_path, browser) -> None:
-    """`desk` and `crm`, the README's connection names, authorized through the CLI as a user would."""
+    """`desk` and `crm`, the README's connection names, authorized through the CLI as a user would (in this
+    process: the examples themselves then run `zconnect` as a real command)."""
     ports = [free_port(), free_port()]
     emulator.register_client(CLIENT_ID, CLIENT_SECRET, [f"http://127.0.0.1:{p}/callback" for p in ports])
     for name, port in zip(("desk", "crm"), ports, strict=True):
-        added = run_cli("add", name, "--service", name, "--dc", DC, "--client-id", CLIENT_ID, "--port", str(port),
+        added = zconnect("add", name, "--service", name, "--dc", DC, "--client-id", CLIENT_ID, "--port", str(port),
                         stdin=CLIENT_SECRET + "\n")
         assert added.code == 0, added.err
-        done = run_cli("authorize", name, "--timeout", "20")
+        done = zconnect("authorize", name, "--timeout", "20")
         assert done.code == 0, done.err
 
 

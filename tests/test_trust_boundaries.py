@@ -21,7 +21,7 @@ def test_spoofed_accounts_server_is_refused_and_never_contacted(tmp_path: Path, 
         lab.emu.spoof_accounts_server = trap.url if spoof == "trap" else spoof
         result = lab.cli("authorize", "desk", "--timeout", "30", env=lab.browser_env())
         assert result.code == 1 and one_line_error(result.err)
-        assert "unknown accounts server" in result.err and "refused" in result.err
+        assert "is not trusted" in result.err and "refused" in result.err
         assert trap.requests == []  # neither the code nor the client secret went there
         assert lab.emu.token_requests() == []  # and nothing was exchanged at all
         assert lab.config.read_bytes() == before
@@ -118,17 +118,19 @@ def test_intercepted_code_fails_without_the_attempts_pkce_verifier(tmp_path: Pat
 
 
 
-@pytest.mark.parametrize("command", ["token", "refresh", "revoke"])
+@pytest.mark.parametrize("command", ["token", "refresh", "revoke", "test", "export"])
 def test_tampered_stored_accounts_server_gets_no_refresh_token(tmp_path: Path, command: str) -> None:
-    """A hand-edited (or tampered) file must not send the refresh token to a server outside the table."""
+    """A hand-edited (or tampered) file must not send the refresh token (or, for `test`, the access token)
+    to a server the trust rule does not allow, nor hand it to scripts as `export`'s ZOHO_ACCOUNTS_URL."""
     with Lab(tmp_path) as lab, ZohoEmulator().start() as trap:
-        lab.add("desk", expired=True)
+        lab.add("desk", expired=command not in ("test", "export"))  # test: the verification call itself
         text = lab.config.read_text()
         assert f'accounts_server = "{lab.emu.url}"' in text
         lab.config.write_text(text.replace(f'accounts_server = "{lab.emu.url}"', f'accounts_server = "{trap.url}"'))
         before, seen = lab.config.read_bytes(), len(lab.emu.requests)
-        result = lab.cli(command, "desk")
+        result = lab.cli(command, "desk", *(("--format", "env") if command == "export" else ()))
         assert result.code == 1 and one_line_error(result.err), result.err
-        assert "not a known data centre" in result.err
+        assert trap.url not in result.out
+        assert "is not trusted" in result.err
         assert trap.requests == []  # neither the refresh token nor the client secret went there
         assert len(lab.emu.requests) == seen and lab.config.read_bytes() == before

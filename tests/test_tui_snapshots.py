@@ -21,7 +21,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 from zoho_emulator import ZohoEmulator
 
-from zconnect_tui import flow, listener, manager, model
+from zconnect_tui import flow, listener, manager, manager_auth, model
 from zconnect_tui.model import AUTHORIZED, NEEDS_REAUTH, Connection, redirect_uri_for
 from zconnect_tui.store import Store
 from zconnect_tui.tui import authorize_panel, connections_table, details
@@ -39,7 +39,7 @@ def pinned(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(listener, "find_free_port", lambda preferred, tries=50: PORT)
     monkeypatch.setattr(listener, "port_is_free", lambda port: True)
     monkeypatch.setattr(authorize_panel, "clock", lambda: 1000.0)
-    for module in (model, manager, details, connections_table):
+    for module in (model, manager, manager_auth, details, connections_table):
         monkeypatch.setattr(module, "now_utc", lambda: NOW)
 
 

@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from conftest import CLIENT_SECRET, run_cli
+from conftest import CLIENT_SECRET
+from inprocess import zconnect
+from reliability.lab import one_line
 from zoho_emulator_support import ACCESS_DENIED, ACCESS_DENIED_LOCALIZED
 
 from zconnect_tui.errors import RateLimited, ZohoError
@@ -27,15 +29,9 @@ def conn(refreshed_ago: timedelta | None = None, **kw) -> Connection:
     return c
 
 
-def one_line(err: str) -> str:
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
-
-
 def test_access_denied_on_the_redirect_names_both_causes(emulator, config_path, desk, browser) -> None:
     emulator.consent = "deny"
-    done = run_cli("authorize", "desk", "--timeout", "20")
+    done = zconnect("authorize", "desk", "--timeout", "20")
     line = one_line(done.err)
     assert done.code == 1
     assert "Deny was clicked on the consent page" in line
@@ -109,9 +105,9 @@ def test_the_localized_throttle_through_the_cli_changes_nothing(tmp_path) -> Non
 
 
 def test_token_calls_ask_for_english_and_keep_secrets_out_of_urls(emulator, config_path, desk, browser) -> None:
-    assert run_cli("authorize", "desk", "--timeout", "20").code == 0
-    assert run_cli("refresh", "desk").code == 0
-    assert run_cli("revoke", "desk").code == 0
+    assert zconnect("authorize", "desk", "--timeout", "20").code == 0
+    assert zconnect("refresh", "desk").code == 0
+    assert zconnect("revoke", "desk").code == 0
     calls = emulator.requests_to("/oauth/v2/token") + emulator.requests_to("/oauth/v2/token/revoke")
     kinds = {r.form.get("grant_type", "revoke") for r in calls}
     assert kinds == {"authorization_code", "refresh_token", "revoke"}

@@ -4,7 +4,8 @@ Wire behaviour follows /work/shared/reference/zoho-oauth-facts.md (sections 1-4,
 errors are HTTP 200 ``{"error": ...}``; resource APIs answer 401 with each product's own error body. One
 emulator can answer for several data centres (``add_dc``): each is a front end on its own port sharing
 the state, so a user of another data centre is redirected there (Multi-DC). Stdlib only; the HTTP plumbing
-and canned data live in tests/zoho_emulator_support.py, the device flow in tests/zoho_emulator_device.py.
+and canned data live in tests/zoho_emulator_support.py, the device flow in tests/zoho_emulator_device.py,
+the switches tests flip and the inspection helpers in tests/zoho_emulator_controls.py.
 Run by hand: ``python tests/zoho_emulator.py --port 9000 --client-id ID --client-secret S --redirect-uri URI``
 """
 
@@ -21,11 +22,13 @@ from typing import Any
 if __package__:  # imported as tests.zoho_emulator
     from . import zoho_emulator_products as products
     from . import zoho_emulator_support as sup
+    from .zoho_emulator_controls import Controls
     from .zoho_emulator_device import DeviceFlowEndpoints
     from .zoho_emulator_resources import ResourceEndpoints
 else:  # imported with tests/ on sys.path, or run as a script
     import zoho_emulator_products as products
     import zoho_emulator_support as sup
+    from zoho_emulator_controls import Controls
     from zoho_emulator_device import DeviceFlowEndpoints
     from zoho_emulator_resources import ResourceEndpoints
 
@@ -38,7 +41,7 @@ MAX_REFRESH_TOKENS = 20  # per user per client; the 21st deletes the oldest (fac
 _CRM_ORG, _DESK_ORG = ResourceEndpoints.CRM_ORG, ResourceEndpoints.DESK_ORG
 
 
-class ZohoEmulator(DeviceFlowEndpoints, ResourceEndpoints):
+class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
     """Zoho Accounts + Desk/CRM/Books on 127.0.0.1, all state in memory, guarded by ``lock``."""
 
     def __init__(self, location: str = "lab") -> None:
@@ -75,6 +78,11 @@ class ZohoEmulator(DeviceFlowEndpoints, ResourceEndpoints):
         self._refresh_times: dict[str, list[float]] = {}
         self._offline_consented: set[str] = set()
         self._faults: list[list[Any]] = []  # [kind, remaining, path_prefix]
+        self._canned: list[list[Any]] = []  # [path_prefix, remaining, Resp]
+        self.redirect_extra: dict[str, str] = {}
+        """Extra query parameters on the consent redirect (e.g. a hostile `error`)."""
+        self.token_extra: dict[str, Any] = {}
+        """Merged into every successful token answer (e.g. a broken `expires_in`)."""
         self._conns: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._server: sup.EmulatorServer | None = None
@@ -156,105 +164,6 @@ class ZohoEmulator(DeviceFlowEndpoints, ResourceEndpoints):
         with self.lock:
             (self._conns.add if add else self._conns.discard)(conn)
 
-    # ----- set-up and switches ---------------------------------------------------------------------------
-    def register_client(
-        self, client_id: str, client_secret: str, redirect_uris: list[str], *, self_client: bool = False,
-        kind: str | None = None, home: str | None = None, multi_dc: bool = False,
-        dc_secrets: dict[str, str] | None = None,
-    ) -> None:
-        """Register (or replace) an API-console client. Redirect URIs are matched exactly.
-
-        ``kind``: server | self | non-browser; ``home``: the data centre it is registered in (default:
-        the primary); ``multi_dc``: users of other data centres allowed; ``dc_secrets``: a data centre's
-        own secret there (the API Console's per-DC secrets), else ``client_secret`` is common to all.
-        """
-        kind = kind or ("self" if self_client else "server")
-        with self.lock:
-            self._clients[client_id] = _Client(client_secret, list(redirect_uris), kind == "self", kind,
-                                               home or self.location, multi_dc, dict(dc_secrets or {}))
-
-    def issue_self_client_code(self, client_id: str, scopes: list[str], lifetime: float | None = None) -> str:
-        """A Self Client console code: exchangeable without redirect_uri; always yields a refresh token."""
-        with self.lock:
-            client = self._clients[client_id]
-            if not client.self_client:
-                raise ValueError(f"{client_id} was not registered with self_client=True")
-            code = sup.new_token()
-            life = self.code_lifetime if lifetime is None else lifetime
-            self._codes[code] = _Grant(client_id, None, list(scopes), True, None, "plain", self.clock(), life,
-                                       client.home, self._picked_org())
-            return code
-
-    def queue_fault(self, kind: str, count: int = 1, path_prefix: str = "/oauth/v2/token") -> None:
-        """Answer the next ``count`` requests whose path starts with ``path_prefix`` with fault ``kind``."""
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault {kind!r}; expected one of {FAULT_KINDS}")
-        with self.lock:
-            self._faults.append([kind, count, path_prefix])
-
-    def clear_faults(self) -> None:
-        with self.lock:
-            self._faults.clear()
-
-    def _take_fault(self, path: str) -> str | None:
-        with self.lock:
-            for fault in self._faults:
-                if path.startswith(fault[2]):
-                    fault[1] -= 1
-                    if fault[1] <= 0:
-                        self._faults.remove(fault)
-                    return fault[0]
-        return None
-
-    def expire_all_codes(self) -> None:
-        with self.lock:
-            for grant in self._codes.values():
-                grant.lifetime = -1.0
-
-    def expire_access_tokens(self) -> None:
-        with self.lock:
-            for tok in self._access.values():
-                tok.expires = -1.0
-
-    def revoke_refresh_token(self, refresh_token: str) -> None:
-        """As if the user clicked Revoke in Zoho's Connected Apps page (also kills its access tokens)."""
-        with self.lock:
-            self._kill_refresh(refresh_token)
-
-    def reset_rate_limits(self) -> None:
-        with self.lock:
-            self._refresh_times.clear()
-
-    # ----- inspection ------------------------------------------------------------------------------------
-    def refresh_count(self, refresh_token: str) -> int:
-        """Number of refresh_token grant requests that presented this token (any outcome)."""
-        with self.lock:
-            return self._refresh_attempts.get(refresh_token, 0)
-
-    @property
-    def live_refresh_tokens(self) -> set[str]:
-        with self.lock:
-            return set(self._refresh)
-
-    @property
-    def live_access_tokens(self) -> set[str]:
-        with self.lock:
-            now = self.clock()
-            return {k for k, v in self._access.items() if v.expires > now}
-
-    @property
-    def consent_url_hits(self) -> int:
-        """How many times /oauth/v2/auth was requested (i.e. the browser reached the consent page)."""
-        return len(self.requests_to("/oauth/v2/auth"))
-
-    def requests_to(self, path: str, method: str | None = None) -> list[RecordedRequest]:
-        with self.lock:
-            return [r for r in self.requests if r.path == path and method in (None, r.method)]
-
-    def token_requests(self, grant_type: str | None = None) -> list[RecordedRequest]:
-        reqs = self.requests_to("/oauth/v2/token", "POST")
-        return [r for r in reqs if grant_type in (None, r.params.get("grant_type"))]
-
     # ----- state helpers (caller holds the lock) ---------------------------------------------------------
     def _kill_refresh(self, refresh_token: str) -> None:
         self._refresh.pop(refresh_token, None)
@@ -291,7 +200,7 @@ class ZohoEmulator(DeviceFlowEndpoints, ResourceEndpoints):
             body["refresh_token"] = refresh
         body.update(scope=" ".join(scopes), api_domain=self.url_of(dc or self.location), token_type="Bearer")
         body["expires_in"] = self.access_token_lifetime
-        return sup.json_resp(body)
+        return sup.json_resp({**body, **self.token_extra})
 
     def _client_at(self, params: dict[str, str], dc: str) -> _Client | None:
         """The client named in ``params`` if ``dc`` knows it (its own DC, or Multi-DC on) and the secret is
@@ -377,7 +286,7 @@ class ZohoEmulator(DeviceFlowEndpoints, ResourceEndpoints):
         )
         params = {**state, "code": code, "location": user_dc}
         params["accounts-server"] = self.spoof_accounts_server or self.url_of(user_dc)
-        return sup.redirect(redirect, params)
+        return sup.redirect(redirect, {**params, **self.redirect_extra})
 
     def _consent_refresh(self, client_id: str, params: dict[str, str]) -> bool:
         """access_type=offline gives a refresh token only on the first consent, or again with prompt=consent."""

@@ -161,7 +161,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         elif fault:
             self.send(FAULT_RESPONSES[fault])
             return
-        self.send(emu._handle(rec))
+        self.send(emu._take_canned(split.path) or emu._handle(rec))
 
     def send(self, resp: Resp) -> None:
         self.send_response(resp.status)

@@ -4,10 +4,18 @@
     for page in call.responses():      # in a worker thread; call.cancel() from any other
         print(page.status, page.elapsed, page.read())
 
-What it does for the caller: the URL on the connection's own host (apitarget), the token as
-`zconnect token` gets it, Desk's `orgId` and Books' `organization_id` from the stored
-organisation (unless given), one refresh-and-retry on a 401, `Retry-After` on a 429 for safe
-methods, pages one at a time (pagination), and a cancel that wakes a blocked read.
+What it does for the caller: the URL on the connection's own host (apitarget, the one trust
+rule), the token as `zconnect token` gets it, Desk's `orgId` and Books' `organization_id` from
+the stored organisation (unless given), one refresh-and-retry on a 401, `Retry-After` on a 429
+for safe methods, pages one at a time (pagination), and a cancel that wakes a blocked read.
+
+Bounds (wire.py, as for every call zconnect makes): each HTTP request (each page, each retry)
+has one overall deadline, `ZCONNECT_HTTP_TIMEOUT` (15 s by default, up to 600 s), covering
+connect, upload, headers and the whole body, streamed bodies included; the waits between
+attempts are bounded apart (Retry-After ≤ 60 s, 3 times). A body zconnect holds in memory (a
+page it reads for the next one's parameters, JSON it pretty-prints, an error it reports) is
+refused past `wire.MAX_RESPONSE_BYTES` (4 MiB); a body streamed raw to a pipe is not held, so
+it is not capped and memory stays flat.
 """
 
 from __future__ import annotations
@@ -26,27 +34,32 @@ import httpx
 
 from zconnect_tui.api_rules import (
     DEFAULT_RETRY_AFTER,
-    MAX_BUFFERED_BYTES,
-    MAX_ERROR_BYTES,
     MAX_RETRY_AFTER,
     RATE_LIMIT_RETRIES,
     SAFE_METHODS,
-    SERVER_RETRY_DELAYS,
     json_or_none,
     rate_limited,
     retry_after,
     small,
     token_rejected,
-    unreachable,
 )
 from zconnect_tui.apitarget import Target, target_for
-from zconnect_tui.datacenters import is_loopback_host
 from zconnect_tui.errors import UsageError, ZconnectError
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import REFRESH_MARGIN, Connection, now_utc
-from zconnect_tui.oauth import USER_AGENT, http_timeout
 from zconnect_tui.pagination import PAGE_CONTEXT_PREFIXES, Paginator, Params, get_param, paginator_for
 from zconnect_tui.saved import Field, body_from_fields, query_value
+from zconnect_tui.wire import (
+    MAX_RESPONSE_BYTES,
+    RETRY_DELAYS,
+    Deadline,
+    chunks_until,
+    collect,
+    declared_size,
+    http_timeout_seconds,
+    new_client,
+    unreachable,
+)
 
 CHUNK = 64 * 1024
 
@@ -58,7 +71,7 @@ class ApiCancelled(ZconnectError):
 
 
 class ResponseTooLarge(ZconnectError):
-    """A page that had to be held in memory was larger than MAX_BUFFERED_BYTES."""
+    """A body that had to be held in memory was larger than its cap (MAX_RESPONSE_BYTES)."""
 
 
 @dataclass
@@ -81,9 +94,10 @@ class ApiRequest:
 class ApiResponse:
     """One response (one page with --paginate): status and headers at once, the body on demand."""
 
-    def __init__(self, call: ApiCall, raw: httpx.Response, page: int, started: float) -> None:
+    def __init__(self, call: ApiCall, raw: httpx.Response, page: int, started: float, deadline: Deadline) -> None:
         self._call = call
         self._raw = raw
+        self._deadline = deadline
         self._body: bytes | None = None
         self._started = started
         self.page = page
@@ -107,29 +121,27 @@ class ApiResponse:
         return self._raw.headers.get("content-type", "")
 
     def iter_bytes(self) -> Iterator[bytes]:
-        """The body as it arrives (decoded from gzip if Zoho compressed it)."""
+        """The body as it arrives (decoded from gzip if Zoho compressed it), within the request's deadline."""
         if self._body is not None:
             yield self._body
             return
-        with self._call._guard():
-            for chunk in self._raw.iter_bytes(CHUNK):
+        with self._call._guard(self.url):
+            for chunk in chunks_until(self._raw, self._deadline):
                 self._call._check_cancel()
                 yield chunk
         self.elapsed = time.monotonic() - self._started
 
-    def read(self, limit: int = MAX_BUFFERED_BYTES) -> bytes:
-        """The whole body, held in memory (refused beyond `limit`)."""
+    def read(self, limit: int = MAX_RESPONSE_BYTES) -> bytes:
+        """The whole body, held in memory: refused beyond `limit`, as it streams."""
         if self._body is None:
-            parts: list[bytes] = []
-            size = 0
-            for chunk in self.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise ResponseTooLarge(f"The response is larger than {limit // (1024 * 1024)} MiB.",
-                                           "Ask for fewer records per page, or send the output to a file "
-                                           "without --paginate.")
-                parts.append(chunk)
-            self._body = b"".join(parts)
+            def refuse() -> ResponseTooLarge:
+                return ResponseTooLarge(f"The response is larger than {limit // (1024 * 1024)} MiB, more than "
+                                        "zconnect holds in memory.", "Ask for fewer records per page, or send "
+                                        "the output to a file (a single response is then streamed, not held).")
+
+            if (declared_size(self._raw) or 0) > limit:
+                raise refuse()
+            self._body = collect(self.iter_bytes(), limit, refuse)
         return self._body
 
     def json(self) -> Any:
@@ -205,7 +217,7 @@ class ApiCall:
             if self.cancelled:
                 raise ApiCancelled("Cancelled.", "The call was stopped part-way.") from None
             if isinstance(exc, httpx.HTTPError):
-                raise unreachable(url or self.request.path, exc) from None
+                raise unreachable(url or self.request.path, exc, nothing_changed=False) from None
             raise
 
     # ----- preparing ----------------------------------------------------------------------------
@@ -242,10 +254,7 @@ class ApiCall:
 
     def _client_for(self, url: str) -> httpx.Client:
         if self._client is None:
-            # Loopback data centres (an emulator) never go through a proxy; Zoho calls honour them.
-            trust_env = not is_loopback_host(urlsplit(url).hostname)
-            self._client = httpx.Client(timeout=http_timeout(), transport=self._transport, trust_env=trust_env,
-                                        headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+            self._client = new_client(url, self._transport)  # wire.py: proxies, no redirects, the user agent
         return self._client
 
     # ----- sending ------------------------------------------------------------------------------
@@ -276,8 +285,10 @@ class ApiCall:
                 sent_headers["Content-Length"] = str(body.seek(0, 2))
                 body.seek(0)
                 content = iter(lambda: body.read(CHUNK), b"")  # type: ignore[union-attr]
+            # One overall deadline for this request: connect, upload, headers and the whole body.
+            deadline = Deadline(http_timeout_seconds())
             request = client.build_request(method, url, params=params, content=content, headers=sent_headers,
-                                           extensions={"trace": self._trace})
+                                           extensions={"trace": self._trace, "timeout": deadline})
             target.check(str(request.url))  # the final URL, as httpx will send it
             started = time.monotonic()
             refused = False
@@ -285,20 +296,21 @@ class ApiCall:
                 try:
                     raw = client.send(request, stream=True)
                 except httpx.ConnectError:
-                    # A refused connection never reached Zoho: safe to repeat for any method.
-                    if attempt >= len(SERVER_RETRY_DELAYS) or self.cancelled:
+                    # A refused connection never reached Zoho: safe to repeat for any method (the
+                    # backoff is wire.RETRY_DELAYS; 502/503/504 are repeated for safe methods only).
+                    if attempt >= len(RETRY_DELAYS) or self.cancelled:
                         raise
                     refused = True
             if refused:
-                self._wait(SERVER_RETRY_DELAYS[attempt])
+                self._wait(RETRY_DELAYS[attempt])
                 attempt += 1
                 continue
             self.requests_sent += 1
-            response = ApiResponse(self, raw, page, started)
+            response = ApiResponse(self, raw, page, started, deadline)
             response.refreshed = refreshed
             status = raw.status_code
             if status in (401, 400, 403, 429) and small(raw):
-                error_body = json_or_none(response.read(MAX_ERROR_BYTES))
+                error_body = json_or_none(response.read())
                 if status == 401 and not refreshed and token_rejected(error_body):
                     response.close()
                     token = self._token(failed=token)
@@ -313,9 +325,9 @@ class ApiCall:
                         self._wait(wait, f"Zoho's rate limit (HTTP {status})")
                         continue
                     response.rate_limit_wait = wait
-            elif status in (502, 503, 504) and method in SAFE_METHODS and attempt < len(SERVER_RETRY_DELAYS):
+            elif status in (502, 503, 504) and method in SAFE_METHODS and attempt < len(RETRY_DELAYS):
                 response.close()
-                self._wait(SERVER_RETRY_DELAYS[attempt])
+                self._wait(RETRY_DELAYS[attempt])
                 attempt += 1
                 continue
             return response, token

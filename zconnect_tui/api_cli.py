@@ -25,6 +25,7 @@ from zconnect_tui.saved import (
     validate_key,
     validate_method,
 )
+from zconnect_tui.text import clean
 
 T = TypeVar("T")
 
@@ -131,8 +132,8 @@ def _save(manager: Manager, args: argparse.Namespace, api: SavedApi, params: dic
         raise UsageError("A saved API cannot hold a null field (the config file is TOML).", "Leave it out.")
     manager.save_api(args.name, key, api)
     needs = " ".join(f"-p {n}=…" for n in api.placeholders())
-    print(f"Saved @{key} on {args.name}: {api.method} {api.path}. Run it: zconnect api {args.name} @{key}"
-          + (f" {needs}" if needs else ""), flush=True)
+    print(clean(f"Saved @{key} on {args.name}: {api.method} {api.path}. Run it: zconnect api {args.name} @{key}"
+                + (f" {needs}" if needs else "")), flush=True)
     return EXIT_OK
 
 
@@ -176,8 +177,9 @@ def _write_responses(call: ApiCall, args: argparse.Namespace, paginate: bool, ou
             data = response.read()
             shown = apiout.for_terminal(data, response.content_type, colour=True)
             if shown is None:
-                print(f"zconnect: not showing {len(data)} bytes of {response.content_type or 'binary data'} on "
-                      "the terminal. Send the output to a file: … > FILE", file=sys.stderr)
+                kind = clean(response.content_type, limit=80) or "binary data"
+                print(f"zconnect: not showing {len(data)} bytes of {kind} on the terminal. Send the output to a "
+                      "file: … > FILE", file=sys.stderr)
             else:
                 apiout.write_text(out, shown)
         elif paginate or not response.ok:
@@ -256,9 +258,9 @@ def cmd_apis(manager: Manager, args: argparse.Namespace) -> int:
     for key, api in sorted(conn.apis.items()):
         shown = ", ".join(f"{k}={v}" for k, v in api.fields.items()) or "-"
         needs = " ".join(f"-p {n}" for n in api.placeholders()) or "-"
-        table.append(("@" + key, api.method, api.path, shown, needs))
+        table.append(tuple(clean(cell, limit=200) for cell in ("@" + key, api.method, api.path, shown, needs)))
     widths = [max(len(row[i]) for row in table) for i in range(5)]
-    for row in table:
+    for row in table:  # the config file is outside input: every cell cleaned (text.clean)
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     return EXIT_OK
 

@@ -5,26 +5,20 @@ Kept apart from the call itself (api.py) so the rules read in one place and test
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
-from zconnect_tui.errors import Unreachable
+from zconnect_tui import safejson
+from zconnect_tui.wire import MAX_RESPONSE_BYTES
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_RETRY_AFTER = 60.0
 """Longest `Retry-After` waited for; a longer one is reported instead."""
 DEFAULT_RETRY_AFTER = 5.0
 RATE_LIMIT_RETRIES = 3
-SERVER_RETRY_DELAYS = (0.25, 1.0)
-"""Backoff for a refused connection (any method) and 502/503/504 (safe methods only)."""
-MAX_BUFFERED_BYTES = 64 * 1024 * 1024
-"""A page that must be held in memory (to find the next one, or to pretty-print) is cut off here."""
-MAX_ERROR_BYTES = 1024 * 1024
 RATE_LIMIT_CODES = frozenset({"TOO_MANY_REQUESTS", "RATE_LIMIT_EXCEEDED", "API_LIMIT_EXCEEDED",
                               "CONCURRENCY_LIMIT_EXCEEDED", "44", "45", "4820", "4421"})
 """Codes Zoho products use for "too many requests" (CRM, Desk, Books, CRM v1); which product sends
@@ -73,21 +67,13 @@ def retry_after(headers: httpx.Headers) -> float | None:
 
 def json_or_none(data: bytes) -> Any:
     try:
-        return json.loads(data)
+        return safejson.loads(data)
     except ValueError:
         return None
 
 
 def small(raw: httpx.Response) -> bool:
+    """A body zconnect may read to classify an error (within the in-memory cap, wire.MAX_RESPONSE_BYTES)."""
     length = raw.headers.get("content-length")
-    return length is None or (length.isdigit() and int(length) <= MAX_ERROR_BYTES)
+    return length is None or (length.isdigit() and int(length) <= MAX_RESPONSE_BYTES)
 
-
-def unreachable(url: str, exc: Exception) -> Unreachable:
-    host = urlsplit(url).netloc or url
-    hint = "Check the network (and HTTPS_PROXY if you use a proxy), then try again."
-    if isinstance(exc, httpx.TimeoutException):
-        return Unreachable(f"{host} did not answer in time.", hint)
-    if isinstance(exc, httpx.ConnectError):
-        return Unreachable(f"Cannot connect to {host} ({exc or 'connection refused'}).", hint)
-    return Unreachable(f"The connection to {host} broke before the answer was complete.", hint)

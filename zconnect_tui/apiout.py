@@ -3,39 +3,34 @@
 To a pipe or file the body goes out byte for byte as Zoho sent it (with --paginate, one
 page after another, each ending in a newline: a stream of JSON documents that `jq` reads as
 is, like `gh api --paginate`). On a terminal JSON is pretty-printed and coloured, and
-nothing from Zoho can drive the terminal: control characters (C0, C1, DEL) and bidi
-overrides are shown as escapes. `-i` puts the status line and headers on stderr.
+nothing from Zoho can drive the terminal: what `text.clean` strips everywhere else (C0, C1,
+DEL, bidi overrides and marks, lone surrogates) is shown here as `\\uXXXX` escapes instead, so
+the body still reads as Zoho sent it. `-i` puts the status line and headers on stderr.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from typing import IO, Any
+
+from zconnect_tui import safejson
+from zconnect_tui.text import clean
 
 RESET = "\x1b[0m"
 COLOURS = {"key": "\x1b[1;34m", "string": "\x1b[32m", "number": "\x1b[36m", "literal": "\x1b[33m"}
 _TOKEN = re.compile(r'("(?:[^"\\]|\\.)*")(\s*:)?|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|\b(true|false|null)\b')
-_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
 TEXT_TYPES = ("json", "text/", "xml", "javascript", "x-www-form-urlencoded")
 
 
-def _unsafe(ch: str) -> bool:
-    return ch in _BIDI or (unicodedata.category(ch) == "Cc" and ch not in "\n\t")
-
-
 def terminal_safe(text: str) -> str:
-    """`text` with every character that could steer a terminal written as a visible escape."""
-    if not any(_unsafe(ch) for ch in text):
-        return text
-    return "".join(f"\\u{ord(ch):04x}" if _unsafe(ch) else ch for ch in text)
+    """`text` with every character that could steer a terminal written as a visible escape (text.clean)."""
+    return clean(text, keep="\n\t", escape=True)
 
 
 def one_line(text: str, limit: int = 200) -> str:
-    """A string from Zoho fit for one stderr line: safe, single-spaced, bounded."""
-    flat = " ".join(terminal_safe(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    """A string from Zoho fit for one stderr line: cleaned (text.clean), single-spaced, bounded."""
+    return clean(" ".join(clean(text).split()), limit=limit)
 
 
 def pretty_json(value: Any, colour: bool) -> str:
@@ -67,7 +62,7 @@ def for_terminal(data: bytes, content_type: str, colour: bool) -> str | None:
     if not data:
         return ""
     try:
-        value = json.loads(data)
+        value = safejson.loads(data)
     except ValueError:
         if not looks_textual(content_type, data):
             return None

@@ -1,16 +1,12 @@
 """Where an API call may go: the connection's own service host, in its own data centre.
 
-The token is sent only to these origins (scheme, host, port), checked on the final URL of
-every request, never to anything a path or a response could point at:
-
-- the service's base: the Desk host for Desk connections, else the stored `api_domain`
-  (Zoho returns it with the token) or, before the first token, the data centre's API domain;
-- for a built-in data centre, its Desk host and its Zoho API hosts `www.`, `sandbox.`,
-  `developer.` and `content.zohoapis.<tld>` (facts §2.2, §2.3);
-- for a user-defined data centre, its `api` and `desk` hosts.
-
-The data centre is the user's own (`location`, from the consent redirect), else the one the
-client was registered in. No httpx here: `export` and `apis` use it too.
+The token is sent only to the origins (scheme, host, port) of the one rule,
+`DataCenters.token_origins` (the user's data centre's API and Desk hosts, and the stored
+`api_domain` if the rule trusts it), checked on the final URL of every request, never to
+anything a path or a response could point at. The base is the service's: the Desk host for Desk
+connections, else the stored `api_domain` or, before the first token, the data centre's API
+domain (`connector.api_base`). The data centre is the user's own (`connector.user_dc`, through
+the trust rule). No httpx here: `export` and `apis` use it too.
 """
 
 from __future__ import annotations
@@ -18,28 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from zconnect_tui.connector import api_base
-from zconnect_tui.datacenters import DataCenter, DataCenters, check_url
+from zconnect_tui.connector import api_base, user_dc
+from zconnect_tui.datacenters import DEFAULT_PORTS, DataCenters, Origin, check_url, origin_of
 from zconnect_tui.errors import UsageError
 from zconnect_tui.model import Connection
 from zconnect_tui.saved import SavedApi, query_value
 
-ZOHOAPIS_SIBLINGS = ("www", "sandbox", "developer", "content")
-DEFAULT_PORTS = {"https": 443, "http": 80}
-
-Origin = tuple[str, str, int]
-
-
-def origin_of(url: str) -> Origin | None:
-    """(scheme, lower-case host, port) of an absolute URL, or None when it has none."""
-    parts = urlsplit(url)
-    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
-        return None
-    try:
-        port = parts.port or DEFAULT_PORTS[parts.scheme]
-    except ValueError:
-        return None
-    return parts.scheme, parts.hostname.lower(), port
+__all__ = ["Origin", "Target", "origin_of", "saved_api_url", "target_for"]
 
 
 @dataclass(frozen=True)
@@ -78,26 +59,11 @@ class Target:
                              "access token goes nowhere else.", f"Use a path, or a URL on {allowed}.")
 
 
-def api_dc(conn: Connection, dcs: DataCenters) -> DataCenter:
-    """The user's own data centre when known (Zoho's `location`), else the registration one."""
-    return dcs.get(conn.location) if conn.location and conn.location in dcs else dcs.get(conn.dc)
-
-
 def target_for(conn: Connection, dcs: DataCenters) -> Target:
     """The base URL and allowed origins of `conn`'s API calls."""
-    dc = api_dc(conn, dcs)
-    api_domain = check_url(conn.api_domain or dc.api, "api_domain")
-    desk = check_url(dc.desk, "desk") if dc.desk else None
+    user = user_dc(conn, dcs)
     base = check_url(api_base(conn, dcs), "the API base")  # Desk's host for Desk, else api_domain
-    urls = [base, api_domain, check_url(dc.api, "api")]
-    if desk:
-        urls.append(desk)
-    host = urlsplit(dc.api).hostname or ""
-    if dc.builtin and host.startswith("www.zohoapis."):
-        tld = host.removeprefix("www.zohoapis.")
-        urls += [f"https://{sub}.zohoapis.{tld}" for sub in ZOHOAPIS_SIBLINGS]
-    allowed = frozenset(o for o in (origin_of(u) for u in urls) if o is not None)
-    return Target(base=base, desk=desk, allowed=allowed)
+    return Target(base=base, desk=user.desk, allowed=dcs.token_origins(conn.dc, user, conn.api_domain))
 
 
 def saved_api_url(conn: Connection, dcs: DataCenters, api: SavedApi) -> str:

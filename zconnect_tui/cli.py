@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from zconnect_tui.fastpath import try_fast_token
 
@@ -29,6 +29,20 @@ examples:
 exit codes: 0 ok, 1 error, 2 usage, 3 needs re-authorization, 4 Zoho or network unreachable,
             5 no such connection
 """
+
+
+def seconds(text: str) -> float:
+    """argparse type for --timeout: a finite number of seconds, 1 to 86400 (nan and inf would hang or crash)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 1 <= value <= 86400:
+        raise ValueError(text)
+    return value
+
+
+seconds.__name__ = "number of seconds (1-86400)"  # argparse names the type in its message
 
 
 class _Lazy:
@@ -88,7 +102,7 @@ COMMANDS: tuple[Command, ...] = (
             a("--no-browser", action="store_true", help="only print the URL; paste the result here"),
             a("--port", type=int, help="listen on this port (moves the redirect URI to "
               "http://127.0.0.1:P/callback; register that)"),
-            a("--timeout", type=float, default=300.0, metavar="S", help="seconds to wait (default 300; "
+            a("--timeout", type=seconds, default=300.0, metavar="S", help="seconds to wait (default 300; "
               "a Non-browser client waits as long as Zoho's code lives)")),
     Command("token", "print a valid access token (refreshing when under 5 minutes remain)", NAME),
     Command("refresh", "force a token refresh", NAME),
@@ -153,7 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     from zconnect_tui import __version__
 
-    parser = argparse.ArgumentParser(
+    class Parser(argparse.ArgumentParser):
+        """Usage errors as one line, like every other error (argparse prints the usage first)."""
+
+        def error(self, message: str) -> NoReturn:
+            from zconnect_tui.text import clean
+
+            self.exit(2, f"zconnect: {clean(message)}. See `{self.prog} --help`.\n")
+
+    parser = Parser(
         prog="zconnect", description="Connect to Zoho's APIs from a terminal.", epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", metavar="FILE", help="connections file (default: $ZCONNECT_CONFIG or "
@@ -187,11 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(args_list)
     from zconnect_tui import commands
     from zconnect_tui.errors import ZconnectError
+    from zconnect_tui.text import clean
 
     try:
         return commands.run(args)
     except ZconnectError as exc:
-        print(f"zconnect: {exc.one_line()}", file=sys.stderr)
+        print(f"zconnect: {clean(exc.one_line())}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("zconnect: interrupted.", file=sys.stderr)

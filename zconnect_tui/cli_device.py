@@ -14,6 +14,7 @@ from zconnect_tui.device import DeviceProgress
 from zconnect_tui.errors import FlowCancelled, UsageError
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import Connection
+from zconnect_tui.text import clean
 
 PLAIN_EVERY = 30.0
 """Without a terminal, a countdown line about this often (seconds of the code's life)."""
@@ -51,7 +52,7 @@ class Countdown:
 
     def _line(self, text: str) -> None:
         self.end()
-        self.out.write(text + "\n")
+        self.out.write(clean(text) + "\n")
         self.out.flush()
 
     def end(self) -> None:
@@ -73,8 +74,10 @@ def authorize_device(manager: Manager, args: argparse.Namespace) -> Connection:
     assert code is not None
     conn = flow.conn
     out = sys.stdout
+    # Checked when Zoho's answer was read (device.parse_device_code) and cleaned again here, as every
+    # string from Zoho is before a terminal sees it.
     out.write(f"Authorize {conn.name} ({conn.service}, data centre {conn.dc}) from any device with a browser:\n"
-              f"\n  1. Open   {code.verification_url}\n  2. Enter  {code.user_code}\n\n"
+              f"\n  1. Open   {clean(code.verification_url)}\n  2. Enter  {clean(code.user_code)}\n\n"
               f"The code expires in {clock_text(code.expires_in)}.\n")
     out.flush()
     countdown = Countdown(out, out.isatty())

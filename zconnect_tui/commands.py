@@ -29,6 +29,8 @@ from zconnect_tui.model import (
     validate_secret,
 )
 from zconnect_tui.store import Store
+from zconnect_tui.text import clean
+from zconnect_tui.verify import account_check
 
 if TYPE_CHECKING:  # the consent flow (listener, httpx) loads only for `authorize`
     from zconnect_tui.flow import AuthorizationFlow
@@ -36,19 +38,19 @@ if TYPE_CHECKING:  # the consent flow (listener, httpx) loads only for `authoriz
 
 
 def _out(text: str = "") -> None:
-    print(text, flush=True)
+    # Everything printed passes `clean` again: names from Zoho or the file never reach the terminal raw.
+    print(clean(text, keep="\n\t"), flush=True)
 
 
 def _warn(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    print(clean(text), file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch a parsed command line to `cmd_<command>` (cli.COMMANDS declares them)."""
     manager = Manager(Store(args.config))
     if args.command not in (None, "new", "path"):
-        warning = manager.loosened_mode_warning()
-        if warning:
+        for warning in manager.warnings():
             _warn(f"zconnect: {warning}")
     import importlib
 
@@ -314,15 +316,15 @@ def _read_pastes(flow: AuthorizationFlow, lines: StdinLines, prompt_tty: bool) -
 
 
 def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
-    if manager.get(args.name).client_type == NON_BROWSER:
+    previous = manager.get(args.name)
+    if previous.client_type == NON_BROWSER:
         from zconnect_tui.cli_device import authorize_device
 
         conn = authorize_device(manager, args)
-        return _verified(manager, conn, None)
-    before = manager.get(args.name).redirect_uri
+        return _verified(manager, conn, previous, None)
     flow = manager.begin_authorization(args.name, port=args.port)
     conn = flow.conn
-    if conn.redirect_uri != before:
+    if conn.redirect_uri != previous.redirect_uri:
         _out(f"Redirect URI is now {conn.redirect_uri}: register exactly this in the API Console.")
     interactive = sys.stdin.isatty()
     flow.start()
@@ -352,29 +354,30 @@ def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
         flow.close()
     _out("Received the authorization; exchanging the code…")
     conn = manager.complete_authorization(flow, result)
-    return _verified(manager, conn, lines)
+    return _verified(manager, conn, previous, lines)
 
 
-def _verified(manager: Manager, conn: Connection, lines: StdinLines | None) -> int:
+def _verified(manager: Manager, conn: Connection, previous: Connection, lines: StdinLines | None) -> int:
     """After the tokens: the verification call, and the organisation (the guide's step 7)."""
     _out(f"{conn.name} is authorized ({conn.token_state()}; data centre {conn.location}).")
     try:
         verification, org = manager.verify_and_pick(conn.name)
     except ZconnectError as exc:
-        _warn(f"zconnect: authorized, but the verification call failed: {exc.one_line()}")
+        _warn(f"zconnect: warning: authorized, but the verification call failed: {exc.one_line()}")
         return 0
     _out(verification.summary + ".")
-    if org is not None:
-        checked = " (it accepts the token)" if verification.org_checked is not None else ""
-        _out(f"Organization: {org.name} ({org.id}){checked}.")
-    elif len(verification.organizations) > 1:
+    if org is None and len(verification.organizations) > 1:
         _out("Zoho marks none of these organizations as default:")
         chosen = _choose_org(verification.organizations, lines or StdinLines())
         if chosen is None:
             _out(f"No organization was stored. Run `zconnect authorize {conn.name}` again to choose one.")
         else:
             manager.set_organization(conn.name, chosen)
-            _out(f"Organization: {chosen.name} ({chosen.id}).")
+    # The account check: say who and which organisation this consent connected, loudly if they changed.
+    summary, warning = account_check(previous, manager.get(conn.name), verification.org_checked)
+    _out(summary)
+    if warning:
+        _warn(f"zconnect: warning: {warning}")
     _out(f"Use it: zconnect token {conn.name}")
     return 0
 

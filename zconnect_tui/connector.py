@@ -79,16 +79,28 @@ def render_fields(fields: list[ConnectorField]) -> str:
     return "\n".join(f"{f.label.ljust(width)}  {f.value}" for f in fields)
 
 
+def user_dc(conn: Connection, dcs: DataCenters) -> DataCenter:
+    """The user's own data centre: the one whose accounts server the consent redirect (or the device
+    flow's other_dc) named, stored as `accounts_server`; else the one its `location` names; else the
+    one the client is registered in.
+
+    Re-checked by the trust rule (`DataCenters.trusted_accounts`): the file is outside input, and
+    the access token (or a script's `ZOHO_ACCOUNTS_URL`) goes where this points.
+    """
+    if not conn.accounts_server and conn.location:
+        return dcs.trusted_accounts(conn.dc, location=conn.location)
+    return dcs.trusted_accounts(conn.dc, conn.accounts_server)
+
+
 def api_base(conn: Connection, dcs: DataCenters) -> str:
-    """The base URL of the connection's service in the user's own data centre.
+    """The base URL of the connection's service in the user's own data centre (`user_dc`).
 
     Desk serves its API from its own host (facts §2.3), everything else from the `api_domain`
-    Zoho returned with the token (else the data centre's). The user's data centre is the one
-    the consent redirect named (`location`), else the one the client is registered in.
+    Zoho returned with the token if the trust rule accepts it (else the data centre's).
     """
-    dc = dcs.get(conn.location) if conn.location and conn.location in dcs else dcs.get(conn.dc)
+    dc = user_dc(conn, dcs)
     if get_service(conn.service).verify != "desk":
-        return (conn.api_domain or dc.api).rstrip("/")
+        return (dcs.trusted_api_domain(conn.dc, conn.api_domain) or dc.api).rstrip("/")
     if not dc.desk:  # a user-defined data centre without `desk = …`
         raise ConfigError(f"No Desk host is known for the data centre {dc.key!r}.",
                           f"Add desk = \"https://…\" under [data_centers.{dc.key}] in the config file.",

@@ -7,11 +7,13 @@ the connections file under `[data_centers.NAME]`; http is allowed only for loopb
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from zconnect_tui.errors import ConfigError
+from zconnect_tui.errors import ConfigError, ZconnectError
+from zconnect_tui.text import clean
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,9 @@ class DataCenter:
     builtin: bool = True
     unconfirmed: tuple[str, ...] = ()
     """Fields no Zoho-authored source confirms (see the facts sheet); shown in the UI."""
-    family: str = "zoho"
-    """Data centres that hand users to each other (Multi-DC): Zoho's own are one family; a
-    user-defined one is its own family unless its table says `family = "…"` (e.g. two emulators)."""
+    family: str | None = None
+    """User-defined data centres only: a group of the user's own that hand users to each other
+    (Multi-DC, like Zoho's built-in ones), declared as `family = "…"` in each; see `trusted`."""
 
     @property
     def auth_url(self) -> str:
@@ -110,38 +112,106 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?")
+_DC_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}")
+
+
 def check_url(url: str, what: str) -> str:
-    """Return `url` without a trailing slash, or raise if it is not https (http only on loopback)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
+    """Return `url` without a trailing slash, or raise a ConfigError naming `what`.
+
+    Only https (http for loopback hosts), a plain host name or IP address, an optional port
+    and path: no user name or password (`http://evil.example\\@127.0.0.1` means different
+    hosts to different parsers), no query or fragment, nothing a URL parser could read twice.
+    """
+    shown = clean(url, limit=200)
+    fix = "Write it as https://host[:port] (http only for 127.0.0.1/localhost)."
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in 0-65535
+        host = parts.hostname or ""
+    except ValueError:
+        raise ConfigError(f"{what} {shown!r} is not a valid URL.", fix) from None
+    if "@" in parts.netloc or "\\" in url:
+        raise ConfigError(f"{what} {shown!r} carries a user name or password; refused.", fix)
+    if (clean(url) != url or " " in url or parts.query or parts.fragment or url.endswith(("?", "#"))
+            or not (_HOST.fullmatch(host) or _is_ip(host))):
+        raise ConfigError(f"{what} {shown!r} is not a valid URL.", fix)
+    if parts.scheme == "https":
         return url.rstrip("/")
-    if parts.scheme == "http" and is_loopback_host(parts.hostname):
+    if parts.scheme == "http" and is_loopback_host(host):
         return url.rstrip("/")
     if parts.scheme == "http":
         raise ConfigError(
-            f"{what} {url!r} uses http on a non-loopback host.",
+            f"{what} {shown!r} uses http on a non-loopback host.",
             "Use https; plain http is allowed only for 127.0.0.1/localhost.",
         )
-    raise ConfigError(f"{what} {url!r} is not an http(s) URL.", "Write it as https://host[:port].")
+    raise ConfigError(f"{what} {shown!r} is not an http(s) URL.", fix)
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_custom(name: str, table: object) -> DataCenter:
     """Build a user-defined data centre from its `[data_centers.NAME]` table."""
+    where = f"[data_centers.{clean(name, limit=40)}]"
+    if name in BUILTIN:
+        raise ConfigError(f"{where} would replace Zoho's built-in data centre {name!r}; refused.",
+                          "Give your data centre another name, e.g. [data_centers.lab].")
+    if not _DC_NAME.fullmatch(name):
+        raise ConfigError(f"{where} is not a usable data centre name.",
+                          "Use letters, digits, '-' and '_' (up to 32).")
     if not isinstance(table, Mapping):
-        raise ConfigError(f"[data_centers.{name}] must be a table.", "See the README's config format.")
+        raise ConfigError(f"{where} must be a table.", "See the README's config format.")
     missing = [k for k in ("accounts", "api") if not isinstance(table.get(k), str)]
     if missing:
         raise ConfigError(
-            f"[data_centers.{name}] lacks {' and '.join(missing)}.",
+            f"{where} lacks {' and '.join(missing)}.",
             "Each data centre needs at least accounts = \"…\" and api = \"…\".",
         )
-    urls = {k: check_url(table[k], f"data_centers.{name}.{k}") for k in _URL_FIELDS
-            if isinstance(table.get(k), str)}
-    family = table.get("family", name)
-    if not isinstance(family, str) or not family or family == "zoho":
+    wrong = [k for k in (*_URL_FIELDS, "label", "family") if k in table and not isinstance(table[k], str)]
+    if wrong:
+        raise ConfigError(f"data_centers.{name}.{wrong[0]} must be a string.", "Fix or remove it.")
+    urls = {k: check_url(table[k], f"data_centers.{name}.{k}") for k in _URL_FIELDS if k in table}
+    family = table.get("family")
+    if family is not None and (not _DC_NAME.fullmatch(family) or family == "zoho"):
         raise ConfigError(f"data_centers.{name}.family must name a group of your own data centres.",
                           "Write e.g. family = \"lab\" in each data centre that hands users to the others.")
-    return DataCenter(key=name, label=str(table.get("label", name)), builtin=False, family=family, **urls)
+    return DataCenter(key=name, label=clean(str(table.get("label", name)), limit=80), builtin=False,
+                      family=family, **urls)
+
+
+Origin = tuple[str, str, int]
+"""(scheme, lower-case host, port): what "the same host" means for where a token may go."""
+DEFAULT_PORTS = {"https": 443, "http": 80}
+ZOHOAPIS_PREFIXES = ("www", "sandbox", "developer", "content")
+"""Zoho's API hosts per data centre, <prefix>.zohoapis.<tld> (facts §2.2; sandbox/developer for CRM,
+content for file downloads), besides the older api.zoho.<tld>."""
+
+
+def origin_of(url: str) -> Origin | None:
+    """(scheme, lower-case host, port) of an absolute http(s) URL, or None when it has none."""
+    try:
+        parts = urlsplit(url)
+        if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+            return None
+        return parts.scheme, parts.hostname.lower(), parts.port or DEFAULT_PORTS[parts.scheme]
+    except ValueError:
+        return None
+
+
+def _api_origins(dc: DataCenter) -> set[Origin]:
+    """The API hosts of one data centre (not its Desk host): Zoho's for a built-in one, else its `api`."""
+    if not dc.builtin:
+        return {o for o in (origin_of(dc.api),) if o is not None}
+    suffix = (urlsplit(dc.api).hostname or "").removeprefix("www.")
+    accounts = (urlsplit(dc.accounts).hostname or "").removeprefix("accounts.")
+    hosts = {f"{prefix}.{suffix}" for prefix in ZOHOAPIS_PREFIXES} | {f"api.{accounts}"}
+    return {("https", host, 443) for host in hosts}
 
 
 class DataCenters:
@@ -156,7 +226,7 @@ class DataCenters:
     def from_config(cls, tables: Mapping[str, object]) -> DataCenters:
         return cls(parse_custom(name, table) for name, table in tables.items())
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[DataCenter]:
         return iter(self._all.values())
 
     def __contains__(self, key: object) -> bool:
@@ -170,35 +240,89 @@ class DataCenters:
             return self._all[key]
         except KeyError:
             raise ConfigError(
-                f"Unknown data centre {key!r}.",
-                f"Choose one of {', '.join(self._all)}, or add [data_centers.{key}] to the config file.",
+                f"Unknown data centre {clean(key, limit=40)!r}.",
+                f"Choose one of {', '.join(self._all)}, or add [data_centers.NAME] to the config file.",
             ) from None
 
-    def by_accounts_server(self, url: str) -> DataCenter | None:
-        """The data centre whose accounts server is exactly `url`, else None.
+    # ----- the trust rule: the one place that decides where codes, secrets and tokens may go ----------
+    def trusted(self, home: str) -> list[DataCenter]:
+        """The data centres a connection registered in `home` may hand its code, secret and tokens to.
 
-        The callback's `accounts-server` is honoured only through this lookup, so the code
-        and the client secret are never sent to an address the redirect invented.
+        THE RULE (README, "Which accounts server gets the code…"): a connection in a built-in data
+        centre trusts only Zoho's built-in data centres (Zoho sends a user of another region to
+        theirs, e.g. accounts.zoho.eu: Multi-DC); one in a user-defined data centre trusts only that
+        data centre, or, when it declares `family = "F"`, the user-defined data centres that declare
+        the same family (the user's own Multi-DC group, e.g. two emulators). A user-defined data
+        centre never joins Zoho's group (`family = "zoho"` is refused), and a built-in connection
+        never trusts a user-defined one: a file entry or a redirect cannot widen a built-in's trust.
         """
-        wanted = url.strip().rstrip("/").lower()
-        for dc in self._all.values():
-            if dc.accounts.lower() == wanted:
-                return dc
+        registered = self.get(home)
+        if registered.builtin:
+            return [dc for dc in self if dc.builtin]
+        if registered.family is None:
+            return [registered]
+        return [dc for dc in self if not dc.builtin and dc.family == registered.family]
+
+    def trusted_accounts(self, home: str, url: str | None = None, *, location: str | None = None) -> DataCenter:
+        """The data centre a connection registered in `home` may send a code, its secret or a token to.
+
+        Named by its accounts server `url` (the consent redirect's `accounts-server`, the file's
+        `accounts_server`/`issued_by`) or by its key `location` (the device flow's `other_dc`
+        `user_location`, a Multi-DC secret's data centre); neither given means `home` itself. Every
+        path asks here and only here (`trusted` is the rule); anything the rule does not allow raises.
+        """
+        registered = self.get(home)
+        if location is None and not url:
+            return registered
+        candidates = self.trusted(home)
+        if location is not None:
+            key = location.strip()
+            found = next((dc for dc in candidates if dc.key in (key, key.lower())), None) if key else None
+            named = f"The data centre {clean(location, limit=40)!r}"
+        else:
+            wanted = (url or "").strip().rstrip("/").lower()
+            found = next((dc for dc in candidates if dc.accounts.lower() == wanted), None)
+            named = f"The accounts server {clean(url or '', limit=120)}"
+        if found is not None:
+            return found
+        where = ("Zoho's own accounts servers" if registered.builtin
+                 else ", ".join(dc.accounts for dc in candidates))
+        raise ZconnectError(
+            f"{named} is not trusted for a connection registered in data centre {home!r}; refused.",
+            f"Only {where} may receive its code, secret and tokens. Authorize the connection again.",
+        )
+
+    def trusted_api_domain(self, home: str, url: str | None) -> str | None:
+        """`url` (normalised) when it may be stored as the API domain of a connection registered in
+        `home`, else None: an API host (see `_api_origins`) of a data centre the rule trusts, with no
+        path (the `api` itself, path included, for a user-defined one). Token responses name it."""
+        if not url:
+            return None
+        try:
+            checked = check_url(url, "api_domain")
+        except ConfigError:
+            return None
+        for dc in self.trusted(home):
+            parts = urlsplit(checked)
+            if dc.builtin and parts.port is None and parts.path in ("", "/") and origin_of(checked) in _api_origins(dc):
+                return checked
+            if not dc.builtin and checked.lower() == dc.api.lower():
+                return checked
         return None
 
-    def trusted_for(self, home: str, *, accounts: str | None = None, location: str | None = None) -> DataCenter | None:
-        """The data centre a connection registered in `home` may send its code and secret to.
+    def token_origins(self, home: str, user: DataCenter, api_domain: str | None = None) -> frozenset[Origin]:
+        """THE RULE for an access token: the only origins a connection registered in `home`, whose user
+        lives in `user`, sends it to (verification calls, `zconnect api`, `exec`'s ZOHO_API_BASE).
 
-        Zoho hands a user of another data centre over with an accounts server (the consent
-        redirect) or a location key (the device flow's `other_dc`). Either is honoured only
-        when it names a known data centre of the same family as `home`: Zoho's own for a
-        built-in one, the user's own group for user-defined ones. Every Multi-DC path asks here.
+        `user`'s API hosts and Desk host, plus the stored `api_domain` when `trusted_api_domain`
+        accepts it; `user` must itself be trusted (`connector.user_dc` asks `trusted_accounts`).
+        The one other place a token goes, `{accounts}/oauth/user/info`, is `user`'s accounts server.
         """
-        if accounts is not None:
-            dc = self.by_accounts_server(accounts)
-        else:
-            key = (location or "").strip()
-            dc = self._all.get(key) or self._all.get(key.lower())
-        if dc is None or dc.family != self.get(home).family:
-            return None
-        return dc
+        self.trusted_accounts(home, location=user.key)  # raises unless the rule trusts `user`
+        allowed = _api_origins(user)
+        if user.desk and (desk := origin_of(user.desk)) is not None:
+            allowed.add(desk)
+        domain = self.trusted_api_domain(home, api_domain)
+        if domain and (stored := origin_of(domain)) is not None:
+            allowed.add(stored)
+        return frozenset(allowed)

@@ -13,7 +13,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,11 +25,11 @@ from zconnect_tui.errors import (
     Unreachable,
     UsageError,
     ZconnectError,
-    ZohoError,
-    multi_dc_error,
+    from_other_dc,
 )
 from zconnect_tui.model import NON_BROWSER, Connection
 from zconnect_tui.oauth import TokenResponse, ZohoClient, parse_token_response, zoho_error
+from zconnect_tui.text import clean, text_field
 
 ZOHO_MIN_POLL = 30.0
 """Zoho: "The device must maintain a request rate of only one request per 30 seconds" (polling page)."""
@@ -52,12 +52,22 @@ def seconds(value: Any, default: float) -> float:
     return number / 1000.0 if number >= 1000 else number
 
 
+def _plain(value: object, limit: int) -> str:
+    """`value` when it is a string a terminal can show as is (`text.clean` leaves it whole), with no
+    space and at most `limit` characters; else "". The user code and the URL are printed and shown
+    in the TUI, so one carrying ESC, a bidi override or a C1 control is refused, not altered."""
+    if isinstance(value, str) and 0 < len(value) <= limit and " " not in value and clean(value) == value:
+        return value
+    return ""
+
+
 @dataclass(frozen=True)
 class DeviceCode:
     """What the initiation request returned, in seconds."""
 
     user_code: str
-    device_code: str
+    device_code: str = field(repr=False)
+    """With the client secret, it fetches the tokens: never in a repr (crash reports print them)."""
     verification_url: str
     expires_in: float
     interval: float
@@ -65,13 +75,16 @@ class DeviceCode:
 
 def parse_device_code(body: dict[str, Any]) -> DeviceCode:
     """Read the initiation answer; Zoho spells it `verification_url`, RFC 8628 `verification_uri`: accept both."""
-    user_code = str(body.get("user_code") or "")
-    device_code = str(body.get("device_code") or "")
-    url = str(body.get("verification_url") or body.get("verification_uri") or "")
-    parts = urlsplit(url)
-    url_ok = parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(parts.hostname))
-    code_ok = 0 < len(user_code) <= 64 and user_code.isprintable() and " " not in user_code
-    if not (code_ok and device_code and len(device_code) <= 512 and url_ok and parts.hostname):
+    user_code = _plain(body.get("user_code"), 64)
+    device_code = _plain(body.get("device_code"), 512)
+    url = _plain(body.get("verification_url") or body.get("verification_uri"), 512)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        host = None
+    url_ok = bool(host) and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(host)))
+    if not (user_code and device_code and url_ok):
         raise Unreachable("Zoho's answer to the device-code request is missing the user code, the device code "
                           "or a usable verification URL.", "Try again in a minute; nothing was changed.")
     return DeviceCode(user_code, device_code, url, min(seconds(body.get("expires_in"), 300.0), MAX_LIFETIME),
@@ -109,8 +122,9 @@ class DeviceFlow:
             raise UsageError(f"{conn.name} is not a Non-browser client.", "The device flow needs one.")
         self.conn = conn
         self.dcs = dcs
-        self.dc: DataCenter = dcs.get(conn.dc)
-        """The data centre being polled: the registration one, until Zoho answers other_dc."""
+        self.dc: DataCenter = dcs.trusted_accounts(conn.dc)
+        """The data centre being polled: the registration one, until Zoho answers other_dc (then only
+        one the trust rule allows, `_other_dc`)."""
         self.code: DeviceCode | None = None
         self.polls = 0
         self._clock = clock
@@ -163,7 +177,7 @@ class DeviceFlow:
                 continue
             if body.get("access_token"):
                 return DeviceResult(parse_token_response(body, self.conn, status=status), self.dc)
-            error = str(body.get("error") or "")
+            error = text_field(body.get("error"), 80)
             if error == "authorization_pending":
                 pass
             elif error == "slow_down":  # two polls within Zoho's 30 s: back off for good
@@ -199,13 +213,12 @@ class DeviceFlow:
 
     def _other_dc(self, location: object) -> DataCenter:
         """Zoho's other_dc: poll the user's data centre from now on, only if it is a trusted one."""
-        dc = self.dcs.trusted_for(self.conn.dc, location=str(location or ""))
-        if dc is None:
+        try:
+            return self.dcs.trusted_accounts(self.conn.dc, location=text_field(location, 40))
+        except ZconnectError as exc:
             raise ZconnectError(
-                f"Zoho says the user is in the data centre {str(location)[:40]!r}, which zconnect does not trust "
-                f"for {self.conn.name} (registered in {self.conn.dc}); refused.",
-                "Only Zoho's own data centres (or your own [data_centers] of the same family) are trusted.")
-        return dc
+                f"Zoho says the user is in the data centre {text_field(location, 40)!r}, which zconnect does not "
+                f"trust for {self.conn.name} (registered in {self.conn.dc}); refused.", exc.hint) from None
 
     def _final_error(self, error: str, body: dict[str, Any]) -> ZconnectError:
         if error == "access_denied":
@@ -213,10 +226,7 @@ class DeviceFlow:
                                 "Run authorize again and approve it to connect.")
         if error == "expired":
             return _expired()
-        exc = zoho_error(body, self.conn)
-        if isinstance(exc, ZohoError) and exc.code == "invalid_client" and self.dc.key != self.conn.dc:
-            return multi_dc_error(self.conn.name, self.conn.dc, self.dc.key)
-        return exc
+        return from_other_dc(zoho_error(body, self.conn), self.conn.name, self.conn.dc, self.dc.key)
 
 
 def _expired() -> FlowTimeout:

@@ -198,3 +198,11 @@ def multi_dc_error(name: str, registered: str, dc: str) -> MultiDCRejected:
         f"`zconnect secret {name} --dc {dc}`.",
         dc,
     )
+
+
+def from_other_dc(exc: ZohoError, name: str, registered: str, dc: str) -> ZohoError:
+    """`exc`, unless it is invalid_client from a data centre `dc` other than the client's own
+    (`registered`): then the error that names both Multi-DC fixes."""
+    if exc.code == "invalid_client" and dc != registered:
+        return multi_dc_error(name, registered, dc)
+    return exc

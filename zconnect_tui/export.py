@@ -10,7 +10,14 @@ from __future__ import annotations
 import json
 import shlex
 
-from zconnect_tui.connector import ConnectorField, api_base, connector_fields, render_fields, request_token_url
+from zconnect_tui.connector import (
+    ConnectorField,
+    api_base,
+    connector_fields,
+    render_fields,
+    request_token_url,
+    user_dc,
+)
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.model import NON_BROWSER, SERVER, Connection
 
@@ -41,12 +48,15 @@ def export(conn: Connection, dcs: DataCenters, fmt: str) -> str:
     if fmt == "connector":
         return render_fields(connector_fields(conn, dcs) + saved_api_fields(conn, dcs))
     dc = dcs.get(conn.dc)
+    # The user's own data centre and API domain pass the trust rule, as for zconnect's own calls: a
+    # script sends its token (or a refresh) where these point, and the file is outside input.
+    user = user_dc(conn, dcs)
     values = {
         "ZOHO_CONNECTION": conn.name,
         "ZOHO_SERVICE": conn.service,
-        "ZOHO_DC": conn.location or conn.dc,
-        "ZOHO_ACCOUNTS_URL": conn.accounts_server or dc.accounts,
-        "ZOHO_API_DOMAIN": conn.api_domain or dc.api,
+        "ZOHO_DC": user.key,
+        "ZOHO_ACCOUNTS_URL": user.accounts,
+        "ZOHO_API_DOMAIN": dcs.trusted_api_domain(conn.dc, conn.api_domain) or user.api,
         # Where the service's API lives for this user: Desk's host for Desk, api_domain otherwise.
         "ZOHO_API_BASE": api_base(conn, dcs),
         # Desk wants it as the orgId header on every call but /organizations, Books as organization_id.

@@ -92,17 +92,24 @@ def connection_table(data: bytes, name: str) -> dict | None:
 
 
 def cached_token(path: str, name: str) -> str | None:
-    """The stored access token if it is valid for more than 5 minutes, else None."""
+    """The stored access token if it is valid for more than 5 minutes, else None.
+
+    #8's checks hold here too, at the cost of one fstat and one stat: a loosened mode, or a file or
+    directory owned by someone else, returns None so the full CLI warns (`Store.warnings`) and
+    answers; a token with control characters is never printed (the full CLI reports the file).
+    """
     from datetime import UTC, datetime
 
     try:
         with open(path, "rb") as fh:
             data = fh.read()
-            mode = os.fstat(fh.fileno()).st_mode
+            info = os.fstat(fh.fileno())
+        dir_owner = os.stat(os.path.dirname(os.path.abspath(path))).st_uid
     except OSError:
         return None
-    if mode & 0o077 and sys.platform != "win32":  # same warning as the full CLI, at the cost of one fstat
-        sys.stderr.write(f"zconnect: warning: {path} is readable by others; it holds secrets. Run: chmod 600 {path}\n")
+    me = os.geteuid() if sys.platform != "win32" else None
+    if me is not None and (info.st_mode & 0o077 or info.st_uid != me or dir_owner != me):
+        return None
     conn = connection_table(data, name)
     if not isinstance(conn, dict) or conn.get("status") != "authorized":
         return None
@@ -111,6 +118,8 @@ def cached_token(path: str, name: str) -> str | None:
         return None
     access, expires = token.get("access_token"), token.get("expires_at")
     if not isinstance(access, str) or not access or not isinstance(expires, datetime) or expires.tzinfo is None:
+        return None
+    if not (access.isascii() and access.isprintable()) or " " in access:
         return None
     if (expires - datetime.now(UTC)).total_seconds() <= REFRESH_MARGIN_SECONDS:
         return None

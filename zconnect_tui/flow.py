@@ -48,7 +48,7 @@ class AuthorizationFlow:
     def __init__(self, conn: Connection, dcs: DataCenters) -> None:
         self.conn = conn
         self.dcs = dcs
-        self.dc: DataCenter = dcs.get(conn.dc)
+        self.dc: DataCenter = dcs.trusted_accounts(conn.dc)  # the registration data centre (the trust rule)
         self.state = new_state()
         self.verifier: str | None = None
         self.url: str | None = None
@@ -75,7 +75,7 @@ class AuthorizationFlow:
         """Bind the listener (raises PortInUse). Call before opening the browser."""
         if self.needs_listener:
             assert self.conn.port is not None
-            self.listener = CallbackListener(self.conn.port, self.state)
+            self.listener = CallbackListener(self.conn.port, self.state, check=self.token_server)
             self.listener.outcome = self.outcome
             self.listener.start()
 
@@ -93,6 +93,10 @@ class AuthorizationFlow:
         """Feed a pasted URL or code; raises FlowError (and keeps waiting) if it is not usable."""
         expected = self.state if self.needs_listener and ("?" in text or "code=" in text) else None
         result = parse_pasted(text, expected)
+        try:
+            self.token_server(result)
+        except ZconnectError as exc:
+            raise FlowError(exc.message, exc.hint) from None
         self.outcome.deliver(result)
         return result
 
@@ -112,18 +116,10 @@ class AuthorizationFlow:
             self.listener.close()
 
     def token_server(self, result: CallbackResult) -> DataCenter:
-        """Where to exchange the code: the callback's accounts server, only if it is a trusted one.
+        """Where to exchange the code: the callback's accounts server, if the trust rule allows it.
 
-        Zoho redirects users of other data centres with `location` and `accounts-server`;
-        anything `DataCenters.trusted_for` does not vouch for is refused (RFC 9700 mix-up
-        defence), so the client secret never goes to an address the redirect invented.
+        Zoho redirects users of other data centres with `location` and `accounts-server`; the one
+        rule in `DataCenters.trusted_accounts` decides (RFC 9700 mix-up defence), so the code, the
+        client secret and the PKCE verifier never go to an address the redirect invented.
         """
-        if not result.accounts_server:
-            return self.dc
-        dc = self.dcs.trusted_for(self.conn.dc, accounts=result.accounts_server)
-        if dc is None:
-            raise ZconnectError(
-                f"The redirect named an unknown accounts server ({result.accounts_server}); refused.",
-                "Only Zoho's own data centres (or ones in your config's [data_centers]) are trusted.",
-            )
-        return dc
+        return self.dcs.trusted_accounts(self.conn.dc, result.accounts_server)

@@ -10,12 +10,15 @@ missing or wrong gets an error page and does not end the wait; the first valid c
 from __future__ import annotations
 
 import asyncio
+import base64
 import errno
+import hashlib
 import hmac
 import html
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,8 +31,10 @@ from zconnect_tui.errors import (
     PortInUse,
     Remedy,
     StateMismatch,
+    ZconnectError,
 )
 from zconnect_tui.model import REDIRECT_PATH
+from zconnect_tui.text import clean
 
 MAX_REQUEST_BYTES = 16 * 1024
 REQUEST_TIMEOUT = 10.0
@@ -40,7 +45,7 @@ MAX_CONNECTIONS = 64
 class CallbackResult:
     """What the redirect (or a pasted URL/code) carried."""
 
-    code: str
+    code: str = field(repr=False)
     location: str | None = None
     accounts_server: str | None = None
     via: str = "listener"
@@ -85,28 +90,48 @@ def interpret_params(params: dict[str, list[str]], expected_state: str | None, v
             raise AccessDenied("Zoho answered access_denied: either Deny was clicked on the consent page, or "
                                "Zoho's limit of 10 authorization codes per 10 minutes for this client was reached.",
                                "Authorize again and click Accept; if you did click Accept, wait 10 minutes first.")
-        raise AccessDenied(f"Zoho's consent page returned the error {first['error']!r}.",
+        raise AccessDenied(f"Zoho's consent page returned the error {clean(first['error'], limit=80)!r}.",
                            "Check the client's settings in the API Console and authorize again.")
     code = first.get("code", "").strip()
     if not code:
         raise FlowError("The redirect carries no authorization code.", "Authorize again.")
-    return CallbackResult(code=code, location=first.get("location"),
+    if not (code.isascii() and code.isprintable() and " " not in code and len(code) <= 512):
+        raise FlowError("The redirect's code is not a Zoho code.", "Authorize again.")
+    location = first.get("location")
+    return CallbackResult(code=code, location=clean(location, limit=40) if location is not None else None,
                           accounts_server=first.get("accounts-server"), via=via)
 
 
-_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;line-height:1.5}}</style>
-</head><body><h1>{title}</h1><p>{text}</p></body></html>"""
+_STYLE = "body{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;line-height:1.5}"
+_PAGE = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title><style>"
+         + _STYLE.replace("{", "{{").replace("}", "}}")
+         + "</style></head><body><h1>{title}</h1><p>{text}</p></body></html>")
+_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+
+
+# The pages run no script and load nothing (their one inline style is allowed by its hash), may not
+# be framed or sniffed, are never cached and never leak the callback URL (with its code) as a Referer.
+_PAGE_HEADERS = ("Content-Type: text/html; charset=utf-8\r\n"
+                 f"Content-Security-Policy: default-src 'none'; style-src 'sha256-{_STYLE_HASH}'\r\n"
+                 "X-Frame-Options: DENY\r\nX-Content-Type-Options: nosniff\r\n"
+                 "Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n")
 
 
 def _page(status: int, title: str, text: str) -> bytes:
     body = _PAGE.format(title=html.escape(title), text=html.escape(text)).encode("utf-8")
     reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
               408: "Request Timeout", 431: "Request Header Fields Too Large", 409: "Conflict"}[status]
-    head = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n"
+    head = (f"HTTP/1.1 {status} {reason}\r\n{_PAGE_HEADERS}Content-Length: {len(body)}\r\n"
             "Connection: close\r\n\r\n").encode("ascii")
     return head + body
+
+
+def host_allowed(head: bytes, port: int) -> bool:
+    """Whether the request's one `Host` header names this listener as a browser would: 127.0.0.1:PORT or
+    localhost:PORT. Any other name (DNS rebinding: evil.example resolving to 127.0.0.1) gets a 400."""
+    hosts = [line.split(b":", 1)[1].strip().lower() for line in head.split(b"\r\n")[1:]
+             if line[:5].lower() == b"host:"]
+    return len(hosts) == 1 and hosts[0] in (f"127.0.0.1:{port}".encode(), f"localhost:{port}".encode())
 
 
 class Outcome:
@@ -151,9 +176,12 @@ class CallbackListener:
     """Serve `GET /callback` on 127.0.0.1:`port` until a valid callback, a cancel or a timeout."""
 
     def __init__(self, port: int, expected_state: str, *, max_connections: int = MAX_CONNECTIONS,
-                 request_timeout: float = REQUEST_TIMEOUT, max_request_bytes: int = MAX_REQUEST_BYTES) -> None:
+                 request_timeout: float = REQUEST_TIMEOUT, max_request_bytes: int = MAX_REQUEST_BYTES,
+                 check: Callable[[CallbackResult], object] | None = None) -> None:
         self.requested_port = port
         self.expected_state = expected_state
+        self.check = check
+        """Run on a callback whose state matched; a ZconnectError ends the flow with it (a 400 page)."""
         self.max_connections = max_connections
         self.request_timeout = request_timeout
         self.max_request_bytes = max_request_bytes
@@ -279,6 +307,9 @@ class CallbackListener:
         except ValueError:  # e.g. `GET http://[::1/callback`: an unclosed IPv6 bracket
             self.stats.reject("malformed")
             return _page(400, "Bad request", "Nothing to see here.")
+        if not host_allowed(head, self.port):
+            self.stats.reject("bad_host")
+            return _page(400, "Bad request", "zconnect answers only at its own loopback address.")
         if url.path != REDIRECT_PATH:
             self.stats.reject("wrong_path")
             return _page(404, "Not found", "zconnect only answers its sign-in redirect here.")
@@ -303,6 +334,13 @@ class CallbackListener:
         except FlowError as exc:
             self.stats.reject("bad_callback")
             return _page(400, "Not accepted", f"{exc.message} zconnect is still waiting.")
+        if self.check is not None:
+            try:
+                self.check(result)
+            except ZconnectError as exc:  # e.g. an accounts server the connection does not trust
+                self.stats.reject("untrusted")
+                self.deliver(exc)
+                return _page(400, "Not accepted", exc.one_line())
         if self.deliver(result):
             self.stats.callbacks_accepted += 1
             return _page(200, "zconnect is connected",

@@ -6,6 +6,13 @@ fields of each. So every write (under the lock, after the rename) also writes
 from. `list` reads the TOML file, hashes it and uses the index only when the hashes match; a
 hand edit, an older zconnect, or a crash between the two renames costs one full parse, which
 writes the index again. The index holds no secret (only whether a token is there), mode 0600.
+
+File rules (as for connections.toml, store.py): mode 0600 from creation (mkstemp), written to a
+temp file in the same directory and renamed (atomic; no fsync: a torn index only fails its hash
+and costs a parse), read without following a symlink. It sits beside the path zconnect was
+given, so a symlinked connections.toml (dotfiles) stays a link and its target's directory gets
+nothing new. Its values are typed and cleaned (text.clean) when read, as the file's are: it is
+outside input too.
 """
 
 from __future__ import annotations
@@ -19,10 +26,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from zconnect_tui.model import Connection, TokenSet
+from zconnect_tui import safejson
+from zconnect_tui.model import NAME_RE, STATUSES, Connection, TokenSet
+from zconnect_tui.text import clean
 
 INDEX_FORMAT = 1
 FIELDS = ("service", "dc", "location", "org_id", "org_name", "user", "status")
+MAX_INDEX_BYTES = 64 * 1024 * 1024
+"""Read no more than this (about 200,000 connections): a larger index is not one zconnect wrote."""
 PRESENT = "(stored)"
 """Stands in for a token in a listed Connection: `list` needs to know a token is there, not its value."""
 
@@ -43,19 +54,23 @@ def _row(conn: Connection) -> dict[str, Any]:
 
 
 def write_index(path: Path, data: bytes, connections: list[Connection]) -> None:
-    """Write the index for the TOML bytes `data` (best effort: a failure only costs a parse later)."""
+    """Write the index for the TOML bytes `data` (best effort: a failure only costs a parse later).
+
+    `list` writes it without the file lock: a writer that lands meanwhile makes this index stale
+    by hash, and the next `list` parses once and writes it again.
+    """
     payload = json.dumps({"format": INDEX_FORMAT, "sha256": digest(data),
                           "connections": [_row(c) for c in connections]}, separators=(",", ":"))
     target = index_path(path)
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.index.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError:
         return
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(payload)
-        os.replace(tmp, target)
+        os.replace(tmp, target)  # replaces a symlink planted there, never its target
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -64,7 +79,9 @@ def write_index(path: Path, data: bytes, connections: list[Connection]) -> None:
 def read_index(path: Path, data: bytes) -> list[Connection] | None:
     """The listed connections if the index describes exactly `data`, else None."""
     try:
-        doc = json.loads(index_path(path).read_bytes())
+        fd = os.open(index_path(path), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as fh:
+            doc = safejson.loads(fh.read(MAX_INDEX_BYTES))
         if not isinstance(doc, dict) or doc.get("format") != INDEX_FORMAT or doc.get("sha256") != digest(data):
             return None
         return [_connection(row) for row in doc["connections"]]
@@ -73,8 +90,16 @@ def read_index(path: Path, data: bytes) -> list[Connection] | None:
 
 
 def _connection(row: dict[str, Any]) -> Connection:
-    expires = datetime.fromisoformat(row["expires_at"]) if row["expires_at"] else None
+    """A listed Connection from an index row; anything of the wrong type or shape raises (full parse)."""
+    name, expires_at = row["name"], row["expires_at"]
+    if not isinstance(name, str) or not NAME_RE.match(name) or row["status"] not in STATUSES \
+            or not all(isinstance(row[k], str) for k in FIELDS) or not isinstance(row["access"], bool) \
+            or not isinstance(row["refresh"], bool) or not isinstance(expires_at, str | None):
+        raise ValueError("not an index row")
+    expires = datetime.fromisoformat(expires_at) if expires_at else None
+    if expires is not None and expires.tzinfo is None:
+        raise ValueError("a local time")
     token = TokenSet(access_token=PRESENT if row["access"] else "", refresh_token=PRESENT if row["refresh"] else "",
                      expires_at=expires)
-    fields = {k: str(row[k]) for k in FIELDS}
-    return Connection(name=str(row["name"]), client_id="", scopes=[], token=token, **fields)
+    fields = {k: clean(row[k]) for k in FIELDS}
+    return Connection(name=name, client_id="", scopes=[], token=token, **fields)

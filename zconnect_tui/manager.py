@@ -2,30 +2,26 @@
 
 Both the CLI and the TUI call this module and only this one: neither front end talks to the
 store or to Zoho directly. Every change runs inside `Store.transaction`, so it re-reads the
-file under the lock and a failed network call changes nothing.
+file under the lock and a failed network call changes nothing. The file lock is never held
+across a call to Zoho: a refresh (or revoke) holds only its connection's refresh lock while it
+waits for Zoho, so two processes still make one refresh, and everything else goes on meanwhile.
 
 The HTTP stack (httpx, the listener, the flow) is imported on first use, so a front end can
-hold a Manager from its first frame without paying for it.
+hold a Manager from its first frame without paying for it. By role: the consent and device
+flows and secrets are in manager_auth.py, saved APIs in manager_apis.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from zconnect_tui.datacenters import DataCenter, DataCenters, check_url
-from zconnect_tui.errors import (
-    Fix,
-    NeedsReauthorization,
-    Remedy,
-    UsageError,
-    ZconnectError,
-    ZohoError,
-    multi_dc_error,
-)
+from zconnect_tui.datacenters import DataCenters
+from zconnect_tui.errors import Fix, NeedsReauthorization, Remedy, UsageError, ZohoError, from_other_dc
+from zconnect_tui.manager_apis import SavedApis
+from zconnect_tui.manager_auth import Authorizations, apply_tokens, issuer_of
 from zconnect_tui.model import (
     AUTHORIZED,
     NEEDS_REAUTH,
@@ -38,19 +34,14 @@ from zconnect_tui.model import (
     now_utc,
     redirect_uri_for,
     validate_port,
-    validate_secret,
 )
-from zconnect_tui.saved import SavedApi
 from zconnect_tui.store import Snapshot, Store
 
-if TYPE_CHECKING:  # httpx (through oauth) and the listener load only when a command needs them
-    from zconnect_tui.device import DeviceFlow, DeviceResult
-    from zconnect_tui.flow import AuthorizationFlow
-    from zconnect_tui.listener import CallbackResult
-    from zconnect_tui.oauth import TokenResponse, ZohoClient
+if TYPE_CHECKING:  # httpx (through oauth) loads only when a command needs it
+    from zconnect_tui.oauth import ZohoClient
     from zconnect_tui.verify import Organization, Verification
 
-T = TypeVar("T")
+__all__ = ["EditResult", "Manager", "apply_tokens", "issuer_of"]
 
 
 def _default_client() -> ZohoClient:
@@ -72,32 +63,6 @@ class EditResult:
     """A new redirect URI to register in the API Console ("" when the port did not change)."""
 
 
-def account_dc(conn: Connection, dcs: DataCenters) -> DataCenter:
-    """The data centre for refresh/revoke: the user's own (stored), re-checked by the trust rule."""
-    if conn.accounts_server:
-        dc = dcs.trusted_for(conn.dc, accounts=conn.accounts_server)
-        if dc is None:
-            raise ZconnectError(
-                f"{conn.name}'s accounts server {conn.accounts_server} is not a known data centre; refused.",
-                "Fix accounts_server in the config file, or authorize the connection again.",
-                remedy=Remedy(Fix.FIX_CONFIG, conn.name, key=f"connections.{conn.name}.accounts_server"),
-            )
-        return dc
-    return dcs.get(conn.dc)
-
-
-def accounts_for(conn: Connection, dcs: DataCenters) -> str:
-    """The accounts server for refresh/revoke (see `account_dc`)."""
-    return account_dc(conn, dcs).accounts
-
-
-def _other_dc(conn: Connection, dc: DataCenter, exc: ZohoError) -> ZohoError:
-    """invalid_client from another data centre than the client's own names both Multi-DC fixes."""
-    if exc.code == "invalid_client" and dc.key != conn.dc:
-        return multi_dc_error(conn.name, conn.dc, dc.key)
-    return exc
-
-
 def _dead_refresh_token(conn: Connection) -> NeedsReauthorization:
     return NeedsReauthorization(
         f"{conn.name}'s refresh token no longer works (revoked at Zoho, or pushed out by newer ones).",
@@ -105,33 +70,9 @@ def _dead_refresh_token(conn: Connection) -> NeedsReauthorization:
     )
 
 
-def apply_tokens(conn: Connection, tokens: TokenResponse) -> None:
-    """Store a token response on `conn`; a refresh without a refresh token keeps the old one."""
-    now = now_utc()
-    conn.token.access_token = tokens.access_token
-    if tokens.refresh_token:
-        conn.token.refresh_token = tokens.refresh_token
-    conn.token.expires_at = now + timedelta(seconds=tokens.expires_in)
-    conn.token.refreshed_at = now
-    if tokens.scope:
-        conn.token.scope = tokens.scope
-    if tokens.api_domain:
-        conn.api_domain = check_url(tokens.api_domain, "api_domain")
-    conn.status = AUTHORIZED
-    conn.last_error = ""
-
-
-def _check_secret_dc(snap: Snapshot, conn: Connection, dc: str) -> None:
-    dcs = snap.dcs()
-    if dcs.trusted_for(conn.dc, location=dc) is None:
-        family = dcs.get(conn.dc).family
-        choices = ", ".join(d.key for d in dcs if d.family == family)
-        raise UsageError(f"{dc!r} is not a data centre whose users {conn.name} can serve.",
-                         f"Choose one of {choices}.")
-
-
-class Manager:
-    """Operations on the connections in one store."""
+class Manager(Authorizations, SavedApis):
+    """Operations on the connections in one store (authorization: manager_auth.py; saved APIs:
+    manager_apis.py)."""
 
     def __init__(self, store: Store, client_factory: Callable[[], ZohoClient] | None = None) -> None:
         self.store = store
@@ -159,8 +100,9 @@ class Manager:
         """The built-in data centres plus the file's own."""
         return self.store.load().dcs()
 
-    def loosened_mode_warning(self) -> str | None:
-        return self.store.loosened_mode_warning()
+    def warnings(self) -> list[str]:
+        """What a user should know about the file: readable by others, or owned by someone else."""
+        return self.store.warnings()
 
     def export(self, name: str, fmt: str) -> str:
         """`name` in one of `export.FORMATS` (secrets masked)."""
@@ -239,17 +181,12 @@ class Manager:
 
         return self.store.update(name, change)
 
-    def _with_client(self, fn: Callable[[ZohoClient], T]) -> T:
-        with self._client_factory() as client:
-            return fn(client)
-
     # ----- tokens -------------------------------------------------------------------------------
     def access_token(self, name: str) -> str:
         """A valid access token, refreshed first when less than 5 minutes remain."""
         conn = self.get(name)
         self._ensure_usable(conn)
-        remaining = conn.token.remaining()
-        if remaining is not None and remaining > REFRESH_MARGIN:
+        if _fresh(conn):
             return conn.token.access_token
         return self.refresh(name, only_if_needed=True).token.access_token
 
@@ -267,178 +204,87 @@ class Manager:
                 )
 
     def refresh(self, name: str, *, only_if_needed: bool = False) -> Connection:
-        """Refresh under the lock. With `only_if_needed`, skip if another process just did."""
-        failure: list[ZconnectError] = []
+        """Refresh at Zoho under `name`'s refresh lock; store the result under the file lock.
 
-        def change(snap: Snapshot) -> Connection:
+        With `only_if_needed`, skip when another process refreshed while this one waited.
+        """
+        with self.store.refresh_lock(name):
+            snap = self.store.load()
             conn = snap.get(name)
-            remaining = conn.token.remaining()
-            if only_if_needed and remaining is not None and remaining > REFRESH_MARGIN \
-                    and conn.status == AUTHORIZED:
+            if only_if_needed and _fresh(conn):
                 return conn
             self._ensure_usable(conn)
             if not conn.token.refresh_token:
                 raise NeedsReauthorization(f"{conn.name} has no refresh token (online access).",
                                            remedy=Remedy(Fix.AUTHORIZE_OR_OFFLINE, conn.name))
-            dc = account_dc(conn, snap.dcs())
+            issuer = issuer_of(conn, snap.dcs())
+            used = conn.token.refresh_token
             try:
-                tokens = client.refresh(dc.accounts, conn, secret=conn.secret_for(dc.key))
+                # Multi-DC: the issuing data centre's own secret when one is stored, else the common one.
+                secret = conn.secret_for(issuer.key)
+                tokens = self._with_client(lambda c: c.refresh(issuer.accounts, conn, secret=secret))
             except ZohoError as exc:
                 if exc.code != "invalid_code":
-                    raise _other_dc(conn, dc, exc) from None
+                    raise from_other_dc(exc, conn.name, conn.dc, issuer.key) from None
                 # invalid_code on a refresh means the refresh token is dead: record it, keep the rest.
-                conn.status = NEEDS_REAUTH
-                conn.last_error = exc.message
-                conn.updated_at = now_utc()
-                failure.append(_dead_refresh_token(conn))
-                return conn
-            apply_tokens(conn, tokens)
-            conn.updated_at = now_utc()
+                why = exc.message
+                self._update_if_same(name, used, lambda c: _mark_dead(c, why))
+                raise _dead_refresh_token(conn) from None
+            return self._update_if_same(name, used, lambda c: apply_tokens(c, tokens, snap.dcs(), issuer))
+
+    def _update_if_same(self, name: str, refresh_token: str, change: Callable[[Connection], object]) -> Connection:
+        """Apply `change` to the re-read connection, unless it was re-authorized meanwhile (its newer tokens win)."""
+
+        def apply(snap: Snapshot) -> Connection:
+            conn = snap.get(name)
+            if conn.token.refresh_token == refresh_token:
+                change(conn)
             return conn
 
-        # The client is built before the lock is taken: other processes wait only for the call itself.
-        with self._client_factory() as client:
-            conn = self.store.transaction(change)
-        if failure:
-            raise failure[0]
-        return conn
+        return self.store.transaction(apply)
 
     def revoke(self, name: str) -> bool:
-        """Revoke the refresh token at Zoho, clear tokens locally, keep the definition.
+        """Revoke the refresh token at the server that issued it, clear tokens locally, keep the definition.
 
         Returns False when Zoho already considered the token invalid. A network failure
         raises before anything local changes.
         """
-        outcome: list[bool] = []
-
-        def change(snap: Snapshot) -> None:
+        with self.store.refresh_lock(name):
+            snap = self.store.load()
             conn = snap.get(name)
             token = conn.token.refresh_token or conn.token.access_token
             revoked = False
             if token:
-                accounts = accounts_for(conn, snap.dcs())
-                revoked = client.revoke(accounts, token)
-            conn.token = TokenSet()
-            conn.status = REVOKED
-            conn.updated_at = now_utc()
-            outcome.append(revoked)
+                issuer = issuer_of(conn, snap.dcs())
+                revoked = self._with_client(lambda c: c.revoke(issuer.accounts, token))
 
-        with self._client_factory() as client:
-            self.store.transaction(change)
-        return outcome[0]
+            def clear(snap: Snapshot) -> None:
+                current = snap.get(name)
+                if current.token.refresh_token == conn.token.refresh_token:  # else re-authorized meanwhile
+                    current.token = TokenSet()
+                    current.status = REVOKED
+                    current.updated_at = now_utc()
 
-    # ----- authorization --------------------------------------------------------------------------
-    def begin_authorization(self, name: str, port: int | None = None) -> AuthorizationFlow:
-        """A new consent attempt. A `port` other than the stored one moves the redirect URI there
-        (the user registered that URI, e.g. after a port conflict)."""
-        from zconnect_tui.flow import AuthorizationFlow
-
-        if port is not None:
-            conn = self.get(name)
-            if not conn.uses_redirect:
-                kind = "a Self Client" if conn.self_client else "a Non-browser client"
-                raise UsageError(f"--port does not apply to {kind}: it has no redirect URI.",
-                                 f"Run `zconnect authorize {name}` without --port.")
-            port = validate_port(port)
-            if port != conn.port:
-                self.store.update(name, lambda c: setattr(c, "redirect_uri", redirect_uri_for(port)))
-
-        snap = self.store.load()
-        return AuthorizationFlow(snap.get(name), snap.dcs())
-
-    def complete_authorization(self, flow: AuthorizationFlow, result: CallbackResult) -> Connection:
-        """Exchange the code at once (it lives 2-3 minutes) and store the tokens.
-
-        The exchange goes to the user's own data centre with that data centre's secret when
-        one is stored (Multi-DC), else the common one.
-        """
-        dc = flow.token_server(result)
-        conn = flow.conn
-        try:
-            tokens = self._with_client(lambda c: c.exchange_code(dc.accounts, conn, result.code, flow.verifier,
-                                                                 secret=conn.secret_for(dc.key)))
-        except ZohoError as exc:
-            raise _other_dc(conn, dc, exc) from None
-        return self._store_tokens(conn.name, tokens, dc)
-
-    def begin_device(self, name: str) -> DeviceFlow:
-        """A device-flow attempt for a Non-browser connection (then `start`, `poll`, `complete_device`)."""
-        from zconnect_tui.device import DeviceFlow
-
-        snap = self.store.load()
-        return DeviceFlow(snap.get(name), snap.dcs())
-
-    def start_device(self, flow: DeviceFlow) -> None:
-        """Ask Zoho for the user code (raises ZohoError, Unreachable)."""
-        self._with_client(flow.start)
-
-    def poll_device(self, flow: DeviceFlow, on_progress: Callable[..., None] | None = None) -> DeviceResult:
-        """Block until the user approves at Zoho's verification page (run off the UI thread)."""
-        return self._with_client(lambda c: flow.poll(c, on_progress))
-
-    def complete_device(self, flow: DeviceFlow, result: DeviceResult) -> Connection:
-        """Store the device flow's tokens, like a code exchange (tokens, location, accounts server)."""
-        return self._store_tokens(flow.conn.name, result.tokens, result.dc)
-
-    def _store_tokens(self, name: str, tokens: TokenResponse, dc: DataCenter) -> Connection:
-        old_refresh: list[str] = []
-
-        def change(snap: Snapshot) -> Connection:
-            conn = snap.get(name)
-            if conn.token.refresh_token and tokens.refresh_token and conn.token.refresh_token != tokens.refresh_token:
-                old_refresh.append(conn.token.refresh_token)
-            conn.token = TokenSet(refresh_token=conn.token.refresh_token)
-            apply_tokens(conn, tokens)
-            conn.location = dc.key
-            conn.accounts_server = dc.accounts
-            conn.updated_at = now_utc()
-            return conn
-
-        conn = self.store.transaction(change)
-        # Zoho keeps at most 20 refresh tokens per user and client and silently deletes the
-        # oldest: revoke the one this authorization replaced (best effort) so none leak.
-        for stale in old_refresh:
-            try:
-                self._with_client(lambda c, t=stale: c.revoke(dc.accounts, t))
-            except ZconnectError:
-                pass
-        return conn
-
-    # ----- secrets --------------------------------------------------------------------------------
-    def check_secret_dc(self, name: str, dc: str) -> None:
-        """UsageError unless users of `dc` can reach connection `name` (Multi-DC, same family)."""
-        snap = self.store.load()
-        _check_secret_dc(snap, snap.get(name), dc)
-
-    def set_secret(self, name: str, secret: str, dc: str | None = None) -> Connection:
-        """Replace the Client Secret, or (Multi-DC) store `dc`'s own secret for users of that data centre.
-
-        The registration data centre's secret is the connection's `client_secret` itself.
-        """
-        secret = validate_secret(secret)
-
-        def change(snap: Snapshot) -> Connection:
-            conn = snap.get(name)
-            if dc is not None:
-                _check_secret_dc(snap, conn, dc)
-            if dc is None or dc == conn.dc:
-                conn.client_secret = secret
-            else:
-                conn.client_secrets[dc] = secret
-            conn.updated_at = now_utc()
-            return conn
-
-        return self.store.transaction(change)
+            self.store.transaction(clear)
+        return revoked
 
     # ----- verification ---------------------------------------------------------------------------
-    def verify(self, name: str) -> Verification:
-        """Run the service's verification call with a fresh token."""
-        from zconnect_tui.verify import verify
+    def verify(self, name: str, *, identify_user: bool = False) -> Verification:
+        """Run the service's verification call with a fresh token; with `identify_user`, also name
+        the Zoho account behind it when the connection may ask (the account check after consent)."""
+        from zconnect_tui.verify import identify, verify
 
         self.access_token(name)
         snap = self.store.load()
         conn = snap.get(name)
-        return self._with_client(lambda c: verify(c, conn, snap.dcs()))
+
+        def run(client: ZohoClient) -> Verification:
+            result = verify(client, conn, snap.dcs())
+            if identify_user and not result.user:
+                result.user = identify(client, conn, snap.dcs())
+            return result
+
+        return self._with_client(run)
 
     def set_organization(self, name: str, org: Organization | None, user: str = "") -> Connection:
         def change(conn: Connection) -> Connection:
@@ -450,36 +296,16 @@ class Manager:
 
         return self.store.update(name, change)
 
-    # ----- saved APIs -----------------------------------------------------------------------------
-    def save_api(self, name: str, key: str, api: SavedApi) -> Connection:
-        """Store (or replace) the saved API `key` of connection `name`."""
-
-        def change(conn: Connection) -> Connection:
-            conn.apis[key] = api
-            return conn
-
-        return self.store.update(name, change)
-
-    def remove_api(self, name: str, key: str) -> Connection:
-        """Delete the saved API `key` of connection `name`."""
-
-        def change(conn: Connection) -> Connection:
-            if key not in conn.apis:
-                raise UsageError(f"{name} has no saved API {key!r}.", f"See `zconnect apis {name}`.")
-            del conn.apis[key]
-            return conn
-
-        return self.store.update(name, change)
-
     def verify_and_pick(self, name: str) -> tuple[Verification, Organization | None]:
         """Verify, and store the organisation the token works for (or the user) when that is clear.
 
         Desk binds a token to the organisation chosen on Zoho's consent page, which need not be
         the one Zoho marks default: the organisations are tried with their orgId (default first)
         and the one Desk accepts is stored. Several accepting and none default: None, and
-        `result.organizations` holds only those, for the front end to ask.
+        `result.organizations` holds only those, for the front end to ask. The Zoho account behind
+        the token is named too when the connection may ask (the account check after consent).
         """
-        from zconnect_tui.verify import default_org, pick_desk_org, verify
+        from zconnect_tui.verify import default_org, identify, pick_desk_org, verify
 
         self.access_token(name)
         snap = self.store.load()
@@ -487,6 +313,8 @@ class Manager:
 
         def run(client: ZohoClient) -> tuple[Verification, Organization | None]:
             result = verify(client, conn, dcs, check_org=False)
+            if not result.user:
+                result.user = identify(client, conn, dcs)
             if result.kind != "desk":
                 return result, default_org(result.organizations)
             org, accepted = pick_desk_org(client, conn, dcs, result.organizations)
@@ -498,3 +326,14 @@ class Manager:
         if org is not None or result.user:
             self.set_organization(name, org, result.user)
         return result, org
+
+
+def _fresh(conn: Connection) -> bool:
+    remaining = conn.token.remaining()
+    return remaining is not None and remaining > REFRESH_MARGIN and conn.status == AUTHORIZED
+
+
+def _mark_dead(conn: Connection, why: str) -> None:
+    conn.status = NEEDS_REAUTH
+    conn.last_error = why
+    conn.updated_at = now_utc()

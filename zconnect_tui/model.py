@@ -14,6 +14,7 @@ from typing import Any
 
 from zconnect_tui.errors import ConfigError, Fix, Remedy, UsageError
 from zconnect_tui.saved import SavedApi, apis_to_table, parse_apis
+from zconnect_tui.text import clean
 
 DEFAULT_PORT = 9646
 """Default loopback port: 9646 spells ZOHO on a phone keypad."""
@@ -64,6 +65,9 @@ AUTHORIZED = Status.AUTHORIZED
 NOT_AUTHORIZED = Status.NOT_AUTHORIZED
 NEEDS_REAUTH = Status.NEEDS_REAUTH
 REVOKED = Status.REVOKED
+STATUSES = tuple(Status)
+ACCESS_TYPES = tuple(AccessType)
+_LOOPBACK_REDIRECT = re.compile(r"^http://127\.0\.0\.1:(\d{1,5})/")
 
 
 class ClientType(StrEnum):
@@ -102,13 +106,15 @@ def mask(secret: str | None) -> str:
 
 @dataclass
 class TokenSet:
-    """The tokens Zoho issued for a connection."""
+    """The tokens Zoho issued for a connection (secrets never in a repr: crash reports print them)."""
 
-    access_token: str = ""
-    refresh_token: str = ""
+    access_token: str = field(default="", repr=False)
+    refresh_token: str = field(default="", repr=False)
     expires_at: datetime | None = None
     scope: str = ""
     refreshed_at: datetime | None = None
+    issued_by: str = ""
+    """The accounts server that issued these tokens: refreshes and the revoke go there, and only there."""
 
     def remaining(self, now: datetime | None = None) -> timedelta | None:
         if not self.access_token or self.expires_at is None:
@@ -125,11 +131,11 @@ class Connection:
     dc: str
     client_id: str
     scopes: list[str]
-    client_secret: str = ""
+    client_secret: str = field(default="", repr=False)
     access_type: AccessType = AccessType.OFFLINE
     redirect_uri: str = ""
     client_type: ClientType = ClientType.SERVER
-    client_secrets: dict[str, str] = field(default_factory=dict)
+    client_secrets: dict[str, str] = field(default_factory=dict, repr=False)
     """Multi-DC: a data centre key -> that data centre's own Client Secret (else `client_secret` is used)."""
     status: Status = Status.NOT_AUTHORIZED
     accounts_server: str = ""
@@ -155,9 +161,9 @@ class Connection:
         try:
             self.client_type = ClientType(self.client_type)
         except ValueError:
-            raise ConfigError(f"[connections.{self.name}] client_type {self.client_type!r} is not one of "
-                              f"{', '.join(CLIENT_TYPES)}.", "Fix or remove it.") from None
-        # Callers may pass the file's strings; a value outside the enum raises ValueError.
+            raise ConfigError(f"[connections.{self.name}] client_type {clean(str(self.client_type), limit=40)!r} "
+                              f"is not one of {', '.join(CLIENT_TYPES)}.", "Fix or remove it.") from None
+        # Callers may pass the file's strings (from_table has checked them); others raise ValueError.
         self.status = Status(self.status)
         self.access_type = AccessType(self.access_type)
 
@@ -175,8 +181,9 @@ class Connection:
 
     @property
     def port(self) -> int | None:
-        match = re.match(r"^http://127\.0\.0\.1:(\d+)/", self.redirect_uri)
-        return int(match.group(1)) if match else None
+        match = _LOOPBACK_REDIRECT.match(self.redirect_uri)
+        port = int(match.group(1)) if match else 0
+        return port if 1 <= port <= 65535 else None
 
     def state(self, now: datetime | None = None) -> TokenState:
         """The token state, from the status and the expiry."""
@@ -266,8 +273,6 @@ Connection.self_client = property(lambda self: self.client_type == SELF)  # type
 
 
 # ----- TOML mapping -------------------------------------------------------------------------
-_TOKEN_FIELDS = {f.name for f in fields(TokenSet)}
-_CONN_FIELDS = {f.name for f in fields(Connection)} - {"name", "token", "apis"}
 
 
 def to_table(conn: Connection) -> dict[str, Any]:
@@ -284,32 +289,73 @@ def to_table(conn: Connection) -> dict[str, Any]:
     return table
 
 
+_SECRETS = frozenset({"client_secret", "access_token", "refresh_token"})
+_EXPECTED: dict[str, tuple[type, str]] = {
+    "str": (str, "a string"),
+    "bool": (bool, "true or false"),
+    "list[str]": (list, "a list of strings"),
+    "datetime | None": (datetime, "a UTC date-time such as 2026-01-31T12:00:00Z"),
+    "ClientType": (str, f"one of {', '.join(CLIENT_TYPES)}"),
+    "Status": (str, f"one of {', '.join(Status)}"),
+    "AccessType": (str, "offline or online"),
+    "dict[str, str]": (dict, "a table of data centre = \"secret\" lines"),
+}
+
+
+_ENUMS: dict[str, type[StrEnum]] = {"ClientType": ClientType, "Status": Status, "AccessType": AccessType}
+
+
+def _typed(where: str, kind: str, value: Any) -> Any:
+    """`value` checked against the field's annotation; strings cleaned (the file may be hand-edited)."""
+    expected, wording = _EXPECTED[kind]
+    ok = isinstance(value, expected)
+    if ok and isinstance(value, datetime):
+        ok = value.tzinfo is not None  # a local date-time cannot be compared with UTC
+    if ok and isinstance(value, list):
+        ok = all(isinstance(item, str) for item in value)
+    if ok and isinstance(value, dict):  # client_secrets: data centre -> its own Client Secret (Multi-DC)
+        ok = all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        if ok:
+            return {clean(k, limit=40): _typed(f"{where}.{clean(k, limit=40)}", "str", v) for k, v in value.items()}
+    if ok and kind in _ENUMS:
+        ok = value in set(_ENUMS[kind])
+    if not ok:
+        raise ConfigError(f"{clean(where)} must be {wording}; the file was left untouched.",
+                          remedy=Remedy(Fix.FIX_CONFIG, key=clean(where)))
+    if isinstance(value, list):
+        return [clean(item) for item in value]
+    if isinstance(value, str) and (where.rsplit(".", 1)[-1] in _SECRETS or ".client_secrets." in where):
+        if clean(value) != value:  # never alter a secret silently
+            raise ConfigError(f"{clean(where)} contains control characters.", "Copy the value again.")
+        return value
+    return clean(value) if isinstance(value, str) else value
+
+
+def _typed_fields(where: str, table: dict[str, Any], cls: type) -> dict[str, Any]:
+    kinds = {f.name: f.type for f in fields(cls) if f.type in _EXPECTED and f.name != "name"}
+    return {k: _typed(f"{where}.{k}", kinds[k], v) for k, v in table.items() if k in kinds}
+
+
 def from_table(name: str, table: dict[str, Any]) -> Connection:
-    """Build a Connection from its TOML table; unknown keys are ignored (newer versions)."""
-    known = {k: v for k, v in table.items() if k in _CONN_FIELDS}
-    if table.get("self_client") is True and "client_type" not in known:  # files written before client_type
-        known["client_type"] = SELF
-    secrets = known.get("client_secrets", {})
-    if not isinstance(secrets, dict) or not all(isinstance(v, str) for v in secrets.values()):
-        raise ConfigError(f"[connections.{name}.client_secrets] must map data centres to strings.",
-                          f"Write it as eu = \"…\" lines, or set them with `zconnect secret {name} --dc eu`.")
-    token_table = table.get("token") or {}
+    """Build a Connection from its TOML table: every known key type-checked (a one-line ConfigError
+    naming the key), unknown keys ignored (newer versions)."""
+    where = f"connections.{name}"
+    token_table = table.get("token", {})
     if not isinstance(token_table, dict):
-        raise ConfigError(f"[connections.{name}.token] must be a table.", "Fix or remove it.")
-    try:
-        token = TokenSet(**{k: v for k, v in token_table.items() if k in _TOKEN_FIELDS})
-        conn = Connection(name=name, token=token, apis=parse_apis(name, table.get("apis")), **known)
-    except TypeError as exc:
-        raise ConfigError(f"[connections.{name}] lacks a required field ({exc}).", "Fix or remove it.") from None
-    except ValueError:
-        key = "status" if known.get("status", Status.NOT_AUTHORIZED) not in set(Status) else "access_type"
-        allowed = ", ".join(Status if key == "status" else AccessType)
-        raise ConfigError(f"connections.{name}.{key} = {known.get(key)!r} is not one of {allowed}.",
-                          remedy=Remedy(Fix.FIX_CONFIG, name, key=f"connections.{name}.{key}")) from None
-    for stamp in ("expires_at", "refreshed_at"):
-        value = getattr(token, stamp)
-        if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
-            raise ConfigError(f"connections.{name}.token.{stamp} must be a UTC datetime.", "Fix or remove it.")
+        raise ConfigError(f"[{clean(where)}.token] must be a table.", "Fix or remove it.")
+    known = _typed_fields(where, table, Connection)
+    # Files written before client_type say `self_client = true`.
+    if "self_client" in table and _typed(f"{where}.self_client", "bool", table["self_client"]) \
+            and "client_type" not in known:
+        known["client_type"] = SELF
+    missing = [k for k in ("service", "dc", "client_id", "scopes") if k not in known]
+    if missing:
+        raise ConfigError(f"[{clean(where)}] lacks {', '.join(missing)}.", "Fix or remove it.")
+    token = TokenSet(**_typed_fields(f"{where}.token", token_table, TokenSet))
+    conn = Connection(name=name, token=token, apis=parse_apis(name, table.get("apis")), **known)
+    if _LOOPBACK_REDIRECT.match(conn.redirect_uri) and conn.port is None:
+        raise ConfigError(f"{clean(where)}.redirect_uri has a port outside 1-65535.",
+                          remedy=Remedy(Fix.SET_PORT, name))
     return conn
 
 

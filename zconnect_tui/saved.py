@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from zconnect_tui.errors import ConfigError, UsageError
+from zconnect_tui.text import clean
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -201,7 +202,7 @@ def parse_apis(conn_name: str, table: object) -> dict[str, SavedApi]:
         raise ConfigError(f"[{where}] must be a table.", "Fix or remove it.")
     out: dict[str, SavedApi] = {}
     for key, entry in table.items():
-        here = f"[{where}.{key}]"
+        here = f"[{where}.{clean(key, limit=64)}]"
         if not isinstance(entry, dict) or not KEY_RE.match(key):
             raise ConfigError(f"{here} must be a table with a simple name.", "Fix or remove it.")
         path, method = entry.get("path"), entry.get("method", "GET")
@@ -213,8 +214,13 @@ def parse_apis(conn_name: str, table: object) -> dict[str, SavedApi]:
         if not ok:
             raise ConfigError(f"{here} needs path (text), method ({'/'.join(METHODS)}), and fields and headers "
                               "tables of plain values.", "Fix or remove it.")
+        # What is sent must be sent as written, so control characters are refused, not cleaned; a field
+        # value may hold line breaks (a JSON body), and is cleaned where it is shown.
+        sent = [path, *fields, *headers, *headers.values()]
+        if any(clean(text) != text for text in sent):
+            raise ConfigError(f"{here} contains control characters.", "Fix or remove it; the file was left untouched.")
         out[key] = SavedApi(method=method.upper(), path=path, fields=dict(fields), headers=dict(headers),
-                            description=str(entry.get("description", "")))
+                            description=clean(str(entry.get("description", "")), limit=200))
     return out
 
 

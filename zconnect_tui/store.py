@@ -24,7 +24,8 @@ import tomli_w
 
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import ConfigError, Fix, NoSuchConnection, Remedy
-from zconnect_tui.model import Connection, from_table, now_utc, to_table
+from zconnect_tui.model import NAME_RE, Connection, from_table, now_utc, to_table
+from zconnect_tui.text import clean
 
 FORMAT_VERSION = 1
 T = TypeVar("T")
@@ -103,6 +104,9 @@ class Store:
             raise ConfigError(f"{self.path}: [connections] and [data_centers] must be tables.", self._untouched())
         conns: dict[str, Connection] = {}
         for name, table in tables.items():
+            if not NAME_RE.match(name):
+                raise ConfigError(f"{self.path}: {clean(name, limit=70)!r} is not a usable connection name.",
+                                  "Use letters, digits, '-' and '_'; zconnect will not overwrite the file.")
             if not isinstance(table, dict):
                 raise ConfigError(f"{self.path}: [connections.{name}] must be a table.", self._untouched())
             conns[name] = from_table(name, table)
@@ -126,30 +130,61 @@ class Store:
     def _untouched(self) -> str:
         return "Fix it by hand (or move it away); zconnect will not overwrite it."
 
-    def loosened_mode_warning(self) -> str | None:
-        """A warning when a user made the file readable by others (it holds secrets)."""
+    def warnings(self) -> list[str]:
+        """What a user should know about the file and its directory: readable by others (it holds
+        secrets), or owned by another user (who can read and change every connection)."""
+        if sys.platform == "win32":  # pragma: no cover - POSIX modes and owners only
+            return []
+        found = []
         try:
-            mode = stat.S_IMODE(self.path.stat().st_mode)
+            info = self.path.stat()
         except OSError:
-            return None
-        if sys.platform != "win32" and mode & 0o077:
-            return (f"warning: {self.path} is readable by others (mode {mode:o}); it holds secrets. "
-                    f"Run: chmod 600 {self.path}")
-        return None
+            info = None
+        if info is not None and stat.S_IMODE(info.st_mode) & 0o077:
+            found.append(f"warning: {self.path} is readable by others (mode {stat.S_IMODE(info.st_mode):o}); "
+                         f"it holds secrets. Run: chmod 600 {self.path}")
+        me = os.geteuid()
+        for what, path in (("file", self.path), ("directory", self.path.parent)):
+            try:
+                owner = path.stat().st_uid
+            except OSError:
+                continue
+            if owner != me:
+                found.append(f"warning: the connections {what} {path} belongs to user id {owner}, not to you "
+                             f"({me}): that user can read and change your connections. Check how it got there.")
+        return found
 
     # ----- writing ----------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the cross-process lock (a sidecar `.lock` file, so renames never race it)."""
-        self._ensure_dir()
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        """Hold the cross-process lock for a read-modify-write (a sidecar `.lock` file, so renames never race it).
+
+        Held only while the file is re-read and written, never across a call to Zoho.
+        """
         started = time.monotonic()
-        try:
-            _lock_fd(fd)
+        with self._hold(self.lock_path):
             self.last_lock_wait = time.monotonic() - started
             yield
-        finally:
-            os.close(fd)  # closing releases the lock
+
+    @contextlib.contextmanager
+    def refresh_lock(self, name: str) -> Iterator[None]:
+        """Hold connection `name`'s refresh lock: one refresh (or revoke) of it at Zoho at a time, across
+        processes, while other connections, `add` and `list` go on (they never wait for Zoho)."""
+        self.load().get(name)  # a name that is not stored (`../x` included) never becomes a lock file
+        with self._hold(self.path.with_name(f"{self.path.name}.{name}.refresh.lock")):
+            yield
+
+    def _hold(self, path: Path) -> contextlib.AbstractContextManager[None]:
+        self._ensure_dir()
+        try:
+            # O_NOFOLLOW: a lock "file" planted as a symlink must not make us create or open its target.
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
+                         0o600)
+        except OSError as exc:
+            kind = "a symbolic link" if path.is_symlink() else "a directory" if path.is_dir() else "not usable"
+            raise ConfigError(f"The lock file {path} is {kind} ({exc.strerror}).",
+                              "Remove it (zconnect recreates it) or check the directory's permissions.") from None
+        return _locked(fd, path)
 
     def transaction(self, change: Callable[[Snapshot], T]) -> T:
         """Lock, re-read, apply `change` to the fresh snapshot, write atomically, unlock.
@@ -201,11 +236,25 @@ class Store:
         self.transaction(apply)
 
     def _ensure_dir(self) -> None:
+        """Create missing directories 0700, each of them (mkdir's `parents` would use the umask's mode)."""
+        missing = []
         directory = self.path.parent
-        if not directory.exists():
-            directory.mkdir(parents=True, mode=0o700, exist_ok=True)
-            with contextlib.suppress(OSError):
-                os.chmod(directory, 0o700)
+        while not directory.exists():
+            missing.append(directory)
+            directory = directory.parent
+        for directory in reversed(missing):
+            try:
+                os.mkdir(directory, 0o700)
+                os.chmod(directory, 0o700)  # a umask such as 0o777 would leave it unusable
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise ConfigError(f"Cannot create the directory {directory}: {exc.strerror}.",
+                                  "Check its parent's permissions, or choose another file with --config.") from None
+
+    def _target(self) -> Path:
+        """The file a save replaces: a symlinked connections file (dotfiles) is written through, the link kept."""
+        return Path(os.path.realpath(self.path)) if self.path.is_symlink() else self.path
 
     def _serialise(self, snap: Snapshot) -> bytes:
         doc: dict[str, Any] = {"version": FORMAT_VERSION, **snap.extra}
@@ -215,7 +264,12 @@ class Store:
         return tomli_w.dumps(doc).encode("utf-8")
 
     def _write(self, data: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        target = self._target()
+        try:
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        except OSError as exc:
+            raise ConfigError(f"Cannot write {target}: {exc.strerror}.",
+                              "Check the directory's permissions; nothing was changed.") from None
         try:
             os.fchmod(fd, 0o600)
             with os.fdopen(fd, "wb") as fh:
@@ -225,18 +279,37 @@ class Store:
                 # under the real name (the rename reaches the disk before the data). No test can
                 # pull the power, so none would notice it missing: keep it.
                 os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
+            os.replace(tmp, target)
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            if isinstance(exc, OSError):
+                raise ConfigError(f"Cannot write {target}: {exc.strerror}.", "Nothing was changed.") from None
             raise
-        _fsync_dir(self.path.parent)
+        _fsync_dir(target.parent)
 
     def _remove_orphans(self) -> None:
         """Delete temp files left by writers that were killed mid-save (we hold the lock)."""
-        for orphan in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+        target = self._target()
+        # The list index's temp files sit beside self.path (listing.py), which differs from the
+        # target's directory when connections.toml is a symlink.
+        orphans = [*target.parent.glob(f".{target.name}.*.tmp"),
+                   *self.path.parent.glob(f".{self.path.name}.index.*.tmp")]
+        for orphan in orphans:
             with contextlib.suppress(OSError):
                 orphan.unlink()
+
+
+@contextlib.contextmanager
+def _locked(fd: int, path: Path) -> Iterator[None]:
+    try:
+        try:
+            _lock_fd(fd)
+        except OSError as exc:
+            raise ConfigError(f"Cannot lock {path}: {exc.strerror}.", "Check the directory's permissions.") from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _lock_fd(fd: int) -> None:

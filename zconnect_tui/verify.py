@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from zconnect_tui.connector import api_base
-from zconnect_tui.datacenters import DataCenters, check_url
-from zconnect_tui.errors import Fix, Remedy, ZohoError
+from zconnect_tui.connector import api_base, user_dc
+from zconnect_tui.datacenters import DataCenters
+from zconnect_tui.errors import Fix, Remedy, Unreachable, ZconnectError, ZohoError
 from zconnect_tui.model import Connection
-from zconnect_tui.services import get_service
+from zconnect_tui.services import PROFILE_SCOPE, get_service
+from zconnect_tui.text import text_field
 
 if TYPE_CHECKING:
     from zconnect_tui.oauth import ZohoClient
@@ -53,7 +54,7 @@ class OrgRefused(ZohoError):
 
 def _names_org(code: str, body: dict[str, Any]) -> bool:
     """A 4xx that is about the organisation rather than the token (Desk's errorCode, fieldName or text)."""
-    text = f"{body.get('message') or ''} {body.get('fieldName') or ''}".lower()
+    text = f"{text_field(body.get('message'))} {text_field(body.get('fieldName'))}".lower()
     return "ORG" in code.upper() or "orgid" in text or "organization" in text or "organisation" in text
 
 
@@ -69,7 +70,8 @@ def org_refused(conn: Connection, code: str, org: str) -> OrgRefused:
 
 def _resource_error(conn: Connection, status: int, body: dict[str, Any], endpoint: str,
                     org: str = "") -> ZohoError:
-    code = str(body.get("errorCode") or body.get("code") or body.get("cause") or status)
+    code = next((text_field(body.get(k), 60) for k in ("errorCode", "code", "cause") if text_field(body.get(k))),
+                str(status))
     if org and 400 <= status < 500 and _names_org(code, body):
         return org_refused(conn, code, org)
     if status == 401 or "OAUTH" in code.upper() or "TOKEN" in code.upper():
@@ -78,40 +80,54 @@ def _resource_error(conn: Connection, status: int, body: dict[str, Any], endpoin
                              remedy=Remedy(Fix.EDIT_SCOPES, conn.name))
         return ZohoError(code, f"Zoho refused the access token at {endpoint} ({code}).",
                          remedy=Remedy(Fix.REFRESH, conn.name))
-    message = body.get("message") or body.get("error") or f"HTTP {status}"
+    message = text_field(body.get("message")) or text_field(body.get("error")) or f"HTTP {status}"
     return ZohoError(code, f"{endpoint} answered {status}: {message}.",
                      "Check the connection's scopes and data centre.")
 
 
 def _endpoint(conn: Connection, dcs: DataCenters) -> tuple[str, str]:
-    """(kind, URL) of the verification call for this connection's service."""
+    """(kind, URL) of the verification call for this connection's service.
+
+    Both `api_base` and `user_dc` apply the trust rule: the file's accounts_server/api_domain are
+    outside input too, and the access token goes where they point.
+    """
     kind = get_service(conn.service).verify
-    dc = dcs.get(conn.location) if conn.location in dcs else dcs.get(conn.dc)
-    api = check_url(conn.api_domain or dc.api, "api_domain")
-    accounts = conn.accounts_server or dc.accounts
-    if kind == "desk":
-        return kind, f"{api_base(conn, dcs)}/api/v1/organizations"
-    if kind == "crm":
-        return kind, f"{api}/crm/v8/org"
-    if kind == "books":
-        return kind, f"{api}/books/v3/organizations"
-    return kind, f"{accounts}/oauth/user/info"
+    path = {"desk": "/api/v1/organizations", "crm": "/crm/v8/org", "books": "/books/v3/organizations"}.get(kind)
+    if path is not None:
+        return kind, f"{api_base(conn, dcs)}{path}"
+    return kind, f"{user_dc(conn, dcs).accounts}/oauth/user/info"
 
 
-def _orgs(kind: str, body: dict[str, Any]) -> list[Organization]:
+def _items(body: dict[str, Any], key: str, url: str) -> list[dict[str, Any]]:
+    value = body.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Unreachable(f"{urlsplit(url).netloc} answered with unexpected JSON ({key!r} is not a list).",
+                          "Try again later; nothing was changed.")
+    return [item for item in value if isinstance(item, dict)]
+
+
+def _orgs(kind: str, body: dict[str, Any], url: str) -> list[Organization]:
+    def org(o: dict[str, Any], id_key: str, name_keys: tuple[str, ...], default: object, detail: str) -> Organization:
+        name = next((text_field(o.get(k)) for k in name_keys if text_field(o.get(k))), "")
+        return Organization(text_field(o.get(id_key), 40), name, o.get(default) is True if default else True,
+                            text_field(o.get(detail), 80))
+
     if kind == "desk":
-        return [Organization(str(o.get("id", "")), str(o.get("companyName") or o.get("organizationName") or ""),
-                             bool(o.get("isDefault")), str(o.get("portalName") or ""))
-                for o in body.get("data") or [] if isinstance(o, dict)]
+        return [org(o, "id", ("companyName", "organizationName"), "isDefault", "portalName")
+                for o in _items(body, "data", url)]
     if kind == "crm":
-        return [Organization(str(o.get("id", "")), str(o.get("company_name") or ""), True,
-                             str(o.get("domain_name") or ""))
-                for o in body.get("org") or [] if isinstance(o, dict)]
+        return [org(o, "id", ("company_name",), None, "domain_name") for o in _items(body, "org", url)]
     if kind == "books":
-        return [Organization(str(o.get("organization_id", "")), str(o.get("name") or ""),
-                             bool(o.get("is_default_org")), str(o.get("currency_code") or ""))
-                for o in body.get("organizations") or [] if isinstance(o, dict)]
+        return [org(o, "organization_id", ("name",), "is_default_org", "currency_code")
+                for o in _items(body, "organizations", url)]
     return []
+
+
+def _user(body: dict[str, Any]) -> str:
+    return next((text_field(body.get(k), 120) for k in ("Email", "Display_Name", "ZUID") if text_field(body.get(k))),
+                "")
 
 
 def verify(client: ZohoClient, conn: Connection, dcs: DataCenters, *, check_org: bool = True) -> Verification:
@@ -125,11 +141,12 @@ def verify(client: ZohoClient, conn: Connection, dcs: DataCenters, *, check_org:
     if status != 200:
         raise _resource_error(conn, status, body, urlsplit(url).path)
     if kind == "userinfo":
-        user = str(body.get("Email") or body.get("Display_Name") or body.get("ZUID") or "")
+        user = _user(body)
         return Verification(url, f"Signed in as {user or 'an unnamed user'}", user=user, kind=kind)
-    orgs = _orgs(kind, body)
+    orgs = _orgs(kind, body, url)
     label = {"desk": "Desk organization", "crm": "CRM organization", "books": "Books organization"}[kind]
-    names = ", ".join(o.name for o in orgs) or "none"
+    names = ", ".join(o.name or o.id for o in orgs[:5]) + (f" and {len(orgs) - 5} more" if len(orgs) > 5 else "")
+    names = names or "none"
     plural = "s" if len(orgs) != 1 else ""
     result = Verification(url, f"Reached {len(orgs)} {label}{plural}: {names}", organizations=orgs, kind=kind)
     if kind == "desk" and check_org and conn.org_id:
@@ -154,7 +171,7 @@ def check_desk_org(client: ZohoClient, conn: Connection, dcs: DataCenters, org: 
     # Desk answers with the organisation itself; a `data` list is read too (facts §9.1 leaves it open).
     data = body.get("data")
     found = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else body
-    if str(found.get("id", org.id)) != org.id:
+    if text_field(found.get("id", org.id), 40) != org.id:
         raise org_refused(conn, "OAUTH_ORG_MISMATCH", label)
 
 
@@ -196,3 +213,41 @@ def default_org(orgs: list[Organization]) -> Organization | None:
         if org.is_default:
             return org
     return orgs[0] if len(orgs) == 1 else None
+
+
+def identify(client: ZohoClient, conn: Connection, dcs: DataCenters) -> str:
+    """The Zoho account behind the connection's token (`/oauth/user/info`), or "" when the connection
+    lacks the profile scope or the call fails: best effort, for the account check after consent."""
+    if PROFILE_SCOPE.lower() not in (s.lower() for s in conn.scopes):
+        return ""
+    accounts = user_dc(conn, dcs).accounts
+    try:
+        status, body = client.get_json(f"{accounts}/oauth/user/info", conn.token.access_token)
+    except ZconnectError:
+        return ""
+    return _user(body) if status == 200 else ""
+
+
+def account_check(before: Connection | None, after: Connection, checked: Organization | None = None, *,
+                  revoke: str = "run `zconnect revoke {name}`") -> tuple[str, str]:
+    """(what this consent connected, a warning when it is not the account connected before, else "").
+
+    A consent URL can be read by other local users (its `state` is in the browser's argv), so a code
+    for another account can be slipped in: saying who and which organisation were connected makes a
+    swapped account visible. `checked`: the organisation a call with its orgId proved (Desk);
+    `revoke`: how this front end says "revoke it" (`{name}` is the connection).
+    """
+    who = after.user or "not shown (add the AaaServer.profile.READ scope to see it)"
+    org = f"{after.org_name} ({after.org_id})" if after.org_id else "none chosen"
+    if after.org_id and checked is not None and checked.id == after.org_id:
+        org += " (it accepts the token)"
+    summary = f"Zoho account: {who}. Organization: {org}."
+    if before is None:
+        return summary, ""
+    changed = [what for what, old, new in (("account", before.user, after.user), ("organization", before.org_id,
+                                                                                 after.org_id)) if old and new != old]
+    if not changed:
+        return summary, ""
+    was = ", ".join(filter(None, (before.user, before.org_name and f"{before.org_name} ({before.org_id})")))
+    return summary, (f"This consent connected a different Zoho {' and '.join(changed)} than before (was {was}). "
+                     f"If you did not mean that, {revoke.format(name=after.name)}.")

@@ -11,4 +11,5 @@ Nothing here reaches beyond 127.0.0.1.
     concurrency        3. concurrency: processes released at once, rate limit on
     hygiene            4. secret hygiene: every command, file and screenshot scanned
     faults             5. network faults: every fault against every command
+    bounded            6. bounded calls: dripping and huge answers against one call to Zoho
 """

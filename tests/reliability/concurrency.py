@@ -23,7 +23,8 @@ WRAPPER = r"""
 import json, os, sys, time
 from zconnect_tui import store as _store
 from zconnect_tui import cli, commands, manager  # noqa: F401  (import before the start line)
-waits = []
+import contextlib
+waits, refresh_waits = [], []
 _transaction = _store.Store.transaction
 def transaction(self, change):
     try:
@@ -31,6 +32,14 @@ def transaction(self, change):
     finally:
         waits.append(self.last_lock_wait)
 _store.Store.transaction = transaction
+_refresh_lock = _store.Store.refresh_lock
+@contextlib.contextmanager
+def refresh_lock(self, name):
+    started = time.monotonic()
+    with _refresh_lock(self, name):
+        refresh_waits.append(time.monotonic() - started)
+        yield
+_store.Store.refresh_lock = refresh_lock
 open(os.environ["ZC_READY"], "w").close()
 while not os.path.exists(os.environ["ZC_GO"]):
     time.sleep(0.002)
@@ -47,7 +56,7 @@ try:
         code = cli.main(sys.argv[1:])
 finally:
     with open(os.environ["ZC_LOCKLOG"], "w") as fh:
-        json.dump(waits, fh)
+        json.dump({"file": waits, "refresh": refresh_waits}, fh)
 sys.exit(code)
 """
 
@@ -76,6 +85,9 @@ class ConcurrencyReport:
     tokens_not_live: int = 0
     refresh_tokens_still_work: bool = False
     lock_waits: list[float] = field(default_factory=list)
+    """Seconds each read-modify-write waited for the file lock (held only while the file is re-read and written)."""
+    refresh_lock_waits: list[float] = field(default_factory=list)
+    """Seconds each refresh waited for its connection's refresh lock (held across the call to Zoho)."""
     seconds: float = 0.0
 
     @property
@@ -152,7 +164,9 @@ def run_concurrency(workdir: Path, *, rounds: int = 1, copies: int = 1) -> Concu
                     if out.strip() not in live:
                         report.tokens_not_live += 1
                 with contextlib.suppress(OSError, ValueError):
-                    report.lock_waits += json.loads((sync / f"lock{i}.json").read_text())
+                    logged = json.loads((sync / f"lock{i}.json").read_text())
+                    report.lock_waits += logged["file"]
+                    report.refresh_lock_waits += logged["refresh"]
             report.shared_refreshes.append(lab.emu.refresh_count(shared_rt) - count0)
             report.shared_forced = sum(1 for how, cmd, name in plan if name == "shared" and cmd == "refresh")
             after = lab.store.load()

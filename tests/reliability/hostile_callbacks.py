@@ -30,16 +30,35 @@ class Probe:
     """Shut the sending side after the payload (garbage with no end of headers, then EOF)."""
 
 
-def _req(target: str, method: str = "GET", headers: str = "", body: bytes = b"") -> bytes:
-    return f"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n".encode("latin-1") + body
+HOST = "127.0.0.1:{port}"
+"""What a browser sends as Host for http://127.0.0.1:PORT/callback; `_req` fills in the port."""
 
 
-def hostile_probes(n: int, state: str, rng: random.Random) -> list[Probe]:
+def _request(target: str, method: str = "GET", headers: str = "", body: bytes = b"", host: str | None = HOST) -> bytes:
+    host_line = f"Host: {host}\r\n" if host is not None else ""
+    return f"{method} {target} HTTP/1.1\r\n{host_line}{headers}\r\n".encode("latin-1") + body
+
+
+def hostile_host(port: int, rng: random.Random) -> str | None:
+    """A Host header no browser sends to this listener: DNS rebinding, wrong port, no port, none at all."""
+    return rng.choice([
+        "evil.example", f"evil.example:{port}", f"127.0.0.1.evil.example:{port}", f"localhost.evil.example:{port}",
+        "127.0.0.1", "localhost", f"127.0.0.1:{port + 1}", f"127.0.0.2:{port}", f"[::1]:{port}", f"0.0.0.0:{port}",
+        f"127.0.0.1:{port}.evil.example", f"127.0.0.1:{port}@evil.example", f"evil.example:{port}\r\nHost: x", "",
+        f"127.0.0.1:{port}, evil.example", f"2130706433:{port}", None])
+
+
+def hostile_probes(n: int, state: str, rng: random.Random, port: int = 0) -> list[Probe]:
     """`n` requests no correct listener may accept, in every flavour the issue lists.
 
     Several carry the flow's real `state` (as if an attacker had read it) to prove that the
-    method, path, repeat and encoding checks hold on their own.
+    method, path, repeat and encoding checks hold on their own. Every request says Host
+    `127.0.0.1:PORT` as a browser does, except the `bad_host` ones (a page on another origin,
+    e.g. after DNS rebinding, sends its own host name).
     """
+    def _req(target: str, method: str = "GET", headers: str = "", body: bytes = b"") -> bytes:
+        return _request(target, method, headers, body, host=HOST.format(port=port))
+
     def fake_code() -> str:
         return f"1000.{rng.randbytes(16).hex()}.{rng.randbytes(16).hex()}"
 
@@ -48,6 +67,13 @@ def hostile_probes(n: int, state: str, rng: random.Random) -> list[Probe]:
         flipped = "A" if state[i] != "A" else "B"
         return rng.choice([state[:-1], state + "A", state.swapcase(), state[:i] + flipped + state[i + 1:], "",
                            rng.randbytes(16).hex(), state + "%00", " " + state])
+
+    def bad_host() -> Probe:
+        host = hostile_host(port, rng)
+        # A wrong Host, or the right one and a second, wrong one (either order): never exactly one right one.
+        extra = "" if host is None else rng.choice(["", f"Host: 127.0.0.1:{port}\r\n"])
+        return Probe("bad_host", _request(f"/callback?state={state}&code={fake_code()}&location=lab",
+                                          host=host, headers=extra))
 
     makers = {
         "random_bytes": lambda: Probe("random_bytes", rng.randbytes(rng.choice([1, 7, 64, 512, 4096, 40000])),
@@ -92,6 +118,7 @@ def hostile_probes(n: int, state: str, rng: random.Random) -> list[Probe]:
             f"/callback?state={state}&code={fake_code()}&" + "&".join(f"f{i}=1" for i in range(rng.randint(40, 600))))),
         "dropped": lambda: Probe("dropped", rng.choice([b"", b"GET /callb", _req(f"/callback?state={state}")[:-3]]),
                                  drop_after_send=True),
+        "bad_host": lambda: bad_host(),
     }
     kinds = list(makers)
     return [makers[kinds[i % len(kinds)]]() for i in rng.sample(range(n), n)]
@@ -128,7 +155,7 @@ async def _slow_client(port: int, state: str, give_up: float) -> str:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
     except OSError:
         return "connect_failed"
-    text = _req(f"/callback?state={state}&code=1000.slow")[:-4]
+    text = _request(f"/callback?state={state}&code=1000.slow", host=HOST.format(port=port))[:-4]
     started = time.monotonic()
     try:
         for i in range(len(text)):
@@ -160,7 +187,8 @@ async def _hold_burst(listener: CallbackListener, holders: int, extra: int, time
     deadline = time.monotonic() + timeout
     while listener.stats.connections - accepted_before < holders and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
-    extra_results = await asyncio.gather(*(_send(port, Probe("burst", _req("/callback?code=x")), timeout)
+    burst = _request("/callback?code=x", host=HOST.format(port=port))
+    extra_results = await asyncio.gather(*(_send(port, Probe("burst", burst), timeout)
                                            for _ in range(extra)))
     for _, writer in opened:
         writer.transport.abort()
@@ -237,7 +265,7 @@ def run_hostile_flow(workdir: Path, *, requests: int = 5000, concurrency: int = 
             lambda loop, ctx: report.loop_errors.append(f"{ctx.get('message')}: {ctx.get('exception')!r}"))
         port, state = listener.port, flow.state
         try:
-            probes = hostile_probes(requests, state, rng)
+            probes = hostile_probes(requests, state, rng, port)
             warm, main = probes[:200], probes[200:]
             asyncio.run(_fire(port, warm, concurrency, 15))
             rss0, fds0 = rss_kib(), open_fds()
@@ -276,8 +304,8 @@ def run_hostile_flow(workdir: Path, *, requests: int = 5000, concurrency: int = 
             final = [line for line in visits.splitlines() if line.startswith("FINAL ")]
             report.real_page_status = final[-1].split()[1] if final else ""
             report.real_page_echoes_code = bool(sent_code) and sent_code in visits.split("FINAL", 1)[-1]
-            after_probes = hostile_probes(after, state, rng) + [Probe("replay", _req(
-                f"/callback?state={state}&code={sent_code}"))]
+            after_probes = hostile_probes(after, state, rng, port) + [Probe("replay", _request(
+                f"/callback?state={state}&code={sent_code}", host=HOST.format(port=port)))]
             report.after_answers = Counter(asyncio.run(_fire(port, after_probes, concurrency, 15)))
             report.sent += len(after_probes)
             conn = manager.complete_authorization(flow, result)

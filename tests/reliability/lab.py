@@ -152,3 +152,9 @@ def one_line_error(err: str) -> bool:
     """stderr is exactly one `zconnect: …` line (no traceback)."""
     lines = [line for line in err.splitlines() if line.strip()]
     return len(lines) == 1 and lines[0].startswith("zconnect: ") and "Traceback" not in err
+
+
+def one_line(err: str) -> str:
+    """That one `zconnect: …` line of stderr (asserted: exactly one, no traceback)."""
+    assert one_line_error(err), err
+    return err.strip()

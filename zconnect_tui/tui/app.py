@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widgets import Input
+
+from zconnect_tui.text import clean
 
 if TYPE_CHECKING:
+    from zconnect_tui.errors import ZconnectError
     from zconnect_tui.manager import Manager
     from zconnect_tui.store import Snapshot
 
@@ -55,7 +63,14 @@ class ZconnectApp(App[int]):
     def on_mount(self) -> None:
         """The wizard when asked or when there is nothing to list, else the dashboard."""
         # One read of the file (no lock) decides the first screen and fills it.
-        snapshot = self._snapshot or self.manager.snapshot()
+        try:
+            snapshot = self._snapshot or self.manager.snapshot()
+        except Exception as exc:  # noqa: BLE001 - the file broke since `run_app` read it: the dashboard says how
+            from zconnect_tui.store import Snapshot
+            from zconnect_tui.tui.widgets import as_error
+
+            self.open_dashboard(Snapshot(), error=as_error(exc))
+            return
         if self.start_in_wizard or not snapshot.connections:
             from zconnect_tui.tui.screens.wizard import WizardScreen
 
@@ -92,16 +107,53 @@ class ZconnectApp(App[int]):
     def _warm_up(self) -> None:
         threading.Thread(target=_warm_imports, daemon=True).start()
 
-    def open_dashboard(self, snapshot: Snapshot, select: str | None = None) -> None:
-        """Show the dashboard (the wizard opened first returns here)."""
+    def open_dashboard(self, snapshot: Snapshot, select: str | None = None, *,
+                       error: ZconnectError | None = None) -> None:
+        """Show the dashboard (the wizard opened first returns here); `error`: why the file could not be read."""
         from zconnect_tui.tui.screens.dashboard import DashboardScreen
 
-        self.push_screen(DashboardScreen(self.manager, snapshot, select=select))
+        self.push_screen(DashboardScreen(self.manager, snapshot, select=select, error=error))
 
     def action_screenshot(self) -> None:
-        """Save an SVG screenshot (secrets are never on screen, so this is safe to share)."""
-        path = self.save_screenshot()
+        """Save an SVG screenshot in the current directory, safe to share: a revealed secret field is
+        masked while the picture is taken, and the file is created 0600 (it never replaces one)."""
+        revealed = [field for screen in self.screen_stack for field in screen.query(Input)
+                    if field.has_class("secret") and not field.password]
+        for field in revealed:
+            field.password = True
+        try:
+            svg = self.export_screenshot()
+        finally:
+            for field in revealed:
+                field.password = False
+        path = Path(f"zconnect_{datetime.now():%Y-%m-%dT%H_%M_%S_%f}.svg").absolute()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(svg)
+        except OSError as exc:
+            self.notify(f"Cannot save the screenshot: {exc.strerror}.", title="Screenshot", severity="error")
+            return
         self.notify(f"Saved {path}", title="Screenshot")
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification (the screens' and widgets' go through here) with text from Zoho made safe:
+        control characters and bidi overrides removed, and never read as markup (`markup` is ignored)."""
+        super().notify(clean(str(message), keep="\n"), title=clean(str(title)), severity=severity,
+                       timeout=timeout, markup=False)
+
+    def _fatal_error(self) -> None:
+        """A crash report without local variables: they hold client secrets and tokens.
+
+        Textual 8.2.8 renders `Traceback(show_locals=True)` here and has no setting for it
+        (textual/app.py `_fatal_error`); this is the same report, locals off.
+        """
+        import rich
+        from rich.traceback import Traceback
+
+        self.bell()
+        self.panic(Traceback(show_locals=False, width=None, suppress=[rich]))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette: Textual's own commands plus the current screen's (the dashboard's actions)."""

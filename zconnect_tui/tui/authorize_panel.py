@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Input, Label, Static
 
-from zconnect_tui.errors import FlowCancelled, FlowError, ZconnectError
+from zconnect_tui.errors import FlowCancelled, ZconnectError
 from zconnect_tui.model import Connection
 from zconnect_tui.tui.remedies import StepLabel
 from zconnect_tui.tui.widgets import OSC52_NOTE, FieldError, Guide, as_error
@@ -200,7 +201,7 @@ class AuthorizePanel(Vertical):
         for widget in self.query("#auth-url-label, #auth-url, #auth-open, #auth-copy"):
             widget.display = flow.url is not None
         if flow.url is None:
-            scopes = ",".join(conn.scopes)
+            scopes = escape(",".join(conn.scopes))  # the file's text, never read as markup
             intro.update("[b]6. Authorize the Self Client.[/] In the API Console open the Self Client, "
                          "tab [b]Generate Code[/], enter these scopes, pick a time duration (10 minutes is "
                          f"plenty), a description, and click [b]Create[/]:\n  [b]{scopes}[/]\n"
@@ -308,7 +309,7 @@ class AuthorizePanel(Vertical):
             return
         try:
             self.flow.submit_paste(event.value)  # parsing only; the worker wakes and exchanges
-        except FlowError as exc:
-            error.show(exc)  # the wait goes on: the browser may still deliver
+        except Exception as exc:  # noqa: BLE001 - one line under the box; the wait goes on: the browser may still deliver
+            error.show(as_error(exc))
             return
         error.clear()

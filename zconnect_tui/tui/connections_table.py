@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from zconnect_tui.model import Connection, TokenState, now_utc
+from zconnect_tui.text import clean
 from zconnect_tui.tui.details import expires_text
 from zconnect_tui.tui.states import STATES
 
@@ -103,7 +104,8 @@ class ConnectionsTable(DataTable[Text]):
             self.add_row(*self.cells(conn, now), key=conn.name)
 
     def cells(self, conn: Connection, now: datetime) -> tuple[Text, ...]:
-        # Text, not str: DataTable reads str cells as markup, and organisation names come from Zoho.
+        # Text, not str: DataTable reads str cells as markup, and organisation names come from Zoho
+        # (cleaned again here: a terminal must never get their control characters).
         state = conn.state(now)
         look = STATES[state]
         busy = self.busy.get(conn.name)
@@ -111,8 +113,9 @@ class ConnectionsTable(DataTable[Text]):
             state_cell = Text(f"{BUSY_SYMBOL} {busy}…", style=self._style("accent"))
         else:
             state_cell = Text(f"{look.symbol} {look.label}", style=self._style(look.colour))
-        return (state_cell, Text(conn.name), Text(conn.service), Text(conn.location or conn.dc),
-                Text(conn.org_name or conn.user or "-"), Text(expires_text(conn, now)))
+        return (state_cell, *(Text(clean(value)) for value in (
+            conn.name, conn.service, conn.location or conn.dc, conn.org_name or conn.user or "-",
+            expires_text(conn, now))))
 
     def _style(self, colour: str) -> Style:
         """A theme colour as a Rich style (DataTable cells are Rich Text); looked up once per redraw."""

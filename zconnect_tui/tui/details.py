@@ -11,6 +11,7 @@ from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.model import AccessType, ClientType, Connection, TokenState, format_duration, mask, now_utc
 from zconnect_tui.services import SERVICES
+from zconnect_tui.text import clean
 from zconnect_tui.tui.states import STATES
 
 CLIENT_TYPE_TEXT = {
@@ -51,7 +52,7 @@ def _dc_text(conn: Connection, dcs: DataCenters) -> str:
 
 def detail_rows(conn: Connection, dcs: DataCenters, *, full: bool = False,
                 now: datetime | None = None) -> list[tuple[str, str]]:
-    """(label, value) rows for `conn`; `full` adds the addresses and timestamps."""
+    """(label, value) rows for `conn`, values cleaned (`text.clean`); `full` adds the addresses and timestamps."""
     now = now or now_utc()
     state = conn.state(now)
     look = STATES[state]
@@ -87,4 +88,5 @@ def detail_rows(conn: Connection, dcs: DataCenters, *, full: bool = False,
             ("Updated", _when(conn.updated_at, now)),
         ]
     rows.append(("Use it", f"zconnect token {conn.name}"))
-    return rows
+    # Organisation and user names, the last error: from Zoho or the file, never to a terminal raw.
+    return [(label, clean(value)) for label, value in rows]

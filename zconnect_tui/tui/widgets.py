@@ -7,6 +7,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Footer, Static
 
 from zconnect_tui.errors import ZconnectError
+from zconnect_tui.text import clean
 from zconnect_tui.tui.remedies import StepLabel, error_text
 
 OSC52_NOTE = "if your terminal honours OSC 52; in tmux: set-clipboard on"
@@ -17,7 +18,7 @@ def as_error(exc: BaseException) -> ZconnectError:
     """Anything a worker meets becomes a ZconnectError with a sentence and a fix: nothing crashes."""
     if isinstance(exc, ZconnectError):
         return exc
-    return ZconnectError(f"Unexpected error: {type(exc).__name__}: {exc}.",
+    return ZconnectError(f"Unexpected error: {type(exc).__name__}: {clean(str(exc), limit=200)}.",
                          "Try again; if it persists, run the same action with the zconnect CLI to see more.")
 
 
@@ -37,6 +38,7 @@ class FieldError(Static):
         """Show `text` (or an error's sentence and fix)."""
         if isinstance(text, ZconnectError):
             text = error_text(text, self.step)
+        text = clean(text, keep="\n")  # messages quote what Zoho, the file or a paste said
         self.update(text)
         self.display = bool(text)
 

@@ -9,10 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from rich.console import Group, RenderableType
-from rich.style import Style
-from rich.table import Table
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -22,21 +18,18 @@ from textual.widgets import DataTable, Input, Static
 
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.model import Connection
+from zconnect_tui.text import clean
 from zconnect_tui.tui.actions import ACTIONS, BY_NAME, key_of
 from zconnect_tui.tui.connections_table import SORT_KEYS, ConnectionsTable
-from zconnect_tui.tui.details import detail_rows
+from zconnect_tui.tui.details_panel import panel, panel_rows
 from zconnect_tui.tui.remedies import fix_text
 from zconnect_tui.tui.screens.dashboard_calls import RUNNING, CoreCalls
-from zconnect_tui.tui.widgets import KeyFooter
+from zconnect_tui.tui.widgets import KeyFooter, as_error
 from zconnect_tui.tui.work import off_thread
 
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
     from zconnect_tui.store import Snapshot
-
-
-def _key_name(key: str) -> str:
-    return {"enter": "⏎", "slash": "/", "question_mark": "?"}.get(key, key)
 
 
 LIVE_INTERVAL = 5.0
@@ -56,12 +49,14 @@ class DashboardScreen(CoreCalls):
         Binding("q", "app.quit", "Quit", id="dashboard.quit", tooltip="Leave zconnect", show=False),
     ]
 
-    def __init__(self, manager: Manager, snapshot: Snapshot, *, select: str | None = None) -> None:
+    def __init__(self, manager: Manager, snapshot: Snapshot, *, select: str | None = None,
+                 error: ZconnectError | None = None) -> None:
         super().__init__()
         self.manager = manager
         self.snapshot = snapshot
         self.conns: dict[str, Connection] = dict(snapshot.connections)
-        self.load_error: ZconnectError | None = None
+        self.load_error: ZconnectError | None = error
+        """Why the file could not be read (shown instead of the rows; the live re-read retries)."""
         self.outcomes: dict[str, tuple[bool, str]] = {}
         """Connection name → (ok, text) of its last action, shown in full in the details panel."""
         self.details_rows: list[tuple[str, str]] = []
@@ -105,8 +100,8 @@ class DashboardScreen(CoreCalls):
             self.snapshot = await off_thread(self.manager.snapshot)
             self.conns = dict(self.snapshot.connections)
             self.load_error = None
-        except ZconnectError as exc:  # e.g. the file was broken by hand meanwhile: say so, keep going
-            self.load_error = exc
+        except Exception as exc:  # noqa: BLE001 - e.g. the file was broken by hand meanwhile: say so, keep going
+            self.load_error = as_error(exc)
         self._redraw(select=select)
         if then is not None:
             then()
@@ -122,7 +117,8 @@ class DashboardScreen(CoreCalls):
         self.query_one("#dash-main").display = has_rows
         if self.load_error is not None:
             error = self.load_error
-            empty.update(Content.assemble((error.message, "bold $text-error"), "\n", fix_text(error)))
+            empty.update(Content.assemble((clean(error.message), "bold $text-error"), "\n",
+                                          clean(fix_text(error), keep="\n")))
         elif not has_rows:
             empty.update(Content.from_markup(
                 "[b]No connections yet.[/]\n\nPress [b]n[/] to create one with the wizard, which walks you "
@@ -179,22 +175,8 @@ class DashboardScreen(CoreCalls):
             self.details_rows = []
             self._refresh_keys()
             return
-        rows = detail_rows(conn, self.snapshot.dcs())
-        if not conn.ever_authorized:
-            rows.append(("Next", f"Never authorized: press {key_of('authorize')} to authorize it, or "
-                                 f"{key_of('resume')} to resume its setup in the wizard (step 6)."))
-        for action in ACTIONS:
-            reason = action.unavailable(conn) if action.check is not None else None
-            if reason and reason != "hidden":
-                rows.append((f"{_key_name(action.key)} {action.label}", f"not now: {reason}"))
-        self.details_rows = rows
-        parts: list[RenderableType] = []
-        outcome = self.outcomes.get(conn.name)
-        if outcome is not None:  # the last action's outcome, in full (the toast is short-lived)
-            ok, text = outcome
-            colour = self.app.theme_variables.get("text-success" if ok else "text-error", "")
-            parts += [Text(text, style=Style(color=colour or None, bold=not ok)), Text("")]
-        details.update(Group(*parts, self._grid(rows)))
+        self.details_rows = panel_rows(conn, self.snapshot.dcs())
+        details.update(panel(self.details_rows, self.outcomes.get(conn.name), self.app.theme_variables))
         self._refresh_keys()
 
     def _details_widget(self) -> Static:
@@ -206,17 +188,6 @@ class DashboardScreen(CoreCalls):
         details = Static("", id="details")
         self.query_one("#dash-main").mount(VerticalScroll(details, id="details-panel"))
         return details
-
-    def _grid(self, rows: list[tuple[str, str]]) -> Table:
-        """Label/value rows with wrapped values that keep their column (a Rich grid)."""
-        accent = self.app.theme_variables.get("text-accent", "")
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(style=Style(color=accent, bold=True) if accent.startswith("#") else Style(bold=True),
-                        no_wrap=True)
-        grid.add_column(ratio=1, overflow="fold")
-        for label, value in rows:
-            grid.add_row(label, Text(value))  # Text: names from Zoho are never read as markup
-        return grid
 
     # ----- which actions apply -------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -258,7 +229,13 @@ class DashboardScreen(CoreCalls):
     def action_new(self) -> None:
         from zconnect_tui.tui.screens.wizard import WizardScreen
 
-        self.app.push_screen(WizardScreen(self.manager, self.snapshot), callback=self._wizard_done)
+        try:
+            wizard = WizardScreen(self.manager, self.snapshot)  # reads the file's data centres
+        except Exception as exc:  # noqa: BLE001 - one line, never a crash
+            error = as_error(exc)
+            self.notify(f"{error.message}\n{fix_text(error)}".strip(), severity="error", timeout=10, markup=False)
+            return
+        self.app.push_screen(wizard, callback=self._wizard_done)
 
     def action_resume(self) -> None:
         if self._refuse("resume") or (conn := self.selected) is None:
@@ -302,15 +279,24 @@ class DashboardScreen(CoreCalls):
     def _authorize(self, *, first: bool) -> None:
         if self._refuse("authorize" if first else "reauthorize") or (conn := self.selected) is None:
             return
+        self._open_authorize(conn, first=first)
+
+    def _open_authorize(self, before: Connection, *, first: bool) -> None:
+        """The consent dialog for `before` (the connection as it was: the account check compares)."""
         from zconnect_tui.tui.screens.authorize import AuthorizeModal
 
-        self.app.push_screen(AuthorizeModal(self.manager, conn.name, first=first), callback=self._authorized)
+        self.app.push_screen(AuthorizeModal(self.manager, before.name, first=first),
+                             callback=lambda conn: self._authorized(conn, before))
 
-    def _authorized(self, conn: Connection | None) -> None:
+    def _authorized(self, conn: Connection | None, before: Connection) -> None:
         self.reload()
         if conn is not None:
             self.outcomes[conn.name] = (True, f"✔ {conn.name} is authorized ({conn.token_state()}).")
-            self.notify(f"{conn.name} is authorized ({conn.token_state()}).", title="Authorized", markup=False)
+            self.notify(f"{conn.name} is authorized ({conn.token_state()}). Checking which account…",
+                        title="Authorized", markup=False)
+            # The account check: which Zoho user and organisation this consent connected (a warning
+            # when they are not the ones the connection had: a code for another account slipped in).
+            self._start("account", conn.name, before=before)
 
     def action_revoke(self) -> None:
         if self._refuse("revoke") or (conn := self.selected) is None:
@@ -355,11 +341,8 @@ class DashboardScreen(CoreCalls):
             text += f" Register {result.register_uri} in the API Console."
         self.outcomes[conn.name] = (True, text)
         if result.needs_consent:
-            from zconnect_tui.tui.screens.authorize import AuthorizeModal
-
             # The change reaches the token only through a new consent: lead there.
-            self.app.push_screen(AuthorizeModal(self.manager, conn.name, first=not conn.ever_authorized),
-                                 callback=self._authorized)
+            self._open_authorize(conn, first=not conn.ever_authorized)
 
     def action_export(self) -> None:
         if (conn := self.selected) is not None:

@@ -59,7 +59,9 @@ class EditScreen(ModalScreen[EditResult | None]):
                 yield FieldError(id="port-error")
                 yield Label("New Client Secret (leave empty to keep the stored one)", classes="field-label")
                 with Horizontal(classes="secret-row"):
-                    yield Input(placeholder="paste the regenerated Client Secret", password=True, id="secret")
+                    # class "secret": the app's screenshot key masks it even while revealed.
+                    yield Input(placeholder="paste the regenerated Client Secret", password=True, id="secret",
+                                classes="secret")
                     yield Checkbox("Reveal", id="reveal")
                 yield FieldError(id="secret-error")
                 yield Static("", id="edit-note", markup=False)

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TabbedContent, TabPane
 
-from zconnect_tui.errors import ZconnectError
+from zconnect_tui.text import clean
 from zconnect_tui.tui.remedies import error_text
 from zconnect_tui.tui.widgets import OSC52_NOTE, as_error
 from zconnect_tui.tui.work import off_thread
@@ -61,7 +61,8 @@ class ExportScreen(ModalScreen[None]):
 
             texts = {fmt: manager.export(name, fmt) for fmt in FORMATS}
             texts[CURL] = manager.curl(name)
-            return texts
+            # Names from Zoho or the file are in there: shown and copied without control characters.
+            return {fmt: clean(text, keep="\n\t") for fmt, text in texts.items()}
 
         status = self.query_one("#export-status", Static)
         try:
@@ -69,8 +70,7 @@ class ExportScreen(ModalScreen[None]):
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - shown, never a crash
-            error = as_error(exc)
-            status.update(error_text(error) if isinstance(error, ZconnectError) else str(exc))
+            status.update(clean(error_text(as_error(exc)), keep="\n"))
             return
         status.update("Secrets stay masked; the token is fetched when the command runs (zconnect token).")
         tabs = self.query_one("#formats", TabbedContent)

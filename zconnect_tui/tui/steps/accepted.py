@@ -10,6 +10,7 @@ from textual.widgets import Label, Static
 
 from zconnect_tui.model import Connection
 from zconnect_tui.services import SERVICES
+from zconnect_tui.text import clean
 from zconnect_tui.tui.steps.base import Step, WizardDraft
 from zconnect_tui.tui.widgets import Guide
 
@@ -25,6 +26,7 @@ def summary_rows(conn: Connection, verification: Verification | None) -> list[tu
         ("Service", service.label if service else conn.service),
         ("Data centre", conn.location or conn.dc),
         ("Organization", f"{conn.org_name} ({conn.org_id})" if conn.org_id else conn.user or "-"),
+        *((("Zoho account", conn.user),) if conn.org_id and conn.user else ()),  # the account check
         ("Access token", conn.token_state()),
         ("Refresh token", "stored (offline access)" if conn.token.refresh_token else "none (online access)"),
         ("Scopes", ", ".join(conn.scopes)),
@@ -54,7 +56,7 @@ class AcceptedStep(Step):
             return
         summary = self.query_one("#summary", Vertical)
         summary.remove_children()
-        summary.mount_all(Horizontal(Label(key, classes="key"), Static(value, classes="value", markup=False),
+        summary.mount_all(Horizontal(Label(key, classes="key"), Static(clean(value), classes="value", markup=False),
                                      classes="summary-row") for key, value in summary_rows(conn, draft.verification))
         self.query_one("#usage", Guide).update(
             f"From a shell or a script, [b]zconnect token {conn.name}[/] prints a valid access token "

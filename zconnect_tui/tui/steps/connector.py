@@ -15,6 +15,7 @@ from zconnect_tui.datacenters import DEFAULT_DC
 from zconnect_tui.errors import UsageError, ZconnectError
 from zconnect_tui.model import AccessType, validate_name
 from zconnect_tui.services import SERVICES, parse_scopes
+from zconnect_tui.text import clean
 from zconnect_tui.tui.steps.base import Step, WizardContext, WizardDraft
 from zconnect_tui.tui.widgets import Guide
 
@@ -91,7 +92,8 @@ class ConnectorStep(Step):
         service = self._initial_service
         rest: list[Widget] = []
         if "service" in prefill and prefill["service"] not in SERVICES:
-            rest.append(Static(f"Unknown service {prefill['service']!r}; choose one below.", classes="error-text"))
+            rest.append(Static(f"Unknown service {clean(prefill['service'], limit=40)!r}; choose one below.",
+                               classes="error-text", markup=False))
         chosen = set(draft.scopes) if draft.scopes else None
         extra = [s for s in draft.scopes if s not in SERVICES[service].scopes]
         rest += [
@@ -106,7 +108,8 @@ class ConnectorStep(Step):
         ]
         more: list[Widget] = []
         if "dc" in prefill and prefill["dc"] not in self.ctx.dcs:
-            more.append(Static(f"Unknown data centre {prefill['dc']!r}; choose one below.", classes="error-text"))
+            more.append(Static(f"Unknown data centre {clean(prefill['dc'], limit=40)!r}; choose one below.",
+                               classes="error-text", markup=False))
         offline = draft.access_type == AccessType.OFFLINE
         more += [
             Label("Data centre (where the Zoho account lives)", classes="field-label"),

@@ -35,8 +35,9 @@ class CredentialsStep(Step):
         yield self.error_widget("client-id-error")
         yield Label("Client Secret", classes="field-label")
         with Horizontal(classes="secret-row"):
+            # class "secret": the app's screenshot key masks it even while revealed.
             yield Input(draft.client_secret, placeholder="paste the Client Secret", password=True,
-                        id="client-secret")
+                        id="client-secret", classes="secret")
             yield Checkbox("Reveal", id="reveal", tooltip="Show the secret while you check it")
         yield self.error_widget("client-secret-error")
         yield self.error_widget("save-error")

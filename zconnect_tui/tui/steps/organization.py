@@ -13,6 +13,7 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from zconnect_tui.errors import ZconnectError
+from zconnect_tui.text import clean
 from zconnect_tui.tui.steps.base import Commit, Step, WizardDraft
 from zconnect_tui.tui.widgets import Guide, as_error
 from zconnect_tui.tui.work import off_thread
@@ -67,7 +68,8 @@ class OrganizationStep(Step):
     async def _verify(self, name: str) -> None:
         manager = self.ctx.manager
         try:
-            result = await off_thread(lambda: manager.verify(name))
+            # The account check: which Zoho account consented (shown at step 8).
+            result = await off_thread(lambda: manager.verify(name, identify_user=True))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - shown inline, never a crash
@@ -108,9 +110,9 @@ class OrganizationStep(Step):
         status = self.query_one("#org-status", Static)
         orgs = self.query_one("#orgs", OptionList)
         if not result.organizations:
-            status.update(f"✔ {result.summary}. This service has no organizations to choose: Next goes on.")
+            status.update(f"✔ {clean(result.summary)}. This service has no organizations to choose: Next goes on.")
             return
-        status.update(f"✔ {result.summary}. Choose one (↑/↓), then Next:")
+        status.update(f"✔ {clean(result.summary)}. Choose one (↑/↓), then Next:")
         orgs.clear_options()
         orgs.add_options([Option(self._label(o), id=o.id) for o in result.organizations])
         default = default_org(result.organizations)
@@ -122,7 +124,7 @@ class OrganizationStep(Step):
     def _label(org: Organization) -> Content:
         # Content, not str: an OptionList reads str prompts as markup, and the names come from Zoho.
         mark = " (default)" if org.is_default else ""
-        return Content(f"{org.name}{mark} · {org.id}")
+        return Content(clean(f"{org.name}{mark} · {org.id}"))
 
     @on(Button.Pressed, "#org-retry")
     def _retry(self, event: Button.Pressed) -> None:

@@ -1,0 +1,156 @@
+"""Bounded calls to Zoho: one deadline per call, a response size cap, JSON read as data.
+
+Every request zconnect makes goes through these: `ZohoClient._send` (oauth.py) for the code
+exchange, refreshes, revokes, the device flow and the verification calls; `ApiCall` (api.py) for
+`zconnect api`, one deadline per HTTP request (a `--paginate` walk is many requests), the size
+cap on every body it holds in memory. Nothing here knows OAuth.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from zconnect_tui import safejson
+from zconnect_tui.datacenters import is_loopback_host
+from zconnect_tui.errors import Unreachable, UsageError
+from zconnect_tui.text import clean
+
+USER_AGENT = "zconnect/0.1 (+https://github.com/zconnect)"
+RETRY_DELAYS = (0.25, 1.0)
+"""Backoff between attempts, used only where a repeat is harmless (a refused connection; a 502/503/504
+to a call that is safe to repeat)."""
+DEFAULT_TIMEOUT = 15.0
+MAX_TIMEOUT = 600.0
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+"""Zoho's answers are a few KiB; anything past this is refused while it streams, not after."""
+
+
+def http_timeout_seconds() -> float:
+    """One deadline per call to Zoho, retries included: 15 s, or `ZCONNECT_HTTP_TIMEOUT` (0-600 s)."""
+    raw = os.environ.get("ZCONNECT_HTTP_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= MAX_TIMEOUT:  # also refuses nan and inf
+        raise UsageError(f"ZCONNECT_HTTP_TIMEOUT={clean(raw, limit=40)!r} is not a number of seconds from 0 to 600.",
+                         "Set it to e.g. 15, or unset it.")
+    return value
+
+
+class Deadline(dict[str, float]):
+    """httpcore's per-request "timeout" extension, asked before every connect, read and write.
+
+    Each answer is the time left until one deadline, so a whole call ends by then: a server that
+    drips a byte a second cannot stretch it, as it could with httpx's per-read timeouts.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+        self.connect_limit = min(5.0, seconds)
+        super().__init__(connect=self.connect_limit, read=seconds, write=seconds, pool=seconds)
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        left = max(self.left(), 0.001)  # 0 would make the socket non-blocking, not time out
+        return min(left, self.connect_limit) if key == "connect" else left
+
+
+def new_client(url: str, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """The httpx client for calls to `url`'s host: no redirects followed (the token would go along),
+    HTTP(S)_PROXY/NO_PROXY honoured except for loopback hosts (a proxy cannot reach this machine's
+    127.0.0.1, e.g. an emulator). Each request still carries its own `Deadline`."""
+    return httpx.Client(timeout=http_timeout_seconds(), transport=transport,
+                        trust_env=not is_loopback_host(urlsplit(url).hostname),
+                        headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+
+
+def host(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def unreachable(url: str, exc: Exception, *, nothing_changed: bool = True) -> Unreachable:
+    """The one-line error for a call that failed on the way (timeout, refused, broken).
+
+    `nothing_changed=False` for an API call: a POST that timed out may have reached Zoho."""
+    where = host(url)
+    hint = "Check the network (and HTTPS_PROXY if you use a proxy), then try again" + \
+        ("; nothing was changed." if nothing_changed else ".")
+    if isinstance(exc, httpx.TimeoutException):
+        return Unreachable(f"{where} did not answer in time.", hint)
+    if isinstance(exc, httpx.ConnectError):
+        return Unreachable(f"Cannot connect to {where} ({exc or 'connection refused'}).", hint)
+    return Unreachable(f"The connection to {where} broke before the answer was complete.", hint)
+
+
+def too_big(url: str) -> Unreachable:
+    return Unreachable(f"{host(url)} answered with more than {MAX_RESPONSE_BYTES // 2**20} MiB; refused.",
+                       "That is not Zoho's answer: check the data centre's URLs and any proxy. Nothing was changed.")
+
+
+def declared_size(response: httpx.Response) -> int | None:
+    declared = response.headers.get("content-length", "")
+    return int(declared) if declared.isdigit() else None
+
+
+def chunks_until(response: httpx.Response, deadline: Deadline) -> Iterator[bytes]:
+    """The body as it streams, each piece as it arrives, ended by ReadTimeout once `deadline` has passed.
+
+    httpcore asks the deadline for the read timeout once per body, not per read, so a trickle of bytes
+    would never leave one read waiting that long: the deadline is checked between pieces too. Hence no
+    `chunk_size` here: httpx would hold pieces back until it had that many bytes.
+    """
+    for chunk in response.iter_bytes():
+        if deadline.left() <= 0:
+            raise httpx.ReadTimeout("deadline")
+        yield chunk
+
+
+def collect(chunks: Iterable[bytes], limit: int, refuse: Callable[[], Exception]) -> bytes:
+    """Join `chunks`, raising `refuse()` as soon as they pass `limit` bytes (memory stays bounded)."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise refuse()
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def read_capped(url: str, response: httpx.Response, deadline: Deadline) -> bytes:
+    """The body, read as it streams: refused past MAX_RESPONSE_BYTES (a 600 MB answer costs nothing)."""
+    if (declared_size(response) or 0) > MAX_RESPONSE_BYTES:
+        raise too_big(url)
+    return collect(chunks_until(response, deadline), MAX_RESPONSE_BYTES, lambda: too_big(url))
+
+
+def json_body(url: str, response: httpx.Response, content: bytes) -> dict[str, Any]:
+    """The answer's JSON object; a 5xx, a page that is not JSON or JSON that is not an object is Unreachable."""
+    if response.status_code >= 500:
+        raise Unreachable(
+            f"{host(url)} answered HTTP {response.status_code} ({clean(response.reason_phrase, limit=60)}).",
+            "Zoho is having trouble; try again in a minute. Nothing was changed.",
+        )
+    try:
+        body = safejson.loads(content)
+    except ValueError:
+        kind = "an HTML page" if "html" in response.headers.get("content-type", "") else "something that is not JSON"
+        raise Unreachable(
+            f"{host(url)} answered HTTP {response.status_code} with {kind} instead of Zoho's JSON.",
+            "Check the data centre's URLs and any proxy or captive portal in between; nothing was changed.",
+        ) from None
+    if not isinstance(body, dict):
+        raise Unreachable(f"{host(url)} answered with unexpected JSON.", "Nothing was changed.")
+    return body
