@@ -9,12 +9,12 @@ wherever they would appear (`redactor`).
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from zconnect_tui import safejson
 from zconnect_tui.apiout import looks_textual, one_line, terminal_safe
 from zconnect_tui.model import Connection, mask
 from zconnect_tui.tui.api_form import CallForm
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
 
 MAX_BODY = 4 * 1024 * 1024
-"""The most the screen holds of one answer (a larger one is refused, with how to get it whole)."""
+"""The most the screen holds of one answer (a larger one is refused, with how to get it whole): as
+`wire.MAX_RESPONSE_BYTES`, not imported from there because wire loads httpx, off the UI thread only."""
 MAX_TEXT = 256 * 1024
 """Characters of a non-JSON body shown (the rest is cut, and the status line says so)."""
 NOT_JSON = object()
@@ -91,7 +92,7 @@ def _parsed(body: bytes, content_type: str) -> Any:
     if not body or ("json" not in content_type.lower() and body.lstrip()[:1] not in (b"{", b"[")):
         return NOT_JSON
     try:
-        return json.loads(body)
+        return safejson.loads(body)  # bounded depth: 100,000 `[` from outside cannot recurse to the limit
     except ValueError:
         return NOT_JSON
 

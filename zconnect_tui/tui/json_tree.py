@@ -21,7 +21,7 @@ from textual import on
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from zconnect_tui.apiout import terminal_safe
+from zconnect_tui.text import clean
 
 BATCH = 100
 """Children made per unfold (and per "more" row)."""
@@ -35,11 +35,8 @@ AUTO_UNFOLD = 3
 
 def safe(text: str, limit: int | None = None) -> str:
     """A string from Zoho as one line of this screen: unsafe characters as visible escapes, bounded."""
-    # One line: a line break is shown as its escape too (a tree row has one line).
-    out = terminal_safe(text).replace("\n", "\\u000a").replace("\t", "\\u0009")
-    if limit is not None and len(out) > limit:
-        out = out[: max(limit - 1, 0)] + "…"
-    return out
+    # Nothing kept: a line break or tab is shown as its escape too (a tree row has one line).
+    return clean(text, escape=True, limit=limit)
 
 
 @dataclass
