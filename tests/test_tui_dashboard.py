@@ -275,3 +275,17 @@ async def test_names_from_zoho_are_shown_literally_never_as_markup(
         text = await note_containing(pilot, "Reached 2 Desk organizations")
         assert "Acme [EU] [/], [b]Bold[/b] Ltd" in text
         assert "Acme [EU] [/]" in frame_text(app)
+
+
+def test_quitting_as_the_first_frame_shows_is_clean(authorized: Registered, config_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """q pressed the moment the dashboard appears: the app closes with no crash report (what the first frame
+    left for later, the details panel, is not mounted into a screen that is going away)."""
+
+    async def quit_at_first_frame(pilot: Pilot) -> None:
+        pilot.app.exit()
+
+    app = make_app(config_path, wizard=False)
+    app.run(headless=True, size=SIZE, auto_pilot=quit_at_first_frame)
+    assert app.return_code == 0
+    assert "Traceback" not in capsys.readouterr().out

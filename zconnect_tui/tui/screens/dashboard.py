@@ -170,6 +170,8 @@ class DashboardScreen(CoreCalls):
         """The details panel: the last outcome in full, the formatted fields, what does not apply and why."""
         conn = self.selected
         details = self._details_widget()
+        if details is None:  # the app is closing (q pressed before the first frame's follow-ups ran)
+            return
         if conn is None:
             details.update("")
             self.details_rows = []
@@ -179,14 +181,17 @@ class DashboardScreen(CoreCalls):
         details.update(panel(self.details_rows, self.outcomes.get(conn.name), self.app.theme_variables))
         self._refresh_keys()
 
-    def _details_widget(self) -> Static:
+    def _details_widget(self) -> Static | None:
         """The details panel, mounted on first use: a scroll container costs the first frame more than
-        the whole table does, so the panel joins right after it."""
+        the whole table does, so the panel joins right after it. None once the screen is going away."""
         found = self.query("#details")
         if found:
             return found.first(Static)
+        main = self.query_one("#dash-main")
+        if not main.is_attached:
+            return None
         details = Static("", id="details")
-        self.query_one("#dash-main").mount(VerticalScroll(details, id="details-panel"))
+        main.mount(VerticalScroll(details, id="details-panel"))
         return details
 
     # ----- which actions apply -------------------------------------------------------------------------
