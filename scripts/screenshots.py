@@ -1,4 +1,4 @@
-"""Make the README screenshots: every wizard step and the dashboard, from the real app.
+"""Make the README screenshots: every wizard step, the dashboard and the API screen, from the real app.
 
 Starts the in-repo Zoho emulator, writes a temporary connections file whose `lab` data centre
 points at it, and drives `ZconnectApp` headless with Pilot at 80×24, the way a user would:
@@ -25,13 +25,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from test_tui_support import drive_to, make_app, wait_for  # noqa: E402
+from textual.pilot import Pilot  # noqa: E402
 from textual.widgets import DataTable, Input  # noqa: E402
 from zoho_emulator import ZohoEmulator  # noqa: E402
 
+from zconnect_tui.manager import Manager  # noqa: E402
 from zconnect_tui.model import ClientType, Connection, now_utc  # noqa: E402
+from zconnect_tui.saved import SavedApi  # noqa: E402
 from zconnect_tui.store import Store  # noqa: E402
 from zconnect_tui.tui.app import ZconnectApp  # noqa: E402
 from zconnect_tui.tui.device_panel import DevicePanel  # noqa: E402
+from zconnect_tui.tui.json_tree import JsonTree  # noqa: E402
+from zconnect_tui.tui.screens.api import ApiScreen  # noqa: E402
 from zconnect_tui.tui.screens.dashboard import DashboardScreen  # noqa: E402
 from zconnect_tui.tui.steps import STEPS, guide_numbers  # noqa: E402
 
@@ -96,6 +101,8 @@ async def shoot(out: Path, size: tuple[int, int], emulator: ZohoEmulator, config
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="the dashboard")
         await wait_for(pilot, lambda: app.screen.query_one(DataTable).row_count == 3, what="three rows")
         save("dashboard.svg")
+        await shoot_api(pilot, store)
+        save("api.svg")
     written += await shoot_device(out, size, emulator, config, save_as=save_svg)
     return written
 
@@ -129,6 +136,28 @@ async def shoot_device(out: Path, size: tuple[int, int], emulator: ZohoEmulator,
         save_as(app, store, path)
         panel.stop()
     return [path]
+
+
+async def shoot_api(pilot: Pilot, store: Store) -> None:
+    """The API screen on desk: two saved APIs, the second one run, its first ticket unfolded."""
+    manager = Manager(store)
+    manager.save_api("desk", "ticket", SavedApi("GET", "/api/v1/tickets/{id}", description="One ticket"))
+    manager.save_api("desk", "tickets", SavedApi("GET", "/api/v1/tickets", {"limit": 3}, description="Open tickets"))
+    dashboard = pilot.app.screen
+    assert isinstance(dashboard, DashboardScreen)
+    dashboard.reload(select="desk")
+    await wait_for(pilot, lambda: dashboard.selected is not None and dashboard.selected.name == "desk"
+                   and len(dashboard.selected.apis) == 2, what="desk with its saved APIs")
+    await pilot.press("p")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ApiScreen), what="the API screen")
+    screen = pilot.app.screen
+    assert isinstance(screen, ApiScreen)
+    await pilot.press("down", "enter", "enter")  # @tickets fills the form; Enter runs it
+    await wait_for(pilot, lambda: screen.answer is not None and screen.runner is None, what="the answer")
+    tree = screen.query_one(JsonTree)
+    tree.root.children[0].children[0].expand()
+    tree.focus()
+    await pilot.pause()
 
 
 def main() -> int:

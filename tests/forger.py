@@ -46,11 +46,19 @@ class Trap(BaseHTTPRequestHandler):
     do_GET = do_POST = _answer
 
 
-def consent_url_in_argv() -> str | None:
-    """The first consent URL (with a state) in any process's command line."""
+def consent_url_in_argv(stop: Path) -> str | None:
+    """The consent URL (with a state) in a browser's command line.
+
+    Only this test's browser (its environment names our STOP file): an attacker takes any, but other
+    test runs on the same machine hold consent URLs in their browsers' argv too, and forging theirs
+    would leave this victim waiting.
+    """
+    marker = f"ARGV_BROWSER_STOP={stop}".encode()
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if marker not in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+                continue
         except OSError:
             continue
         for arg in args:
@@ -67,7 +75,7 @@ def main(port: int, out: Path, stop: Path) -> None:
     deadline = time.monotonic() + 60
     url = None
     while url is None and time.monotonic() < deadline and not stop.exists():
-        url = consent_url_in_argv()
+        url = consent_url_in_argv(stop)
         time.sleep(0.02)
     if url:
         query = parse_qs(urlsplit(url).query)

@@ -110,6 +110,8 @@ ACTIONS: tuple[Action, ...] = (
            "zconnect edit NAME --scopes … --port P --access-type … --rotate-secret"),
     Action("export", "x", "Export", "Export", "Connector fields, shell exports, JSON, and a curl command",
            "zconnect export NAME --format connector|env|json"),
+    Action("api", "p", "API", "API calls", "Run a saved or typed API call on the connection and see Zoho's answer",
+           "zconnect api NAME PATH | @KEY", check=_usable),
     Action("copy_token", "c", "Copy", "Copy access token", "Copy a valid access token to the clipboard (never shown)",
            "zconnect token NAME", check=_usable),
     Action("revoke", "v", "Revoke", "Revoke", "Revoke the refresh token at Zoho and clear tokens (settings kept)",

@@ -355,6 +355,13 @@ class DashboardScreen(CoreCalls):
 
             self.app.push_screen(ExportScreen(self.manager, conn.name))
 
+    def action_api(self) -> None:
+        if self._refuse("api") or (conn := self.selected) is None:
+            return
+        from zconnect_tui.tui.screens.api import ApiScreen
+
+        self.app.push_screen(ApiScreen(self.manager, conn), callback=lambda _: self.reload())
+
     async def action_filter(self) -> None:
         """`/`: a filter box above the table (mounted on first use: the first frame does without it)."""
         found = self.query("#filter")

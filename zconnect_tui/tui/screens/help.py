@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from zconnect_tui.tui.actions import ACTIONS
+from zconnect_tui.tui.screens.api import API_KEYS
 from zconnect_tui.tui.states import STATES
 from zconnect_tui.tui.steps.base import Step
 from zconnect_tui.tui.widgets import OSC52_NOTE
@@ -44,6 +45,7 @@ def help_sections(steps: list[type[Step]]) -> list[tuple[str, list[tuple[str, st
         ("Dashboard keys (and the command behind each)",
          [(_keys(a.keys), f"{a.title}: {a.help}.  $ {a.cli}") for a in ACTIONS]),
         ("Wizard keys", list(WIZARD_KEYS)),
+        ("API screen keys (p on the dashboard)", list(API_KEYS)),
         ("Copying", [("c, Copy", f"Copies through the terminal ({OSC52_NOTE}); the value also stays on screen "
                      "to select by hand.")]),
     ]
