@@ -94,6 +94,25 @@ def config_path(tmp_path: Path, emulator: ZohoEmulator) -> Path:
     return path
 
 
+EU_SECRET = "eu0123456789abcdef0123456789abcdef0123456"
+"""The Client Secret a Multi-DC client has in `lab-eu` when it is not the common one."""
+
+
+@pytest.fixture
+def two_dcs(emulator: ZohoEmulator) -> Path:
+    """`lab` and `lab-eu` (one family) plus `other` (its own), all served by the one emulator."""
+    urls = {"lab": emulator.url, "lab-eu": emulator.add_dc("lab-eu"), "other": emulator.add_dc("other")}
+    path = Path(os.environ["ZCONNECT_CONFIG"])
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    text = "version = 1\n"
+    for key, url in urls.items():
+        family = "" if key == "other" else 'family = "lab"\n'
+        text += f'\n[data_centers.{key}]\naccounts = "{url}"\napi = "{url}"\ndesk = "{url}"\n{family}'
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
+
+
 @dataclass
 class Browser:
     """The BROWSER stand-in and the log of what it visited."""

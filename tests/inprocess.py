@@ -12,21 +12,10 @@ import os
 import sys
 import traceback
 from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
+
+from reliability.lab import CliRun as Run  # the same record a subprocess run gives
 
 from zconnect_tui import cli
-
-
-@dataclass
-class Run:
-    args: tuple[str, ...]
-    code: int
-    out: str
-    err: str
-
-    @property
-    def label(self) -> str:
-        return "zconnect " + " ".join(self.args)
 
 
 def zconnect(*args: str, env: dict[str, str | None] | None = None, stdin: str | None = "",

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET
+from conftest import CLIENT_ID, CLIENT_SECRET, EU_SECRET
 from inprocess import zconnect
 from reliability.lab import one_line
 from waiting import wait_for
@@ -31,21 +31,12 @@ from zconnect_tui.oauth import MAX_RESPONSE_BYTES, ZohoClient
 from zconnect_tui.store import Store
 
 DEVICE_ID = "1004.JNB00640KVIR87109F4XV941E2SY22"
-EU_SECRET = "eu0123456789abcdef0123456789abcdef0123456"
 
 
 @pytest.fixture
-def lab(emulator: ZohoEmulator) -> Path:
+def lab(emulator: ZohoEmulator, two_dcs: Path) -> Path:
     """`lab` and `lab-eu` (one family), `other` (its own); a Non-browser client `dev` at `lab`."""
-    urls = {"lab": emulator.url, "lab-eu": emulator.add_dc("lab-eu"), "other": emulator.add_dc("other")}
-    path = Path(os.environ["ZCONNECT_CONFIG"])
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    text = "version = 1\n"
-    for key, url in urls.items():
-        family = "" if key == "other" else 'family = "lab"\n'
-        text += f'\n[data_centers.{key}]\naccounts = "{url}"\napi = "{url}"\ndesk = "{url}"\n{family}'
-    path.write_text(text)
-    path.chmod(0o600)
+    path = two_dcs
     emulator.register_client(DEVICE_ID, CLIENT_SECRET, [], kind="non-browser", multi_dc=True,
                              dc_secrets={"lab-eu": EU_SECRET})
     emulator.device_interval = 0.05

@@ -9,32 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, free_port
+from conftest import CLIENT_ID, CLIENT_SECRET, EU_SECRET, free_port
 from inprocess import zconnect
 from zoho_emulator import ZohoEmulator
 
 from zconnect_tui.model import Connection, redirect_uri_for
 from zconnect_tui.store import Store
-
-EU_SECRET = "eu0123456789abcdef0123456789abcdef0123456"
-
-
-@pytest.fixture
-def two_dcs(emulator: ZohoEmulator) -> Path:
-    """`lab` and `lab-eu` (one family) plus `other` (its own), all served by the one emulator."""
-    urls = {"lab": emulator.url, "lab-eu": emulator.add_dc("lab-eu"), "other": emulator.add_dc("other")}
-    path = Path(os.environ["ZCONNECT_CONFIG"])
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    text = "version = 1\n"
-    for key, url in urls.items():
-        family = "" if key == "other" else 'family = "lab"\n'
-        text += f'\n[data_centers.{key}]\naccounts = "{url}"\napi = "{url}"\ndesk = "{url}"\n{family}'
-    path.write_text(text)
-    path.chmod(0o600)
-    return path
 
 
 def add_desk(emulator: ZohoEmulator, **client: object) -> str:

@@ -11,8 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import CLIENT_SECRET
-from test_multi_dc import EU_SECRET, two_dcs  # noqa: F401 - fixture
+from conftest import CLIENT_SECRET, EU_SECRET
 from test_tui_support import SIZE, drive_to, frame_text, key_of, make_app, next_step, shows, wait_for, wizard
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input

@@ -7,8 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, Browser, run_cli
-from test_multi_dc import EU_SECRET, two_dcs  # noqa: F401 - fixture
+from conftest import CLIENT_ID, CLIENT_SECRET, EU_SECRET, Browser, run_cli
 from test_tui_support import (
     SIZE,
     drive_to,
