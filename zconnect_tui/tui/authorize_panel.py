@@ -57,10 +57,10 @@ class AuthorizePanel(ConsentPanel):
         yield FieldError(id="auth-error", step=self.step)
         yield DcSecretForm(self.manager, step=self.step)
         with Horizontal(classes="buttons"):
-            yield Button("Retry", id="auth-retry", variant="primary", compact=True)
+            yield Button("Retry", id="auth-retry", classes="consent-retry", variant="primary", compact=True)
             yield Button("Open browser", id="auth-open", compact=True)
             yield Button("Copy URL", id="auth-copy", compact=True)
-            yield Button("Cancel (esc)", id="auth-cancel", variant="error", compact=True)
+            yield Button("Cancel (esc)", id="auth-cancel", classes="consent-cancel", variant="error", compact=True)
         yield Static("", classes="field-label", id="auth-paste-label")
         yield Input(placeholder="http://127.0.0.1:…/callback?code=…  or  1000.xxxx…", id="auth-paste")
         yield FieldError(id="auth-paste-error", step=self.step)
@@ -241,17 +241,6 @@ class AuthorizePanel(ConsentPanel):
                 "The browser could not be started. Open the URL yourself, then paste the result.")
 
     # ----- user actions --------------------------------------------------------------------------
-    @on(Button.Pressed, "#auth-retry")
-    def _retry(self, event: Button.Pressed) -> None:
-        event.stop()
-        if self.name_ is not None and not self.busy:
-            self.start(self.name_)
-
-    @on(Button.Pressed, "#auth-cancel")
-    def _cancel(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.cancel()
-
     @on(Button.Pressed, "#auth-copy")
     def _copy(self, event: Button.Pressed) -> None:
         event.stop()

@@ -175,6 +175,17 @@ class ConsentPanel(Vertical):
         """End the current attempt; safe to call twice."""
         raise NotImplementedError
 
+    @on(Button.Pressed, ".consent-retry")
+    def _retry(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.name_ is not None and not self.busy:
+            self.start(self.name_)
+
+    @on(Button.Pressed, ".consent-cancel")
+    def _cancel(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.cancel()
+
     def cancel(self) -> None:
         """The user's cancel (Esc, the Cancel button)."""
         raise NotImplementedError

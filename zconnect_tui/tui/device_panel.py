@@ -97,8 +97,8 @@ class DevicePanel(ConsentPanel):
         yield FieldError(id="device-error", step=self.step)
         yield DcSecretForm(self.manager, step=self.step)
         with Horizontal(classes="buttons"):
-            yield Button("New code", id="device-retry", variant="primary", compact=True)
-            yield Button("Cancel (esc)", id="device-cancel", variant="error", compact=True)
+            yield Button("New code", id="device-retry", classes="consent-retry", variant="primary", compact=True)
+            yield Button("Cancel (esc)", id="device-cancel", classes="consent-cancel", variant="error", compact=True)
 
     @property
     def user_code(self) -> str:
@@ -255,17 +255,6 @@ class DevicePanel(ConsentPanel):
         self.query_one("#device-cancel", Button).display = waiting
 
     # ----- user actions --------------------------------------------------------------------------
-    @on(Button.Pressed, "#device-retry")
-    def _retry(self, event: Button.Pressed) -> None:
-        event.stop()
-        if self.name_ is not None and not self.busy:
-            self.start(self.name_)
-
-    @on(Button.Pressed, "#device-cancel")
-    def _cancel(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.cancel()
-
     @on(Button.Pressed, "#device-copy-url, #device-copy-code")
     def _copy(self, event: Button.Pressed) -> None:
         event.stop()
