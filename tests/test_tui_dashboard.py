@@ -284,3 +284,23 @@ def test_quitting_as_the_first_frame_shows_is_clean(authorized: Registered, conf
     app.run(headless=True, size=SIZE, auto_pilot=quit_at_first_frame)
     assert app.return_code == 0
     assert "Traceback" not in capsys.readouterr().out
+
+
+async def test_a_long_list_shows_a_screenful_first_then_every_row(tmp_path: Path) -> None:
+    """150 connections: the first frame has a screenful of rows, the rest join right after it, and the
+    last one can be selected and shows its details."""
+    from zconnect_tui.model import Connection
+
+    config = tmp_path / "connections.toml"
+    store = Store(config)
+    for i in range(150):
+        store.save_connection(Connection(f"c{i:03d}", "desk", "us", "1000.ID", ["Desk.basic.READ"],
+                                         client_secret="0123456789abcdef"))
+    app = make_app(config, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        await wait_for(pilot, lambda: screen.table.row_count == 150, what="every row")
+        screen.table.select("c149")
+        await wait_for(pilot, lambda: screen.selected is not None and screen.selected.name == "c149",
+                       what="the last row selected")
