@@ -53,6 +53,7 @@ def hung(monkeypatch: pytest.MonkeyPatch) -> Iterator[HungResolver]:
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
     yield resolver
     resolver.release.set()  # the abandoned lookup threads end now
+    wait_for(lambda: not any(t.name == "zconnect-resolve" for t in threading.enumerate()), 10, "the lookups")
 
 
 def _zoho_connection(tmp_path: Path) -> dict[str, str | None]:
