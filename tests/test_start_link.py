@@ -152,3 +152,18 @@ async def test_the_tui_says_the_link_was_used_and_offers_retry(desk: Registered,
         assert await shows(pilot, "opened twice") and await shows(pilot, "Not authorized")
         assert panel.query_one("#auth-retry").display  # Retry starts a fresh attempt
     assert Store(config_path).load().get("desk").token.refresh_token == before
+
+
+def test_who_counts_as_another_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused: a socket of another non-root uid. Let through: ours, root's, an unknown owner, and anyone
+    when zconnect itself runs as root (sudo: the browser is the user's)."""
+    from zconnect_tui import loopback
+
+    ends = (("127.0.0.1", 50000), ("127.0.0.1", 9646))
+    monkeypatch.setattr(loopback.sys, "platform", "linux")
+    for me, owner, refused in ((1000, 1001, True), (1000, 1000, False), (1000, 0, False), (1000, None, False),
+                               (0, 1001, False)):
+        monkeypatch.setattr(loopback.os, "getuid", lambda me=me: me)
+        monkeypatch.setattr(loopback, "socket_owner", lambda peer, local, owner=owner: owner)
+        assert loopback.another_users(*ends) is refused, (me, owner)
+    assert loopback.another_users(None, ends[1]) is False
