@@ -20,6 +20,7 @@ TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))
 
 from reliability.lab import free_port  # noqa: E402,F401  (re-exported for the tests)
+from thread_check import no_server_thread_left  # noqa: E402,F401  (autouse: every test)
 from zoho_emulator import ZohoEmulator  # noqa: E402
 
 CLIENT_ID = "1000.TESTCLIENT0000000000000000000000"

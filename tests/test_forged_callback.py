@@ -19,11 +19,15 @@ from zconnect_tui.store import Store
 
 
 def test_forged_callback_from_another_process_gets_nothing(tmp_path: Path) -> None:
-    """The attack as issue #8 reproduced it, run by a second process.
+    """The attack as issue #8 reproduced it, run by a second process, against the start link.
 
     The victim's file still names a user-defined data centre on loopback whose server is gone (an old
-    emulator); another local user takes its port, reads the consent URL with its `state` from the
-    browser's argv and sends the callback with `accounts-server` pointing at that port.
+    emulator); another local user takes its port and reads the browser's argv. Before, that held the
+    consent URL with its `state`, and the forged callback ended the flow (and with a trusting victim got
+    the secret). Now it holds a one-time start link: the attacker takes it before the browser does, gets
+    the consent URL, consents with its own account, and lets the browser arrive; the browser is told the
+    link was used, the attempt stops, and neither its own code nor a made-up one with its own
+    accounts server is accepted.
     """
     with Lab(tmp_path) as lab:
         victim_conn = lab.add("desk")  # authorized: a live refresh token is at stake
@@ -31,26 +35,40 @@ def test_forged_callback_from_another_process_gets_nothing(tmp_path: Path) -> No
         lab.config.write_text(lab.config.read_text() + f'\n[data_centers.old]\naccounts = "http://127.0.0.1:{trap}"\n'
                                                        f'api = "http://127.0.0.1:{trap}"\n')
         before, exchanges = lab.config.read_bytes(), len(lab.emu.token_requests("authorization_code"))
-        out, stop = tmp_path / "attacker.json", tmp_path / "stop"
-        attacker = subprocess.Popen([PYTHON, str(TESTS / "forger.py"), str(trap), str(out), str(stop)])
+        out, stop, taken, go = (tmp_path / name for name in ("attacker.json", "stop", "taken", "go"))
+        attacker = subprocess.Popen([PYTHON, str(TESTS / "forger.py"), str(trap), str(out), str(stop), str(taken),
+                                     str(go)])
+        log = tmp_path / "browser.log"
         try:
-            browser = {"BROWSER": f"{PYTHON} {TESTS / 'argv_browser.py'} %s", "ARGV_BROWSER_STOP": str(stop)}
+            browser = {"BROWSER": f"{PYTHON} {TESTS / 'argv_browser.py'} %s", "ARGV_BROWSER_STOP": str(taken),
+                       "ARGV_BROWSER_OPEN": "1", "FAKE_BROWSER_LOG": str(log)}
             victim = subprocess.Popen([PYTHON, "-m", "zconnect_tui", "authorize", "desk", "--timeout", "60"],
                                       env=lab.env(**browser), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True)
-            wait_for(lambda: (tmp_path / "attacker.json.sent").exists(), 60, "the forged callback")
-            _, err = victim.communicate(timeout=60)
+            out_text, err = victim.communicate(timeout=60)
+            go.touch()
+            wait_for(lambda: (tmp_path / "attacker.json.sent").exists(), 60, "the forged callbacks")
         finally:
             stop.touch()
+            go.touch()
             attacker.wait(30)
         report = json.loads(out.read_text())
-        assert report["forged"] and f"accounts-server=http%3A%2F%2F127.0.0.1%3A{trap}" in report["forged"]
+        # What argv showed: a link on the listener, without state, challenge or client id.
+        assert report["argv"] and "/start/" in report["argv"] and "state" not in report["argv"]
+        assert "code_challenge" not in report["argv"] and victim_conn.client_id not in report["argv"]
+        assert report["took"] == 302 and "state=" in report["consent_url"]  # the attacker won the race
+        # The user's browser: a page that says what happened.
+        final = [line for line in log.read_text().splitlines() if line.startswith("FINAL")]
+        assert final and final[0].startswith("FINAL 409") and "already used" in final[0]
+        # The victim: one clear line, exit 1; nothing exchanged, nothing stored, nothing revoked.
+        assert victim.returncode == 1 and one_line_error(err) and "opened twice" in err, err
+        assert report["consent_url"] in out_text  # the consent URL is still printed for a manual copy
+        calls = report["callbacks"]
+        assert len(calls) == 2 and "1000.forged.code" in calls[1][0] and all(status != 200 for _, status in calls)
         assert report["received"] == []  # no code, client secret, PKCE verifier or refresh token reached it
-        assert report["listener_status"] == 400
-        assert victim.returncode == 1 and one_line_error(err) and "is not trusted" in err and "refused" in err
         assert lab.config.read_bytes() == before  # the victim's tokens are unchanged
         assert victim_conn.token.refresh_token in lab.emu.live_refresh_tokens  # and still live at Zoho
-        assert len(lab.emu.token_requests("authorization_code")) == exchanges  # nor a forged code at the real one
+        assert len(lab.emu.token_requests("authorization_code")) == exchanges  # its own code never exchanged
 
 
 def _eu_user_connection(store: Store) -> Connection:

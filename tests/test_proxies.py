@@ -25,7 +25,8 @@ class TrapProxy:
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.lines: list[str] = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
 
     def _serve(self) -> None:
         while True:
@@ -41,7 +42,12 @@ class TrapProxy:
                     pass
 
     def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the waiting accept (a close alone does not)
+        except OSError:
+            pass
         self.sock.close()
+        self.thread.join(10)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from zconnect_tui.model import redirect_uri_for
 
 @pytest.mark.parametrize("spoof", ["trap", "https://accounts.zoho.evil.example"])
 def test_spoofed_accounts_server_is_refused_and_never_contacted(tmp_path: Path, spoof: str) -> None:
-    with Lab(tmp_path) as lab, ZohoEmulator().start() as trap:
+    with Lab(tmp_path) as lab, ZohoEmulator() as trap:
         lab.add("desk", authorized=False)
         before = lab.config.read_bytes()
         lab.emu.spoof_accounts_server = trap.url if spoof == "trap" else spoof
@@ -122,7 +122,7 @@ def test_intercepted_code_fails_without_the_attempts_pkce_verifier(tmp_path: Pat
 def test_tampered_stored_accounts_server_gets_no_refresh_token(tmp_path: Path, command: str) -> None:
     """A hand-edited (or tampered) file must not send the refresh token (or, for `test`, the access token)
     to a server the trust rule does not allow, nor hand it to scripts as `export`'s ZOHO_ACCOUNTS_URL."""
-    with Lab(tmp_path) as lab, ZohoEmulator().start() as trap:
+    with Lab(tmp_path) as lab, ZohoEmulator() as trap:
         lab.add("desk", expired=command not in ("test", "export"))  # test: the verification call itself
         text = lab.config.read_text()
         assert f'accounts_server = "{lab.emu.url}"' in text

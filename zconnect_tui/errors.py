@@ -196,6 +196,10 @@ class AccessDenied(FlowError):
     """The user (or Zoho) refused consent."""
 
 
+class StartLinkReused(FlowError):
+    """The one-time link the browser was opened on was requested twice: the attempt is stopped."""
+
+
 class PortInUse(ZconnectError):
     """The loopback port for the redirect URI is taken."""
 

@@ -75,18 +75,25 @@ class AuthorizationFlow:
         """Bind the listener (raises PortInUse). Call before opening the browser."""
         if self.needs_listener:
             assert self.conn.port is not None
-            self.listener = CallbackListener(self.conn.port, self.state, check=self.token_server)
+            self.listener = CallbackListener(self.conn.port, self.state, check=self.token_server, consent_url=self.url)
             self.listener.outcome = self.outcome
             self.listener.start()
 
     def open_browser(self, on_done: Callable[[bool], None] | None = None) -> tuple[bool, str]:
-        """Try to open the consent URL; returns (started, reason-if-not)."""
+        """Open the consent page in a browser; returns (started, reason-if-not).
+
+        The browser gets a new one-time start link on the listener, never the consent URL itself: a
+        browser's command line is readable by every local user, and the consent URL carries `state`
+        and the PKCE challenge (see loopback.py). `url`, shown and copied, stays Zoho's own.
+        """
         if self.url is None:
             return False, "a Self Client has no consent page"
         ok, why = browser_available()
         if not ok:
             return False, why
-        open_in_background(self.url, on_done)
+        if self.listener is None:
+            return False, "the listener has not started"
+        open_in_background(self.listener.start_link(), on_done)
         return True, ""
 
     def submit_paste(self, text: str) -> CallbackResult:

@@ -1,6 +1,7 @@
 """The loopback listener that catches Zoho's consent redirect (RFC 8252 §7.3, §8.3).
 
-It binds 127.0.0.1 only, for the duration of one flow, and answers only `GET /callback`.
+It binds 127.0.0.1 only, for the duration of one flow, and answers only `GET /callback` and the one-time
+start links the browser is opened on (`GET /start/<random>`: a 302 to the consent URL, once; see loopback.py).
 It runs asyncio in its own thread, so hostile or slow clients cost a coroutine, not a
 thread; requests are bounded in size, time and concurrency. A request whose `state` is
 missing or wrong gets an error page and does not end the wait; the first valid callback
@@ -10,11 +11,8 @@ missing or wrong gets an error page and does not end the wait; the first valid c
 from __future__ import annotations
 
 import asyncio
-import base64
 import errno
-import hashlib
 import hmac
-import html
 import socket
 import sys
 import threading
@@ -30,9 +28,12 @@ from zconnect_tui.errors import (
     FlowTimeout,
     PortInUse,
     Remedy,
+    StartLinkReused,
     StateMismatch,
     ZconnectError,
 )
+from zconnect_tui.loopback import START_PREFIX, StartLinks, Take, another_users, host_allowed, redirect
+from zconnect_tui.loopback import page as _page
 from zconnect_tui.model import REDIRECT_PATH
 from zconnect_tui.text import clean
 
@@ -57,6 +58,7 @@ class ListenerStats:
 
     connections: int = 0
     callbacks_accepted: int = 0
+    start_links_followed: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
 
     def reject(self, reason: str) -> None:
@@ -102,38 +104,6 @@ def interpret_params(params: dict[str, list[str]], expected_state: str | None, v
                           accounts_server=first.get("accounts-server"), via=via)
 
 
-_STYLE = "body{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;line-height:1.5}"
-_PAGE = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title><style>"
-         + _STYLE.replace("{", "{{").replace("}", "}}")
-         + "</style></head><body><h1>{title}</h1><p>{text}</p></body></html>")
-_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
-
-
-# The pages run no script and load nothing (their one inline style is allowed by its hash), may not
-# be framed or sniffed, are never cached and never leak the callback URL (with its code) as a Referer.
-_PAGE_HEADERS = ("Content-Type: text/html; charset=utf-8\r\n"
-                 f"Content-Security-Policy: default-src 'none'; style-src 'sha256-{_STYLE_HASH}'\r\n"
-                 "X-Frame-Options: DENY\r\nX-Content-Type-Options: nosniff\r\n"
-                 "Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\n")
-
-
-def _page(status: int, title: str, text: str) -> bytes:
-    body = _PAGE.format(title=html.escape(title), text=html.escape(text)).encode("utf-8")
-    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-              408: "Request Timeout", 431: "Request Header Fields Too Large", 409: "Conflict"}[status]
-    head = (f"HTTP/1.1 {status} {reason}\r\n{_PAGE_HEADERS}Content-Length: {len(body)}\r\n"
-            "Connection: close\r\n\r\n").encode("ascii")
-    return head + body
-
-
-def host_allowed(head: bytes, port: int) -> bool:
-    """Whether the request's one `Host` header names this listener as a browser would: 127.0.0.1:PORT or
-    localhost:PORT. Any other name (DNS rebinding: evil.example resolving to 127.0.0.1) gets a 400."""
-    hosts = [line.split(b":", 1)[1].strip().lower() for line in head.split(b"\r\n")[1:]
-             if line[:5].lower() == b"host:"]
-    return len(hosts) == 1 and hosts[0] in (f"127.0.0.1:{port}".encode(), f"localhost:{port}".encode())
-
-
 class Outcome:
     """The single result of a flow: the first delivered result or error wins (thread-safe)."""
 
@@ -177,9 +147,10 @@ class CallbackListener:
 
     def __init__(self, port: int, expected_state: str, *, max_connections: int = MAX_CONNECTIONS,
                  request_timeout: float = REQUEST_TIMEOUT, max_request_bytes: int = MAX_REQUEST_BYTES,
-                 check: Callable[[CallbackResult], object] | None = None) -> None:
+                 check: Callable[[CallbackResult], object] | None = None, consent_url: str | None = None) -> None:
         self.requested_port = port
         self.expected_state = expected_state
+        self.start_links = StartLinks(consent_url) if consent_url else None
         self.check = check
         """Run on a callback whose state matched; a ZconnectError ends the flow with it (a 400 page)."""
         self.max_connections = max_connections
@@ -251,6 +222,11 @@ class CallbackListener:
         if self._sock is not None:
             self._sock.close()
 
+    def start_link(self) -> str:
+        """A new one-time link to give the browser instead of the consent URL (after `start`)."""
+        assert self.start_links is not None, "a listener without a consent URL has no start link"
+        return self.start_links.new(self.port)
+
     # ----- outcome --------------------------------------------------------------------------------
     def deliver(self, value: CallbackResult | BaseException) -> bool:
         return self.outcome.deliver(value)
@@ -274,7 +250,8 @@ class CallbackListener:
             return
         self._active += 1
         try:
-            response = await self._respond(reader)
+            response = await self._respond(reader, writer.get_extra_info("peername"),
+                                           writer.get_extra_info("sockname"))
             if response:
                 writer.write(response)
                 await asyncio.wait_for(writer.drain(), self.request_timeout)
@@ -284,7 +261,8 @@ class CallbackListener:
             self._active -= 1
             writer.close()
 
-    async def _respond(self, reader: asyncio.StreamReader) -> bytes | None:
+    async def _respond(self, reader: asyncio.StreamReader, peer: tuple[str, int] | None,
+                       local: tuple[str, int] | None) -> bytes | None:
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.request_timeout)
         except TimeoutError:
@@ -310,12 +288,18 @@ class CallbackListener:
         if not host_allowed(head, self.port):
             self.stats.reject("bad_host")
             return _page(400, "Bad request", "zconnect answers only at its own loopback address.")
-        if url.path != REDIRECT_PATH:
+        start = url.path.startswith(START_PREFIX) and self.start_links is not None
+        if url.path != REDIRECT_PATH and not start:
             self.stats.reject("wrong_path")
             return _page(404, "Not found", "zconnect only answers its sign-in redirect here.")
         if method != "GET":
             self.stats.reject("wrong_method")
             return _page(405, "Method not allowed", "zconnect only accepts the browser's redirect (GET).")
+        if another_users(peer, local):  # Linux: the asking socket belongs to another user of this machine
+            self.stats.reject("other_user")
+            return _page(403, "Not yours", "This sign-in belongs to another user of this machine.")
+        if start:
+            return self._start(url.path, url.query)
         if self.finished:
             self.stats.reject("after_finish")
             return _page(409, "Already done", "zconnect has finished this sign-in; you can close this tab.")
@@ -346,6 +330,31 @@ class CallbackListener:
             return _page(200, "zconnect is connected",
                          "The authorization reached zconnect. You can close this tab and go back to the terminal.")
         return _page(409, "Already done", "zconnect has finished this sign-in; you can close this tab.")
+
+
+    def _start(self, path: str, query: str) -> bytes:
+        """A start link: the first GET is sent on to the consent page; a second one stops the attempt."""
+        assert self.start_links is not None
+        taken = Take.UNKNOWN if query else self.start_links.take(path)
+        if taken is Take.UNKNOWN:
+            self.stats.reject("wrong_start_link")
+            return _page(404, "Not found", "This is not a sign-in link zconnect gave out.")
+        if taken is Take.USED:
+            # Someone else may have had it first (it was in the browser's command line): whatever they
+            # do next, no code is accepted in this attempt.
+            self.stats.reject("start_link_reused")
+            self.deliver(StartLinkReused(
+                "The sign-in link zconnect gave the browser was opened twice (another program on this machine "
+                "may have opened it first), so this attempt was stopped and accepts no code.",
+                "Authorize again; if it happens again, check what else runs on this machine."))
+            return _page(409, "This link was already used",
+                         "This sign-in link works once and was already used — start again in zconnect. "
+                         "zconnect has stopped this attempt; no code from it will be accepted.")
+        if self.finished:
+            self.stats.reject("after_finish")
+            return _page(409, "Already done", "zconnect has finished this sign-in; you can close this tab.")
+        self.stats.start_links_followed += 1
+        return redirect(self.start_links.target)
 
 
 def _bind_error(port: int, exc: OSError) -> PortInUse:

@@ -22,7 +22,7 @@ REDIRECT_PATH = "/callback"
 REFRESH_MARGIN = timedelta(minutes=5)
 """`zconnect token` refreshes when less than this remains."""
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 PORT_MIN, PORT_MAX = 1024, 65535
 """Loopback ports a user may choose for the redirect URI (no privileged ports)."""
 

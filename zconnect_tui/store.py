@@ -103,7 +103,9 @@ class Store:
         conns: dict[str, Connection] = {}
         for name, table in tables.items():
             if not NAME_RE.match(name):
-                raise ConfigError(f"{self.path}: {clean(name, limit=70)!r} is not a usable connection name.",
+                # Escaped, not dropped: "desk\u200b" must not read as "desk" in the error.
+                shown = clean(name, limit=70, escape=True)
+                raise ConfigError(f"{self.path}: '{shown}' is not a usable connection name.",
                                   "Use letters, digits, '-' and '_'; zconnect will not overwrite the file.")
             if not isinstance(table, dict):
                 raise ConfigError(f"{self.path}: [connections.{name}] must be a table.", self._untouched())

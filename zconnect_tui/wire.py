@@ -8,13 +8,17 @@ cap on every body it holds in memory. Nothing here knows OAuth.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from zconnect_tui import safejson
@@ -67,13 +71,79 @@ class Deadline(dict[str, float]):
         return min(left, self.connect_limit) if key == "connect" else left
 
 
+def resolve(host: str, port: int, timeout: float) -> list[tuple[str, int]]:
+    """`getaddrinfo(host, port)` given at most `timeout` seconds: (address, port) in the system's order.
+
+    The system resolver cannot be interrupted and ignores every socket timeout, so it runs in a daemon
+    thread that is abandoned (not waited for) when it hangs; the caller goes on with ConnectTimeout.
+    """
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def lookup() -> None:
+        try:
+            box["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=lookup, name="zconnect-resolve", daemon=True).start()
+    if not done.wait(max(timeout, 0.001)):
+        raise httpcore.ConnectTimeout(f"looking up {host} took longer than {timeout:.1f} s")
+    if "error" in box:
+        raise httpcore.ConnectError(str(box["error"]))
+    return [(str(addr[0]), int(addr[1])) for *_, addr in box["infos"]]
+
+
+class DeadlineBackend(httpcore.SyncBackend):
+    """httpcore's network backend with the name lookup under the same connect timeout (and so the
+    call's `Deadline`) as the connect itself, then a connect to each address in turn.
+
+    Only the TCP connect sees the address: httpcore starts TLS with the request's host name as SNI and
+    checks the certificate against that name, never against the IP.
+    """
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        try:
+            ipaddress.ip_address(host)
+            numeric = True
+        except ValueError:
+            numeric = False
+        if numeric or timeout is None:  # an address needs no lookup; no timeout means no deadline to keep
+            return super().connect_tcp(host, port, timeout, local_address, socket_options)
+        end = time.monotonic() + timeout
+        error: Exception | None = None
+        for address, address_port in resolve(host, port, timeout):
+            left = end - time.monotonic()
+            if left <= 0:
+                break
+            try:
+                return super().connect_tcp(address, address_port, left, local_address, socket_options)
+            except httpcore.ConnectError as exc:  # refused or unreachable there: try the next address
+                error = exc
+        raise error or httpcore.ConnectTimeout(f"connecting to {host} took longer than {timeout:.1f} s")
+
+
+_BACKEND = DeadlineBackend()
+
+
 def new_client(url: str, transport: httpx.BaseTransport | None = None) -> httpx.Client:
     """The httpx client for calls to `url`'s host: no redirects followed (the token would go along),
     HTTP(S)_PROXY/NO_PROXY honoured except for loopback hosts (a proxy cannot reach this machine's
-    127.0.0.1, e.g. an emulator). Each request still carries its own `Deadline`."""
-    return httpx.Client(timeout=http_timeout_seconds(), transport=transport,
-                        trust_env=not is_loopback_host(urlsplit(url).hostname),
-                        headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+    127.0.0.1, e.g. an emulator). Each request still carries its own `Deadline`, name lookups included."""
+    client = httpx.Client(timeout=http_timeout_seconds(), transport=transport,
+                          trust_env=not is_loopback_host(urlsplit(url).hostname),
+                          headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+    # httpx has no public way to choose httpcore's network backend (httpx==0.28.1 is pinned): set it on
+    # the pool of the client's own transport and of every proxy's (a proxy's name is looked up too).
+    # A transport passed in (a test's mock) has no pool and is left alone.
+    for mounted in (client._transport, *client._mounts.values()):
+        pool = getattr(mounted, "_pool", None)
+        if pool is not None and hasattr(pool, "_network_backend"):
+            pool._network_backend = _BACKEND
+    return client
 
 
 def host(url: str) -> str:

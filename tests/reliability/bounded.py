@@ -29,10 +29,15 @@ class Server:
         self.done = threading.Event()
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
 
     def _serve(self) -> None:
-        conn, _ = self.sock.accept()
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:  # closed before anyone called
+            self.done.set()
+            return
         try:
             conn.settimeout(30)
             conn.recv(65536)
@@ -70,8 +75,14 @@ class Server:
                 return
 
     def close(self) -> None:
+        """Stop, and wait for the serving thread: a shutdown wakes an accept still waiting (a close does not)."""
         self.done.set()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
+        self.thread.join(10)
 
 
 @contextmanager
