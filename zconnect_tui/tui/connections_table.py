@@ -94,11 +94,16 @@ class ConnectionsTable(DataTable[Text]):
         for conn in visible[:FIRST_ROWS]:
             self.add_row(*self.cells(conn, now), key=conn.name)
         if self._pending:
-            self.call_after_refresh(self._add_pending, now)
+            # After the first frame is on screen (`after_first_frame`), not just after the next refresh:
+            # at start-up that refresh is Textual's batched one, which nobody sees.
+            later = getattr(self.app, "after_first_frame", self.call_after_refresh)
+            later(lambda: self._add_pending(now))
         if current in names[:FIRST_ROWS]:
             self.move_cursor(row=names.index(current), animate=False)
 
     def _add_pending(self, now: datetime) -> None:
+        if not self.is_attached:
+            return  # the app closed before the first frame's follow-ups ran
         pending, self._pending = self._pending, []
         for conn in pending:
             self.add_row(*self.cells(conn, now), key=conn.name)
