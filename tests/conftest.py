@@ -166,12 +166,18 @@ class Registered:
 
 @pytest.fixture
 def desk(emulator: ZohoEmulator, config_path: Path) -> Registered:
-    """`desk`: a Desk connection added with the CLI, its client registered at the emulator."""
+    """`desk`: a Desk connection added with the CLI, its client registered at the emulator.
+
+    `add` runs in-process (tests/inprocess.py: same arguments, environment and record): 51 tests use this
+    fixture and none of them is about `add`'s process; test_cli_flow and test_secret_hygiene run it as a process.
+    """
+    from inprocess import zconnect
+
     port = free_port()
     redirect = f"http://127.0.0.1:{port}/callback"
     emulator.register_client(CLIENT_ID, CLIENT_SECRET, [redirect])
-    result = run_cli("add", "desk", "--service", "desk", "--dc", DC, "--client-id", CLIENT_ID,
-                     "--port", str(port), "--client-secret-env", "ZC_SECRET",
-                     env={"ZC_SECRET": CLIENT_SECRET})
+    result = zconnect("add", "desk", "--service", "desk", "--dc", DC, "--client-id", CLIENT_ID,
+                      "--port", str(port), "--client-secret-env", "ZC_SECRET",
+                      env={"ZC_SECRET": CLIENT_SECRET})
     assert result.code == 0, result.err
     return Registered("desk", port, redirect)

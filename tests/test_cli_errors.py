@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from conftest import run_cli
+from inprocess import zconnect
 from test_cli_flow import expire_token
 
 from zconnect_tui.store import Store
@@ -15,7 +16,8 @@ from zconnect_tui.store import Store
 
 @pytest.fixture
 def authorized(emulator, config_path, desk, browser):
-    result = run_cli("authorize", "desk", "--timeout", "20")
+    # In-process: the set-up, not the subject (each test below runs its own commands as processes).
+    result = zconnect("authorize", "desk", "--timeout", "20")
     assert result.code == 0, result.err
     return desk
 
@@ -36,8 +38,8 @@ def test_unreachable_is_exit_4_and_store_untouched(emulator, config_path, author
 
 
 def test_rate_limit_is_explained(emulator, config_path, authorized):
-    for _ in range(10):
-        assert run_cli("refresh", "desk").code == 0
+    for _ in range(10):  # using up the allowance, in-process; the refusal below is a real process
+        assert zconnect("refresh", "desk").code == 0
     before = config_path.read_bytes()
     result = run_cli("refresh", "desk")
     assert result.code == 1

@@ -191,7 +191,7 @@ def test_port_in_use(emulator, config_path, desk):
     # The fix the message names: another port, registered in the console.
     other = free_port()
     emulator.register_client(CLIENT_ID, CLIENT_SECRET, [desk.redirect_uri, f"http://127.0.0.1:{other}/callback"])
-    moved = authorize("--port", str(other), "--no-browser", timeout="3")
+    moved = authorize("--port", str(other), "--no-browser", timeout="1")  # no code comes: 1 s is enough
     assert f"Redirect URI is now http://127.0.0.1:{other}/callback" in moved.out
     assert Store(config_path).load().get("desk").redirect_uri == f"http://127.0.0.1:{other}/callback"
 

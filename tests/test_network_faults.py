@@ -10,6 +10,9 @@ from reliability.lab import Lab, one_line_error
 
 from zconnect_tui.errors import EXIT_UNREACHABLE
 
+# One pytest-xdist worker runs this file, so the module's fault matrix (14 CLI runs) is made once.
+pytestmark = pytest.mark.xdist_group("network-faults")
+
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], object]:

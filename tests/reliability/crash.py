@@ -115,6 +115,16 @@ def _check_store(lab: Lab, baseline: dict[str, dict[str, Any]], writers: dict[st
             report.damaged.append(f"{name}: half-applied change")
 
 
+def _wait_for_ops(path: Path, kinds: tuple[bytes, ...], timeout: float) -> None:
+    """Until the writers' log shows each of `kinds` (a save, a refresh) done once, at most `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ops = path.read_bytes() if path.exists() else b""
+        if all(kind in ops for kind in kinds):
+            return
+        time.sleep(0.01)
+
+
 def run_crash_safety(workdir: Path, *, kills: int = 200, parallel: int = 20, cli_kills: int = 20,
                      seed: int = 2) -> CrashReport:
     """Writers (saves and refreshes) SIGKILLed at random moments; check the file after every batch.
@@ -147,6 +157,11 @@ def run_crash_safety(workdir: Path, *, kills: int = 200, parallel: int = 20, cli
                     zygote.stdin.write(f"spawn {mode} w{slot} {rng.randrange(10 ** 9)}\n")
                     zygote.stdin.flush()
                     pids.append((int(zygote.stdout.readline()), time.monotonic() + rng.uniform(0.01, 0.8)))
+                if done == 0:
+                    # On a loaded machine (a parallel test run, other work) no writer of the first batches may
+                    # finish anything within 0.8 s: let the first batch finish a save and a refresh (bounded)
+                    # so that the kills always hit writers that really write.
+                    _wait_for_ops(Path(f"{lab.config}.ops"), (b"s", b"r"), timeout=60)
                 for pid, when in sorted(pids, key=lambda p: p[1]):
                     time.sleep(max(0.0, when - time.monotonic()))
                     with contextlib.suppress(ProcessLookupError):
