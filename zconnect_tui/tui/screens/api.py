@@ -45,6 +45,7 @@ API_KEYS = (
     ("Enter on a saved API", "Fill the form with it; Values asks for its {placeholders}"),
     ("space, Enter", "In the answer: fold or unfold a node; on \"… more\": show the next values"),
     ("shift+space", "In the answer: unfold or fold the node and its siblings"),
+    ("Enter on a value ending in …", "In the answer: show the value whole"),
 )
 """The help screen's rows for this screen."""
 
@@ -289,6 +290,11 @@ class ApiScreen(Screen[None]):
         status = self.query_one("#api-status", Static)
         status.update(text)
         status.set_classes(kind)
+
+    @on(JsonTree.ValueCut)
+    def _value_cut(self, event: JsonTree.ValueCut) -> None:
+        # A toast wraps: the whole row (at most json_tree.MAX_VALUE characters of the value) is read.
+        self.notify(event.text, title="Value", markup=False, timeout=15)
 
     # ----- saving ---------------------------------------------------------------------------------
     def action_save(self) -> None:
