@@ -122,14 +122,17 @@ COMMANDS: tuple[Command, ...] = (
                      "(Non-browser Applications: enter a code at Zoho's verification page; for SSH)"),
                    a("--self-client", dest="client_type", action="store_const", const="self",
                      help="the same as --client-type self"))),
-    Command("edit", "change a connection's scopes, port, access type or Client Secret; says when "
-            "re-authorization is needed", NAME,
+    Command("edit", "change a connection's scopes, port or access type (its secret: `zconnect secret`); says "
+            "when re-authorization is needed", NAME,
             a("--scopes", help="comma-separated; replaces the connection's scopes"),
             a("--port", type=int, help="loopback port of the redirect URI (register the new URI)"),
-            a("--access-type", choices=("offline", "online")),
-            a("--rotate-secret", action="store_true", help="replace the Client Secret (read as `add` reads it)"),
+            a("--access-type", choices=("offline", "online"), help="offline keeps a refresh token; online "
+              "gives only an access token (about an hour)"),
+            a("--rotate-secret", action="store_true", help="replace the Client Secret, read as `add` reads it: "
+              "the same as `zconnect secret NAME` (use that; this flag is for doing it along with another change)"),
             SECRET_ENV),
-    Command("secret", "replace the Client Secret, or store a data centre's own secret (Multi-DC)", NAME,
+    Command("secret", "replace the Client Secret, or store a data centre's own (Multi-DC); "
+            "`edit --rotate-secret` is the same", NAME,
             a("--dc", help="the data centre whose own secret this is (the API Console's Multi-DC setting can give "
               "each data centre its own); without it, the common secret is replaced"), SECRET_ENV),
     Command("path", "print the connections file's path"),
