@@ -1,0 +1,184 @@
+"""What a new user noticed in the TUI (tmux at 60×20, 80×24 and 120×40), each fixed and held here.
+
+The dashboard's authorize dialog words its own title, not the wizard's step number; Edit says at once
+what is wrong with a field instead of "Nothing changed yet"; help opens at the keys of the screen it is
+opened from (F1 on the API screen too); the client types fit 60 columns; a code pasted at 60×20 is seen
+as it is typed; the details never offer `zconnect token` as the way to use a connection that has no token.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import CLIENT_ID, CLIENT_SECRET, DC, Registered, free_port, run_cli
+from test_tui_dashboard import authorize
+from test_tui_support import SIZE, drive_to, frame_text, make_app, shows, type_into, wait_for
+from textual.pilot import Pilot
+from textual.widgets import Input
+from textual.widgets._footer import FooterKey
+from zoho_emulator import ZohoEmulator
+
+from zconnect_tui import listener
+from zconnect_tui.tui.authorize_panel import AuthorizePanel
+from zconnect_tui.tui.screens.api import ApiScreen
+from zconnect_tui.tui.screens.authorize import AuthorizeModal
+from zconnect_tui.tui.screens.dashboard import DashboardScreen
+from zconnect_tui.tui.screens.edit import EditScreen
+from zconnect_tui.tui.screens.help import HelpScreen
+from zconnect_tui.tui.widgets import FieldError
+
+
+@pytest.fixture
+def port(monkeypatch: pytest.MonkeyPatch) -> int:
+    """The port the wizard proposes in step 3 (fixed, so the emulator knows the redirect URI)."""
+    chosen = free_port()
+    monkeypatch.setattr(listener, "find_free_port", lambda preferred, tries=50: chosen)
+    return chosen
+
+
+def intro(app: object) -> str:
+    """The consent panel's opening words, as shown (without their markup)."""
+    screen = app.screen  # type: ignore[attr-defined]
+    return re.sub(r"\[/?b?\]", "", str(screen.query_one("#auth-intro").content))
+
+
+async def dashboard(pilot: Pilot) -> DashboardScreen:
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, DashboardScreen), what="the dashboard")
+    screen = pilot.app.screen
+    assert isinstance(screen, DashboardScreen)
+    await wait_for(pilot, lambda: screen.table.row_count > 0, what="the rows")
+    return screen
+
+
+# ----- the authorize dialog is not step 6 -------------------------------------------------------------------
+async def test_the_wizard_says_step_6_the_dashboard_dialog_its_own_title(
+        emulator: ZohoEmulator, config_path: Path, port: int) -> None:
+    emulator.register_client(CLIENT_ID, CLIENT_SECRET, [f"http://127.0.0.1:{port}/callback"])
+    app = make_app(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await drive_to(pilot, "authorize", client_id=CLIENT_ID, secret=CLIENT_SECRET)
+        panel = app.screen.query_one(AuthorizePanel)
+        await wait_for(pilot, lambda: panel.flow is not None and panel.busy, what="the wait")
+        assert intro(app).startswith("6. Authorize the connector. Your browser opens Zoho's consent page")
+        await pilot.press("escape")  # cancel the wait
+        await wait_for(pilot, lambda: not panel.busy, what="cancelled")
+
+    authorize(config_path)  # the wizard's connection, authorized: the dashboard offers Re-authorize
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await dashboard(pilot)
+        await pilot.press("a")
+        modal = app.screen
+        assert isinstance(modal, AuthorizeModal)
+        panel = modal.query_one(AuthorizePanel)
+        await wait_for(pilot, lambda: panel.flow is not None and panel.busy, what="the wait")
+        assert await shows(pilot, "Re-authorize desk")
+        assert intro(app).startswith("Your browser opens Zoho's consent page")
+        assert "6." not in frame_text(app)
+        await pilot.press("escape", "escape")
+
+
+async def test_a_self_client_dialog_has_no_step_number_and_a_code_typed_at_60x20_is_seen(
+        emulator: ZohoEmulator, config_path: Path) -> None:
+    emulator.register_client(CLIENT_ID, CLIENT_SECRET, [], self_client=True)
+    added = run_cli("add", "selfie", "--service", "desk", "--dc", DC, "--client-id", CLIENT_ID, "--self-client",
+                    stdin=f"{CLIENT_SECRET}\n")
+    assert added.code == 0, added.err
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await dashboard(pilot)
+        await pilot.press("a")  # never authorized: "Authorize", the Self Client's paste
+        modal = app.screen
+        assert isinstance(modal, AuthorizeModal)
+        panel = modal.query_one(AuthorizePanel)
+        await wait_for(pilot, lambda: panel.flow is not None and panel.busy, what="the wait")
+        assert await shows(pilot, "Authorize selfie")
+        assert intro(app).startswith("In the API Console open the Self Client")
+        paste = modal.query_one("#auth-paste", Input)
+        assert app.focused is paste
+        assert "badcode" not in frame_text(app)
+        await pilot.press(*"badcode")
+        # Below the instructions at 60×20: typing brings the box into view (not typed blind).
+        await wait_for(pilot, lambda: "badcode" in frame_text(app), what="the typed code on screen")
+        await pilot.press("enter")  # not a code Zoho issued: the error under the box is in view too
+        error = modal.query_one("#auth-paste-error", FieldError)
+        await wait_for(pilot, lambda: bool(error.text), what="the paste error")
+        assert error.text[:30] in " ".join(frame_text(app).split())
+
+
+# ----- edit says what is wrong as it is typed ------------------------------------------------------------
+async def test_edit_shows_a_bad_port_as_it_is_typed(desk: Registered, config_path: Path) -> None:
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await dashboard(pilot)
+        await pilot.press("e")
+        edit = app.screen
+        assert isinstance(edit, EditScreen)
+        note = edit.query_one("#edit-note")
+        assert str(note.content) == "Nothing changed yet."
+        await type_into(pilot, "#port", "80")
+        assert "Port 80 is out of range" in edit.query_one("#port-error", FieldError).text
+        assert str(note.content) == "Fix the field marked above, then Save."
+        await type_into(pilot, "#port", "9700")
+        assert not edit.query_one("#port-error", FieldError).text
+        assert "register http://127.0.0.1:9700/callback" in str(note.content)
+        await pilot.press("escape")
+
+
+# ----- help opens at the keys of the screen it is opened from --------------------------------------------------
+async def test_help_opens_at_this_screens_keys(desk: Registered, config_path: Path) -> None:
+    authorize(config_path)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        dash = await dashboard(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert await shows(pilot, "Dashboard keys")
+        assert "The wizard follows Zoho's guide" not in frame_text(app)  # further down, not first
+        await pilot.press("escape")
+
+        await pilot.press("p")
+        await wait_for(pilot, lambda: isinstance(app.screen, ApiScreen), what="the API screen")
+        api = app.screen
+        await wait_for(pilot, lambda: any(k.key == "f1" for k in api.query(FooterKey)), what="f1 in the footer")
+        await pilot.press("f1")  # "?" would go into the path box
+        assert isinstance(app.screen, HelpScreen)
+        assert await shows(pilot, "API screen keys")
+        assert "Dashboard keys" not in frame_text(app)
+        await pilot.press("escape")
+        assert app.screen is api
+        await pilot.press("escape")
+        assert app.screen is dash
+
+        await pilot.press("n")
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        assert await shows(pilot, "The wizard follows Zoho's guide")
+
+
+# ----- 60 columns ------------------------------------------------------------------------------------
+async def test_the_client_types_fit_60_columns(config_path: Path) -> None:
+    app = make_app(config_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await drive_to(pilot, "client-type")
+        frame = frame_text(app)
+        for label in ("Server-based Applications (a browser here)", "Self Client (paste a code)",
+                      "Non-browser Applications (a code, for SSH)"):
+            assert label in frame, frame
+
+
+# ----- details --------------------------------------------------------------------------------------------
+async def test_details_offer_the_token_command_only_with_a_token(desk: Registered, config_path: Path) -> None:
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dash = await dashboard(pilot)
+        await wait_for(pilot, lambda: bool(dash.details_rows), what="the details")
+        assert dict(dash.details_rows)["Use it"] == "zconnect token desk, once it is authorized"
+    authorize(config_path)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dash = await dashboard(pilot)
+        await wait_for(pilot, lambda: dict(dash.details_rows).get("Use it") == "zconnect token desk",
+                       what="the command, now that it works")
