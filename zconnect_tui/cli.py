@@ -109,7 +109,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("test", "call the service's verification endpoint", NAME, a("--json", action="store_true")),
     Command("revoke", "revoke at Zoho and clear tokens", NAME),
     Command("remove", "delete a connection from the file", NAME, a("--yes", action="store_true", help="do not ask")),
-    Command("export", "print a connection as connector fields, shell exports or JSON", NAME,
+    Command("export", "print a connection as connector fields, shell exports, JSON or a curl command", NAME,
             a("--format", choices=_Lazy("zconnect_tui.export", "FORMATS"), default="connector")),
     Command("add", "create a connection without the wizard", NAME,
             a("--service", required=True), a("--dc", required=True), a("--client-id", required=True),
@@ -209,10 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     if try_fast_token(args_list):
         return 0
     parser = build_parser()
-    args = parser.parse_args(args_list)
+    args, extra = parser.parse_known_args(args_list)
     from zconnect_tui import commands
     from zconnect_tui.errors import ZconnectError
     from zconnect_tui.text import clean
+
+    if extra:  # argparse would send `list --jsn` to `zconnect --help`; the command's own help lists its flags
+        where = f"zconnect {args.command} --help" if args.command else "zconnect --help"
+        parser.exit(2, f"zconnect: unrecognized arguments: {clean(' '.join(extra))}. See `{where}`.\n")
 
     try:
         return commands.run(args)

@@ -21,7 +21,8 @@ from zconnect_tui.connector import (
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.model import NON_BROWSER, SERVER, Connection
 
-FORMATS = ("connector", "env", "json")
+FORMATS = ("connector", "env", "json", "curl")
+"""`zconnect export --format` and the TUI's Export tabs (one list: a format added here shows in both)."""
 
 __all__ = ["FORMATS", "connector_fields", "export", "saved_api_fields"]
 
@@ -45,6 +46,8 @@ def saved_api_fields(conn: Connection, dcs: DataCenters) -> list[ConnectorField]
 
 def export(conn: Connection, dcs: DataCenters, fmt: str) -> str:
     """Render `conn` in `fmt` (one of FORMATS)."""
+    if fmt == "curl":
+        return curl_example(conn, dcs)
     if fmt == "connector":
         return render_fields(connector_fields(conn, dcs) + saved_api_fields(conn, dcs))
     dc = dcs.get(conn.dc)

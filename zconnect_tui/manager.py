@@ -112,12 +112,6 @@ class Manager(Authorizations, SavedApis):
         snap = self.store.load()
         return export(snap.get(name), snap.dcs(), fmt)
 
-    def curl(self, name: str) -> str:
-        """A curl command for a first API call on `name`, with the service's headers."""
-        from zconnect_tui.export import curl_example
-
-        snap = self.store.load()
-        return curl_example(snap.get(name), snap.dcs())
 
     # ----- definitions --------------------------------------------------------------------------
     def add(self, conn: Connection) -> None:
