@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, DC, Registered, free_port, run_cli
 from test_tui_dashboard import authorize
-from test_tui_support import SIZE, drive_to, frame_text, make_app, shows, type_into, wait_for
+from test_tui_support import SIZE, drive_to, frame_text, make_app, shows, type_into, wait_for, wizard
 from textual.pilot import Pilot
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
@@ -159,9 +159,16 @@ async def test_help_opens_at_this_screens_keys(desk: Registered, config_path: Pa
 
 
 # ----- 60 columns ------------------------------------------------------------------------------------
-async def test_the_client_types_fit_60_columns(config_path: Path) -> None:
+async def test_step_0_and_the_client_types_fit_60_columns(config_path: Path) -> None:
     app = make_app(config_path)
     async with app.run_test(size=(60, 20)) as pilot:
+        await wizard(pilot).body().ready()  # step 0 makes its later fields after the first frame
+        app.screen.query_one("#access-type").focus()
+        await wait_for(pilot, lambda: "offline: access" in frame_text(app), what="the access type in view")
+        offline = next(line for line in frame_text(app).splitlines() if "offline: access" in line)
+        assert "offline: access + refresh token" in offline and "…" not in offline
+        app.screen.query_one("#extra-scopes").focus()
+        await wait_for(pilot, lambda: "More scopes, comma separated" in frame_text(app), what="the scopes box")
         await drive_to(pilot, "client-type")
         frame = frame_text(app)
         for label in ("Server-based Applications (a browser here)", "Self Client (paste a code)",
@@ -182,3 +189,21 @@ async def test_details_offer_the_token_command_only_with_a_token(desk: Registere
         dash = await dashboard(pilot)
         await wait_for(pilot, lambda: dict(dash.details_rows).get("Use it") == "zconnect token desk",
                        what="the command, now that it works")
+
+
+async def test_details_at_60_columns_keep_wrapped_values_in_their_column(desk: Registered, config_path: Path) -> None:
+    from zconnect_tui.tui.screens.details import DetailsScreen
+
+    authorize(config_path)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await dashboard(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailsScreen), what="the details")
+        body = app.screen.query_one("#details-body")
+        await wait_for(pilot, lambda: body.size.height > 0, what="the details laid out")
+        lines = [body.render_line(y).text for y in range(body.size.height)]
+        row = next(i for i, line in enumerate(lines) if line.startswith("Access type"))
+        assert "connected" not in lines[row]  # the value wraps at 60 columns…
+        column = lines[row].index("offline")
+        assert lines[row + 1][:column].strip() == "" and lines[row + 1][column:].startswith("connected"), lines
