@@ -207,3 +207,17 @@ async def test_details_at_60_columns_keep_wrapped_values_in_their_column(desk: R
         assert "connected" not in lines[row]  # the value wraps at 60 columns…
         column = lines[row].index("offline")
         assert lines[row + 1][:column].strip() == "" and lines[row + 1][column:].startswith("connected"), lines
+
+
+async def test_sort_is_in_the_footer_at_every_size(desk: Registered, config_path: Path) -> None:
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await dashboard(pilot)
+        for size in ((60, 20), (80, 24), (120, 40)):
+            await pilot.resize_terminal(*size)
+            await wait_for(pilot, lambda: any(k.key == "s" and k.region.width for k in app.screen.query(FooterKey)),
+                           what=f"s Sort in the footer at {size}")
+            sort = next(k for k in app.screen.query(FooterKey) if k.key == "s")
+            assert app.screen.region.contains_region(sort.region), size
+        await pilot.press("s")
+        assert await shows(pilot, "sorted by state")

@@ -121,7 +121,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("filter", "slash", "Filter", "Filter", "Show only connections whose name, service, DC or organization "
            "contains the text", "zconnect list", needs_selection=False),
     Action("sort", "s", "Sort", "Sort", "Sort by name, state, expiry, service or data centre (again: next key)",
-           "zconnect list", needs_selection=False, show=False),
+           "zconnect list", needs_selection=False),  # in the footer: the title's "sorted by" names no key
     Action("help", "question_mark,f1", "Help", "Help", "The wizard's steps, what each state means, every key and "
            "its CLI command", "zconnect --help", needs_selection=False),
 )
