@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, DC, Registered, free_port, run_cli
+from conftest import CLIENT_ID, CLIENT_SECRET, DC, Browser, Registered, free_port, run_cli
 from test_tui_dashboard import authorize
 from test_tui_support import SIZE, drive_to, frame_text, make_app, shows, type_into, wait_for, wizard
 from textual.pilot import Pilot
@@ -221,3 +221,16 @@ async def test_sort_is_in_the_footer_at_every_size(desk: Registered, config_path
             assert app.screen.region.contains_region(sort.region), size
         await pilot.press("s")
         assert await shows(pilot, "sorted by state")
+
+
+async def test_a_single_organization_is_not_offered_as_a_choice(
+        emulator: ZohoEmulator, config_path: Path, port: int, browser: Browser) -> None:
+    emulator.register_client(CLIENT_ID, CLIENT_SECRET, [f"http://127.0.0.1:{port}/callback"])
+    app = make_app(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await drive_to(pilot, "organization", name="crm", service="crm", client_id=CLIENT_ID,
+                                secret=CLIENT_SECRET)
+        await wait_for(pilot, lambda: not screen.body("organization").busy, what="the verification")
+        status = str(screen.query_one("#org-status").content)
+        assert status.startswith("✔ Reached 1 CRM organization") and status.endswith("The only one: Next connects it.")
+        assert "↑/↓" not in status
