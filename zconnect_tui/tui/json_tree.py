@@ -4,8 +4,9 @@ A Zoho page can hold thousands of records: making a node for each value up front
 the screen. Here a container's children are made when it is first unfolded, at most
 `BATCH` at a time (a last "… N more" row makes the next batch on Enter), and a value shows at
 most `MAX_VALUE` characters. A row never outgrows the tree's width (no horizontal scrollbar): it
-ends in "…", and Enter on a cut value shows it whole. Every key and value from Zoho goes through `safe` (text.clean):
-control characters and bidi overrides are shown as visible escapes and can drive nothing.
+ends in "…", and Enter on a cut value shows it whole. Every key and value from Zoho goes through
+`safe` (text.clean): control characters and bidi overrides are shown as visible escapes and can
+drive nothing.
 """
 
 from __future__ import annotations
