@@ -36,3 +36,20 @@ def test_export_curl_from_the_cli_is_the_tuis_curl(desk: Registered, config_path
     assert f'-H "orgId: {org}"' in line and "/api/v1/tickets" in line
     assert line == Manager(Store(config_path)).export("desk", "curl")  # what the TUI's curl tab shows
     assert "connector|env|json|curl" in " ".join(run_cli("export", "--help").out.split()).replace(",", "|")
+
+
+def test_export_curl_keeps_an_organization_id_from_zoho_as_text(desk: Registered, config_path: Path,
+                                                                  tmp_path: Path) -> None:
+    """The line is pasted into a shell: an organisation id with `$(…)` or a quote in it stays one word."""
+    import subprocess
+
+    hostile = "1$(touch pwned)'`touch pwned2`"
+    Store(config_path).update("desk", lambda conn: setattr(conn, "org_id", hostile))
+    result = run_cli("export", "desk", "--format", "curl")
+    assert result.code == 0, result.err
+    script = 'curl() { printf "<%s>\\n" "$@"; }\nzconnect() { printf TOKEN; }\n' + result.out
+    ran = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert ran.returncode == 0, ran.stderr
+    words = ran.stdout.splitlines()
+    assert words[:4] == ["<-H>", "<Authorization: Zoho-oauthtoken TOKEN>", "<-H>", f"<orgId: {hostile}>"], words
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
