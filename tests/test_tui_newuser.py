@@ -234,3 +234,34 @@ async def test_a_single_organization_is_not_offered_as_a_choice(
         status = str(screen.query_one("#org-status").content)
         assert status.startswith("✔ Reached 1 CRM organization") and status.endswith("The only one: Next connects it.")
         assert "↑/↓" not in status
+
+
+async def test_no_empty_consent_url_while_the_listener_starts(
+        desk: Registered, config_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from zconnect_tui.manager import Manager
+
+    authorize(config_path)
+    release = threading.Event()
+    begin = Manager.begin_authorization
+
+    def slow_begin(self: Manager, *args: object, **kwargs: object) -> object:
+        release.wait(10)  # the listener is "starting" until the test lets it
+        return begin(self, *args, **kwargs)
+
+    monkeypatch.setattr(Manager, "begin_authorization", slow_begin)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await dashboard(pilot)
+        await pilot.press("a")
+        assert await shows(pilot, "Starting the listener")
+        modal = app.screen
+        hidden = ("#auth-url-label", "#auth-url", "#auth-open", "#auth-copy")
+        assert not any(modal.query_one(selector).display for selector in hidden)
+        assert "Consent URL" not in frame_text(app) and "Copy URL" not in frame_text(app)
+        release.set()
+        panel = modal.query_one(AuthorizePanel)
+        await wait_for(pilot, lambda: panel.flow is not None and panel.busy, what="the wait")
+        assert all(modal.query_one(selector).display for selector in hidden)
+        await pilot.press("escape", "escape")

@@ -82,6 +82,9 @@ class AuthorizePanel(ConsentPanel):
         self.query_one("#auth-paste-error", FieldError).clear()
         self.query_one("#auth-paste", Input).value = ""
         self.query_one("#auth-status", Static).update("Starting the listener…")
+        # No URL yet (or the last attempt's, whose state is dead): its label and buttons wait for it.
+        for widget in self.query("#auth-url-label, #auth-url, #auth-open, #auth-copy"):
+            widget.display = False
         self._set_phase(Phase.STARTING)
         self._set_buttons(waiting=True)
         self._attempt(name)
