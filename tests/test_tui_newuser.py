@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, DC, Browser, Registered, free_port, run_cli
+from conftest import CLIENT_ID, CLIENT_SECRET, DC, Browser, Registered, run_cli
 from test_tui_dashboard import authorize
 from test_tui_support import SIZE, drive_to, frame_text, make_app, shows, type_into, wait_for, wizard
 from textual.pilot import Pilot
@@ -20,7 +20,6 @@ from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 from zoho_emulator import ZohoEmulator
 
-from zconnect_tui import listener
 from zconnect_tui.tui.authorize_panel import AuthorizePanel
 from zconnect_tui.tui.screens.api import ApiScreen
 from zconnect_tui.tui.screens.authorize import AuthorizeModal
@@ -28,14 +27,6 @@ from zconnect_tui.tui.screens.dashboard import DashboardScreen
 from zconnect_tui.tui.screens.edit import EditScreen
 from zconnect_tui.tui.screens.help import HelpScreen
 from zconnect_tui.tui.widgets import FieldError
-
-
-@pytest.fixture
-def port(monkeypatch: pytest.MonkeyPatch) -> int:
-    """The port the wizard proposes in step 3 (fixed, so the emulator knows the redirect URI)."""
-    chosen = free_port()
-    monkeypatch.setattr(listener, "find_free_port", lambda preferred, tries=50: chosen)
-    return chosen
 
 
 def intro(app: object) -> str:
@@ -53,19 +44,18 @@ async def dashboard(pilot: Pilot) -> DashboardScreen:
 
 
 # ----- the authorize dialog is not step 6 -------------------------------------------------------------------
-async def test_the_wizard_says_step_6_the_dashboard_dialog_its_own_title(
-        emulator: ZohoEmulator, config_path: Path, port: int) -> None:
-    emulator.register_client(CLIENT_ID, CLIENT_SECRET, [f"http://127.0.0.1:{port}/callback"])
-    app = make_app(config_path)
+async def test_the_wizard_says_step_6_the_dashboard_dialog_its_own_title(desk: Registered, config_path: Path) -> None:
+    app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
-        await drive_to(pilot, "authorize", client_id=CLIENT_ID, secret=CLIENT_SECRET)
+        await dashboard(pilot)
+        await pilot.press("w")  # resume its setup: the wizard's step 6
+        await wait_for(pilot, lambda: bool(app.screen.query(AuthorizePanel)), what="the wizard's step 6")
         panel = app.screen.query_one(AuthorizePanel)
         await wait_for(pilot, lambda: panel.flow is not None and panel.busy, what="the wait")
         assert intro(app).startswith("6. Authorize the connector. Your browser opens Zoho's consent page")
         await pilot.press("escape")  # cancel the wait
-        await wait_for(pilot, lambda: not panel.busy, what="cancelled")
 
-    authorize(config_path)  # the wizard's connection, authorized: the dashboard offers Re-authorize
+    authorize(config_path)  # authorized: the dashboard offers Re-authorize
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         await dashboard(pilot)
@@ -224,16 +214,22 @@ async def test_sort_is_in_the_footer_at_every_size(desk: Registered, config_path
 
 
 async def test_a_single_organization_is_not_offered_as_a_choice(
-        emulator: ZohoEmulator, config_path: Path, port: int, browser: Browser) -> None:
-    emulator.register_client(CLIENT_ID, CLIENT_SECRET, [f"http://127.0.0.1:{port}/callback"])
-    app = make_app(config_path)
+        desk: Registered, config_path: Path, browser: Browser) -> None:
+    added = run_cli("add", "crm", "--service", "crm", "--dc", DC, "--client-id", CLIENT_ID, "--port",
+                    str(desk.port), stdin=f"{CLIENT_SECRET}\n")  # the client desk's registration made
+    assert added.code == 0, added.err
+    app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await drive_to(pilot, "organization", name="crm", service="crm", client_id=CLIENT_ID,
-                                secret=CLIENT_SECRET)
-        await wait_for(pilot, lambda: not screen.body("organization").busy, what="the verification")
-        status = str(screen.query_one("#org-status").content)
-        assert status.startswith("✔ Reached 1 CRM organization") and status.endswith("The only one: Next connects it.")
-        assert "↑/↓" not in status
+        dash = await dashboard(pilot)
+        dash.table.select("crm")
+        await wait_for(pilot, lambda: dash.selected is not None and dash.selected.name == "crm", what="crm")
+        await pilot.press("w")  # resume at step 6: the fake browser accepts, step 7 checks the organisations
+        await wait_for(pilot, lambda: bool(app.screen.query("#org-status")), what="step 7", timeout=30)
+        status = app.screen.query_one("#org-status")
+        await wait_for(pilot, lambda: str(status.content).startswith("✔"), what="the verification")
+        text = str(status.content)
+        assert text.startswith("✔ Reached 1 CRM organization") and text.endswith("The only one: Next connects it.")
+        assert "↑/↓" not in text
 
 
 async def test_no_empty_consent_url_while_the_listener_starts(
