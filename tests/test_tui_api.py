@@ -18,11 +18,10 @@ from api_lab import DESK_ORG, api_lab
 from pytest_textual_snapshot import SVGImageExtension
 from reliability.lab import Lab
 from syrupy.assertion import SnapshotAssertion
-from test_tui_support import frame_text, make_app, shows, type_into, wait_for
+from test_tui_support import frame_text, keys_on_screen, make_app, shows, type_into, wait_for
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, Static, TextArea
-from textual.widgets._footer import FooterKey
 
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import mask
@@ -282,8 +281,7 @@ async def test_the_action_is_disabled_with_a_reason_until_authorized(lab: Lab) -
         dashboard = app.screen
         assert isinstance(dashboard, DashboardScreen)
         await wait_for(pilot, lambda: dashboard.table.row_count == 4)
-        keys = {k.key: k for k in dashboard.query(FooterKey)}
-        assert "p" in keys and dashboard.region.contains_region(keys["p"].region)  # in the footer at 80×24
+        await wait_for(pilot, lambda: "p" in keys_on_screen(app), what="p in the key bar at 80×24")
         dashboard.table.select("fresh")
         await wait_for(pilot, lambda: dashboard.check_action("api", ()) is None, what="p greyed out")
         await pilot.press("p")

@@ -246,7 +246,8 @@ async def test_another_data_centres_secret_in_the_device_flow(emulator: ZohoEmul
         text = panel.query_one("#device-error", FieldError).text
         assert "enable lab-eu under Multi-DC" in text and "then New code" in text and "lab-eu's own Client" in text
         field = panel.query_one("#dc-secret", Input)
-        assert field.display and app.screen.focused is field and field.password
+        await wait_for(pilot, lambda: app.screen.focused is field, what="the focus on lab-eu's secret")
+        assert field.display and field.password
         await pilot.press(*EU_SECRET, "enter")
         code = await a_code(pilot, panel, emulator, other_than=code)  # stored, and a new code at once
         emulator.device_approve(code, location="lab-eu")

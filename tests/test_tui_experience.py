@@ -11,16 +11,27 @@ import tomli_w
 from conftest import CLIENT_SECRET, Browser, Registered
 from test_tui_dashboard import authorize, note_containing
 from test_tui_snapshots import fixed_config, pinned  # noqa: F401 - fixtures
-from test_tui_support import drive_to, frame_text, key_of, make_app, shows, type_into, wait_for, wizard
+from test_tui_support import (
+    drive_to,
+    footer_keys,
+    frame_text,
+    key_of,
+    make_app,
+    shows,
+    type_into,
+    wait_for,
+    wizard,
+)
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 from zoho_emulator import ZohoEmulator
 
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import Connection, Status, now_utc, to_table
 from zconnect_tui.store import Store
+from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.screens.confirm import ConfirmModal
 from zconnect_tui.tui.screens.dashboard import DashboardScreen
 from zconnect_tui.tui.screens.help import HelpScreen
@@ -179,17 +190,17 @@ async def test_state_at_a_glance_sort_filter_details_and_what_applies(config_pat
         assert table.has_focus and table.row_count == 1
 
         # Never authorized: "Authorize" (not "Re-auth"), what does not apply and why, and the offer to resume.
-        def footer_keys() -> dict[str, str]:
-            return {k.key: k.description for k in app.screen.query("FooterKey")}
+        def keys_now() -> dict[str, str]:
+            return {key: shown.description for key, shown in footer_keys(app.screen).items()}
 
-        await wait_for(pilot, lambda: footer_keys().get("a") == "Authorize", what="the footer for a new connection")
+        await wait_for(pilot, lambda: keys_now().get("a") == "Authorize", what="the footer for a new connection")
         assert screen.check_action("refresh", ()) is None
         details = " ".join(f"{label}: {text}" for label, text in screen.details_rows)
         assert "not now: fresh was never authorized" in details and "resume its setup" in details
         await pilot.press("escape")
         assert table.row_count == 6
         table.move_cursor(row=[table.get_row_at(i)[1].plain for i in range(6)].index("valid"))
-        await wait_for(pilot, lambda: footer_keys().get("a") == "Re-auth", what="the footer for a valid connection")
+        await wait_for(pilot, lambda: keys_now().get("a") == "Re-auth", what="the footer for a valid connection")
         assert screen.check_action("refresh", ()) is True
         details = frame_text(app)
         assert "Token expires" in details and "Client Secret" in details and "Zylker" in details
@@ -245,7 +256,7 @@ async def test_every_step_is_usable_at_60x20(fixed_config: Path) -> None:  # noq
         app.notify("A toast with a message long enough to take two or three lines in the corner.")
         await pilot.pause()
         toast = app.screen.query_one("Toast")
-        for widget in (app.screen.query_one("#nav"), app.screen.query_one(Footer)):
+        for widget in (app.screen.query_one("#nav"), app.screen.query_one(KeyBar)):
             assert not toast.region.overlaps(widget.region), widget
         # At 80×24 the scopes label fits on its line.
         screen.step = 0
@@ -301,7 +312,7 @@ async def test_a_connection_never_authorized_says_authorize_and_resumes_its_setu
     async with app.run_test(size=(80, 24)) as pilot:
         screen = dashboard(pilot)
         assert screen.query_one(DataTable).get_row("desk")[0].plain == "· not authorized"
-        assert {k.key: k.description for k in screen.query("FooterKey")}["a"] == "Authorize"
+        assert footer_keys(screen)["a"].description == "Authorize"
         await pilot.press("w")  # resume its setup: the wizard at step 6, the fake browser accepts
         resumed = wizard(pilot)
         # It opens at step 6 (the fake browser may already have moved it on to step 7).

@@ -14,10 +14,19 @@ from pathlib import Path
 import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, DC, Browser, Registered, run_cli
 from test_tui_dashboard import authorize
-from test_tui_support import SIZE, drive_to, frame_text, make_app, shows, type_into, wait_for, wizard
+from test_tui_support import (
+    SIZE,
+    drive_to,
+    frame_text,
+    keys_on_screen,
+    make_app,
+    shows,
+    type_into,
+    wait_for,
+    wizard,
+)
 from textual.pilot import Pilot
 from textual.widgets import Input
-from textual.widgets._footer import FooterKey
 from zoho_emulator import ZohoEmulator
 
 from zconnect_tui.tui.authorize_panel import AuthorizePanel
@@ -132,7 +141,7 @@ async def test_help_opens_at_this_screens_keys(desk: Registered, config_path: Pa
         await pilot.press("p")
         await wait_for(pilot, lambda: isinstance(app.screen, ApiScreen), what="the API screen")
         api = app.screen
-        await wait_for(pilot, lambda: any(k.key == "f1" for k in api.query(FooterKey)), what="f1 in the footer")
+        await wait_for(pilot, lambda: "f1" in keys_on_screen(app), what="f1 Help in the key bar")
         await pilot.press("f1")  # "?" would go into the path box
         assert isinstance(app.screen, HelpScreen)
         assert await shows(pilot, "API screen keys")
@@ -153,11 +162,15 @@ async def test_step_0_and_the_client_types_fit_60_columns(config_path: Path) -> 
     app = make_app(config_path)
     async with app.run_test(size=(60, 20)) as pilot:
         await wizard(pilot).body().ready()  # step 0 makes its later fields after the first frame
-        app.screen.query_one("#access-type").focus()
+        await pilot.pause()
+        access = app.screen.query_one("#access-type")
+        access.focus()
+        await wait_for(pilot, lambda: access.region.height > 0, what="the access type laid out")
+        access.scroll_visible(animate=False)
         await wait_for(pilot, lambda: "offline: access" in frame_text(app), what="the access type in view")
         offline = next(line for line in frame_text(app).splitlines() if "offline: access" in line)
         assert "offline: access + refresh token" in offline and "…" not in offline
-        app.screen.query_one("#extra-scopes").focus()
+        app.screen.query_one("#extra-scopes").scroll_visible(animate=False)
         await wait_for(pilot, lambda: "More scopes, comma separated" in frame_text(app), what="the scopes box")
         await drive_to(pilot, "client-type")
         frame = frame_text(app)
@@ -205,10 +218,7 @@ async def test_sort_is_in_the_footer_at_every_size(desk: Registered, config_path
         await dashboard(pilot)
         for size in ((60, 20), (80, 24), (120, 40)):
             await pilot.resize_terminal(*size)
-            await wait_for(pilot, lambda: any(k.key == "s" and k.region.width for k in app.screen.query(FooterKey)),
-                           what=f"s Sort in the footer at {size}")
-            sort = next(k for k in app.screen.query(FooterKey) if k.key == "s")
-            assert app.screen.region.contains_region(sort.region), size
+            await wait_for(pilot, lambda: "s" in keys_on_screen(app), what=f"s Sort in the key bar at {size}")
         await pilot.press("s")
         assert await shows(pilot, "sorted by state")
 

@@ -17,12 +17,14 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Button, Input, RadioButton, Select
 
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import ClientType
 from zconnect_tui.store import Store
 from zconnect_tui.tui.app import ZconnectApp
+from zconnect_tui.tui.keybar import KeyBar, ShownKey
 from zconnect_tui.tui.screens.wizard import WizardScreen
 
 SIZE = (80, 24)
@@ -71,6 +73,21 @@ async def shows(pilot: Pilot, text: str, timeout: float = 10.0) -> bool:
     assert isinstance(app, ZconnectApp)
     await wait_for(pilot, lambda: text in frame_text(app), timeout, what=f"{text!r} on screen")
     return True
+
+
+def footer_keys(screen: Screen) -> dict[str, ShownKey]:
+    """The keys the screen's key bar shows now, by key name ("ctrl+n", "a", …)."""
+    return dict(screen.query_one(KeyBar).keys)
+
+
+def keys_on_screen(app: ZconnectApp) -> set[str]:
+    """The keys of the key bar that are on screen: the bar lies inside the screen and the key's
+    "key Description" text is in the frame (so it was neither cut nor wrapped apart)."""
+    bar = app.screen.query_one(KeyBar)
+    if not (bar.region.height and app.screen.region.contains_region(bar.region)):
+        return set()
+    frame = frame_text(app)
+    return {key for key, shown in bar.keys.items() if shown.text in frame}
 
 
 def wizard(pilot: Pilot) -> WizardScreen:

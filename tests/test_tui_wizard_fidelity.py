@@ -138,7 +138,8 @@ async def test_another_data_centres_secret_on_step_6(emulator: ZohoEmulator, two
         assert "enable lab-eu under Multi-DC in the client's Settings tab" in text
         assert "enter lab-eu's own Client Secret below" in text and "zconnect secret" not in text
         field = screen.query_one("#dc-secret", Input)
-        assert field.display and screen.focused is field and field.password
+        await wait_for(pilot, lambda: screen.focused is field, what="the focus on lab-eu's secret")
+        assert field.display and field.password
         await type_into(pilot, "#dc-secret", EU_SECRET)
         assert EU_SECRET not in frame_text(app)
         screen.query_one("#dc-secret-reveal", Checkbox).value = True

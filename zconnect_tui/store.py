@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import tomli_w
-
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import ConfigError, Fix, NoSuchConnection, Remedy
 from zconnect_tui.model import NAME_RE, Connection, from_table, now_utc, to_table
@@ -261,6 +259,8 @@ class Store:
         if snap.data_centers:
             doc["data_centers"] = snap.data_centers
         doc["connections"] = {name: to_table(c) for name, c in sorted(snap.connections.items())}
+        import tomli_w  # only a write needs it: reading (the fast paths, a first frame) does not
+
         return tomli_w.dumps(doc).encode("utf-8")
 
     def _write(self, data: bytes) -> None:

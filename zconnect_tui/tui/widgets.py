@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.text import clean
@@ -81,25 +81,3 @@ class CopyValue(Horizontal):
         self.app.copy_to_clipboard(self.value)
         # OSC 52 needs terminal support; say so, and the value stays on screen to select by hand.
         self.app.notify(f"Copied ({OSC52_NOTE}).", timeout=4)
-
-
-class KeyFooter(Footer):
-    """The footer on as many rows as the keys need at this width (two at 80 columns)."""
-
-    KEY_WIDTH = 11
-    """Columns one key takes ("r Refresh" and its padding)."""
-    PALETTE_WIDTH = 12
-    """The command palette's key, docked at the right."""
-
-    def compose(self) -> ComposeResult:
-        yield from super().compose()
-        self.call_after_refresh(self._fit)  # the footer recomposes whenever the keys change
-
-    def on_resize(self) -> None:
-        self._fit()
-
-    def _fit(self) -> None:
-        keys = len(self.query("FooterKey").exclude(".-command-palette")) or 1
-        columns = max(2, min(keys, (self.app.size.width - self.PALETTE_WIDTH) // self.KEY_WIDTH))
-        self.styles.grid_size_columns = columns  # Footer sets one column per key
-        self.styles.height = -(-keys // columns)

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Label, OptionList, Select, Static, TextArea
+from textual.widgets import Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from zconnect_tui.errors import ZconnectError
@@ -31,6 +31,7 @@ from zconnect_tui.tui.actions import key_of
 from zconnect_tui.tui.api_answer import Answer, CallRunner, redactor, size_text
 from zconnect_tui.tui.api_form import CallForm, fields_text, headers_text, parse_values
 from zconnect_tui.tui.json_tree import JsonTree, safe
+from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.remedies import error_text
 from zconnect_tui.tui.widgets import as_error
 from zconnect_tui.tui.work import off_thread
@@ -99,7 +100,7 @@ class ApiScreen(Screen[None]):
         yield Static("", id="api-status", markup=False)
         yield JsonTree(id="api-json")
         yield TextArea(read_only=True, id="api-text", soft_wrap=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#api-text").display = False

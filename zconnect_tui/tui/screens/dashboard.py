@@ -22,9 +22,10 @@ from zconnect_tui.text import clean
 from zconnect_tui.tui.actions import ACTIONS, BY_NAME, key_of
 from zconnect_tui.tui.connections_table import SORT_KEYS, ConnectionsTable
 from zconnect_tui.tui.details_panel import panel, panel_rows
+from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.remedies import fix_text
 from zconnect_tui.tui.screens.dashboard_calls import RUNNING, CoreCalls
-from zconnect_tui.tui.widgets import KeyFooter, as_error
+from zconnect_tui.tui.widgets import as_error
 from zconnect_tui.tui.work import off_thread
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class DashboardScreen(CoreCalls):
         self.details_rows: list[tuple[str, str]] = []
         """What the details panel shows for the selected row, as (label, text)."""
         self._keys_state: object = None
+        self._details: Static | None = None
         self._select = select
         # The breakpoint class now, so the first resize does not restyle every widget once more.
         self.add_class("-narrow" if self.app.size.width < WIDE_FROM else "-wide")
@@ -72,7 +74,7 @@ class DashboardScreen(CoreCalls):
             yield ConnectionsTable(id="connections")
 
         yield Static("", id="empty")
-        yield KeyFooter()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._redraw(select=self._select, details=False)
@@ -184,15 +186,14 @@ class DashboardScreen(CoreCalls):
     def _details_widget(self) -> Static | None:
         """The details panel, mounted on first use: a scroll container costs the first frame more than
         the whole table does, so the panel joins right after it. None once the screen is going away."""
-        found = self.query("#details")
-        if found:
-            return found.first(Static)
+        if self.query("#details-panel") and self._details is not None:
+            return self._details  # (its Static may still be on its way into the panel: it is this one)
         main = self.query_one("#dash-main")
         if not main.is_attached:
             return None
-        details = Static("", id="details")
-        main.mount(VerticalScroll(details, id="details-panel"))
-        return details
+        self._details = Static("", id="details")
+        main.mount(VerticalScroll(self._details, id="details-panel"))
+        return self._details
 
     # ----- which actions apply -------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

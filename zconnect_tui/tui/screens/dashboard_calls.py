@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.model import Connection
 from zconnect_tui.tui.actions import key_of
+from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.remedies import fix_text
 from zconnect_tui.tui.widgets import OSC52_NOTE, as_error
 from zconnect_tui.tui.work import off_thread
@@ -94,7 +95,7 @@ class CoreCalls(Screen[None]):
         if found:
             found.first(Static).update(text)
         elif text:
-            self.mount(Static(text, id="status", markup=False), before=self.query_one(Footer))
+            self.mount(Static(text, id="status", markup=False), before=self.query_one(KeyBar))
 
     def _tick(self) -> None:
         if self.running is None:

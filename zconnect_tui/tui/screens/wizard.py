@@ -18,10 +18,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.reactive import reactive
-from textual.widgets import Button, ContentSwitcher, Footer, Input, Static
+from textual.widgets import Button, ContentSwitcher, Input, Static
 
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.services import SERVICES
+from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.screens.wizard_keys import KeyHold
 from zconnect_tui.tui.steps import STEPS
 from zconnect_tui.tui.steps.base import Commit, Step, WizardContext, WizardDraft
@@ -163,7 +164,7 @@ class WizardScreen(KeyHold):
             yield Button("← Back", id="back")
             yield Static("", id="nav-hint", markup=False)
             yield Button("Next →", id="next", variant="primary")
-        yield Footer()
+        yield KeyBar(show_command_palette=self.app.size.width >= FOOTER_PALETTE_FROM)
 
     def on_mount(self) -> None:
         self._show_step(self.step)
@@ -351,7 +352,14 @@ class WizardScreen(KeyHold):
                 body.cancel()
             body.leave(self.draft)
         saved = self.draft.authorized or self.draft.saved
-        self.dismiss(saved.name if saved is not None else None)
+        self.call_next(self._dismiss_when_settled, saved.name if saved is not None else None)
+
+    async def _dismiss_when_settled(self, result: str | None) -> None:
+        """Esc at once (step 0 still mounting its lower part) closes the wizard once that mount is done."""
+        for body in self._mounted():
+            await body.settled()
+        if self.is_current:
+            self.dismiss(result)
 
     def action_help(self) -> None:
         from zconnect_tui.tui.screens.help import HelpScreen
@@ -375,10 +383,8 @@ class WizardScreen(KeyHold):
     def on_resize(self) -> None:
         self._refresh_nav()  # the title line says more when there is no sidebar
         # Below 70 columns the footer cannot hold every key and "^p palette": keep the keys (^q Quit).
-        footer, wanted = self.query_one(Footer), self.app.size.width >= FOOTER_PALETTE_FROM
-        if footer.show_command_palette != wanted:
-            footer.show_command_palette = wanted
-            footer.refresh(recompose=True)  # the Footer reads it only when it composes
+        keys = self.query_one(KeyBar)
+        keys.show_command_palette = self.app.size.width >= FOOTER_PALETTE_FROM
 
     @on(Step.Changed)
     def _step_changed(self) -> None:
@@ -399,6 +405,8 @@ class WizardScreen(KeyHold):
 
     def _update_previews(self) -> None:
         self._preview_pending = False
+        if not self.is_attached:
+            return  # the wizard closed meanwhile (Esc right after a change)
         draft = self._read_all()
         for body in self._mounted():
             body.preview(draft)

@@ -2,18 +2,22 @@
 
 Two branches share the step's logic (`ConsentStep`): the browser flow (Server-based, Self Client)
 and Zoho's device flow (Non-browser Applications, `steps/device.py`); each composes its own panel.
+The panels (and the HTTP stack behind them) are imported when the step is first shown, not with the
+wizard: handlers go by name (`on_consent_panel_…`) so that this module does not need them.
 """
 
 from __future__ import annotations
 
-from textual import on
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.widget import Widget
 
 from zconnect_tui.model import ClientType
-from zconnect_tui.tui.authorize_panel import AuthorizePanel
-from zconnect_tui.tui.consent import ConsentPanel, DcSecretForm, Phase
 from zconnect_tui.tui.steps.base import Step, WizardDraft
+
+if TYPE_CHECKING:
+    from zconnect_tui.tui.consent import ConsentPanel, DcSecretForm
 
 
 class ConsentStep(Step):
@@ -23,9 +27,13 @@ class ConsentStep(Step):
 
     @property
     def panel(self) -> ConsentPanel:
+        from zconnect_tui.tui.consent import ConsentPanel
+
         return self.query_one(f"#{self.panel_id}", ConsentPanel)
 
     def enter(self, draft: WizardDraft) -> None:
+        from zconnect_tui.tui.consent import Phase
+
         saved, panel = draft.saved, self.panel
         if saved is None:
             return
@@ -36,6 +44,8 @@ class ConsentStep(Step):
         panel.start(saved.name)  # (saved again since a success: a changed definition needs a new consent)
 
     def leave(self, draft: WizardDraft) -> None:
+        from zconnect_tui.tui.consent import Phase
+
         panel = self.panel
         panel.secret_form().hide()  # a secret typed and not saved does not stay on screen
         if panel.busy:
@@ -48,6 +58,8 @@ class ConsentStep(Step):
 
     @property
     def can_advance(self) -> bool:
+        from zconnect_tui.tui.consent import Phase
+
         return self.panel.phase == Phase.DONE and self.ctx.draft.authorized is not None
 
     @property
@@ -59,6 +71,8 @@ class ConsentStep(Step):
 
     @property
     def nav_hint(self) -> str:
+        from zconnect_tui.tui.consent import Phase
+
         phase = self.panel.phase
         if phase == Phase.DONE:
             return ""
@@ -66,19 +80,16 @@ class ConsentStep(Step):
             return "Next unlocks once Zoho accepted · Esc cancels"
         return "Retry, or Back to change what you entered"
 
-    @on(ConsentPanel.PhaseChanged)
-    def _phase(self) -> None:
+    def on_consent_panel_phase_changed(self) -> None:
         self.changed()
 
-    @on(ConsentPanel.Succeeded)
-    def _succeeded(self, event: ConsentPanel.Succeeded) -> None:
+    def on_consent_panel_succeeded(self, event: ConsentPanel.Succeeded) -> None:
         self.ctx.draft.authorized = event.conn
         self.ctx.draft.verification = None
         self.changed()
         self.post_message(self.Advance(self))  # the guide's next step follows at once
 
-    @on(DcSecretForm.Saved)
-    def _dc_secret(self, event: DcSecretForm.Saved) -> None:
+    def on_dc_secret_form_saved(self, event: DcSecretForm.Saved) -> None:
         """Keep the data centre's own secret in the draft, so a later re-Save at step 5 keeps it too."""
         self.ctx.draft.client_secrets = dict(event.conn.client_secrets)
         if self.ctx.draft.saved is not None:
@@ -99,4 +110,6 @@ class AuthorizeStep(ConsentStep):
         return draft.client_type != ClientType.NON_BROWSER
 
     def compose(self) -> ComposeResult:
+        from zconnect_tui.tui.authorize_panel import AuthorizePanel
+
         yield AuthorizePanel(self.ctx.manager, step=self.ctx.step_label, id=self.panel_id)

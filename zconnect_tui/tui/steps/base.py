@@ -148,6 +148,10 @@ class Step(VerticalScroll):
     async def ready(self) -> None:
         """Return once every field is mounted (a step may mount part of itself after the first frame)."""
 
+    async def settled(self) -> None:
+        """Return once a mount already under way has finished (the screen must not close halfway through
+        one: Textual would meet widgets whose children were never composed)."""
+
     def enter(self, draft: WizardDraft) -> None:
         """The step is shown: attributes down from the draft."""
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.widgets import RadioButton, RadioSet
 
 from zconnect_tui.guide_text import CLIENT_TYPES, MULTI_DC
 from zconnect_tui.model import ClientType
@@ -59,6 +58,8 @@ class ClientTypeStep(Step):
     focus_target = "#client-kind"
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import RadioButton, RadioSet  # imported on this step's first visit
+
         yield Guide("", id="client-type-text")
         chosen = self.ctx.draft.client_type
         with RadioSet(id="client-kind"):
@@ -72,6 +73,8 @@ class ClientTypeStep(Step):
         self._explain()
 
     def _chosen(self) -> ClientChoice:
+        from textual.widgets import RadioButton
+
         for choice in CHOICES:
             if self.query_one(f"#type-{choice.kind.value}", RadioButton).value:
                 return choice

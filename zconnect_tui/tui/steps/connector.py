@@ -31,12 +31,12 @@ ACCESS_HELP = (
 
 
 class StepSelect(Select[str]):
-    """A Select that may be mounted while the app exits (the lower part of step 0 mounts after the
-    first frame, so quitting at once can meet it half-mounted): Select's own mount handler then
-    fails, as its children were never composed, so it is skipped when the app is going away."""
+    """A Select that may be mounted while its screen closes (the lower part of step 0 mounts after the
+    first frame, so quitting, or Esc to the dashboard, at once can meet it half-mounted): Select's own
+    mount handler then fails, as its children were never composed, so it is skipped then."""
 
     def on_mount(self, event: Mount) -> None:
-        if not (self.is_attached and self.app.is_running):
+        if not (self.is_attached and self.app.is_running and self.query("SelectOverlay")):
             event.prevent_default()
 
 
@@ -82,6 +82,10 @@ class ConnectorStep(Step):
     async def ready(self) -> None:
         """Return once the whole form is mounted (mounting it now if the first refresh has not come yet)."""
         self._mount_rest()
+        if self._rest is not None:
+            await self._rest
+
+    async def settled(self) -> None:
         if self._rest is not None:
             await self._rest
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from textual import on
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Checkbox, Input, Label
+from textual.widgets import Input, Label
 
 from zconnect_tui.errors import Fix, ZconnectError
 from zconnect_tui.model import validate_client_id, validate_secret
 from zconnect_tui.tui.steps.base import Commit, Step, WizardContext, WizardDraft, definition
 from zconnect_tui.tui.widgets import Guide
+
+if TYPE_CHECKING:
+    from textual.widgets import Checkbox
 
 
 class CredentialsStep(Step):
@@ -27,6 +31,8 @@ class CredentialsStep(Step):
         self.checks = {"client-id": validate_client_id, "client-secret": validate_secret}
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import Checkbox  # imported on this step's first visit
+
         draft = self.ctx.draft
         yield Guide("[b]5. Copy the client credentials[/] from the Client Secret tab and enter them here. "
                     "[b]Save[/] writes the connection to your connections file (no tokens yet).")
@@ -44,12 +50,14 @@ class CredentialsStep(Step):
         yield Guide("The secret is stored in your connections file (mode 0600) and shown masked everywhere "
                     "else, e.g. 1000.ab…f3c2.", classes="muted")
 
-    @on(Checkbox.Changed, "#reveal")
-    def _reveal(self, event: Checkbox.Changed) -> None:
-        self.query_one("#client-secret", Input).password = not event.value
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "reveal":
+            self.query_one("#client-secret", Input).password = not event.value
 
     def leave(self, draft: WizardDraft) -> None:
         """Hide the secret again, so it is never left on screen."""
+        from textual.widgets import Checkbox
+
         self.query_one("#reveal", Checkbox).value = False
 
     def read(self, draft: WizardDraft) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from textual.app import ComposeResult
 
 from zconnect_tui.model import ClientType
-from zconnect_tui.tui.consent import Phase
-from zconnect_tui.tui.device_panel import DevicePanel
 from zconnect_tui.tui.steps.authorize import ConsentStep
 from zconnect_tui.tui.steps.base import WizardDraft
 
@@ -27,10 +25,14 @@ class DeviceStep(ConsentStep):
         return draft.client_type == ClientType.NON_BROWSER
 
     def compose(self) -> ComposeResult:
+        from zconnect_tui.tui.device_panel import DevicePanel  # on the step's first visit
+
         yield DevicePanel(self.ctx.manager, step=self.ctx.step_label, id=self.panel_id)
 
     @property
     def nav_hint(self) -> str:
+        from zconnect_tui.tui.consent import Phase
+
         if self.panel.busy:
             return "Approve at Zoho · Esc cancels"  # short: one line beside Back/Next at 60 columns
         if self.panel.phase == Phase.DONE:
