@@ -354,6 +354,37 @@ async def test_a_deep_body_is_text_a_long_one_cut_and_a_huge_one_refused(
         assert "send the output to a file" in status(screen) and screen.runner is None
 
 
+async def test_answer_rows_fit_the_width_with_no_horizontal_scrollbar(lab: Lab) -> None:
+    """At 80x24 and 60x20 a record's preview and a long value end in "…" within the tree's width; Enter
+    on a cut value shows it whole."""
+    app = make_app(lab.config, wizard=False)
+    long = "a long subject that goes on " * 6
+    body = {"data": [{"id": "7000000001", "subject": long, "status": "Open", "email": "someone@example.com",
+                      "contact": {"name": "x"}}], "info": {"count": 1}}
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_api(pilot)
+        tree = screen.query_one(JsonTree)
+        tree.display = True
+        tree.show(body)
+        tree.root.children[0].children[0].expand()
+        tree.focus()
+        for width, height in ((80, 24), (60, 20), (120, 40)):
+            await pilot.resize_terminal(width, height)
+            await pilot.pause()
+            await wait_for(pilot, lambda: tree.size.width > 0 and tree.virtual_size.height > 0)
+            assert not tree.show_horizontal_scrollbar, (width, tree.virtual_size)
+            assert tree.virtual_size.width <= tree.scrollable_content_region.width
+            frame = frame_text(app)
+            assert "0 {5 keys} id: \"7000000001\", subject:" in frame  # the preview, cut to the width
+            assert "subject: \"a long subject" in frame and "…" in frame
+        await pilot.resize_terminal(*SIZE)
+        subject = tree.root.children[0].children[0].children[1]
+        tree.move_cursor(subject)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: long.strip() in " ".join(
+            str(n.message) for n in app._notifications), what="the whole value")
+
+
 # ----- snapshots ---------------------------------------------------------------------------------------
 async def test_api_screen_snapshots(lab: Lab, snapshot: SnapshotAssertion, monkeypatch: pytest.MonkeyPatch) -> None:
     from test_tui_snapshots import SIZES, settle

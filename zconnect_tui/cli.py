@@ -109,7 +109,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("test", "call the service's verification endpoint", NAME, a("--json", action="store_true")),
     Command("revoke", "revoke at Zoho and clear tokens", NAME),
     Command("remove", "delete a connection from the file", NAME, a("--yes", action="store_true", help="do not ask")),
-    Command("export", "print a connection as connector fields, shell exports or JSON", NAME,
+    Command("export", "print a connection as connector fields, shell exports, JSON or a curl command", NAME,
             a("--format", choices=_Lazy("zconnect_tui.export", "FORMATS"), default="connector")),
     Command("add", "create a connection without the wizard", NAME,
             a("--service", required=True), a("--dc", required=True), a("--client-id", required=True),
@@ -122,14 +122,17 @@ COMMANDS: tuple[Command, ...] = (
                      "(Non-browser Applications: enter a code at Zoho's verification page; for SSH)"),
                    a("--self-client", dest="client_type", action="store_const", const="self",
                      help="the same as --client-type self"))),
-    Command("edit", "change a connection's scopes, port, access type or Client Secret; says when "
-            "re-authorization is needed", NAME,
+    Command("edit", "change a connection's scopes, port or access type (its secret: `zconnect secret`); says "
+            "when re-authorization is needed", NAME,
             a("--scopes", help="comma-separated; replaces the connection's scopes"),
             a("--port", type=int, help="loopback port of the redirect URI (register the new URI)"),
-            a("--access-type", choices=("offline", "online")),
-            a("--rotate-secret", action="store_true", help="replace the Client Secret (read as `add` reads it)"),
+            a("--access-type", choices=("offline", "online"), help="offline keeps a refresh token; online "
+              "gives only an access token (about an hour)"),
+            a("--rotate-secret", action="store_true", help="replace the Client Secret, read as `add` reads it: "
+              "the same as `zconnect secret NAME` (use that; this flag is for doing it along with another change)"),
             SECRET_ENV),
-    Command("secret", "replace the Client Secret, or store a data centre's own secret (Multi-DC)", NAME,
+    Command("secret", "replace the Client Secret, or store a data centre's own (Multi-DC); "
+            "`edit --rotate-secret` is the same", NAME,
             a("--dc", help="the data centre whose own secret this is (the API Console's Multi-DC setting can give "
               "each data centre its own); without it, the common secret is replaced"), SECRET_ENV),
     Command("path", "print the connections file's path"),
@@ -206,10 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     if try_fast_token(args_list):
         return 0
     parser = build_parser()
-    args = parser.parse_args(args_list)
+    args, extra = parser.parse_known_args(args_list)
     from zconnect_tui import commands
     from zconnect_tui.errors import ZconnectError
     from zconnect_tui.text import clean
+
+    if extra:  # argparse would send `list --jsn` to `zconnect --help`; the command's own help lists its flags
+        where = f"zconnect {args.command} --help" if args.command else "zconnect --help"
+        parser.exit(2, f"zconnect: unrecognized arguments: {clean(' '.join(extra))}. See `{where}`.\n")
 
     try:
         return commands.run(args)

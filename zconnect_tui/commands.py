@@ -235,14 +235,17 @@ def cmd_edit(manager: Manager, args: argparse.Namespace) -> int:
     # Everything is checked before the secret is asked for, so a typo costs no paste.
     scopes = parse_scopes(args.scopes) if args.scopes is not None else None
     port = validate_port(args.port) if args.port is not None else None
-    secret = _read_secret(args) if args.rotate_secret else None
+    if args.rotate_secret and args.scopes is None and args.port is None and args.access_type is None:
+        args.dc = None
+        return cmd_secret(manager, args)  # `edit --rotate-secret` alone is `zconnect secret NAME`
+    secret = _new_secret(args, conn) if args.rotate_secret else None
     result = manager.edit(args.name, scopes=scopes, port=port, access_type=args.access_type, client_secret=secret)
     if not result.changed:
         _out(f"{args.name} already has these settings; nothing changed.")
         return 0
     _out(f"Changed {args.name}: {', '.join(result.changed)}.")
-    if "client secret" in result.changed:
-        _out(f"The new Client Secret is stored ({mask(secret)}).")
+    if secret is not None and "client secret" in result.changed:
+        _secret_stored(conn, secret)
     if result.register_uri:
         _out(f"Register this exact redirect URI in the API Console: {result.register_uri}")
     if result.needs_consent:
@@ -250,19 +253,28 @@ def cmd_edit(manager: Manager, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_secret(manager: Manager, args: argparse.Namespace) -> int:
-    conn = manager.get(args.name)
-    other = args.dc is not None and args.dc != conn.dc
-    if other:
-        manager.check_secret_dc(args.name, args.dc)  # refuse before asking for the secret
-    what = f"{args.dc}'s own Client Secret" if other else "the Client Secret"
-    secret = _read_secret(args, f"{what[0].upper()}{what[1:]} for {conn.name} (input hidden): ")
-    conn = manager.set_secret(args.name, secret, args.dc)
-    if other:
-        _out(f"Stored {what} for {conn.name} ({mask(secret)}): authorizing and refreshing a user of "
-             f"{args.dc} use it from now on.")
+def _new_secret(args: argparse.Namespace, conn: Connection, dc: str | None = None) -> str:
+    """The replacement secret for `conn` (or `dc`'s own), read as `add` reads it."""
+    what = f"{dc}'s own Client Secret" if dc not in (None, conn.dc) else "The Client Secret"
+    return _read_secret(args, f"{what} for {conn.name} (input hidden): ")
+
+
+def _secret_stored(conn: Connection, secret: str, dc: str | None = None) -> None:
+    if dc not in (None, conn.dc):
+        _out(f"Stored {dc}'s own Client Secret for {conn.name} ({mask(secret)}): authorizing and refreshing a "
+             f"user of {dc} use it from now on.")
     else:
         _out(f"Replaced {conn.name}'s Client Secret ({mask(secret)}).")
+
+
+def cmd_secret(manager: Manager, args: argparse.Namespace) -> int:
+    """`zconnect secret NAME [--dc D]`, and `zconnect edit NAME --rotate-secret` (the same command)."""
+    conn = manager.get(args.name)
+    if args.dc is not None and args.dc != conn.dc:
+        manager.check_secret_dc(args.name, args.dc)  # refuse before asking for the secret
+    secret = _new_secret(args, conn, args.dc)
+    conn = manager.set_secret(args.name, secret, args.dc)
+    _secret_stored(conn, secret, args.dc)
     return 0
 
 

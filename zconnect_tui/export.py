@@ -21,7 +21,8 @@ from zconnect_tui.connector import (
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.model import NON_BROWSER, SERVER, Connection
 
-FORMATS = ("connector", "env", "json")
+FORMATS = ("connector", "env", "json", "curl")
+"""`zconnect export --format` and the TUI's Export tabs (one list: a format added here shows in both)."""
 
 __all__ = ["FORMATS", "connector_fields", "export", "saved_api_fields"]
 
@@ -45,6 +46,8 @@ def saved_api_fields(conn: Connection, dcs: DataCenters) -> list[ConnectorField]
 
 def export(conn: Connection, dcs: DataCenters, fmt: str) -> str:
     """Render `conn` in `fmt` (one of FORMATS)."""
+    if fmt == "curl":
+        return curl_example(conn, dcs)
     if fmt == "connector":
         return render_fields(connector_fields(conn, dcs) + saved_api_fields(conn, dcs))
     dc = dcs.get(conn.dc)
@@ -97,13 +100,26 @@ def curl_example(conn: Connection, dcs: DataCenters) -> str:
     kind = get_service(conn.service).verify
     if kind == "desk":
         if conn.org_id:
-            return f"curl {auth} -H \"orgId: {conn.org_id}\" '{base}/api/v1/tickets?limit=10'"
-        return f"curl {auth} '{base}/api/v1/organizations'"
+            return f"curl {auth} {_header('orgId', conn.org_id)} {_word(f'{base}/api/v1/tickets?limit=10')}"
+        return f"curl {auth} {_word(f'{base}/api/v1/organizations')}"
     if kind == "crm":
-        return f"curl {auth} '{base}/crm/v8/users?type=CurrentUser'"
+        return f"curl {auth} {_word(f'{base}/crm/v8/users?type=CurrentUser')}"
     if kind == "books":
         if conn.org_id:
-            return f"curl {auth} '{base}/books/v3/invoices?organization_id={conn.org_id}'"
-        return f"curl {auth} '{base}/books/v3/organizations'"
+            return f"curl {auth} {_word(f'{base}/books/v3/invoices?organization_id={conn.org_id}')}"
+        return f"curl {auth} {_word(f'{base}/books/v3/organizations')}"
     dc = dcs.get(conn.location) if conn.location in dcs else dcs.get(conn.dc)
-    return f"curl {auth} '{conn.accounts_server or dc.accounts}/oauth/user/info'"
+    return f"curl {auth} {_word(f'{conn.accounts_server or dc.accounts}/oauth/user/info')}"
+
+
+def _word(text: str) -> str:
+    """`text` as one shell word, in single quotes: the organisation id came from Zoho, and this line is
+    pasted into a shell (a `$(…)` or a quote in it must stay text)."""
+    return f"'{text}'" if "'" not in text else shlex.quote(text)
+
+
+def _header(name: str, value: str) -> str:
+    """`-H "orgId: 123"` as people write it; any value that is not plain digits is single-quoted."""
+    if value.isascii() and value.isdigit():
+        return f'-H "{name}: {value}"'
+    return f"-H {_word(f'{name}: {value}')}"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import Fix, NeedsReauthorization, Remedy, UsageError, ZohoError, from_other_dc
 from zconnect_tui.manager_apis import SavedApis
-from zconnect_tui.manager_auth import Authorizations, apply_tokens, issuer_of
+from zconnect_tui.manager_auth import Authorizations, apply_tokens, issuer_of, put_secret
 from zconnect_tui.model import (
     AUTHORIZED,
     NEEDS_REAUTH,
@@ -34,6 +34,7 @@ from zconnect_tui.model import (
     now_utc,
     redirect_uri_for,
     validate_port,
+    validate_secret,
 )
 from zconnect_tui.store import Snapshot, Store
 
@@ -111,12 +112,6 @@ class Manager(Authorizations, SavedApis):
         snap = self.store.load()
         return export(snap.get(name), snap.dcs(), fmt)
 
-    def curl(self, name: str) -> str:
-        """A curl command for a first API call on `name`, with the service's headers."""
-        from zconnect_tui.export import curl_example
-
-        snap = self.store.load()
-        return curl_example(snap.get(name), snap.dcs())
 
     # ----- definitions --------------------------------------------------------------------------
     def add(self, conn: Connection) -> None:
@@ -154,6 +149,7 @@ class Manager(Authorizations, SavedApis):
         if port is not None:
             port = validate_port(port)
         wanted_access = AccessType(access_type) if access_type is not None else None
+        secret = validate_secret(client_secret) if client_secret is not None else None
 
         def change(conn: Connection) -> EditResult:
             result = EditResult(conn)
@@ -172,8 +168,7 @@ class Manager(Authorizations, SavedApis):
                 conn.redirect_uri = redirect_uri_for(port)
                 result.changed.append("port")
                 result.register_uri = conn.redirect_uri
-            if client_secret is not None and client_secret != conn.client_secret:
-                conn.client_secret = client_secret
+            if secret is not None and put_secret(conn, secret):
                 result.changed.append("client secret")
             # A connection that never had tokens needs its first consent anyway.
             result.needs_consent = result.needs_consent or not conn.ever_authorized

@@ -83,6 +83,22 @@ def _check_secret_dc(snap: Snapshot, conn: Connection, dc: str) -> None:
                          f"Choose one of {choices}.") from None
 
 
+def put_secret(conn: Connection, secret: str, dc: str | None = None) -> bool:
+    """Store `secret` on `conn` (the common one, or `dc`'s own); False when it is already the one stored.
+
+    The one place a secret is changed: `zconnect secret`, `zconnect edit --rotate-secret` and the
+    dashboard's Edit all come here (through `set_secret` or `Manager.edit`)."""
+    if dc is None or dc == conn.dc:
+        if secret == conn.client_secret:
+            return False
+        conn.client_secret = secret
+    else:
+        if conn.client_secrets.get(dc) == secret:
+            return False
+        conn.client_secrets[dc] = secret
+    return True
+
+
 class Authorizations:
     """Mixed into `Manager`: consent, device flow, secrets."""
 
@@ -203,10 +219,7 @@ class Authorizations:
             conn = snap.get(name)
             if dc is not None:
                 _check_secret_dc(snap, conn, dc)
-            if dc is None or dc == conn.dc:
-                conn.client_secret = secret
-            else:
-                conn.client_secrets[dc] = secret
+            put_secret(conn, secret, dc)
             conn.updated_at = now_utc()
             return conn
 

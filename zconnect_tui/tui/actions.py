@@ -106,10 +106,10 @@ ACTIONS: tuple[Action, ...] = (
            "zconnect authorize NAME", check=_was_authorized),
     Action("resume", "w", "Resume", "Resume setup", "Continue the wizard where this connection's setup stopped",
            "zconnect authorize NAME", check=_not_authorized_yet, show=False),
-    Action("edit", "e", "Edit", "Edit connection", "Change scopes, port, access type, or rotate the secret",
-           "zconnect edit NAME --scopes … --port P --access-type … --rotate-secret"),
+    Action("edit", "e", "Edit", "Edit connection", "Change scopes, port, access type, or replace the secret",
+           "zconnect edit NAME --scopes … --port P --access-type …; zconnect secret NAME"),
     Action("export", "x", "Export", "Export", "Connector fields, shell exports, JSON, and a curl command",
-           "zconnect export NAME --format connector|env|json"),
+           "zconnect export NAME --format connector|env|json|curl"),
     Action("api", "p", "API", "API calls", "Run a saved or typed API call on the connection and see Zoho's answer",
            "zconnect api NAME PATH | @KEY", check=_usable),
     Action("copy_token", "c", "Copy", "Copy access token", "Copy a valid access token to the clipboard (never shown)",
@@ -121,7 +121,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("filter", "slash", "Filter", "Filter", "Show only connections whose name, service, DC or organization "
            "contains the text", "zconnect list", needs_selection=False),
     Action("sort", "s", "Sort", "Sort", "Sort by name, state, expiry, service or data centre (again: next key)",
-           "zconnect list", needs_selection=False, show=False),
+           "zconnect list", needs_selection=False),  # in the footer: the title's "sorted by" names no key
     Action("help", "question_mark,f1", "Help", "Help", "The wizard's steps, what each state means, every key and "
            "its CLI command", "zconnect --help", needs_selection=False),
 )

@@ -82,6 +82,9 @@ class AuthorizePanel(ConsentPanel):
         self.query_one("#auth-paste-error", FieldError).clear()
         self.query_one("#auth-paste", Input).value = ""
         self.query_one("#auth-status", Static).update("Starting the listener…")
+        # No URL yet (or the last attempt's, whose state is dead): its label and buttons wait for it.
+        for widget in self.query("#auth-url-label, #auth-url, #auth-open, #auth-copy"):
+            widget.display = False
         self._set_phase(Phase.STARTING)
         self._set_buttons(waiting=True)
         self._attempt(name)
@@ -160,17 +163,21 @@ class AuthorizePanel(ConsentPanel):
         conn = flow.conn
         intro = self.query_one("#auth-intro", Guide)
         paste_label = self.query_one("#auth-paste-label", Static)
+        # The step's number and heading only in the wizard: the dashboard's dialog has its own title.
+        in_wizard = self.step is not None
         for widget in self.query("#auth-url-label, #auth-url, #auth-open, #auth-copy"):
             widget.display = flow.url is not None
         if flow.url is None:
             scopes = escape(",".join(conn.scopes))  # the file's text, never read as markup
-            intro.update("[b]6. Authorize the Self Client.[/] In the API Console open the Self Client, "
+            heading = "[b]6. Authorize the Self Client.[/] " if in_wizard else ""
+            intro.update(f"{heading}In the API Console open the Self Client, "
                          "tab [b]Generate Code[/], enter these scopes, pick a time duration (10 minutes is "
                          f"plenty), a description, and click [b]Create[/]:\n  [b]{scopes}[/]\n"
                          "Then copy the code and paste it below.")
             paste_label.update("Paste the generated code and press Enter:")
         else:
-            intro.update("[b]6. Authorize the connector.[/] Your browser opens Zoho's consent page: sign in, "
+            heading = "[b]6. Authorize the connector.[/] " if in_wizard else ""
+            intro.update(f"{heading}Your browser opens Zoho's consent page: sign in, "
                          f"check the scopes, click [b]Accept[/]. Zoho redirects it to {conn.redirect_uri}, "
                          "where zconnect listens.")
             self.query_one("#auth-url", Static).update(flow.url)
@@ -253,6 +260,13 @@ class AuthorizePanel(ConsentPanel):
         event.stop()
         self._open_browser()
 
+    @on(Input.Changed, "#auth-paste")
+    def _typed(self, event: Input.Changed) -> None:
+        # The box has the focus while the instructions stay in view; on a short terminal it is below
+        # them: once something is typed or pasted, the box comes into view (else the user types blind).
+        if event.value:
+            event.input.scroll_visible(animate=False)
+
     @on(Input.Submitted, "#auth-paste")
     def _paste(self, event: Input.Submitted) -> None:
         event.stop()
@@ -263,5 +277,6 @@ class AuthorizePanel(ConsentPanel):
             self.flow.submit_paste(event.value)  # parsing only; the worker wakes and exchanges
         except Exception as exc:  # noqa: BLE001 - one line under the box; the wait goes on: the browser may still deliver
             error.show(as_error(exc))
+            error.scroll_visible(animate=False)
             return
         error.clear()

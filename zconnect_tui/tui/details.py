@@ -87,6 +87,11 @@ def detail_rows(conn: Connection, dcs: DataCenters, *, full: bool = False,
             ("Created", _when(conn.created_at, now)),
             ("Updated", _when(conn.updated_at, now)),
         ]
-    rows.append(("Use it", f"zconnect token {conn.name}"))
+    use = f"zconnect token {conn.name}"
+    if state == TokenState.NOT_AUTHORIZED:
+        use += ", once it is authorized"  # until then the command fails: say so here, not in the shell
+    elif state in (TokenState.REVOKED, TokenState.NEEDS_REAUTH):
+        use += ", once it is authorized again"
+    rows.append(("Use it", use))
     # Organisation and user names, the last error: from Zoho or the file, never to a terminal raw.
     return [(label, clean(value)) for label, value in rows]

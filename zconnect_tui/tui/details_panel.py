@@ -47,11 +47,11 @@ def panel(rows: list[tuple[str, str]], outcome: tuple[bool, str] | None, theme: 
         colour = theme.get("text-success" if ok else "text-error", "")
         # Outcomes quote Zoho (error descriptions, names): cleaned like every shown string.
         parts += [Text(clean(text, keep="\n"), style=Style(color=colour or None, bold=not ok)), Text("")]
-    return Group(*parts, _grid(rows, theme.get("text-accent", "")))
+    return Group(*parts, rows_grid(rows, theme.get("text-accent", "")))
 
 
-def _grid(rows: list[tuple[str, str]], accent: str) -> Table:
-    """Label/value rows with wrapped values that keep their column (a Rich grid)."""
+def rows_grid(rows: list[tuple[str, str]], accent: str) -> Table:
+    """Label/value rows with wrapped values that keep their column (a Rich grid): the panel and Details."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style=Style(color=accent, bold=True) if accent.startswith("#") else Style(bold=True),
                     no_wrap=True)

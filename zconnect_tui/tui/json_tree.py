@@ -3,8 +3,10 @@
 A Zoho page can hold thousands of records: making a node for each value up front would stall
 the screen. Here a container's children are made when it is first unfolded, at most
 `BATCH` at a time (a last "… N more" row makes the next batch on Enter), and a value shows at
-most `MAX_VALUE` characters. Every key and value from Zoho goes through `safe` (text.clean):
-control characters and bidi overrides are shown as visible escapes and can drive nothing.
+most `MAX_VALUE` characters. A row never outgrows the tree's width (no horizontal scrollbar): it
+ends in "…", and Enter on a cut value shows it whole. Every key and value from Zoho goes through
+`safe` (text.clean): control characters and bidi overrides are shown as visible escapes and can
+drive nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 from textual import on
+from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -63,11 +66,25 @@ class More:
     parent: TreeNode[Any]
 
 
-NodeData = Branch | More | None
+@dataclass
+class Leaf:
+    """A scalar's node data: its row as plain text, shown whole on Enter when the row is cut."""
+
+    text: str
+
+
+NodeData = Branch | More | Leaf | None
 
 
 class JsonTree(Tree[NodeData]):
     """`show(value)` replaces what the tree shows; unfolding a node makes its children."""
+
+    class ValueCut(Message):
+        """Enter on a value whose row is cut to the width: `text` is the row whole."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     def __init__(self, *, id: str | None = None, redact: Callable[[str], str] | None = None) -> None:  # noqa: A002
         super().__init__("body", id=id)
@@ -94,7 +111,8 @@ class JsonTree(Tree[NodeData]):
         self.clear()
         root = self.root
         if not isinstance(value, dict | list):
-            root.add_leaf(self._scalar(Text(""), value), data=None)
+            label = self._scalar(Text(""), value)
+            root.add_leaf(label, data=Leaf(label.plain))
             root.expand()
             return
         root.data = Branch(value)
@@ -121,9 +139,39 @@ class JsonTree(Tree[NodeData]):
         if isinstance(event.node.data, Branch) and not event.node.children:
             self._make(event.node)
 
+    def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
+        """The row's label, cut with "…" to what is left of the width after its guides."""
+        text = super().render_label(node, base_style, style)
+        room = self._room(node)
+        if 0 < room < text.cell_len:
+            text.truncate(room, overflow="ellipsis")
+        return text
+
+    def _room(self, node: TreeNode[NodeData]) -> int:
+        """Cells for `node`'s label (0: not laid out yet, nothing is cut)."""
+        # The vertical scrollbar's width is always kept free: whether it shows depends on the rows'
+        # count, known only after their widths were measured, and a row one cell too wide would bring
+        # back the horizontal scrollbar.
+        width = self.region.width - self.styles.gutter.width - self.styles.scrollbar_size_vertical
+        if width <= 0:
+            return 0
+        depth, parent = 0, node.parent
+        while parent is not None and parent is not self.root:
+            depth, parent = depth + 1, parent.parent
+        return max(width - depth * self.guide_depth, 4)
+
+    def is_cut(self, node: TreeNode[NodeData]) -> bool:
+        """True when `node`'s row is shown cut to the width."""
+        room = self._room(node)
+        return 0 < room < super().render_label(node, Style(), Style()).cell_len
+
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected[NodeData]) -> None:
         node = event.node
+        if isinstance(node.data, Leaf):
+            if self.is_cut(node):
+                self.post_message(self.ValueCut(node.data.text))
+            return
         if isinstance(node.data, More):
             event.stop()
             parent = node.data.parent
@@ -141,7 +189,8 @@ class JsonTree(Tree[NodeData]):
             if isinstance(value, dict | list) and value:
                 node.add(self._container(label, value), data=Branch(value))
             else:
-                node.add_leaf(self._scalar(label, value), data=None)
+                row = self._scalar(label, value)
+                node.add_leaf(row, data=Leaf(row.plain))
         branch.made = min(branch.size, branch.made + BATCH)
         rest = branch.size - branch.made
         if rest:

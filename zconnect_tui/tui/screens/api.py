@@ -42,10 +42,12 @@ if TYPE_CHECKING:
 API_KEYS = (
     ("ctrl+r, Enter", "Run the call (Enter in any box of the form)"),
     ("Esc", "Cancel the running call; else back to the dashboard"),
+    ("F1", "This help"),
     ("ctrl+s", "Save the typed call as a named API (then `zconnect api NAME @KEY` runs it too)"),
     ("Enter on a saved API", "Fill the form with it; Values asks for its {placeholders}"),
     ("space, Enter", "In the answer: fold or unfold a node; on \"… more\": show the next values"),
     ("shift+space", "In the answer: unfold or fold the node and its siblings"),
+    ("Enter on a cut value", "In the answer: a value that ends in … is shown whole"),
 )
 """The help screen's rows for this screen."""
 
@@ -58,6 +60,8 @@ class ApiScreen(Screen[None]):
         Binding("ctrl+s", "save", "Save as", id="api.save", tooltip="Save the typed call as a named API",
                 priority=True),
         Binding("escape", "back", "Back/Cancel", id="api.back", tooltip="Cancel the running call, else go back"),
+        # F1, not ?: the form's boxes take a typed "?" (a query string).
+        Binding("f1", "help", "Help", id="api.help", tooltip="This screen's keys, and every other"),
     ]
 
     def __init__(self, manager: Manager, conn: Connection) -> None:
@@ -291,6 +295,11 @@ class ApiScreen(Screen[None]):
         status.update(text)
         status.set_classes(kind)
 
+    @on(JsonTree.ValueCut)
+    def _value_cut(self, event: JsonTree.ValueCut) -> None:
+        # A toast wraps: the whole row (at most json_tree.MAX_VALUE characters of the value) is read.
+        self.notify(event.text, title="Value", markup=False, timeout=15)
+
     # ----- saving ---------------------------------------------------------------------------------
     def action_save(self) -> None:
         if self.runner is not None or self.saving:
@@ -329,6 +338,11 @@ class ApiScreen(Screen[None]):
         text = f"Saved @{key} on {name}: {api.method} {safe(api.path, 120)}."
         self._status(f"✔ {text} From a shell: zconnect api {name} @{key}{' ' + needs if needs else ''}", "-ok")
         self.notify(text, title="Saved", markup=False)
+
+    def action_help(self) -> None:
+        from zconnect_tui.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(opened_from="api"))
 
     # ----- leaving --------------------------------------------------------------------------------
     def action_back(self) -> None:

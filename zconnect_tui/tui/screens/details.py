@@ -5,13 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.model import Connection
 from zconnect_tui.tui.details import detail_rows
+from zconnect_tui.tui.details_panel import rows_grid
 
 
 class DetailsScreen(ModalScreen[None]):
@@ -29,10 +29,8 @@ class DetailsScreen(ModalScreen[None]):
         return "\n".join(f"{label}: {value}" for label, value in detail_rows(self.conn, self.dcs, full=True))
 
     def compose(self) -> ComposeResult:
-        rows = detail_rows(self.conn, self.dcs, full=True)
-        width = max(len(label) for label, _ in rows) + 2
-        body = Content("\n").join(Content.assemble((label.ljust(width), "$text-accent"), value)
-                                  for label, value in rows)
+        # A grid, not padded lines: a value that wraps (at 60 columns) stays in its column.
+        body = rows_grid(detail_rows(self.conn, self.dcs, full=True), self.app.theme_variables.get("text-accent", ""))
         with Vertical(classes="dialog wide"):
             yield Static(f"{self.conn.name}", classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-scroll"):

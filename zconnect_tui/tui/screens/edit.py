@@ -89,24 +89,23 @@ class EditScreen(ModalScreen[EditResult | None]):
         return None if not self.conn.uses_redirect else validate_port(self.query_one("#port", Input).value)
 
     def _note(self) -> None:
-        """Say, as the user changes things, what Save will mean."""
+        """Say, as the user changes things, what Save will mean; a field that Save would refuse says so now."""
         conn, lines = self.conn, []
-        try:
-            if self._scopes() != conn.scopes:
-                lines.append("New scopes reach the token only through a new consent: after Save you go on to "
-                             "authorize it.")
-        except ZconnectError:
-            pass
+        values = self._check()
+        if values is None:
+            # Not "Nothing changed yet" under a port of 80: the field's own error says what is wrong.
+            self.query_one("#edit-note", Static).update("Fix the field marked above, then Save.")
+            return
+        if values["scopes"] != conn.scopes:
+            lines.append("New scopes reach the token only through a new consent: after Save you go on to "
+                         "authorize it.")
         if self._access() != conn.access_type:
             lines.append(f"A new access type ({self._access()}) also needs a new consent.")
-        try:
-            port = self._port()
-        except ZconnectError:
-            port = None
-        if port is not None and port != conn.port:
+        port = values["port"]
+        if isinstance(port, int) and port != conn.port:
             lines.append(f"New redirect URI: register {redirect_uri_for(port)} in the API Console (the current "
                          "tokens keep working).")
-        if self.query_one("#secret", Input).value.strip():
+        if values["client_secret"] is not None:
             lines.append("The new secret replaces the stored one for refreshes from now on.")
         self.query_one("#edit-note", Static).update("\n".join(lines) or "Nothing changed yet.")
 

@@ -1,4 +1,4 @@
-"""Export a connection in every format the core offers, plus a curl command with the right headers."""
+"""Export a connection in every format the core offers (`export.FORMATS`: connector, env, json, curl)."""
 
 from __future__ import annotations
 
@@ -20,12 +20,8 @@ from zconnect_tui.tui.work import off_thread
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
 
-CURL = "curl"
-"""The extra tab beside the core's formats: a first API call, the token fetched when it runs."""
-
-
 class ExportScreen(ModalScreen[None]):
-    """One tab per format (`export.FORMATS`, so a new core format shows up here by itself) and curl."""
+    """One tab per format (`export.FORMATS`, so a new core format shows up here by itself; curl is one)."""
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="export.close", tooltip="Back to the dashboard"),
@@ -59,8 +55,7 @@ class ExportScreen(ModalScreen[None]):
         def render_all() -> dict[str, str]:
             from zconnect_tui.export import FORMATS
 
-            texts = {fmt: manager.export(name, fmt) for fmt in FORMATS}
-            texts[CURL] = manager.curl(name)
+            texts = {fmt: manager.export(name, fmt) for fmt in FORMATS}  # curl among them
             # Names from Zoho or the file are in there: shown and copied without control characters.
             return {fmt: clean(text, keep="\n\t") for fmt, text in texts.items()}
 

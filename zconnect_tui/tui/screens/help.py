@@ -33,22 +33,34 @@ def _keys(keys: str) -> str:
     return ", ".join(KEY_NAMES.get(k, k) for k in keys.split(","))
 
 
-def help_sections(steps: list[type[Step]]) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(heading, [(left, right)]) sections; plain text, so tests and the screen read the same."""
+WIZARD_STEPS, TOKEN_STATES, DASHBOARD_KEYS = ("The wizard follows Zoho's guide", "Token states",
+                                              "Dashboard keys (and the command behind each)")
+WIZARD_KEYS_TITLE, API_KEYS_TITLE = "Wizard keys", "API screen keys (p on the dashboard)"
+FIRST = {
+    "wizard": (WIZARD_STEPS, WIZARD_KEYS_TITLE),
+    "dashboard": (DASHBOARD_KEYS, TOKEN_STATES),
+    "api": (API_KEYS_TITLE,),
+}
+"""The sections read first, by the screen the help is opened from: that screen's keys, not three pages down."""
+
+
+def help_sections(steps: list[type[Step]], opened_from: str = "wizard") -> list[tuple[str, list[tuple[str, str]]]]:
+    """(heading, [(left, right)]) sections, those of the screen `opened_from` first; plain text, so tests and
+    the screen read the same."""
     from zconnect_tui.tui.steps import guide_numbers
 
     numbers = guide_numbers(steps)
-    return [
-        ("The wizard follows Zoho's guide",
-         [(f"{numbers[cls.key]} {cls.title}", cls.guide) for cls in steps]),
-        ("Token states", [(f"{look.symbol} {look.label}", look.meaning) for look in STATES.values()]),
-        ("Dashboard keys (and the command behind each)",
-         [(_keys(a.keys), f"{a.title}: {a.help}.  $ {a.cli}") for a in ACTIONS]),
-        ("Wizard keys", list(WIZARD_KEYS)),
-        ("API screen keys (p on the dashboard)", list(API_KEYS)),
+    sections = [
+        (WIZARD_STEPS, [(f"{numbers[cls.key]} {cls.title}", cls.guide) for cls in steps]),
+        (TOKEN_STATES, [(f"{look.symbol} {look.label}", look.meaning) for look in STATES.values()]),
+        (DASHBOARD_KEYS, [(_keys(a.keys), f"{a.title}: {a.help}.  $ {a.cli}") for a in ACTIONS]),
+        (WIZARD_KEYS_TITLE, list(WIZARD_KEYS)),
+        (API_KEYS_TITLE, list(API_KEYS)),
         ("Copying", [("c, Copy", f"Copies through the terminal ({OSC52_NOTE}); the value also stays on screen "
                      "to select by hand.")]),
     ]
+    first = FIRST.get(opened_from, ())
+    return sorted(sections, key=lambda section: first.index(section[0]) if section[0] in first else len(first))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -56,18 +68,34 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="help.close", tooltip="Close the help")]
 
-    def __init__(self, steps: list[type[Step]] | None = None) -> None:
+    def __init__(self, steps: list[type[Step]] | None = None, opened_from: str | None = None) -> None:
         super().__init__(classes="modal")
         if steps is None:
             from zconnect_tui.tui.steps import STEPS
 
             steps = STEPS
         self.steps = steps
+        self.opened_from = opened_from or self._screen_below()
+        """A key of FIRST: whose keys come first."""
+
+    def _screen_below(self) -> str:
+        # Pushed from the screen that is current now: the wizard's help passes its steps, the
+        # dashboard's passes nothing; either way, the screen itself tells.
+        from zconnect_tui.tui.screens.api import ApiScreen
+        from zconnect_tui.tui.screens.wizard import WizardScreen
+
+        try:
+            below = self.app.screen
+        except Exception:  # noqa: BLE001 - no app running (built in a test): the wizard's order
+            return "wizard"
+        if isinstance(below, WizardScreen):
+            return "wizard"
+        return "api" if isinstance(below, ApiScreen) else "dashboard"
 
     @property
     def text(self) -> str:
         return "\n".join(f"{h}\n" + "\n".join(f"  {a}: {b}" for a, b in rows)
-                         for h, rows in help_sections(self.steps))
+                         for h, rows in help_sections(self.steps, self.opened_from))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide tall"):
@@ -80,7 +108,7 @@ class HelpScreen(ModalScreen[None]):
         accent = self.app.theme_variables.get("text-accent", "")
         heading = Style(color=accent, bold=True) if accent.startswith("#") else Style(bold=True)
         parts: list[RenderableType] = []
-        for title, rows in help_sections(self.steps):
+        for title, rows in help_sections(self.steps, self.opened_from):
             grid = Table.grid(padding=(0, 2))
             grid.add_column(no_wrap=True, style=Style(bold=True))
             grid.add_column(ratio=1)

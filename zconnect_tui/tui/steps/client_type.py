@@ -35,7 +35,7 @@ class ClientChoice:
 
 
 CHOICES: tuple[ClientChoice, ...] = (
-    ClientChoice(ClientType.SERVER, "Server-based Applications (browser on this computer)",
+    ClientChoice(ClientType.SERVER, "Server-based Applications (a browser here)",
                  "a Client Name and a Homepage URL (any page of yours; Zoho only shows it)", multi_dc=True),
     ClientChoice(ClientType.SELF, "Self Client (paste a code)", "nothing more: click OK", multi_dc=False),
     ClientChoice(ClientType.NON_BROWSER, "Non-browser Applications (a code, for SSH)",

@@ -106,7 +106,7 @@ class ConnectorStep(Step):
             Label("Scopes (space toggles; defaults verify the connection)", classes="field-label",
                   id="scopes-label"),
             SelectionList[str](*self._scope_options(service, chosen), id="scopes"),
-            Input(", ".join(extra), placeholder="More scopes, comma separated (e.g. Desk.tickets.UPDATE)",
+            Input(", ".join(extra), placeholder="More scopes, comma separated",
                   id="extra-scopes"),
             self.error_widget("extra-scopes-error"),
         ]
@@ -120,7 +120,7 @@ class ConnectorStep(Step):
             StepSelect([(self._dc_label(k), k) for k in self.ctx.dcs.keys()], value=self._initial_dc,
                        allow_blank=False, id="dc"),
             Label("Access type", classes="field-label"),
-            RadioSet(RadioButton("offline: access + refresh token (stays connected)", value=offline,
+            RadioSet(RadioButton("offline: access + refresh token", value=offline,
                                  id="access-offline"),
                      RadioButton("online: access token only (1 hour)", value=not offline, id="access-online"),
                      id="access-type"),

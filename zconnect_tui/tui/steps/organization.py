@@ -112,7 +112,9 @@ class OrganizationStep(Step):
         if not result.organizations:
             status.update(f"✔ {clean(result.summary)}. This service has no organizations to choose: Next goes on.")
             return
-        status.update(f"✔ {clean(result.summary)}. Choose one (↑/↓), then Next:")
+        choose = ("Choose one (↑/↓), then Next:" if len(result.organizations) > 1
+                  else "The only one: Next connects it.")  # nothing to choose, no ↑/↓ to press
+        status.update(f"✔ {clean(result.summary)}. {choose}")
         orgs.clear_options()
         orgs.add_options([Option(self._label(o), id=o.id) for o in result.organizations])
         default = default_org(result.organizations)

@@ -46,10 +46,10 @@ class RedirectStep(Step):
         if not draft.uses_redirect:
             self.field_error("port").clear()
             kind = "a Self Client" if draft.self_client else "a Non-browser client"
-            how = ("pasting a code the console generates" if draft.self_client
-                   else "a code you enter at Zoho's verification page")
+            how = ("you paste a code the console generates" if draft.self_client
+                   else "you enter a code at Zoho's verification page")
             text.update(f"[b]3. Redirect URL: not needed for {kind}.[/]\n\n"
-                        f"{kind[0].upper()}{kind[1:]} never redirects a browser here (it signs in with {how}), "
+                        f"{kind[0].upper()}{kind[1:]} never redirects a browser here ({how} instead), "
                         "so there is nothing to enter. Click [b]Create[/] (or [b]OK[/]) in the console to create "
                         "the client.")
         else:
