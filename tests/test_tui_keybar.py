@@ -96,3 +96,17 @@ async def test_the_wizard_keys_follow_the_width(config_path: Path) -> None:
         await pilot.resize_terminal(60, 20)
         await wait_for(pilot, lambda: "ctrl+p" not in screen.query_one(KeyBar).keys, what="no palette at 60")
         assert {"ctrl+n", "escape", "ctrl+q"} <= keys_on_screen(app)
+
+
+async def test_the_wizard_names_ctrl_n_as_its_button_does(config_path: Path) -> None:
+    """^n is "Next" at step 0 and "Save" at step 5, where the button says "Save →"."""
+    app = make_app(config_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, WizardScreen)
+        bar = screen.query_one(KeyBar)
+        await wait_for(pilot, lambda: "ctrl+n" in bar.keys, what="the keys")
+        assert bar.keys["ctrl+n"].description == "Next"
+        screen.step = screen.index_of("credentials")
+        await wait_for(pilot, lambda: bar.keys["ctrl+n"].description == "Save", what="^n Save")
+        assert "^n Save" in frame_text(app)  # type: ignore[arg-type]

@@ -39,7 +39,10 @@ class ShownKey:
 
 class KeyBar(Static):
     """The keys of the screen it is on, like Textual's Footer (bindings with `show=True`, one per action,
-    greyed out when `check_action` says None, the command palette's key last)."""
+    greyed out when `check_action` says None, the command palette's key last).
+
+    A screen may name a key by what it does now with `key_description(binding) -> str | None` (the
+    wizard's ^n is "Save" at step 5 and "Finish" at the last step, as its button says)."""
 
     def __init__(self, *, show_command_palette: bool = True, id: str | None = None) -> None:  # noqa: A002
         super().__init__("", id=id, markup=False)
@@ -72,13 +75,14 @@ class KeyBar(Static):
     def _collect(self) -> list[tuple[ShownKey, Binding]]:
         app = self.app
         active = self.screen.active_bindings
+        describe = getattr(self.screen, "key_description", None)
         shown: list[tuple[ShownKey, Binding]] = []
         actions: set[str] = set()
         for _namespace, binding, enabled, _tooltip in active.values():
             if binding.show and binding.action not in actions:
                 actions.add(binding.action)  # one key per action, as the Footer does
-                shown.append((ShownKey(binding.key, app.get_key_display(binding), binding.description, enabled),
-                              binding))
+                description = (describe(binding) if callable(describe) else None) or binding.description
+                shown.append((ShownKey(binding.key, app.get_key_display(binding), description, enabled), binding))
         palette = active.get(app.COMMAND_PALETTE_BINDING)
         if self._palette and app.ENABLE_COMMAND_PALETTE and palette is not None:
             binding = palette.binding

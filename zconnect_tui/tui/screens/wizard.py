@@ -225,10 +225,17 @@ class WizardScreen(KeyHold):
         back.disabled = index == flow[0]
         if body is None:
             return
-        nxt.label = body.next_label
+        if str(nxt.label) != body.next_label:
+            nxt.label = body.next_label
+            self.refresh_bindings()  # the key bar names ^n as the button does
         nxt.disabled = self._committing or not body.can_advance
         hint = "Working… (Esc cancels)" if self._committing else body.nav_hint
         self.query_one("#nav-hint", Static).update(hint)
+
+    def key_description(self, binding: Binding) -> str | None:
+        """^n in the key bar says what Next does on this step: "Save", "Finish" (the button's words)."""
+        body = self._mounted_body(self.step) if binding.action == "next" and self.is_mounted else None
+        return body.next_label.rstrip(" →✔") if body is not None else None
 
     # ----- navigation -----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
