@@ -52,6 +52,17 @@ async def dashboard(pilot: Pilot) -> DashboardScreen:
     return screen
 
 
+async def authorize_dialog(pilot: Pilot) -> AuthorizeModal:
+    """`a` on the dashboard: the authorize dialog, once its attempt waits for Zoho."""
+    await dashboard(pilot)
+    await pilot.press("a")
+    modal = pilot.app.screen
+    assert isinstance(modal, AuthorizeModal)
+    panel = modal.query_one(AuthorizePanel)
+    await wait_for(pilot, lambda: panel.flow is not None and panel.busy, what="the wait")
+    return modal
+
+
 # ----- the authorize dialog is not step 6 -------------------------------------------------------------------
 async def test_the_wizard_says_step_6_the_dashboard_dialog_its_own_title(desk: Registered, config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
@@ -67,12 +78,7 @@ async def test_the_wizard_says_step_6_the_dashboard_dialog_its_own_title(desk: R
     authorize(config_path)  # authorized: the dashboard offers Re-authorize
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
-        await dashboard(pilot)
-        await pilot.press("a")
-        modal = app.screen
-        assert isinstance(modal, AuthorizeModal)
-        panel = modal.query_one(AuthorizePanel)
-        await wait_for(pilot, lambda: panel.flow is not None and panel.busy, what="the wait")
+        await authorize_dialog(pilot)
         assert await shows(pilot, "Re-authorize desk")
         assert intro(app).startswith("Your browser opens Zoho's consent page")
         assert "6." not in frame_text(app)
@@ -87,12 +93,7 @@ async def test_a_self_client_dialog_has_no_step_number_and_a_code_typed_at_60x20
     assert added.code == 0, added.err
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=(60, 20)) as pilot:
-        await dashboard(pilot)
-        await pilot.press("a")  # never authorized: "Authorize", the Self Client's paste
-        modal = app.screen
-        assert isinstance(modal, AuthorizeModal)
-        panel = modal.query_one(AuthorizePanel)
-        await wait_for(pilot, lambda: panel.flow is not None and panel.busy, what="the wait")
+        modal = await authorize_dialog(pilot)  # never authorized: "Authorize", the Self Client's paste
         assert await shows(pilot, "Authorize selfie")
         assert intro(app).startswith("In the API Console open the Self Client")
         paste = modal.query_one("#auth-paste", Input)

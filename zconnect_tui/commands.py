@@ -236,8 +236,7 @@ def cmd_edit(manager: Manager, args: argparse.Namespace) -> int:
     scopes = parse_scopes(args.scopes) if args.scopes is not None else None
     port = validate_port(args.port) if args.port is not None else None
     if args.rotate_secret and args.scopes is None and args.port is None and args.access_type is None:
-        args.dc = None
-        return cmd_secret(manager, args)  # `edit --rotate-secret` alone is `zconnect secret NAME`
+        return cmd_secret(manager, args)  # `edit --rotate-secret` alone is `zconnect secret NAME` (no --dc)
     secret = _new_secret(args, conn) if args.rotate_secret else None
     result = manager.edit(args.name, scopes=scopes, port=port, access_type=args.access_type, client_secret=secret)
     if not result.changed:
@@ -270,11 +269,12 @@ def _secret_stored(conn: Connection, secret: str, dc: str | None = None) -> None
 def cmd_secret(manager: Manager, args: argparse.Namespace) -> int:
     """`zconnect secret NAME [--dc D]`, and `zconnect edit NAME --rotate-secret` (the same command)."""
     conn = manager.get(args.name)
-    if args.dc is not None and args.dc != conn.dc:
-        manager.check_secret_dc(args.name, args.dc)  # refuse before asking for the secret
-    secret = _new_secret(args, conn, args.dc)
-    conn = manager.set_secret(args.name, secret, args.dc)
-    _secret_stored(conn, secret, args.dc)
+    dc = getattr(args, "dc", None)
+    if dc is not None and dc != conn.dc:
+        manager.check_secret_dc(args.name, dc)  # refuse before asking for the secret
+    secret = _new_secret(args, conn, dc)
+    conn = manager.set_secret(args.name, secret, dc)
+    _secret_stored(conn, secret, dc)
     return 0
 
 

@@ -104,6 +104,10 @@ def interpret_params(params: dict[str, list[str]], expected_state: str | None, v
                           accounts_server=first.get("accounts-server"), via=via)
 
 
+_ALREADY_DONE = _page(409, "Already done", "zconnect has finished this sign-in; you can close this tab.")
+"""The answer to anything that arrives once the flow has its result."""
+
+
 class Outcome:
     """The single result of a flow: the first delivered result or error wins (thread-safe)."""
 
@@ -302,7 +306,7 @@ class CallbackListener:
             return self._start(url.path, url.query)
         if self.finished:
             self.stats.reject("after_finish")
-            return _page(409, "Already done", "zconnect has finished this sign-in; you can close this tab.")
+            return _ALREADY_DONE
         try:
             params = parse_qs(url.query, keep_blank_values=True, errors="strict", max_num_fields=32)
             result = interpret_params(params, self.expected_state, "listener")
@@ -329,8 +333,7 @@ class CallbackListener:
             self.stats.callbacks_accepted += 1
             return _page(200, "zconnect is connected",
                          "The authorization reached zconnect. You can close this tab and go back to the terminal.")
-        return _page(409, "Already done", "zconnect has finished this sign-in; you can close this tab.")
-
+        return _ALREADY_DONE
 
     def _start(self, path: str, query: str) -> bytes:
         """A start link: the first GET is sent on to the consent page; a second one stops the attempt."""
@@ -352,7 +355,7 @@ class CallbackListener:
                          "zconnect has stopped this attempt; no code from it will be accepted.")
         if self.finished:
             self.stats.reject("after_finish")
-            return _page(409, "Already done", "zconnect has finished this sign-in; you can close this tab.")
+            return _ALREADY_DONE
         self.stats.start_links_followed += 1
         return redirect(self.start_links.target)
 

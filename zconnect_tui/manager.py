@@ -112,7 +112,6 @@ class Manager(Authorizations, SavedApis):
         snap = self.store.load()
         return export(snap.get(name), snap.dcs(), fmt)
 
-
     # ----- definitions --------------------------------------------------------------------------
     def add(self, conn: Connection) -> None:
         """Store a new connection; a name in use is refused."""

@@ -15,7 +15,6 @@ from textual.content import Content
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from textual.binding import Binding
     from textual.screen import Screen
 
 KEY_STYLE = "bold $footer-key-foreground on $footer-key-background"
@@ -72,22 +71,21 @@ class KeyBar(Static):
         if self.is_attached and screen is self.screen:
             self.refresh_keys()
 
-    def _collect(self) -> list[tuple[ShownKey, Binding]]:
+    def _collect(self) -> list[ShownKey]:
         app = self.app
         active = self.screen.active_bindings
         describe = getattr(self.screen, "key_description", None)
-        shown: list[tuple[ShownKey, Binding]] = []
+        shown: list[ShownKey] = []
         actions: set[str] = set()
         for _namespace, binding, enabled, _tooltip in active.values():
             if binding.show and binding.action not in actions:
                 actions.add(binding.action)  # one key per action, as the Footer does
                 description = (describe(binding) if callable(describe) else None) or binding.description
-                shown.append((ShownKey(binding.key, app.get_key_display(binding), description, enabled), binding))
+                shown.append(ShownKey(binding.key, app.get_key_display(binding), description, enabled))
         palette = active.get(app.COMMAND_PALETTE_BINDING)
         if self._palette and app.ENABLE_COMMAND_PALETTE and palette is not None:
             binding = palette.binding
-            shown.append((ShownKey(binding.key, app.get_key_display(binding), binding.description,
-                                   palette.enabled), binding))
+            shown.append(ShownKey(binding.key, app.get_key_display(binding), binding.description, palette.enabled))
         return shown
 
     def refresh_keys(self) -> None:
@@ -96,12 +94,12 @@ class KeyBar(Static):
             return
         shown = self._collect()
         width = self.size.width or self.app.size.width
-        state = (tuple(key for key, _ in shown), width)
+        state = (tuple(shown), width)
         if state == self._drawn:
             return
         self._drawn = state
-        self.keys = {key.key: key for key, _ in shown}
-        lines = self._lay_out([self._item(key) for key, _ in shown], width)
+        self.keys = {key.key: key for key in shown}
+        lines = self._lay_out([self._item(key) for key in shown], width)
         self.styles.height = max(1, len(lines))
         self.update(Content("\n").join(lines))
 
