@@ -103,7 +103,8 @@ def key_of(screen: WizardScreen) -> str:
 
 def no_button_delay(pilot: Pilot) -> None:
     """Buttons ignore clicks for 0.2 s after one (the -active effect): remove it for tests."""
-    for button in pilot.app.screen.query(Button):
+    # NavButton (the wizard's Back/Next) is a Button that CSS knows by its own name only.
+    for button in pilot.app.screen.query("Button, NavButton").results(Button):
         button.active_effect_duration = 0
 
 

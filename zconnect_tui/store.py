@@ -14,7 +14,6 @@ import stat
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +83,8 @@ class Store:
             raise ConfigError(f"Cannot read {self.path}: {exc.strerror}.", "Check its permissions.") from None
 
     def _parse(self, raw: bytes) -> Snapshot:
+        import tomllib  # here, not at the top: a new user (no file yet) starts without it (#10)
+
         try:
             doc = tomllib.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:

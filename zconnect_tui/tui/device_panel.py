@@ -21,6 +21,7 @@ from textual.widgets import Button, ProgressBar, Static
 from zconnect_tui.errors import AccessDenied, FlowCancelled, FlowTimeout, ZconnectError
 from zconnect_tui.model import Connection
 from zconnect_tui.text import clean
+from zconnect_tui.tui import stylesheet
 from zconnect_tui.tui.consent import ConsentPanel, DcSecretForm, Phase
 from zconnect_tui.tui.widgets import OSC52_NOTE, FieldError, Guide, as_error
 from zconnect_tui.tui.work import off_thread
@@ -60,6 +61,7 @@ def answer_words(progress: DeviceProgress) -> str:
 class DevicePanel(ConsentPanel):
     """One device-flow attempt at a time for the Non-browser connection `name`; New code starts again."""
 
+    DEFAULT_CSS = stylesheet("device.tcss")
     retry_label = "New code"
 
     class _Progress(Message):

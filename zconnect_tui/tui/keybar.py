@@ -4,6 +4,8 @@ Textual's `Footer` makes a widget per key and rebuilds all of them whenever the 
 rebuild restyles every key): that was a sixth of the wizard's time to its first frame, and the
 dashboard's footer rebuilt itself on every cursor move. Here a change of keys redraws one line of
 text. A key is clicked as in the Footer (a disabled one rings the bell); `keys` says what is shown.
+The keys are collected when the bar is laid out, so the changes a screen makes as it starts (focus,
+bindings) cost one collection for the frame drawn, not one each.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 if TYPE_CHECKING:
+    from textual.geometry import Size
     from textual.screen import Screen
 
 KEY_STYLE = "bold $footer-key-foreground on $footer-key-background"
@@ -46,9 +49,14 @@ class KeyBar(Static):
     def __init__(self, *, show_command_palette: bool = True, id: str | None = None) -> None:  # noqa: A002
         super().__init__("", id=id, markup=False)
         self._palette = show_command_palette
-        self.keys: dict[str, ShownKey] = {}
+        self._shown: tuple[ShownKey, ...] | None = None
+        """The keys that apply now; None: to be collected when next needed (see `refresh_keys`)."""
+        self._laid_out: tuple[tuple[ShownKey, ...], int, list[Content]] | None = None
+
+    @property
+    def keys(self) -> dict[str, ShownKey]:
         """What the bar shows now, by key (Textual's key name, e.g. "ctrl+n")."""
-        self._drawn: tuple[object, ...] | None = None
+        return {key.key: key for key in self._current()}
 
     @property
     def show_command_palette(self) -> bool:
@@ -57,19 +65,29 @@ class KeyBar(Static):
 
     @show_command_palette.setter
     def show_command_palette(self, value: bool) -> None:
-        self._palette = value
-        self.refresh_keys()
+        if value != self._palette:
+            self._palette = value
+            self.refresh_keys()
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
-        self.refresh_keys()
-
-    def on_resize(self) -> None:
-        self.refresh_keys()
 
     def _bindings_changed(self, screen: Screen) -> None:
         if self.is_attached and screen is self.screen:
             self.refresh_keys()
+
+    def refresh_keys(self) -> None:
+        """The keys may have changed: they are collected again when the bar is next laid out.
+
+        A screen's start moves the focus and changes bindings several times before its first frame;
+        each change only marks the bar, and the keys are collected once, for the frame drawn."""
+        self._shown = None
+        self.refresh(layout=True)
+
+    def _current(self) -> tuple[ShownKey, ...]:
+        if self._shown is None:
+            self._shown = tuple(self._collect()) if self.is_attached else ()
+        return self._shown
 
     def _collect(self) -> list[ShownKey]:
         app = self.app
@@ -88,20 +106,19 @@ class KeyBar(Static):
             shown.append(ShownKey(binding.key, app.get_key_display(binding), binding.description, palette.enabled))
         return shown
 
-    def refresh_keys(self) -> None:
-        """Draw the keys that apply now (nothing happens when they and the width did not change)."""
-        if not self.is_attached:
-            return
-        shown = self._collect()
-        width = self.size.width or self.app.size.width
-        state = (tuple(shown), width)
-        if state == self._drawn:
-            return
-        self._drawn = state
-        self.keys = {key.key: key for key in shown}
-        lines = self._lay_out([self._item(key) for key in shown], width)
-        self.styles.height = max(1, len(lines))
-        self.update(Content("\n").join(lines))
+    def _lines(self, width: int) -> list[Content]:
+        """The keys laid out on lines of `width` cells (kept until the keys or the width change)."""
+        shown = self._current()
+        if self._laid_out is None or self._laid_out[:2] != (shown, width):
+            self._laid_out = (shown, width, self._lay_out([self._item(key) for key in shown], width))
+        return self._laid_out[2]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """As many lines as the keys need at this width (the bar's height is `auto`)."""
+        return max(1, len(self._lines(width)))
+
+    def render(self) -> Content:
+        return Content("\n").join(self._lines(self.content_region.width or self.app.size.width))
 
     @staticmethod
     def _item(key: ShownKey) -> Content:

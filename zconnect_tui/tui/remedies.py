@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from zconnect_tui.errors import MULTI_DC_SETTING, Fix, Remedy, ZconnectError
-from zconnect_tui.tui.actions import key_of
 
 StepLabel = Callable[[str], str]
 """In the wizard: a step's key → "step 3 (Redirect URL)"; None on the dashboard."""
 
 
 def _press(action: str) -> str:
+    # Imported here: the wizard words remedies too, and the dashboard's action table is not its to load.
+    from zconnect_tui.tui.actions import key_of
+
     return f"press {key_of(action)}"
 
 

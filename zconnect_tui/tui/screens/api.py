@@ -26,7 +26,7 @@ from textual.widgets.option_list import Option
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.model import Connection
 from zconnect_tui.saved import METHODS
-from zconnect_tui.tui import api_answer
+from zconnect_tui.tui import api_answer, stylesheet
 from zconnect_tui.tui.actions import key_of
 from zconnect_tui.tui.api_answer import Answer, CallRunner, redactor, size_text
 from zconnect_tui.tui.api_form import CallForm, fields_text, headers_text, parse_values
@@ -55,6 +55,7 @@ API_KEYS = (
 class ApiScreen(Screen[None]):
     """Run API calls on one connection; dismisses with None (the dashboard re-reads the file)."""
 
+    DEFAULT_CSS = stylesheet("api.tcss")
     BINDINGS = [
         Binding("ctrl+r", "run", "Run", id="api.run", tooltip="Run the call", priority=True),
         Binding("ctrl+s", "save", "Save as", id="api.save", tooltip="Save the typed call as a named API",

@@ -6,21 +6,21 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.saved import validate_key
+from zconnect_tui.tui.screens.dialog import Dialog
 from zconnect_tui.tui.widgets import FieldError
 
 
-class SaveApiModal(ModalScreen[tuple[str, str] | None]):
+class SaveApiModal(Dialog[tuple[str, str] | None]):
     """Dismisses with (key, description), or None (Esc)."""
 
     BINDINGS = [Binding("escape", "close", "Cancel", id="api-save.close", tooltip="Back without saving")]
 
     def __init__(self, conn_name: str, existing: list[str], key: str = "", description: str = "") -> None:
-        super().__init__(classes="modal")
+        super().__init__()
         self.conn_name, self.existing = conn_name, existing
         self.key, self.description = key, description
 

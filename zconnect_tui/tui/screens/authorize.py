@@ -9,17 +9,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from zconnect_tui.model import ClientType, Connection
 from zconnect_tui.tui.consent import ConsentPanel
+from zconnect_tui.tui.screens.dialog import Dialog
 
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
 
 
-class AuthorizeModal(ModalScreen[Connection | None]):
+class AuthorizeModal(Dialog[Connection | None]):
     """Dismisses with the authorized connection, or None when closed first."""
 
     BINDINGS = [Binding("escape", "close", "Cancel / close", id="authorize.close",
@@ -27,7 +27,7 @@ class AuthorizeModal(ModalScreen[Connection | None]):
 
     def __init__(self, manager: Manager, name: str, *, first: bool = False,
                  client_type: ClientType = ClientType.SERVER) -> None:
-        super().__init__(classes="modal")
+        super().__init__()
         self.manager, self.name_, self.first = manager, name, first
         self.client_type = client_type
 

@@ -6,11 +6,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from zconnect_tui.tui.screens.dialog import Dialog
 
-class ConfirmModal(ModalScreen[bool]):
+
+class ConfirmModal(Dialog[bool]):
     """y/Enter on the confirm button confirms; n/Escape keeps everything as it is."""
 
     BINDINGS = [
@@ -19,7 +20,7 @@ class ConfirmModal(ModalScreen[bool]):
     ]
 
     def __init__(self, title: str, text: str, confirm: str = "Yes", *, cancel: str = "Cancel") -> None:
-        super().__init__(classes="modal")
+        super().__init__()
         self.title_, self.text, self.confirm, self.cancel = title, text, confirm, cancel
 
     def compose(self) -> ComposeResult:

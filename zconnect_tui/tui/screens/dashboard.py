@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Input, Static
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.model import Connection
 from zconnect_tui.text import clean
+from zconnect_tui.tui import stylesheet
 from zconnect_tui.tui.actions import ACTIONS, BY_NAME, key_of
 from zconnect_tui.tui.connections_table import SORT_KEYS, ConnectionsTable
 from zconnect_tui.tui.details_panel import panel, panel_rows
@@ -42,6 +43,7 @@ WIDE_FROM = 110
 class DashboardScreen(CoreCalls):
     """One row per connection; actions on the selected row."""
 
+    DEFAULT_CSS = stylesheet("dashboard.tcss")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_FROM, "-wide")]
     BINDINGS = [
         *(action.binding() for action in ACTIONS),

@@ -5,22 +5,22 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.model import Connection
 from zconnect_tui.tui.details import detail_rows
 from zconnect_tui.tui.details_panel import rows_grid
+from zconnect_tui.tui.screens.dialog import Dialog
 
 
-class DetailsScreen(ModalScreen[None]):
+class DetailsScreen(Dialog[None]):
     """A read-only, scrollable view of one connection."""
 
     BINDINGS = [Binding("escape,q,enter", "close", "Close", id="details.close", tooltip="Back to the dashboard")]
 
     def __init__(self, conn: Connection, dcs: DataCenters) -> None:
-        super().__init__(classes="modal")
+        super().__init__()
         self.conn, self.dcs = conn, dcs
 
     @property

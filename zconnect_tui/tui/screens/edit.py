@@ -9,7 +9,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
@@ -17,6 +16,7 @@ from zconnect_tui.errors import ZconnectError
 from zconnect_tui.manager import EditResult
 from zconnect_tui.model import AccessType, Connection, redirect_uri_for, validate_port, validate_secret
 from zconnect_tui.services import SERVICES, parse_scopes
+from zconnect_tui.tui.screens.dialog import Dialog
 from zconnect_tui.tui.widgets import FieldError, as_error
 from zconnect_tui.tui.work import off_thread
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
 
 
-class EditScreen(ModalScreen[EditResult | None]):
+class EditScreen(Dialog[EditResult | None]):
     """Dismisses with what changed (the dashboard then leads to authorization when it is needed)."""
 
     BINDINGS = [
@@ -33,7 +33,7 @@ class EditScreen(ModalScreen[EditResult | None]):
     ]
 
     def __init__(self, manager: Manager, conn: Connection) -> None:
-        super().__init__(classes="modal")
+        super().__init__()
         self.manager, self.conn = manager, conn
         service = SERVICES.get(conn.service)
         self.catalogue = list(service.scopes) if service else []

@@ -9,18 +9,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TabbedContent, TabPane
 
 from zconnect_tui.text import clean
 from zconnect_tui.tui.remedies import error_text
+from zconnect_tui.tui.screens.dialog import Dialog
 from zconnect_tui.tui.widgets import OSC52_NOTE, as_error
 from zconnect_tui.tui.work import off_thread
 
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
 
-class ExportScreen(ModalScreen[None]):
+class ExportScreen(Dialog[None]):
     """One tab per format (`export.FORMATS`, so a new core format shows up here by itself; curl is one)."""
 
     BINDINGS = [
@@ -31,7 +31,7 @@ class ExportScreen(ModalScreen[None]):
     ]
 
     def __init__(self, manager: Manager, name: str) -> None:
-        super().__init__(classes="modal")
+        super().__init__()
         self.manager, self.name_ = manager, name
         self.texts: dict[str, str] = {}
 

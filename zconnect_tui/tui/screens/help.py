@@ -9,11 +9,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from zconnect_tui.tui.actions import ACTIONS
 from zconnect_tui.tui.screens.api import API_KEYS
+from zconnect_tui.tui.screens.dialog import Dialog
 from zconnect_tui.tui.states import STATES
 from zconnect_tui.tui.steps.base import Step
 from zconnect_tui.tui.widgets import OSC52_NOTE
@@ -63,13 +63,13 @@ def help_sections(steps: list[type[Step]], opened_from: str = "wizard") -> list[
     return sorted(sections, key=lambda section: first.index(section[0]) if section[0] in first else len(first))
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     """A scrollable page of help; Esc, q or ? closes it."""
 
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="help.close", tooltip="Close the help")]
 
     def __init__(self, steps: list[type[Step]] | None = None, opened_from: str | None = None) -> None:
-        super().__init__(classes="modal")
+        super().__init__()
         if steps is None:
             from zconnect_tui.tui.steps import STEPS
 

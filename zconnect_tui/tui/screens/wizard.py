@@ -22,11 +22,12 @@ from textual.widgets import Button, ContentSwitcher, Input, Static
 
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.services import SERVICES
+from zconnect_tui.tui import stylesheet
 from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.screens.wizard_keys import KeyHold
 from zconnect_tui.tui.steps import STEPS
 from zconnect_tui.tui.steps.base import Commit, Step, WizardContext, WizardDraft
-from zconnect_tui.tui.widgets import as_error
+from zconnect_tui.tui.widgets import NavButton, as_error
 from zconnect_tui.tui.work import off_thread
 
 if TYPE_CHECKING:
@@ -70,7 +71,11 @@ class StepList(Static):
 class WizardScreen(KeyHold):
     """Create a connection the way Zoho's guide registers a client, step by step."""
 
+    DEFAULT_CSS = stylesheet("wizard.tcss")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
+    # Each step focuses its own field (`_show_step`). Textual's automatic focus would first focus the
+    # step's scroll container, and each move restyles the step: off.
+    AUTO_FOCUS = ""
     BINDINGS = [
         # Priority: the app runs Next as it dispatches the key, before it hands on the keys typed after
         # it, which then wait for the next step (wizard_keys.KeyHold) instead of landing in this one.
@@ -161,9 +166,9 @@ class WizardScreen(KeyHold):
             with ContentSwitcher(initial=first.id, id="body"):
                 yield first
         with Horizontal(id="nav"):
-            yield Button("← Back", id="back")
+            yield NavButton("← Back", id="back")
             yield Static("", id="nav-hint", markup=False)
-            yield Button("Next →", id="next", variant="primary")
+            yield NavButton("Next →", id="next", variant="primary")
         yield KeyBar(show_command_palette=self.app.size.width >= FOOTER_PALETTE_FROM)
 
     def on_mount(self) -> None:

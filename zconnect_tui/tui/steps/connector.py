@@ -202,13 +202,12 @@ class ConnectorStep(Step):
 
     @property
     def access_type(self) -> AccessType:
-        from textual.widgets import RadioButton
-
         found = self.query("#access-online")
-        online = bool(found) and found.first(RadioButton).value
         if not found:
             return self.ctx.draft.access_type
-        return AccessType.ONLINE if online else AccessType.OFFLINE
+        from textual.widgets import RadioButton
+
+        return AccessType.ONLINE if found.first(RadioButton).value else AccessType.OFFLINE
 
     @property
     def name_value(self) -> str:

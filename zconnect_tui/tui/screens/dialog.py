@@ -1,0 +1,13 @@
+"""What every dialog is: a modal screen with a box in the middle (styled by dialogs.tcss)."""
+
+from __future__ import annotations
+
+from textual.screen import ModalScreen, ScreenResultType
+
+from zconnect_tui.tui import stylesheet
+
+
+class Dialog(ModalScreen[ScreenResultType]):
+    """A modal screen whose content is a `.dialog` box: title, body, buttons."""
+
+    DEFAULT_CSS = stylesheet("dialogs.tcss")
