@@ -4,6 +4,12 @@ Textual's `Footer` makes a widget per key and rebuilds all of them whenever the 
 rebuild restyles every key): that was a sixth of the wizard's time to its first frame, and the
 dashboard's footer rebuilt itself on every cursor move. Here a change of keys redraws one line of
 text. A key is clicked as in the Footer (a disabled one rings the bell); `keys` says what is shown.
+
+The bar also keeps the screen's toasts above it. Textual docks its ToastRack to the bottom in a layer
+of its own (`_toastrack`), and docking is arranged layer by layer (`_arrange.arrange`), so a bar
+docked in the default layer never pushes the rack up: only the rack's own margin does. That margin
+is set here from the number of lines just laid out, not from the bar's size, which is the previous
+layout's until the next refresh (and an `on_resize` after it finds nothing changed to redraw).
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.content import Content
+from textual.css.query import NoMatches
+from textual.geometry import Spacing
 from textual.widgets import Static
 
 if TYPE_CHECKING:
@@ -19,6 +27,8 @@ if TYPE_CHECKING:
 
 KEY_STYLE = "bold $footer-key-foreground on $footer-key-background"
 DESCRIPTION_STYLE = "$footer-description-foreground on $footer-description-background"
+TOAST_RACK_ID = "textual-toastrack"
+"""The id Textual gives every screen's ToastRack (`Screen._extend_compose`)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,18 @@ class KeyBar(Static):
         lines = self._lay_out([self._item(key) for key in shown], width)
         self.styles.height = max(1, len(lines))
         self.update(Content("\n").join(lines))
+        self._lift_toasts(max(1, len(lines)))
+
+    def _lift_toasts(self, lines: int) -> None:
+        """Toasts sit above the bar: the rack's bottom margin is the stylesheet's (the rows a screen keeps
+        clear above the bar: the wizard's Back/Next, the dashboard's progress line) plus the bar's lines."""
+        try:
+            rack = self.screen.get_child_by_id(TOAST_RACK_ID)
+        except NoMatches:  # notifications disabled: no rack
+            return
+        base = rack.styles.base.margin
+        if rack.styles.margin.bottom != base.bottom + lines:
+            rack.styles.margin = Spacing(base.top, base.right, base.bottom + lines, base.left)
 
     @staticmethod
     def _item(key: ShownKey) -> Content:

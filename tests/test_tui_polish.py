@@ -1,0 +1,63 @@
+"""Dashboard leftovers of issue 10: toasts never over the key bar at 40-60 columns, the filter box's
+Esc in the key bar, consent text shown literally, and what using the dashboard in tmux turned up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_tui_experience import dashboard, write_states
+from test_tui_support import make_app, wait_for
+from textual.pilot import Pilot
+from textual.widget import Widget
+
+from zconnect_tui.tui.app import ZconnectApp
+from zconnect_tui.tui.keybar import KeyBar
+from zconnect_tui.tui.screens.wizard import WizardScreen
+
+LONG = "A toast with a message long enough to take two or three lines in the corner of a narrow terminal."
+
+
+def toasts(app: ZconnectApp) -> list[Widget]:
+    """The toasts on the current screen that are on screen (a toast scrolled out of the rack has no region)."""
+    return [toast for toast in app.screen.query("Toast") if toast.region.area]
+
+
+async def assert_toasts_clear_of(pilot: Pilot, keep_clear: list[Widget], count: int) -> None:
+    app = pilot.app
+    assert isinstance(app, ZconnectApp)
+    await wait_for(pilot, lambda: len(toasts(app)) >= count, what=f"{count} toasts laid out")
+    await pilot.pause()
+    width = app.size.width
+    for toast in toasts(app):
+        for widget in keep_clear:
+            assert not toast.region.overlaps(widget.region), (width, toast.region, widget, widget.region)
+
+
+@pytest.mark.parametrize("width", [40, 50, 60])
+async def test_toasts_never_cover_the_dashboards_keys_however_many_lines_they_take(config_path: Path,
+                                                                                    width: int) -> None:
+    write_states(config_path)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(width, 20), notifications=True) as pilot:
+        bar = dashboard(pilot).query_one(KeyBar)
+        await wait_for(pilot, lambda: bar.region.height >= 3, what="the key bar wrapped")  # 3 lines at 60, 5 at 40
+        app.notify(LONG)
+        app.notify("Another one.", severity="warning")
+        await assert_toasts_clear_of(pilot, [bar], 2)
+        # Narrower with the toasts up: the bar takes more lines and the toasts move up with it.
+        await pilot.resize_terminal(width - 10, 20)
+        await wait_for(pilot, lambda: bar.region.width == width - 10, what="the resize")
+        await assert_toasts_clear_of(pilot, [bar], 2)
+
+
+@pytest.mark.parametrize("width", [40, 50])
+async def test_toasts_never_cover_the_wizards_back_next_or_keys(config_path: Path, width: int) -> None:
+    app = make_app(config_path)
+    async with app.run_test(size=(width, 20), notifications=True) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, WizardScreen), what="the wizard")
+        screen = app.screen
+        bar = screen.query_one(KeyBar)
+        await wait_for(pilot, lambda: bar.region.height >= 2, what="the key bar wrapped")
+        app.notify(LONG)
+        await assert_toasts_clear_of(pilot, [bar, screen.query_one("#nav")], 1)
