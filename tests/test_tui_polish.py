@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from test_tui_experience import dashboard, write_states
-from test_tui_support import make_app, wait_for
+from test_tui_support import footer_keys, keys_on_screen, make_app, shows, wait_for
 from textual.pilot import Pilot
 from textual.widget import Widget
+from textual.widgets import DataTable, Input, Static
 
 from zconnect_tui.tui.app import ZconnectApp
 from zconnect_tui.tui.keybar import KeyBar
@@ -61,3 +62,35 @@ async def test_toasts_never_cover_the_wizards_back_next_or_keys(config_path: Pat
         await wait_for(pilot, lambda: bar.region.height >= 2, what="the key bar wrapped")
         app.notify(LONG)
         await assert_toasts_clear_of(pilot, [bar, screen.query_one("#nav")], 1)
+
+
+async def test_the_filter_box_shows_esc_and_esc_clears_it(config_path: Path) -> None:
+    """While the filter box has focus the key bar says what Esc does there, and shows no letter keys
+    (they are typed into the box); Esc does what the bar says: every row back, the table focused."""
+    write_states(config_path)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = dashboard(pilot)
+        table = screen.query_one(DataTable)
+        assert "escape" not in footer_keys(screen)  # nothing to clear or cancel yet
+        await pilot.press("slash", *"crm")
+        field = screen.query_one("#filter", Input)
+        assert field.has_focus and table.row_count == 1
+
+        def bar() -> dict[str, str]:
+            return {key: shown.description for key, shown in footer_keys(screen).items()}
+
+        await wait_for(pilot, lambda: bar().get("escape") == "Clear filter", what="esc Clear filter in the key bar")
+        assert "escape" in keys_on_screen(app) and await shows(pilot, "esc Clear filter")
+        assert not {"r", "t", "n", "s", "question_mark", "slash"} & set(bar())  # typed into the box, not shown
+        await pilot.press("escape")
+        assert table.row_count == 6 and table.has_focus and not field.display and field.value == ""
+        await wait_for(pilot, lambda: "escape" not in bar() and "r" in bar(), what="the table's keys back")
+        assert "filter" not in str(screen.query_one("#dashboard-title", Static).content)
+
+        # Enter keeps the filter and goes back to the table; Esc from there clears it too, as the bar says.
+        await pilot.press("slash", *"crm", "enter")
+        assert table.has_focus and table.row_count == 1
+        await wait_for(pilot, lambda: bar().get("escape") == "Clear filter" and "r" in bar(), what="table keys + esc")
+        await pilot.press("escape")
+        assert table.row_count == 6 and not field.display
