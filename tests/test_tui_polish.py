@@ -6,14 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import CLIENT_SECRET, free_port
 from test_tui_experience import dashboard, write_states
 from test_tui_support import footer_keys, keys_on_screen, make_app, shows, wait_for
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
+from zconnect_tui.model import Connection
+from zconnect_tui.store import Store
 from zconnect_tui.tui.app import ZconnectApp
+from zconnect_tui.tui.authorize_panel import AuthorizePanel
 from zconnect_tui.tui.keybar import KeyBar
+from zconnect_tui.tui.screens.authorize import AuthorizeModal
 from zconnect_tui.tui.screens.wizard import WizardScreen
 
 LONG = "A toast with a message long enough to take two or three lines in the corner of a narrow terminal."
@@ -94,3 +99,20 @@ async def test_the_filter_box_shows_esc_and_esc_clears_it(config_path: Path) -> 
         await wait_for(pilot, lambda: bar().get("escape") == "Clear filter" and "r" in bar(), what="table keys + esc")
         await pilot.press("escape")
         assert table.row_count == 6 and not field.display
+
+
+async def test_the_consent_dialog_shows_a_redirect_uri_literally_never_as_markup(config_path: Path) -> None:
+    """The redirect URI is the file's text: `[bold]…[/]` in it is shown as typed, not read as markup."""
+    uri = f"http://127.0.0.1:{free_port()}/callback[bold]x[/]"
+    Store(config_path).save_connection(Connection("odd", "desk", "lab", "1000.ABCDEFGH", ["Desk.basic.READ"],
+                                                  client_secret=CLIENT_SECRET, redirect_uri=uri))
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AuthorizeModal), what="the consent dialog")
+        panel = app.screen.query_one(AuthorizePanel)
+        await wait_for(pilot, lambda: panel.flow is not None, what="the flow")
+        intro = panel.query_one("#auth-intro", Static)
+        await wait_for(pilot, lambda: "Accept" in intro.render().plain, what="the consent text")
+        assert f"redirects it to {uri}," in intro.render().plain
+        await pilot.press("escape", "escape")
