@@ -6,19 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CLIENT_SECRET, free_port
+from conftest import CLIENT_SECRET, Registered, free_port
+from test_tui_dashboard import authorized, note_containing  # noqa: F401 - a fixture
 from test_tui_experience import dashboard, write_states
-from test_tui_support import footer_keys, keys_on_screen, make_app, shows, wait_for
+from test_tui_support import footer_keys, frame_text, keys_on_screen, make_app, shows, wait_for
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from zconnect_tui.model import Connection
 from zconnect_tui.store import Store
+from zconnect_tui.tui.actions import ACTIONS
 from zconnect_tui.tui.app import ZconnectApp
 from zconnect_tui.tui.authorize_panel import AuthorizePanel
 from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.screens.authorize import AuthorizeModal
+from zconnect_tui.tui.screens.help import HelpScreen
 from zconnect_tui.tui.screens.wizard import WizardScreen
 
 LONG = "A toast with a message long enough to take two or three lines in the corner of a narrow terminal."
@@ -27,6 +30,14 @@ LONG = "A toast with a message long enough to take two or three lines in the cor
 def toasts(app: ZconnectApp) -> list[Widget]:
     """The toasts on the current screen that are on screen (a toast scrolled out of the rack has no region)."""
     return [toast for toast in app.screen.query("Toast") if toast.region.area]
+
+
+async def wait_for_widget(pilot: Pilot, selector: str) -> Widget:
+    """The widget `selector` once it is mounted and laid out (the details panel joins after the first frame)."""
+    screen = pilot.app.screen
+    await wait_for(pilot, lambda: screen.query(selector) and screen.query_one(selector).region.area,
+                   what=selector)
+    return screen.query_one(selector)
 
 
 async def assert_toasts_clear_of(pilot: Pilot, keep_clear: list[Widget], count: int) -> None:
@@ -116,3 +127,43 @@ async def test_the_consent_dialog_shows_a_redirect_uri_literally_never_as_markup
         await wait_for(pilot, lambda: "Accept" in intro.render().plain, what="the consent text")
         assert f"redirects it to {uri}," in intro.render().plain
         await pilot.press("escape", "escape")
+
+
+# ----- found using the dashboard in tmux (60×20, 80×24, 120×40) -------------------------------------------------
+async def test_no_blank_row_above_the_keys_once_an_action_is_done(
+        authorized: Registered, config_path: Path) -> None:  # noqa: F811 - the fixture
+    """The progress line goes when the action ends: the details panel reaches down to the key bar again."""
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = dashboard(pilot)
+        panel = await wait_for_widget(pilot, "#details-panel")
+        bar = screen.query_one(KeyBar)
+        assert panel.region.bottom == bar.region.y
+        await pilot.press("r")
+        await note_containing(pilot, "Refreshed desk")
+        await wait_for(pilot, lambda: screen.running is None, what="the refresh done")
+        await pilot.pause()
+        assert panel.region.bottom == bar.region.y, (panel.region, bar.region)
+
+
+async def test_help_puts_each_command_on_a_line_of_its_own(config_path: Path) -> None:
+    """At 80 columns the help's "$ zconnect …" lines are whole: no "$" left at the end of a line."""
+    write_states(config_path)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help")
+        scroll = app.screen.query_one("#help-scroll")
+        await wait_for(pilot, lambda: scroll.max_scroll_y > 0, what="the help laid out")
+        lines: list[str] = []
+        y = 0
+        while True:
+            scroll.scroll_to(y=y, animate=False)
+            await pilot.pause()
+            lines += [line.strip(" █▇▅▃▁▄▆▂") for line in frame_text(app).splitlines()]
+            if y >= scroll.max_scroll_y:
+                break
+            y += max(1, scroll.region.height - 2)
+        assert not [line for line in lines if line.endswith("$")]
+        for action in ACTIONS:  # each command starts a line, after its sentence
+            assert any(line.startswith(f"$ {action.cli[:20]}") for line in lines), action.cli
