@@ -167,3 +167,16 @@ async def test_help_puts_each_command_on_a_line_of_its_own(config_path: Path) ->
         assert not [line for line in lines if line.endswith("$")]
         for action in ACTIONS:  # each command starts a line, after its sentence
             assert any(line.startswith(f"$ {action.cli[:20]}") for line in lines), action.cli
+
+
+async def test_the_expiry_stays_on_screen_at_60_columns(config_path: Path) -> None:
+    """The organisation (any length: Zoho's name) is the last column, so a narrow terminal cuts it, not
+    the expiry."""
+    write_states(config_path)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = dashboard(pilot).query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count == 6, what="the rows")
+        await pilot.pause()
+        frame = frame_text(app)
+        assert "Expires" in frame and "in 41m" in frame and "5m ago" in frame
