@@ -180,3 +180,12 @@ async def test_the_expiry_stays_on_screen_at_60_columns(config_path: Path) -> No
         await pilot.pause()
         frame = frame_text(app)
         assert "Expires" in frame and "in 41m" in frame and "5m ago" in frame
+
+
+async def test_the_wide_details_panel_keeps_a_redirect_uri_on_one_line(config_path: Path) -> None:
+    """At 120 columns the panel beside the table is wide enough for the URI to register, unbroken."""
+    write_states(config_path)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_widget(pilot, "#details-panel")
+        assert await shows(pilot, "http://127.0.0.1:9646/callback")
