@@ -189,3 +189,24 @@ async def test_the_wide_details_panel_keeps_a_redirect_uri_on_one_line(config_pa
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for_widget(pilot, "#details-panel")
         assert await shows(pilot, "http://127.0.0.1:9646/callback")
+
+
+async def test_a_greyed_out_key_says_why_it_does_not_apply(config_path: Path) -> None:
+    """Textual ignores a disabled binding silently; the dashboard says why (the key bar greys it out,
+    the details panel lists it below the fold at 80×24). Typed into the filter box, letters say nothing."""
+    write_states(config_path)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = dashboard(pilot)
+        table = screen.query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count == 6, what="the rows")
+        table.move_cursor(row=[table.get_row_at(i)[1].plain for i in range(6)].index("fresh"))
+        await pilot.pause()
+        assert screen.check_action("refresh", ()) is None
+        await pilot.press("r")
+        await wait_for(pilot, lambda: any("fresh was never authorized" in n.message for n in app._notifications),
+                       what="the reason as a notification")
+        app.clear_notifications()
+        await pilot.press("slash", *"fresh", "c", "r")
+        await pilot.pause()
+        assert not list(app._notifications)

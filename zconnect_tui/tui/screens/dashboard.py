@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from zconnect_tui.store import Snapshot
 
 
+WAIT_FOR_RUNNING = (*RUNNING, "authorize", "reauthorize", "edit", "resume")
+"""Actions greyed out while a core call runs (one at a time; a consent or an edit would race it)."""
 LIVE_INTERVAL = 5.0
 """Seconds between re-reads of the file (token countdowns, changes made by the CLI)."""
 WIDE_FROM = 110
@@ -214,13 +216,13 @@ class DashboardScreen(FilterSort):
             return False
         if reason is not None:
             return None
-        if self.running is not None and action in (*RUNNING, "authorize", "reauthorize", "edit", "resume"):
+        if self.running is not None and action in WAIT_FOR_RUNNING:
             return None
         return True
 
     def _refuse(self, name: str) -> bool:
         """True (and says why) when action `name` cannot run now (palette, or a key while busy)."""
-        if self.running is not None and name in RUNNING:
+        if self.running is not None and name in WAIT_FOR_RUNNING:
             action, conn = self.running
             self.notify(f"Busy: {RUNNING[action]} {conn}. Esc cancels it.", severity="warning", markup=False)
             return True
@@ -229,6 +231,13 @@ class DashboardScreen(FilterSort):
             self.notify(reason, severity="warning", markup=False)
             return True
         return False
+
+    def on_key(self, event: events.Key) -> None:
+        """A greyed-out key says why it does not apply (Textual would ignore it without a word)."""
+        for action in ACTIONS:
+            if event.key in action.keys.split(",") and self.check_action(action.name, ()) is None:
+                self._refuse(action.name)
+                return
 
     # ----- actions -------------------------------------------------------------------------------------
     def action_details(self) -> None:
