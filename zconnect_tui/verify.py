@@ -109,7 +109,7 @@ def _items(body: dict[str, Any], key: str, url: str) -> list[dict[str, Any]]:
 
 
 MAX_ORG_ID = 40
-"""Digits in a Desk or Books organisation id at most (Zoho's are 8-20)."""
+"""Digits in a Desk or Books organisation id at most: a bound well above the ids in Zoho's examples."""
 NUMERIC_ORG_IDS = ("desk", "books")
 """Services whose organisation ids are numeric strings (Desk `id`, Books `organization_id`). The id goes
 into a URL path (`/api/v1/organizations/{id}`), the orgId header and `?organization_id=`, so anything

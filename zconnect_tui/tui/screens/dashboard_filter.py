@@ -35,9 +35,6 @@ class FilterSort(CoreCalls):
         field = found.first(Input) if found else None
         return field if field is not None and field.display else None
 
-    def filter_focused(self) -> bool:
-        return isinstance(self.focused, Input) and self.focused.id == "filter"
-
     def escape_applies(self) -> bool:
         """Esc does something now: cancel the running action, or clear the filter."""
         return self.running is not None or self.filter_box() is not None
