@@ -46,9 +46,13 @@ def test_answers_of_the_wrong_shape_are_one_line(tmp_path: Path) -> None:
             lab.emu.queue_response("/api/v1/organizations", body)
             run = zconnect("test", "desk", env=lab.env())
             assert run.code == 4 and one_line_error(run.err), (body, run.err)
-        lab.emu.queue_response("/api/v1/organizations", {"data": [{"id": ["x"], "companyName": 5}, "junk", None]})
+        lab.emu.queue_response("/api/v1/organizations", {"data": [{"id": "1", "companyName": 5}, "junk", None]})
         run = zconnect("test", "desk", env=lab.env())
         assert run.code == 0 and "Reached 1 Desk organization" in run.out, run.err
+        # A Desk organisation id that is not a number is refused (test_org_ids.py), also one line.
+        lab.emu.queue_response("/api/v1/organizations", {"data": [{"id": ["x"], "companyName": 5}]})
+        run = zconnect("test", "desk", env=lab.env())
+        assert run.code == 4 and one_line_error(run.err) and "not a number" in run.err, run.err
 
 
 def test_an_api_domain_that_does_not_parse_is_ignored_and_the_tokens_kept(tmp_path: Path) -> None:

@@ -71,8 +71,8 @@ async def test_table_lists_connections_with_live_state(authorized: Registered, c
         table = app.screen.query_one(DataTable)
         assert table.row_count == 1
         row = [str(cell) for cell in table.get_row("desk")]
-        assert row[:5] == ["● valid", "desk", "desk", "lab", conn(config_path).org_name]
-        assert row[5].startswith("in ")
+        assert row[:4] == ["● valid", "desk", "desk", "lab"] and row[5] == conn(config_path).org_name
+        assert row[4].startswith("in ")
         wanted = ("n", "r", "t", "a", "v", "d", "c", "e", "x", "enter", "question_mark", "slash")
         # Every action is in the key bar and visible at 80×24.
         await wait_for(pilot, lambda: set(wanted) <= keys_on_screen(app), what="the keys")
@@ -265,7 +265,7 @@ async def test_names_from_zoho_are_shown_literally_never_as_markup(
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one(DataTable)
-        assert table.get_row("desk")[4].plain == "Acme [EU] [/]"
+        assert table.get_row("desk")[5].plain == "Acme [EU] [/]"
         await pilot.press("t")
         text = await note_containing(pilot, "Reached 2 Desk organizations")
         assert "Acme [EU] [/], [b]Bold[/b] Ltd" in text

@@ -108,10 +108,31 @@ def _items(body: dict[str, Any], key: str, url: str) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)]
 
 
+MAX_ORG_ID = 40
+"""Digits in a Desk or Books organisation id at most: a bound well above the ids in Zoho's examples."""
+NUMERIC_ORG_IDS = ("desk", "books")
+"""Services whose organisation ids are numeric strings (Desk `id`, Books `organization_id`). The id goes
+into a URL path (`/api/v1/organizations/{id}`), the orgId header and `?organization_id=`, so anything
+else is refused. CRM's org id is stored as it comes (cleaned): no call of zconnect's sends it."""
+
+
+def _org_id(kind: str, value: object, url: str) -> str:
+    """An organisation id from Zoho's JSON (a string or a JSON number), checked for `kind`."""
+    if kind not in NUMERIC_ORG_IDS:
+        return text_field(value, MAX_ORG_ID)
+    text = text_field(value, MAX_ORG_ID + 1)
+    if not (text.isascii() and text.isdigit() and len(text) <= MAX_ORG_ID):
+        what = repr(text_field(value, 30)) if text else ("none" if value is None else "not a string")
+        raise Unreachable(f"{urlsplit(url).netloc} answered an organization id that is not a number ({what}); "
+                          "the stored organization is unchanged.",
+                          "Try again later; if it persists, the server is not answering as Zoho does.")
+    return text
+
+
 def _orgs(kind: str, body: dict[str, Any], url: str) -> list[Organization]:
     def org(o: dict[str, Any], id_key: str, name_keys: tuple[str, ...], default: object, detail: str) -> Organization:
         name = next((text_field(o.get(k)) for k in name_keys if text_field(o.get(k))), "")
-        return Organization(text_field(o.get(id_key), 40), name, o.get(default) is True if default else True,
+        return Organization(_org_id(kind, o.get(id_key), url), name, o.get(default) is True if default else True,
                             text_field(o.get(detail), 80))
 
     if kind == "desk":

@@ -177,8 +177,9 @@ class AuthorizePanel(ConsentPanel):
             paste_label.update("Paste the generated code and press Enter:")
         else:
             heading = "[b]6. Authorize the connector.[/] " if in_wizard else ""
+            # The redirect URI is the file's text (hand-editable): escaped, never read as markup.
             intro.update(f"{heading}Your browser opens Zoho's consent page: sign in, "
-                         f"check the scopes, click [b]Accept[/]. Zoho redirects it to {conn.redirect_uri}, "
+                         f"check the scopes, click [b]Accept[/]. Zoho redirects it to {escape(conn.redirect_uri)}, "
                          "where zconnect listens.")
             self.query_one("#auth-url", Static).update(flow.url)
             paste_label.update("No browser here (SSH)? Open the consent URL below anywhere, then paste the "

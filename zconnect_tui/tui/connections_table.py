@@ -37,8 +37,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("name", "Name", lambda c, now: c.name),
     Column("service", "Service", lambda c, now: (c.service, c.name)),
     Column("dc", "DC", lambda c, now: (c.location or c.dc, c.name)),
-    Column("org", "Organization", lambda c, now: ((c.org_name or c.user or "").lower(), c.name)),
     Column("expires", "Expires", _expiry),
+    # Last: the one column of any length (Zoho's name for it); a narrow terminal cuts it, not the expiry.
+    Column("org", "Organization", lambda c, now: ((c.org_name or c.user or "").lower(), c.name)),
 )
 SORT_KEYS = ["name", "state", "expires", "service", "dc", "org"]
 """The order `s` cycles through."""
@@ -119,8 +120,8 @@ class ConnectionsTable(DataTable[Text]):
         else:
             state_cell = Text(f"{look.symbol} {look.label}", style=self._style(look.colour))
         return (state_cell, *(Text(clean(value)) for value in (
-            conn.name, conn.service, conn.location or conn.dc, conn.org_name or conn.user or "-",
-            expires_text(conn, now))))
+            conn.name, conn.service, conn.location or conn.dc, expires_text(conn, now),
+            conn.org_name or conn.user or "-")))
 
     def _style(self, colour: str) -> Style:
         """A theme colour as a Rich style (DataTable cells are Rich Text); looked up once per redraw."""

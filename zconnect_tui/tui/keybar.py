@@ -6,6 +6,11 @@ dashboard's footer rebuilt itself on every cursor move. Here a change of keys re
 text. A key is clicked as in the Footer (a disabled one rings the bell); `keys` says what is shown.
 The keys are collected when the bar is laid out, so the changes a screen makes as it starts (focus,
 bindings) cost one collection for the frame drawn, not one each.
+
+The bar also keeps the screen's toasts above it. Textual docks its ToastRack to the bottom in a layer
+of its own (`_toastrack`), and docking is arranged layer by layer (`_arrange.arrange`), so a bar
+docked in the default layer never pushes the rack up: only the rack's own margin does. That margin
+is set here from the number of lines the keys were just laid out on (right after that frame).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.content import Content
+from textual.css.query import NoMatches
+from textual.geometry import Spacing
 from textual.widgets import Static
 
 if TYPE_CHECKING:
@@ -22,6 +29,8 @@ if TYPE_CHECKING:
 
 KEY_STYLE = "bold $footer-key-foreground on $footer-key-background"
 DESCRIPTION_STYLE = "$footer-description-foreground on $footer-description-background"
+TOAST_RACK_ID = "textual-toastrack"
+"""The id Textual gives every screen's ToastRack (`Screen._extend_compose`)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,8 @@ class KeyBar(Static):
         self._shown: tuple[ShownKey, ...] | None = None
         """The keys that apply now; None: to be collected when next needed (see `refresh_keys`)."""
         self._laid_out: tuple[tuple[ShownKey, ...], int, list[Content]] | None = None
+        self._lines_shown = 0
+        """How many lines the keys take now (what the toasts are kept above)."""
 
     @property
     def keys(self) -> dict[str, ShownKey]:
@@ -110,8 +121,25 @@ class KeyBar(Static):
         """The keys laid out on lines of `width` cells (kept until the keys or the width change)."""
         shown = self._current()
         if self._laid_out is None or self._laid_out[:2] != (shown, width):
-            self._laid_out = (shown, width, self._lay_out([self._item(key) for key in shown], width))
+            lines = self._lay_out([self._item(key) for key in shown], width)
+            self._laid_out = (shown, width, lines)
+            if len(lines) != self._lines_shown:
+                self._lines_shown = len(lines)
+                self.call_after_refresh(self._lift_toasts)
         return self._laid_out[2]
+
+    def _lift_toasts(self) -> None:
+        """Toasts sit above the bar: the rack's bottom margin is the stylesheet's (the rows a screen keeps
+        clear above the bar: the wizard's Back/Next, the dashboard's progress line) plus the bar's lines."""
+        if not self.is_attached:
+            return
+        try:
+            rack = self.screen.get_child_by_id(TOAST_RACK_ID)
+        except NoMatches:  # notifications disabled: no rack
+            return
+        base, lines = rack.styles.base.margin, max(1, self._lines_shown)
+        if rack.styles.margin.bottom != base.bottom + lines:
+            rack.styles.margin = Spacing(base.top, base.right, base.bottom + lines, base.left)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         """As many lines as the keys need at this width (the bar's height is `auto`)."""

@@ -1,7 +1,8 @@
 """The dashboard: every connection with its live token state, and what can be done with it.
 
 Actions come from `tui/actions.py` (bindings, footer, palette, help). Every core call runs in a
-worker owned by this screen, off the UI thread (`dashboard_calls.CoreCalls`, its base class).
+worker owned by this screen, off the UI thread (`dashboard_calls.CoreCalls`, a base class); the
+filter, the sort and Esc are `dashboard_filter.FilterSort`, the class between the two.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -21,11 +22,12 @@ from zconnect_tui.model import Connection
 from zconnect_tui.text import clean
 from zconnect_tui.tui import stylesheet
 from zconnect_tui.tui.actions import ACTIONS, BY_NAME, key_of
-from zconnect_tui.tui.connections_table import SORT_KEYS, ConnectionsTable
+from zconnect_tui.tui.connections_table import ConnectionsTable
 from zconnect_tui.tui.details_panel import panel, panel_rows
 from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.remedies import fix_text
-from zconnect_tui.tui.screens.dashboard_calls import RUNNING, CoreCalls
+from zconnect_tui.tui.screens.dashboard_calls import RUNNING
+from zconnect_tui.tui.screens.dashboard_filter import ESCAPE, FilterSort, typed_into_text
 from zconnect_tui.tui.widgets import as_error
 from zconnect_tui.tui.work import off_thread
 
@@ -34,21 +36,22 @@ if TYPE_CHECKING:
     from zconnect_tui.store import Snapshot
 
 
+WAIT_FOR_RUNNING = (*RUNNING, "authorize", "reauthorize", "edit", "resume")
+"""Actions greyed out while a core call runs (one at a time; a consent or an edit would race it)."""
 LIVE_INTERVAL = 5.0
 """Seconds between re-reads of the file (token countdowns, changes made by the CLI)."""
 WIDE_FROM = 110
 """From this many columns the details panel sits beside the table, else below it."""
 
 
-class DashboardScreen(CoreCalls):
+class DashboardScreen(FilterSort):
     """One row per connection; actions on the selected row."""
 
     DEFAULT_CSS = stylesheet("dashboard.tcss")
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_FROM, "-wide")]
     BINDINGS = [
+        ESCAPE,  # first in the key bar when it applies: what leaves the filter box, what cancels
         *(action.binding() for action in ACTIONS),
-        Binding("escape", "escape", "Cancel", show=False, id="dashboard.cancel",
-                tooltip="Cancel the running action, or clear the filter"),
         Binding("q", "app.quit", "Quit", id="dashboard.quit", tooltip="Leave zconnect", show=False),
     ]
 
@@ -145,10 +148,11 @@ class DashboardScreen(CoreCalls):
         return self.conns.get(name) if name else None
 
     def _keys_now(self) -> object:
-        """What the footer shows depends on: each action's availability, a running call, the filter's focus."""
+        """What the footer shows depends on: each action's availability, a running call, the filter box
+        (shown: Esc clears it; focused: the letters are typed into it)."""
         conn = self.selected
         return (tuple(action.unavailable(conn) for action in ACTIONS), self.running is not None,
-                isinstance(self.focused, Input))
+                isinstance(self.focused, Input), self.filter_box() is not None)
 
     def _refresh_keys(self) -> None:
         """Tell the footer when what applies has changed (it recomposes every key, so only then)."""
@@ -200,24 +204,27 @@ class DashboardScreen(CoreCalls):
     # ----- which actions apply -------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Greyed out (None) when it does not apply to the selected row; hidden (False) for the other
-        of Authorize/Re-authorize; greyed out while another core call runs."""
+        of Authorize/Re-authorize and, while the filter box has focus, for the keys typed into it;
+        greyed out while another core call runs. Esc is shown only when it does something."""
+        if action == "escape":
+            return self.escape_applies()
         spec = BY_NAME.get(action)
         if spec is None:
             return True
-        if spec.priority and isinstance(self.focused, Input):
-            return False  # Enter in the filter box submits the filter
+        if isinstance(self.focused, Input) and (spec.priority or typed_into_text(spec.key)):
+            return False  # Enter in the filter box submits the filter; "r" is the letter r there
         reason = spec.unavailable(self.selected)
         if reason == "hidden":
             return False
         if reason is not None:
             return None
-        if self.running is not None and action in (*RUNNING, "authorize", "reauthorize", "edit", "resume"):
+        if self.running is not None and action in WAIT_FOR_RUNNING:
             return None
         return True
 
     def _refuse(self, name: str) -> bool:
         """True (and says why) when action `name` cannot run now (palette, or a key while busy)."""
-        if self.running is not None and name in RUNNING:
+        if self.running is not None and name in WAIT_FOR_RUNNING:
             action, conn = self.running
             self.notify(f"Busy: {RUNNING[action]} {conn}. Esc cancels it.", severity="warning", markup=False)
             return True
@@ -226,6 +233,13 @@ class DashboardScreen(CoreCalls):
             self.notify(reason, severity="warning", markup=False)
             return True
         return False
+
+    def on_key(self, event: events.Key) -> None:
+        """A greyed-out key says why it does not apply (Textual would ignore it without a word)."""
+        for action in ACTIONS:
+            if event.key in action.keys.split(",") and self.check_action(action.name, ()) is None:
+                self._refuse(action.name)
+                return
 
     # ----- actions -------------------------------------------------------------------------------------
     def action_details(self) -> None:
@@ -365,53 +379,10 @@ class DashboardScreen(CoreCalls):
 
         self.app.push_screen(ApiScreen(self.manager, conn), callback=lambda _: self.reload())
 
-    async def action_filter(self) -> None:
-        """`/`: a filter box above the table (mounted on first use: the first frame does without it)."""
-        found = self.query("#filter")
-        if found:
-            field = found.first(Input)
-        else:
-            field = Input(placeholder="Filter: part of a name, service, data centre or organization (Esc clears)",
-                          id="filter")
-            await self.mount(field, before="#dash-main")
-        field.display = True
-        field.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.table.filter_text = event.value
-        self._redraw()
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        self.table.focus()
-
-    def action_sort(self) -> None:
-        table = self.table
-        table.sort_key = SORT_KEYS[(SORT_KEYS.index(table.sort_key) + 1) % len(SORT_KEYS)]
-        self._redraw()
-
-    @on(DataTable.HeaderSelected)
-    def _header(self, event: DataTable.HeaderSelected) -> None:
-        self.table.sort_key = str(event.column_key.value)
-        self._redraw()
-
     def action_help(self) -> None:
         from zconnect_tui.tui.screens.help import HelpScreen
 
         self.app.push_screen(HelpScreen())
-
-    def action_escape(self) -> None:
-        """Esc: cancel the running core call, else clear the filter."""
-        if self.running is not None:
-            self._cancel()
-            return
-        found = self.query("#filter")
-        if found and found.first().display:
-            field = found.first(Input)
-            field.value = ""
-            field.display = False
-            self.table.focus()
 
     # ----- command palette -------------------------------------------------------------------------
     def palette_commands(self) -> Iterator[SystemCommand]:

@@ -93,7 +93,9 @@ class CoreCalls(Screen[None]):
         """The progress line above the footer (mounted on first use: the first frame does without it)."""
         found = self.query("#status")
         if found:
-            found.first(Static).update(text)
+            line = found.first(Static)
+            line.update(text)
+            line.display = bool(text)  # an empty Static still takes a row: a blank line above the keys
         elif text:
             self.mount(Static(text, id="status", markup=False), before=self.query_one(KeyBar))
 

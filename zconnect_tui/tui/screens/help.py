@@ -29,6 +29,10 @@ WIZARD_KEYS = (
 )
 
 
+COMMAND = "$ "
+"""Starts the line of a help row that is the CLI command behind it (shown dimmed)."""
+
+
 def _keys(keys: str) -> str:
     return ", ".join(KEY_NAMES.get(k, k) for k in keys.split(","))
 
@@ -53,7 +57,8 @@ def help_sections(steps: list[type[Step]], opened_from: str = "wizard") -> list[
     sections = [
         (WIZARD_STEPS, [(f"{numbers[cls.key]} {cls.title}", cls.guide) for cls in steps]),
         (TOKEN_STATES, [(f"{look.symbol} {look.label}", look.meaning) for look in STATES.values()]),
-        (DASHBOARD_KEYS, [(_keys(a.keys), f"{a.title}: {a.help}.  $ {a.cli}") for a in ACTIONS]),
+        # The command on a line of its own: run on after the text, its "$" was left at a line's end.
+        (DASHBOARD_KEYS, [(_keys(a.keys), f"{a.title}: {a.help}.\n{COMMAND}{a.cli}") for a in ACTIONS]),
         (WIZARD_KEYS_TITLE, list(WIZARD_KEYS)),
         (API_KEYS_TITLE, list(API_KEYS)),
         ("Copying", [("c, Copy", f"Copies through the terminal ({OSC52_NOTE}); the value also stays on screen "
@@ -113,10 +118,19 @@ class HelpScreen(Dialog[None]):
             grid.add_column(no_wrap=True, style=Style(bold=True))
             grid.add_column(ratio=1)
             for left, right in rows:
-                grid.add_row(Text(left), Text(right))
+                grid.add_row(Text(left), self._right(right))
             parts += [Text(title, style=heading), grid, Text("")]
         self.query_one("#help-body", Static).update(Group(*parts))
         self.query_one("#help-scroll").focus()
+
+    @staticmethod
+    def _right(text: str) -> Text:
+        """A row's text; its command line (after "\n$ ") dimmed, so the sentence reads first."""
+        body = Text(text)
+        start = text.find(f"\n{COMMAND}")
+        if start >= 0:
+            body.stylize("dim", start + 1)
+        return body
 
     def action_close(self) -> None:
         self.dismiss(None)
