@@ -125,7 +125,8 @@ class KeyBar(Static):
             self._laid_out = (shown, width, lines)
             if len(lines) != self._lines_shown:
                 self._lines_shown = len(lines)
-                self.call_after_refresh(self._lift_toasts)
+                # Once the frame is on screen: the first frame does not wait for a toast's place.
+                getattr(self.app, "after_first_frame", self.call_after_refresh)(self._lift_toasts)
         return self._laid_out[2]
 
     def _lift_toasts(self) -> None:

@@ -40,6 +40,12 @@ NARROW_BELOW = 90
 """Below this many columns the sidebar gives way to a one-line "Step 3 of 8 · Redirect URL" header."""
 
 
+def _update(label: Static, text: str) -> None:
+    """Show `text` (a Static lays the screen out again on every update, even to the same text)."""
+    if str(label.content) != text:
+        label.update(text)
+
+
 class StepList(Static):
     """The sidebar: the guide's steps, where the user is, and what is done (one widget, for a fast first
     frame); a finished step is a link back to it."""
@@ -223,9 +229,9 @@ class WizardScreen(KeyHold):
         label = "New connection" if saved is None else f"Connection {saved.name}"
         # Below ~90 columns the sidebar collapses into this line: "Step 3 of 8 · Redirect URL".
         narrow = self.app.size.width < NARROW_BELOW
-        self.query_one("#wizard-title", Static).update(
-            f"{where} · {title}" + (f" · {saved.name}" if saved is not None else "") if narrow else
-            f"zconnect · {label} · {where}: {title}")
+        _update(self.query_one("#wizard-title", Static),
+                f"{where} · {title}" + (f" · {saved.name}" if saved is not None else "") if narrow else
+                f"zconnect · {label} · {where}: {title}")
         back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
         back.disabled = index == flow[0]
         if body is None:
@@ -235,7 +241,7 @@ class WizardScreen(KeyHold):
             self.refresh_bindings()  # the key bar names ^n as the button does
         nxt.disabled = self._committing or not body.can_advance
         hint = "Working… (Esc cancels)" if self._committing else body.nav_hint
-        self.query_one("#nav-hint", Static).update(hint)
+        _update(self.query_one("#nav-hint", Static), hint)
 
     def key_description(self, binding: Binding) -> str | None:
         """^n in the key bar says what Next does on this step: "Save", "Finish" (the button's words)."""
