@@ -286,6 +286,20 @@ def test_quitting_as_the_first_frame_shows_is_clean(authorized: Registered, conf
     assert "Traceback" not in capsys.readouterr().out
 
 
+def test_quitting_before_the_first_wizard_is_up_is_clean(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Quit before the first-run wizard is up (a q typed ahead of the app): no crash report. The wizard
+    is the app's first screen, so its mount can come after the quit began."""
+
+    async def quit_at_once(pilot: Pilot) -> None:
+        pilot.app.exit()
+
+    app = make_app(tmp_path / "connections.toml", wizard=True)
+    app.run(headless=True, size=SIZE, auto_pilot=quit_at_once)
+    assert app.return_code == 0
+    assert "Traceback" not in capsys.readouterr().out
+
+
 async def test_a_long_list_shows_a_screenful_first_then_every_row(tmp_path: Path) -> None:
     """150 connections: the first frame has a screenful of rows, the rest join right after it, and the
     last one can be selected and shows its details."""

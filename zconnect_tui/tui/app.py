@@ -73,8 +73,13 @@ class ZconnectApp(App[int]):
         gc.freeze()
         return super().run(*args, **kwargs)
 
-    def on_mount(self) -> None:
-        """The wizard when asked or when there is nothing to list, else the dashboard."""
+    def get_default_screen(self) -> Screen:
+        """The first screen: the wizard when asked or when there is nothing to list, else the dashboard.
+
+        It is the app's own first screen, not a screen pushed over Textual's empty default one: a pushed
+        first screen is composed, laid out and drawn in Textual's start-up batch (a frame nobody sees)
+        and again after it, a sixth of the wizard's time to its first frame (#10).
+        """
         # One read of the file (no lock) decides the first screen and fills it.
         try:
             snapshot = self._snapshot or self.manager.snapshot()
@@ -82,15 +87,13 @@ class ZconnectApp(App[int]):
             from zconnect_tui.store import Snapshot
             from zconnect_tui.tui.widgets import as_error
 
-            self.open_dashboard(Snapshot(), error=as_error(exc))
-            return
+            return self._dashboard(Snapshot(), error=as_error(exc))
+        self._snapshot = snapshot
         if self.start_in_wizard or not snapshot.connections:
             from zconnect_tui.tui.screens.wizard import WizardScreen
 
-            self.push_screen(WizardScreen(self.manager, snapshot, self.prefill),
-                             callback=lambda name: self.open_dashboard(snapshot, name))
-        else:
-            self.open_dashboard(snapshot)
+            return WizardScreen(self.manager, snapshot, self.prefill)
+        return self._dashboard(snapshot)
 
     @property
     def first_frame_shown(self) -> bool:
@@ -120,12 +123,23 @@ class ZconnectApp(App[int]):
     def _warm_up(self) -> None:
         threading.Thread(target=_warm_imports, daemon=True).start()
 
-    def open_dashboard(self, snapshot: Snapshot, select: str | None = None, *,
-                       error: ZconnectError | None = None) -> None:
-        """Show the dashboard (the wizard opened first returns here); `error`: why the file could not be read."""
+    def open_dashboard(self, select: str | None = None) -> None:
+        """The dashboard in place of the wizard that opened first (it closes to here), on `select`."""
+        from zconnect_tui.store import Snapshot
+
+        first = self.screen
+        # Textual 8.2.8's switch_screen drops the replaced screen's result callback, which the app's
+        # first screen never got (IndexError); push_screen gives a screen pushed without one a None.
+        if not first._result_callbacks:
+            first._push_result_callback(self, None)
+        self.switch_screen(self._dashboard(self._snapshot or Snapshot(), select))
+
+    def _dashboard(self, snapshot: Snapshot, select: str | None = None, *,
+                   error: ZconnectError | None = None) -> Screen:
+        """The dashboard on `snapshot`; `error`: why the file could not be read."""
         from zconnect_tui.tui.screens.dashboard import DashboardScreen
 
-        self.push_screen(DashboardScreen(self.manager, snapshot, select=select, error=error))
+        return DashboardScreen(self.manager, snapshot, select=select, error=error)
 
     def action_screenshot(self) -> None:
         """Save an SVG screenshot in the current directory, safe to share: a revealed secret field is

@@ -82,6 +82,8 @@ class DashboardScreen(FilterSort):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        if not self.is_attached:
+            return  # the app is closing: quit (a key typed ahead, say) before its first screen was up
         self._redraw(select=self._select, details=False)
         self._keys_state = self._keys_now()  # what the footer composed itself from
         # The details panel right after the first frame: the table is what the first frame needs.

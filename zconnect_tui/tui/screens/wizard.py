@@ -4,7 +4,8 @@ A reactive step index over `STEPS` drives the visible body, the progress sidebar
 on narrow terminals) and the Back/Next buttons. Step bodies are mounted on first visit and stay
 mounted, so Back and Next keep what was typed. Blocking work (the save, the organisation save)
 runs in workers owned by this screen; Esc cancels a step's network action before it goes back.
-The screen dismisses with the saved connection's name (None when nothing was saved).
+The screen closes with the saved connection's name (None when nothing was saved): it dismisses to
+the screen that pushed it, or, as the app's first screen, gives its place to the dashboard.
 """
 
 from __future__ import annotations
@@ -178,6 +179,8 @@ class WizardScreen(KeyHold):
         yield KeyBar(show_command_palette=self.app.size.width >= FOOTER_PALETTE_FROM)
 
     def on_mount(self) -> None:
+        if not self.is_attached:
+            return  # the app is closing: quit (a key typed ahead, say) before its first screen was up
         self._show_step(self.step)
 
     async def _ensure_body(self, index: int) -> Step:
@@ -304,7 +307,16 @@ class WizardScreen(KeyHold):
 
     def _finish(self) -> None:
         saved = self.draft.authorized or self.draft.saved
-        self.dismiss(saved.name if saved is not None else None)
+        self._close(saved.name if saved is not None else None)
+
+    def _close(self, result: str | None) -> None:
+        """Leave with `result`: back to the screen that opened the wizard or, when the wizard is the
+        app's first screen (nothing to list yet, `zconnect new`), to the dashboard in its place."""
+        open_dashboard = getattr(self.app, "open_dashboard", None)
+        if self.app.screen_stack[0] is self and callable(open_dashboard):
+            open_dashboard(result)
+        else:
+            self.dismiss(result)
 
     def action_back(self) -> None:
         if self._committing:
@@ -377,7 +389,7 @@ class WizardScreen(KeyHold):
         for body in self._mounted():
             await body.settled()
         if self.is_current:
-            self.dismiss(result)
+            self._close(result)
 
     def action_help(self) -> None:
         from zconnect_tui.tui.screens.help import HelpScreen
@@ -399,6 +411,8 @@ class WizardScreen(KeyHold):
         await self.action_next()
 
     def on_resize(self) -> None:
+        if not self.is_attached:
+            return  # the app is closing
         self._refresh_nav()  # the title line says more when there is no sidebar
         # Below 70 columns the footer cannot hold every key and "^p palette": keep the keys (^q Quit).
         keys = self.query_one(KeyBar)
