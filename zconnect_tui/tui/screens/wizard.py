@@ -17,7 +17,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Button, ContentSwitcher, Input, Static
 
@@ -26,6 +25,7 @@ from zconnect_tui.services import SERVICES
 from zconnect_tui.tui import stylesheet
 from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.screens.wizard_keys import KeyHold
+from zconnect_tui.tui.step_list import StepList, set_text
 from zconnect_tui.tui.steps import STEPS
 from zconnect_tui.tui.steps.base import Commit, Step, WizardContext, WizardDraft
 from zconnect_tui.tui.widgets import NavButton, as_error
@@ -39,40 +39,6 @@ FOOTER_PALETTE_FROM = 70
 """From this many columns the footer also shows "^p palette" (ctrl+p works at any width)."""
 NARROW_BELOW = 90
 """Below this many columns the sidebar gives way to a one-line "Step 3 of 8 · Redirect URL" header."""
-
-
-def _update(label: Static, text: str) -> None:
-    """Show `text` (a Static lays the screen out again on every update, even to the same text)."""
-    if str(label.content) != text:
-        label.update(text)
-
-
-class StepList(Static):
-    """The sidebar: the guide's steps, where the user is, and what is done (one widget, for a fast first
-    frame); a finished step is a link back to it."""
-
-    def __init__(self, steps: list[type[Step]], *, id: str) -> None:  # noqa: A002
-        super().__init__("", id=id)
-        self.steps = steps
-        self.shown: tuple[tuple[int, ...], int] | None = None
-
-    def show(self, flow: list[int], current: int) -> None:
-        """`flow`: the indexes of the steps that apply; `current`: the one shown."""
-        if self.shown == (tuple(flow), current):
-            return
-        self.shown = (tuple(flow), current)
-        lines = [Content.styled("Zoho's guide", "bold"), Content("")]
-        for number, index in enumerate(flow):
-            title = self.steps[index].title
-            if index < current:
-                lines.append(Content.assemble(("✔ ", "$success"),
-                                              (f"{number} {title}", f"@click=screen.go_to({index})")))
-            elif index == current:
-                lines.append(Content.styled(f"▶ {number} {title}", "bold $accent"))
-            else:
-                lines.append(Content.styled(f"  {number} {title}", "dim"))
-        lines += [Content(""), Content(f"Step {flow.index(current)} of {len(flow) - 1}")]
-        self.update(Content("\n").join(lines))
 
 
 class WizardScreen(KeyHold):
@@ -232,7 +198,7 @@ class WizardScreen(KeyHold):
         label = "New connection" if saved is None else f"Connection {saved.name}"
         # Below ~90 columns the sidebar collapses into this line: "Step 3 of 8 · Redirect URL".
         narrow = self.app.size.width < NARROW_BELOW
-        _update(self.query_one("#wizard-title", Static),
+        set_text(self.query_one("#wizard-title", Static),
                 f"{where} · {title}" + (f" · {saved.name}" if saved is not None else "") if narrow else
                 f"zconnect · {label} · {where}: {title}")
         back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
@@ -244,7 +210,7 @@ class WizardScreen(KeyHold):
             self.refresh_bindings()  # the key bar names ^n as the button does
         nxt.disabled = self._committing or not body.can_advance
         hint = "Working… (Esc cancels)" if self._committing else body.nav_hint
-        _update(self.query_one("#nav-hint", Static), hint)
+        set_text(self.query_one("#nav-hint", Static), hint)
 
     def key_description(self, binding: Binding) -> str | None:
         """^n in the key bar says what Next does on this step: "Save", "Finish" (the button's words)."""
