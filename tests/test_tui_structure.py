@@ -8,13 +8,14 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from test_tui_support import frame_text, key_of, make_app, next_step, shows, type_into
+from test_tui_support import frame_text, key_of, make_app, next_step, shows, type_into, wait_for
 from textual.app import ComposeResult
 from textual.widgets import Checkbox
 
 from zconnect_tui import listener
 from zconnect_tui.errors import PortInUse
 from zconnect_tui.tui.remedies import error_text
+from zconnect_tui.tui.screens.dialog import Dialog
 from zconnect_tui.tui.screens.wizard import WizardScreen
 from zconnect_tui.tui.steps import STEPS
 from zconnect_tui.tui.steps.base import Step, WizardDraft
@@ -110,3 +111,28 @@ def test_front_ends_reach_the_store_only_through_the_manager() -> None:
 def test_no_textual_in_the_core() -> None:
     for path in PACKAGE.glob("*.py"):
         assert not any(m.startswith("textual") for m in imports_of(path)), path
+
+
+def _stylesheets_parsed(app: object) -> set[str]:
+    """Which of the package's .tcss files the app's stylesheet holds now (by path or as a DEFAULT_CSS)."""
+    held = [source.content for source in app.stylesheet.source.values()]  # type: ignore[attr-defined]
+    return {path.name for path in (PACKAGE / "tui").glob("*.tcss")
+            if path.read_text(encoding="utf-8") in held}
+
+
+async def test_the_first_screen_parses_only_its_own_stylesheet(tmp_path: Path) -> None:
+    """Each screen's stylesheet is parsed when the screen first opens (#10): the first-run wizard's start
+    parses neither the dashboard's, the dialogs', the API screen's nor the device panel's; the first
+    dialog brings the dialogs' in. Every .tcss file of the package is some class's stylesheet."""
+    tcss = {path.name for path in (PACKAGE / "tui").glob("*.tcss")}
+    read = {name for source in (PACKAGE / "tui").rglob("*.py")
+            for name in tcss if f'stylesheet("{name}")' in source.read_text(encoding="utf-8")}
+    assert tcss - read == {"zconnect.tcss"}  # the app's own CSS_PATH; every other file is read by a class
+    app = make_app(tmp_path / "connections.toml")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await shows(pilot, "Connection name")
+        parsed = _stylesheets_parsed(app)
+        assert parsed == {"zconnect.tcss", "wizard.tcss"}
+        await pilot.press("f1")  # help: a dialog
+        await wait_for(pilot, lambda: isinstance(app.screen, Dialog), what="the help dialog")
+        assert _stylesheets_parsed(app) == {"zconnect.tcss", "wizard.tcss", "dialogs.tcss"}
