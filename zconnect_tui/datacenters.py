@@ -9,15 +9,14 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from zconnect_tui.errors import ConfigError, ZconnectError
 from zconnect_tui.text import clean
 
 
-@dataclass(frozen=True)
-class DataCenter:
+class DataCenter(NamedTuple):
     """One Zoho data centre (or a user-defined one, e.g. a local emulator)."""
 
     key: str

@@ -11,8 +11,8 @@ ever shown as a traceback.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -54,8 +54,7 @@ class Fix(StrEnum):
     store `dc`'s own Client Secret."""
 
 
-@dataclass(frozen=True)
-class Remedy:
+class Remedy(NamedTuple):
     """A structured fix: the kind and the data a front end needs to word it."""
 
     fix: Fix

@@ -8,15 +8,14 @@ name the account behind a connection.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from zconnect_tui.errors import UsageError
 
 PROFILE_SCOPE = "AaaServer.profile.READ"
 
 
-@dataclass(frozen=True)
-class Service:
+class Service(NamedTuple):
     """A Zoho product a connection can reach."""
 
     key: str
@@ -27,7 +26,7 @@ class Service:
     """Preselected scopes: enough for the verification call to work."""
     verify: str
     """Which verification call proves the connection: desk | crm | books | userinfo."""
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
 
 SERVICES: dict[str, Service] = {

@@ -5,7 +5,7 @@ the CLI command behind each come from `ACTIONS`. A new action is one entry here 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual.binding import Binding
 
@@ -53,8 +53,7 @@ Check = Callable[[Connection], str | None]
 """Why an action does not apply to a connection (None: it does; "hidden": not shown at all)."""
 
 
-@dataclass(frozen=True)
-class Action:
+class Action(NamedTuple):
     """One dashboard action."""
 
     name: str

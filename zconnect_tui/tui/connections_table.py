@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from rich.style import Style
 from rich.text import Text
@@ -20,8 +20,7 @@ STATE_ORDER = [TokenState.NEEDS_REAUTH, TokenState.EXPIRED, TokenState.EXPIRING,
 """Sorting by state puts what needs attention first."""
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     key: str
     label: str
     sort: Callable[[Connection, datetime], object]

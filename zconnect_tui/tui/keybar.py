@@ -15,8 +15,7 @@ is set here from the number of lines the keys were just laid out on (right after
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from textual.content import Content
 from textual.css.query import NoMatches
@@ -33,8 +32,7 @@ TOAST_RACK_ID = "textual-toastrack"
 """The id Textual gives every screen's ToastRack (`Screen._extend_compose`)."""
 
 
-@dataclass(frozen=True)
-class ShownKey:
+class ShownKey(NamedTuple):
     """One key in the bar: what it shows and whether it applies now."""
 
     key: str

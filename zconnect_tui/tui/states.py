@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from zconnect_tui.model import TokenState
 
 
-@dataclass(frozen=True)
-class StateLook:
+class StateLook(NamedTuple):
     """A token state as the TUI shows it: colour plus a symbol, so it reads without colour too."""
 
     symbol: str

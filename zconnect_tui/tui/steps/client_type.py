@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual.app import ComposeResult
 from textual.content import Content
@@ -13,8 +13,7 @@ from zconnect_tui.tui.steps.base import Step, WizardDraft
 from zconnect_tui.tui.widgets import Guide
 
 
-@dataclass(frozen=True)
-class ClientChoice:
+class ClientChoice(NamedTuple):
     """One client type of the API Console, as step 2 offers it (its words: `guide_text.CLIENT_TYPES`)."""
 
     kind: ClientType
