@@ -11,12 +11,6 @@ if TYPE_CHECKING:
     from zconnect_tui.tui.steps.base import Step
 
 
-def set_text(label: Static, text: str) -> None:
-    """Show `text` (a Static lays the screen out again on every update, even to the same text)."""
-    if str(label.content) != text:
-        label.update(text)
-
-
 class StepList(Static):
     """The sidebar: the guide's steps, where the user is, and what is done (one widget, for a fast first
     frame); a finished step is a link back to it."""

@@ -22,6 +22,12 @@ def as_error(exc: BaseException) -> ZconnectError:
                          "Try again; if it persists, run the same action with the zconnect CLI to see more.")
 
 
+def set_text(label: Static, text: str) -> None:
+    """Show `text` (a Static lays the screen out again on every update, even to the same text)."""
+    if str(label.content) != text:
+        label.update(text)
+
+
 class FieldError(Static):
     """An error (or note) under the field it is about: wrapped over as many lines as it needs, hidden
     while empty. Errors from the core are worded with the TUI's keys and steps."""

@@ -25,10 +25,10 @@ from zconnect_tui.services import SERVICES
 from zconnect_tui.tui import stylesheet
 from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.screens.wizard_keys import KeyHold
-from zconnect_tui.tui.step_list import StepList, set_text
+from zconnect_tui.tui.step_list import StepList
 from zconnect_tui.tui.steps import STEPS
 from zconnect_tui.tui.steps.base import Commit, Step, WizardContext, WizardDraft
-from zconnect_tui.tui.widgets import NavButton, as_error
+from zconnect_tui.tui.widgets import NavButton, as_error, set_text
 from zconnect_tui.tui.work import off_thread
 
 if TYPE_CHECKING:
