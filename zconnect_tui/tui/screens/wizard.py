@@ -403,8 +403,8 @@ class WizardScreen(KeyHold):
 
     def _update_previews(self) -> None:
         self._preview_pending = False
-        if not self.is_attached:
-            return  # the wizard closed meanwhile (Esc right after a change)
+        if not (self.is_attached and self.is_current):
+            return  # the wizard closed meanwhile (Esc right after a change), or a dialog covers it
         draft = self._read_all()
         for body in self._mounted():
             body.preview(draft)

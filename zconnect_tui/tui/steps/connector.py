@@ -74,8 +74,9 @@ class ConnectorStep(Step):
         after_first_frame(self._mount_rest)
 
     def _mount_rest(self) -> None:
-        """Mount the service, scopes, data centre, access type and preview (once; not when closing)."""
-        if self._rest is None and self.is_attached and self.app.is_running:
+        """Mount the service, scopes, data centre, access type and preview (once; not when closing: the
+        wizard is then no longer the app's current screen, and Esc at once may have closed it)."""
+        if self._rest is None and self.is_attached and self.app.is_running and self.screen.is_current:
             self._rest = self.mount_all(self._compose_rest())
             self.changed()  # the preview has a place now
 
