@@ -168,9 +168,14 @@ async def test_step_0_and_the_client_types_fit_60_columns(config_path: Path) -> 
         access.focus()
         await wait_for(pilot, lambda: access.region.height > 0, what="the access type laid out")
         access.scroll_visible(animate=False)
-        await wait_for(pilot, lambda: "offline: access" in frame_text(app), what="the access type in view")
-        offline = next(line for line in frame_text(app).splitlines() if "offline: access" in line)
-        assert "offline: access + refresh token" in offline and "…" not in offline
+        shown: list[str] = []  # the line as one frame showed it (the next frame may have scrolled on)
+
+        def offline_line() -> bool:
+            shown[:] = [line for line in frame_text(app).splitlines() if "offline: access" in line]
+            return bool(shown)
+
+        await wait_for(pilot, offline_line, what="the access type in view")
+        assert "offline: access + refresh token" in shown[0] and "…" not in shown[0]
         app.screen.query_one("#extra-scopes").scroll_visible(animate=False)
         await wait_for(pilot, lambda: "More scopes, comma separated" in frame_text(app), what="the scopes box")
         await drive_to(pilot, "client-type")
