@@ -13,7 +13,7 @@ flows and secrets are in manager_auth.py, saved APIs in manager_apis.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -107,10 +107,15 @@ class Manager(Authorizations, SavedApis):
 
     def export(self, name: str, fmt: str) -> str:
         """`name` in one of `export.FORMATS` (secrets masked)."""
-        from zconnect_tui.export import export
+        return self.exports(name, (fmt,))[fmt]
+
+    def exports(self, name: str, formats: Iterable[str] | None = None) -> dict[str, str]:
+        """`name` in each of `formats` (all of `export.FORMATS` when None), from one read of the file."""
+        from zconnect_tui.export import FORMATS, export
 
         snap = self.store.load()
-        return export(snap.get(name), snap.dcs(), fmt)
+        conn, dcs = snap.get(name), snap.dcs()
+        return {fmt: export(conn, dcs, fmt) for fmt in (FORMATS if formats is None else formats)}
 
     # ----- definitions --------------------------------------------------------------------------
     def add(self, conn: Connection) -> None:

@@ -59,8 +59,6 @@ class KeyBar(Static):
         self._shown: tuple[ShownKey, ...] | None = None
         """The keys that apply now; None: to be collected when next needed (see `refresh_keys`)."""
         self._laid_out: tuple[tuple[ShownKey, ...], int, list[Content]] | None = None
-        self._lines_shown = 0
-        """How many lines the keys take now (what the toasts are kept above)."""
 
     @property
     def keys(self) -> dict[str, ShownKey]:
@@ -119,13 +117,17 @@ class KeyBar(Static):
         """The keys laid out on lines of `width` cells (kept until the keys or the width change)."""
         shown = self._current()
         if self._laid_out is None or self._laid_out[:2] != (shown, width):
+            before = self._line_count()
             lines = self._lay_out([self._item(key) for key in shown], width)
             self._laid_out = (shown, width, lines)
-            if len(lines) != self._lines_shown:
-                self._lines_shown = len(lines)
+            if len(lines) != before:
                 # Once the frame is on screen: the first frame does not wait for a toast's place.
                 getattr(self.app, "after_first_frame", self.call_after_refresh)(self._lift_toasts)
         return self._laid_out[2]
+
+    def _line_count(self) -> int:
+        """How many lines the keys were last laid out on (0: not yet)."""
+        return len(self._laid_out[2]) if self._laid_out is not None else 0
 
     def _lift_toasts(self) -> None:
         """Toasts sit above the bar: the rack's bottom margin is the stylesheet's (the rows a screen keeps
@@ -136,7 +138,7 @@ class KeyBar(Static):
             rack = self.screen.get_child_by_id(TOAST_RACK_ID)
         except NoMatches:  # notifications disabled: no rack
             return
-        base, lines = rack.styles.base.margin, max(1, self._lines_shown)
+        base, lines = rack.styles.base.margin, max(1, self._line_count())
         if rack.styles.margin.bottom != base.bottom + lines:
             rack.styles.margin = Spacing(base.top, base.right, base.bottom + lines, base.left)
 

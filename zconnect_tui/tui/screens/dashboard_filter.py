@@ -47,15 +47,13 @@ class FilterSort(CoreCalls):
 
     async def action_filter(self) -> None:
         """`/`: a filter box above the table (mounted on first use: the first frame does without it)."""
-        field = self.filter_box()
-        if field is None:
-            found = self.query("#filter")
-            if found:
-                field = found.first(Input)
-            else:
-                field = Input(placeholder="Filter: part of a name, service, data centre or organization "
-                                          "(Enter keeps it, Esc clears)", id="filter")
-                await self.mount(field, before="#dash-main")
+        found = self.query("#filter")
+        if found:
+            field = found.first(Input)
+        else:
+            field = Input(placeholder="Filter: part of a name, service, data centre or organization "
+                                      "(Enter keeps it, Esc clears)", id="filter")
+            await self.mount(field, before="#dash-main")
         field.display = True
         field.focus()
 

@@ -20,6 +20,7 @@ from zconnect_tui.tui.work import off_thread
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
 
+
 class ExportScreen(Dialog[None]):
     """One tab per format (`export.FORMATS`, so a new core format shows up here by itself; curl is one)."""
 
@@ -53,9 +54,7 @@ class ExportScreen(Dialog[None]):
         manager, name = self.manager, self.name_
 
         def render_all() -> dict[str, str]:
-            from zconnect_tui.export import FORMATS
-
-            texts = {fmt: manager.export(name, fmt) for fmt in FORMATS}  # curl among them
+            texts = manager.exports(name)  # every format, curl among them, from one read of the file
             # Names from Zoho or the file are in there: shown and copied without control characters.
             return {fmt: clean(text, keep="\n\t") for fmt, text in texts.items()}
 

@@ -348,9 +348,9 @@ class WizardScreen(KeyHold):
                 body.cancel()
             body.leave(self.draft)
         saved = self.draft.authorized or self.draft.saved
-        self.call_next(self._dismiss_when_settled, saved.name if saved is not None else None)
+        self.call_next(self._close_when_settled, saved.name if saved is not None else None)
 
-    async def _dismiss_when_settled(self, result: str | None) -> None:
+    async def _close_when_settled(self, result: str | None) -> None:
         """Esc at once (step 0 still mounting its lower part) closes the wizard once that mount is done."""
         for body in self._mounted():
             await body.settled()
