@@ -353,6 +353,11 @@ def from_table(name: str, table: dict[str, Any]) -> Connection:
         raise ConfigError(f"[{clean(where)}] lacks {', '.join(missing)}.", "Fix or remove it.")
     token = TokenSet(**_typed_fields(f"{where}.token", token_table, TokenSet))
     conn = Connection(name=name, token=token, apis=parse_apis(name, table.get("apis")), **known)
+    if known.get("org_id") and not org_id_ok(conn.service, table["org_id"]):  # the raw text: "1\x1b2" is no id
+        rule = f"a number of at most {MAX_ORG_ID} digits" if conn.service in NUMERIC_ORG_IDS else \
+            f"at most {MAX_ORG_ID} characters"
+        raise ConfigError(f"{clean(where)}.org_id must be {rule}; the file was left untouched.",
+                          remedy=Remedy(Fix.FIX_CONFIG, key=f"{clean(where)}.org_id"))
     if _LOOPBACK_REDIRECT.match(conn.redirect_uri) and conn.port is None:
         raise ConfigError(f"{clean(where)}.redirect_uri has a port outside 1-65535.",
                           remedy=Remedy(Fix.SET_PORT, name))
@@ -360,6 +365,20 @@ def from_table(name: str, table: dict[str, Any]) -> Connection:
 
 
 # ----- validation (shared by the CLI and the wizard) ----------------------------------------
+MAX_ORG_ID = 40
+"""Characters in an organisation id at most: a bound well above the ids in Zoho's examples."""
+NUMERIC_ORG_IDS = ("desk", "books")
+"""Services (and verification kinds) whose organisation ids are numeric strings: the id goes into a URL
+path (`/api/v1/organizations/{id}`), Desk's orgId header and Books' `?organization_id=`."""
+
+
+def org_id_ok(service: str, org_id: str) -> bool:
+    """The one rule for an organisation id, from Zoho's JSON (verify.py) or from the file (from_table)."""
+    if service in NUMERIC_ORG_IDS:
+        return org_id.isascii() and org_id.isdigit() and len(org_id) <= MAX_ORG_ID
+    return len(org_id) <= MAX_ORG_ID
+
+
 def validate_client_id(client_id: str) -> str:
     """Loose check: Zoho IDs look like 1000.XXXX (other prefixes exist, so only shape is checked)."""
     client_id = client_id.strip()

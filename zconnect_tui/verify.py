@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from zconnect_tui.connector import api_base, user_dc
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import Fix, Remedy, Unreachable, ZconnectError, ZohoError
-from zconnect_tui.model import Connection
+from zconnect_tui.model import MAX_ORG_ID, NUMERIC_ORG_IDS, Connection, org_id_ok
 from zconnect_tui.services import PROFILE_SCOPE, get_service
 from zconnect_tui.text import text_field
 
@@ -108,12 +108,8 @@ def _items(body: dict[str, Any], key: str, url: str) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)]
 
 
-MAX_ORG_ID = 40
-"""Digits in a Desk or Books organisation id at most: a bound well above the ids in Zoho's examples."""
-NUMERIC_ORG_IDS = ("desk", "books")
-"""Services whose organisation ids are numeric strings (Desk `id`, Books `organization_id`). The id goes
-into a URL path (`/api/v1/organizations/{id}`), the orgId header and `?organization_id=`, so anything
-else is refused. CRM's org id is stored as it comes (cleaned): no call of zconnect's sends it."""
+# The rule (numeric for Desk and Books, MAX_ORG_ID at most) is model.org_id_ok, shared with the file.
+# CRM's org id is stored as it comes (cleaned, bounded): no call of zconnect's sends it.
 
 
 def _org_id(kind: str, value: object, url: str) -> str:
@@ -121,7 +117,7 @@ def _org_id(kind: str, value: object, url: str) -> str:
     if kind not in NUMERIC_ORG_IDS:
         return text_field(value, MAX_ORG_ID)
     text = text_field(value, MAX_ORG_ID + 1)
-    if not (text.isascii() and text.isdigit() and len(text) <= MAX_ORG_ID):
+    if not org_id_ok(kind, text):
         what = repr(text_field(value, 30)) if text else ("none" if value is None else "not a string")
         raise Unreachable(f"{urlsplit(url).netloc} answered an organization id that is not a number ({what}); "
                           "the stored organization is unchanged.",
