@@ -132,11 +132,7 @@ class DashboardScreen(FilterSort):
             empty.update(Content.from_markup(
                 "[b]No connections yet.[/]\n\nPress [b]n[/] to create one with the wizard, which walks you "
                 "through Zoho's registration guide. [b]?[/] explains every key."))
-        title = "zconnect · Zoho connections"
-        if table.filter_text:
-            title += f" · filter {table.filter_text!r}: {table.row_count} of {len(self.conns)}"
-        title += f" · sorted by {table.sort_key}"
-        self.query_one("#dashboard-title", Static).update(title)
+        self.show_title()
         if details:
             self._show_selected()
 

@@ -7,10 +7,11 @@ the letters are typed into the box, so their actions are hidden, and Esc says wh
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual import on
 from textual.binding import Binding
 from textual.keys import format_key
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from zconnect_tui.tui.connections_table import SORT_KEYS
 from zconnect_tui.tui.screens.dashboard_calls import CoreCalls
@@ -26,6 +27,27 @@ def typed_into_text(key: str) -> bool:
     return len(display) == 1 and display.isprintable() and key != "enter"  # enter shows as "⏎"
 
 
+def title_text(width: int, filter_text: str, shown: int, total: int, sort_key: str) -> str:
+    """The dashboard's title line in the longest wording that fits `width` cells: at 60 columns with a
+    filter, "Zoho connections" and "sorted" give way before the filter's count would be cut."""
+    brands, sorts = ("zconnect · Zoho connections", "zconnect"), (f"sorted by {sort_key}", f"by {sort_key}")
+    if not filter_text:
+        tries = [(brands[0], sorts[0]), (brands[1], sorts[0]), (brands[1], sorts[1]), (sorts[1],)]
+    else:
+        def count(text: str, long: bool) -> str:
+            return f"{'filter ' if long else ''}{text!r}: {shown} of {total}"
+
+        tries = [(brands[0], count(filter_text, True), sorts[0]), (brands[1], count(filter_text, True), sorts[0]),
+                 (brands[1], count(filter_text, True), sorts[1]), (count(filter_text, False), sorts[1])]
+        # Last: the filter's text itself shortened (the box above shows it whole), then the count alone.
+        room = width - cell_len(count("", False) + " · " + sorts[1])
+        if room >= 4:
+            tries.append((count(filter_text[: room - 1] + "…", False), sorts[1]))
+        tries.append((f"{shown} of {total}",))
+    titles = [" · ".join(parts) for parts in tries]
+    return next((title for title in titles if cell_len(title) <= width), titles[-1])
+
+
 class FilterSort(CoreCalls):
     """The filter box above the table, the sort order, and Esc; the dashboard supplies the rest."""
 
@@ -34,6 +56,16 @@ class FilterSort(CoreCalls):
         found = self.query("#filter")
         field = found.first(Input) if found else None
         return field if field is not None and field.display else None
+
+    def show_title(self) -> None:
+        """The title line (filter, count, sort order) in the wording that fits the screen's width."""
+        table, title = self.table, self.query_one("#dashboard-title", Static)
+        width = self.app.size.width - title.styles.gutter.width
+        title.update(title_text(width, table.filter_text, table.row_count, len(self.conns), table.sort_key))
+
+    def on_resize(self) -> None:
+        if self.is_attached:  # (not once the app is closing)
+            self.show_title()
 
     def escape_applies(self) -> bool:
         """Esc does something now: cancel the running action, or clear the filter."""
