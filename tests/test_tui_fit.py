@@ -9,9 +9,12 @@ import pytest
 from rich.cells import cell_len
 from test_tui_experience import dashboard, write_states
 from test_tui_support import frame_text, make_app, wait_for
+from textual.widget import Widget
 from textual.widgets import Static
 
+from zconnect_tui.tui.app import ZconnectApp
 from zconnect_tui.tui.screens.dashboard_filter import title_text
+from zconnect_tui.tui.screens.dialog import Dialog
 
 
 def title_row(app: object) -> str:
@@ -49,3 +52,60 @@ def test_the_title_never_exceeds_its_width_and_keeps_the_count(width: int) -> No
         assert "12 of 1000" in title
     assert title_text(width, "", 6, 6, "name") in (
         "zconnect · Zoho connections · sorted by name", "zconnect · sorted by name", "zconnect · by name")
+
+
+# ----- toasts over dialogs -----------------------------------------------------------------------------
+DIALOGS = {"details": ("enter",), "export": ("x",), "help": ("question_mark",), "edit": ("e",), "revoke": ("v",),
+           "remove": ("d",)}
+"""The dashboard's dialogs, by the keys that open them on the first row ("dead": every one applies)."""
+NOTE = "A refresh finished meanwhile: desk is valid for 59m, and the account is the one it was before."
+
+
+def shown_toasts(app: ZconnectApp) -> list[Widget]:
+    return [toast for toast in app.screen.query("Toast") if toast.region.area]
+
+
+def assert_toasts_clear_of_the_box(app: ZconnectApp, what: str) -> None:
+    """What a user needs while a toast is up: the box's buttons (to act) and its border (where the box
+    ends) stay in view; where the screen leaves room below the box, the toast covers none of it."""
+    screen = app.screen
+    box = screen.query_one(".dialog")
+    buttons = [child.region for child in box.children if child.has_class("buttons")]
+    assert all(screen.region.contains_region(row) for row in buttons), (what, "buttons off screen", buttons)
+    shown = shown_toasts(app)
+    assert shown, what
+    for toast in shown:
+        region, drawn = toast.region, screen.find_widget(toast).visible_region
+        assert drawn == region, (what, "the toast is cut", region, drawn)
+        assert not any(region.overlaps(row) for row in buttons), (what, "over the buttons", region, buttons)
+        assert box.content_region.contains_region(region) or not region.overlaps(box.region), \
+            (what, "over the border", region, box.region)
+        if app.size.height - box.region.bottom >= toast.outer_size.height + toast.styles.margin.top:
+            assert not region.overlaps(box.region), (what, "over a box the screen had room below", region)
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (120, 40)])
+async def test_toasts_never_cover_a_dialogs_buttons_or_border(config_path: Path, size: tuple[int, int]) -> None:
+    write_states(config_path)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        dashboard(pilot)
+        for name, keys in DIALOGS.items():
+            await pilot.press(*keys)
+            await wait_for(pilot, lambda: isinstance(app.screen, Dialog), what=name)
+            if name == "export":  # the dialog's own toast: c copies the format shown
+                await wait_for(pilot, lambda: app.screen.texts, what="the export's texts")
+                await pilot.press("c")
+            else:  # a dashboard action's outcome, arriving while the dialog is open
+                app.notify(NOTE, title="desk")
+            await wait_for(pilot, lambda: shown_toasts(app), what=f"a toast over {name}")
+            await pilot.pause()
+            assert_toasts_clear_of_the_box(app, f"{name} at {size}")
+            layouts: list[object] = []  # placed once: a placement that kept changing would lay out every frame
+            app.screen.screen_layout_refresh_signal.subscribe(app.screen, layouts.append)
+            for _ in range(3):
+                await pilot.pause()
+            assert layouts == [], (name, size, len(layouts))
+            app.clear_notifications()
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, Dialog), what=f"{name} closed")
