@@ -5,12 +5,12 @@ on narrow terminals) and the Back/Next buttons. Step bodies are mounted on first
 mounted, so Back and Next keep what was typed. Blocking work (the save, the organisation save)
 runs in workers owned by this screen; Esc cancels a step's network action before it goes back.
 The screen closes with the saved connection's name (None when nothing was saved): it dismisses to
-the screen that pushed it, or, as the app's first screen, gives its place to the dashboard.
+the screen that pushed it, or, as the app's first screen, gives its place to the dashboard. Two roles
+are base classes in their own files: leaving (wizard_leave.py) and holding keys (wizard_keys.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -24,7 +24,7 @@ from zconnect_tui.errors import ZconnectError
 from zconnect_tui.services import SERVICES
 from zconnect_tui.tui import stylesheet
 from zconnect_tui.tui.keybar import KeyBar
-from zconnect_tui.tui.screens.wizard_keys import KeyHold
+from zconnect_tui.tui.screens.wizard_leave import WizardLeave
 from zconnect_tui.tui.step_list import StepList
 from zconnect_tui.tui.steps import STEPS
 from zconnect_tui.tui.steps.base import Commit, Step, WizardContext, WizardDraft
@@ -41,7 +41,7 @@ NARROW_BELOW = 90
 """Below this many columns the sidebar gives way to a one-line "Step 3 of 8 · Redirect URL" header."""
 
 
-class WizardScreen(KeyHold):
+class WizardScreen(WizardLeave):
     """Create a connection the way Zoho's guide registers a client, step by step."""
 
     DEFAULT_CSS = stylesheet("wizard.tcss")
@@ -124,9 +124,6 @@ class WizardScreen(KeyHold):
         """The mounted body of step `key` (the current step when None)."""
         index = self.step if key is None else self.index_of(key)
         return self.query_one(f"#step-{self.steps[index].key}", Step)
-
-    def _mounted(self) -> list[Step]:
-        return list(self.query_one("#body", ContentSwitcher).query_children(Step))
 
     # ----- layout -------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -275,15 +272,6 @@ class WizardScreen(KeyHold):
         saved = self.draft.authorized or self.draft.saved
         self._close(saved.name if saved is not None else None)
 
-    def _close(self, result: str | None) -> None:
-        """Leave with `result`: back to the screen that opened the wizard or, when the wizard is the
-        app's first screen (nothing to list yet, `zconnect new`), to the dashboard in its place."""
-        open_dashboard = getattr(self.app, "open_dashboard", None)
-        if self.app.screen_stack[0] is self and callable(open_dashboard):
-            open_dashboard(result)
-        else:
-            self.dismiss(result)
-
     def action_back(self) -> None:
         if self._committing:
             self.workers.cancel_group(self, "wizard-commit")
@@ -308,54 +296,6 @@ class WizardScreen(KeyHold):
         """Jump back to a finished step (a link in the sidebar)."""
         if index < self.step and not self._committing:
             self.step = index
-
-    def _read_all(self) -> WizardDraft:
-        """The answers as typed now (unchecked), in a copy of the draft."""
-        draft = self.draft.scratch()
-        for body in self._mounted():
-            body.read(draft)
-        return draft
-
-    def typed(self) -> bool:
-        """Whether anything was typed or chosen that no save holds."""
-        draft = self._read_all()
-        if draft.saved is not None:
-            return draft.unsaved
-        # Step 3 proposes a free port by itself: only a port the user typed counts.
-        return draft != replace(self._initial, port=draft.port) or draft.port != self._proposed_port()
-
-    def _proposed_port(self) -> int:
-        redirect = [b for b in self._mounted() if b.key == "redirect"]
-        port = getattr(redirect[0], "initial_port", None) if redirect else None
-        return port if isinstance(port, int) else self.draft.port
-
-    def action_close(self) -> None:
-        """Leave for the dashboard; ask first when what was typed would be lost."""
-        if not self.typed():
-            self._leave()
-            return
-        from zconnect_tui.tui.screens.confirm import ConfirmModal
-
-        saved = self.draft.saved
-        text = ("What you typed is not saved anywhere yet." if saved is None else
-                f"Changes made since the save are lost; {saved.name} stays as it was saved.")
-        self.app.push_screen(ConfirmModal("Leave the wizard?", text, "Leave", cancel="Stay"),
-                             callback=lambda ok: self._leave() if ok else None)
-
-    def _leave(self) -> None:
-        for body in self._mounted():
-            if body.busy:
-                body.cancel()
-            body.leave(self.draft)
-        saved = self.draft.authorized or self.draft.saved
-        self.call_next(self._close_when_settled, saved.name if saved is not None else None)
-
-    async def _close_when_settled(self, result: str | None) -> None:
-        """Esc at once (step 0 still mounting its lower part) closes the wizard once that mount is done."""
-        for body in self._mounted():
-            await body.settled()
-        if self.is_current:
-            self._close(result)
 
     def action_help(self) -> None:
         from zconnect_tui.tui.screens.help import HelpScreen
