@@ -3,18 +3,23 @@ using the dialogs at 60×20, 80×24 and 120×40 turned up."""
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
 from test_tui_experience import dashboard, write_states
-from test_tui_support import frame_text, make_app, wait_for
+from test_tui_screenshot import svg_text
+from test_tui_support import frame_text, make_app, type_into, wait_for
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Checkbox, Input, Static
 
 from zconnect_tui.tui.app import ZconnectApp
 from zconnect_tui.tui.screens.dashboard_filter import title_text
+from zconnect_tui.tui.screens.details import DetailsScreen
 from zconnect_tui.tui.screens.dialog import Dialog
+from zconnect_tui.tui.screens.edit import EditScreen
+from zconnect_tui.tui.screens.export import ExportScreen
 
 
 def title_row(app: object) -> str:
@@ -109,3 +114,83 @@ async def test_toasts_never_cover_a_dialogs_buttons_or_border(config_path: Path,
             app.clear_notifications()
             await pilot.press("escape")
             await wait_for(pilot, lambda: not isinstance(app.screen, Dialog), what=f"{name} closed")
+
+
+# ----- the dialogs at 60×20, as a new user meets them ------------------------------------------------------
+def on_screen(app: ZconnectApp, text: str) -> bool:
+    return text in " ".join(frame_text(app).split())
+
+
+async def test_a_dialogs_body_scrolls_from_its_button(config_path: Path) -> None:
+    """At 60×20 the Details and Export bodies are longer than the screen and the focus starts on a button:
+    ↓, PgDn and End scroll the body from there (they did nothing, the rest was out of reach)."""
+    write_states(config_path)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        dashboard(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DetailsScreen), what="the details")
+        details = app.screen
+        assert details.query_one("#close").has_focus
+        label, value = details.text.splitlines()[-1].split(": ", 1)
+        assert not on_screen(app, label)  # below the fold
+        await pilot.press("end")
+        await wait_for(pilot, lambda: on_screen(app, f"{label} {value[:20]}"), what=f"{label} after End")
+        await pilot.press("home", "pagedown")
+        assert details.query_one(".dialog-scroll").scroll_y > 0 and details.query_one("#close").has_focus
+        await pilot.press("escape")
+
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.texts, what="the export")
+        export = app.screen
+        await pilot.press("right", "right")  # json: longer than the screen
+        await wait_for(pilot, lambda: export.shown == "json", what="the json tab")
+        last = export.texts["json"].rstrip().splitlines()[-2].strip()
+        assert not on_screen(app, last)
+        await pilot.press("down", "down", "end")
+        await wait_for(pilot, lambda: on_screen(app, last), what="the end of the json text")
+        assert on_screen(app, "↑/↓ scroll it")  # the hint says so
+
+
+async def test_f12_saves_a_screenshot_from_a_dialog_with_a_revealed_secret_masked(
+        config_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's F12 did nothing over a dialog (a modal screen ends the binding chain before the app)."""
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    monkeypatch.chdir(shots)
+    write_states(config_path)
+    secret = "9f" * 21
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dashboard(pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditScreen), what="the edit dialog")
+        await type_into(pilot, "#secret", secret)
+        app.screen.query_one("#reveal", Checkbox).value = True
+        await wait_for(pilot, lambda: on_screen(app, secret[:20]), what="the revealed secret")
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: list(shots.glob("*.svg")), what="the screenshot")
+        assert isinstance(app.screen, EditScreen) and not app.screen.query_one("#secret", Input).password
+    [shot] = list(shots.glob("*.svg"))
+    assert "Edit dead" in svg_text(shot.read_text()) and secret[:8] not in svg_text(shot.read_text())
+    assert stat.S_IMODE(shot.stat().st_mode) == 0o600
+
+
+async def test_edit_at_60x20_keeps_what_save_means_and_why_it_refused_in_view(config_path: Path) -> None:
+    write_states(config_path)
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=(60, 20)) as pilot:
+        dashboard(pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditScreen), what="the edit dialog")
+        edit = app.screen
+        await pilot.press("down", "space")  # a second scope, at the top of the form
+        await wait_for(pilot, lambda: on_screen(app, "New scopes reach the token only through a new consent"),
+                       what="the note under the form, in view")
+        await type_into(pilot, "#port", "80")
+        edit.query_one("#scopes").focus()  # back at the top: the port's field and error out of view
+        await wait_for(pilot, lambda: not on_screen(app, "Port 80 is out of range"), what="the port out of view")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: edit.query_one("#port").has_focus, what="the refused field focused")
+        await wait_for(pilot, lambda: on_screen(app, "Port 80 is out of range"), what="its error in view")
+        assert on_screen(app, "Fix the field marked above, then Save.")

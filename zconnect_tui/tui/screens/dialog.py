@@ -7,6 +7,7 @@ screen (a box of `height: auto` would push them off at 60×20), and toasts keep 
 from __future__ import annotations
 
 from textual import events, on
+from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.geometry import Spacing
 from textual.screen import ModalScreen, Screen, ScreenResultType
@@ -15,13 +16,33 @@ from textual.widget import Widget
 from zconnect_tui.tui import stylesheet
 from zconnect_tui.tui.keybar import TOAST_RACK_ID
 
+SCROLL_KEYS = {"up": "scroll_up", "down": "scroll_down", "pageup": "page_up", "pagedown": "page_down",
+               "home": "scroll_home", "end": "scroll_end"}
+
 
 class Dialog(ModalScreen[ScreenResultType]):
     """A modal screen whose content is a `.dialog` box: title, body (`.dialog-scroll`), `.buttons`."""
 
     DEFAULT_CSS = stylesheet("dialogs.tcss")
+    BINDINGS = [
+        # A modal screen ends the binding chain before the app's: its F12 would do nothing here.
+        Binding("f12", "app.screenshot", "Screenshot", show=False, id="dialog.screenshot",
+                tooltip="Save an SVG screenshot in the current directory"),
+        # The focus starts on a button: the body scrolls from there too (a focused list or field keeps its keys).
+        *(Binding(key, f"scroll_body('{action}')", show=False, id=f"dialog.{action}")
+          for key, action in SCROLL_KEYS.items()),
+    ]
     _toasts_at: tuple[int, int, int, int | None] | None = None
     """Where the toasts were last put: (bottom margin, height at most, left margin, width)."""
+
+    def body_scroll(self) -> Widget | None:
+        """What the scroll keys move: the box's scrolling body."""
+        found = self.query(".dialog-scroll")
+        return found.first() if found else None
+
+    def action_scroll_body(self, action: str) -> None:
+        if action in SCROLL_KEYS.values() and (body := self.body_scroll()) is not None:
+            getattr(body, f"action_{action}")()
 
     @on(events.Mount)
     def _follow_layout(self) -> None:

@@ -64,8 +64,10 @@ class EditScreen(Dialog[EditResult | None]):
                                 classes="secret")
                     yield Checkbox("Reveal", id="reveal")
                 yield FieldError(id="secret-error")
-                yield Static("", id="edit-note", markup=False)
-                yield FieldError(id="save-error")
+            # Under the form, not at its end: what Save will mean (and why it failed) stays in view at
+            # 60×20, where the form scrolls.
+            yield Static("", id="edit-note", markup=False)
+            yield FieldError(id="save-error")
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
@@ -147,6 +149,13 @@ class EditScreen(Dialog[EditResult | None]):
         values = self._check()
         if values is not None:
             self._save(values)
+            return
+        # The first field Save refused, focused (and so scrolled into view) with its error under it.
+        wrong = next(field for field, error in (("#scopes", "#scopes-error"), ("#port", "#port-error"),
+                                                ("#secret", "#secret-error"))
+                     if self.query_one(error, FieldError).text)
+        self.query_one(wrong).focus()
+        self.query_one(f"{wrong}-error").scroll_visible(animate=False)
 
     @work(exclusive=True, group="edit", exit_on_error=False)
     async def _save(self, values: dict[str, object]) -> None:

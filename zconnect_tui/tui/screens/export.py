@@ -9,6 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Button, Static, TabbedContent, TabPane
 
 from zconnect_tui.text import clean
@@ -40,7 +41,7 @@ class ExportScreen(Dialog[None]):
         with Vertical(classes="dialog wide tall"):
             yield Static(f"Export {self.name_}", classes="dialog-title", markup=False)
             yield Static("Loading…", id="export-status", markup=False)
-            yield Static("←/→ switch the format; c copies the one shown.", classes="muted")
+            yield Static("←/→ switch the format, ↑/↓ scroll it; c copies the one shown.", classes="muted")
             yield TabbedContent(id="formats")
             with Horizontal(classes="buttons"):
                 yield Button("Copy (c)", id="copy", variant="primary")
@@ -73,6 +74,11 @@ class ExportScreen(Dialog[None]):
                                         id=f"format-{fmt}"))
         self.texts = texts  # once every tab is there
         self.query_one("#copy", Button).focus()
+
+    def body_scroll(self) -> Widget | None:
+        """The shown format's text (what ↑/↓ scroll)."""
+        found = self.query(f"#format-{self.shown} VerticalScroll") if self.texts else None
+        return found.first() if found else None
 
     @property
     def shown(self) -> str:
