@@ -5,9 +5,10 @@ from __future__ import annotations
 from textual.screen import ModalScreen, ScreenResultType
 
 from zconnect_tui.tui import stylesheet
+from zconnect_tui.tui.screens import StyledAtMount
 
 
-class Dialog(ModalScreen[ScreenResultType]):
+class Dialog(StyledAtMount, ModalScreen[ScreenResultType]):
     """A modal screen whose content is a `.dialog` box: title, body, buttons."""
 
     DEFAULT_CSS = stylesheet("dialogs.tcss")
