@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import httpx
@@ -298,6 +299,29 @@ def test_quitting_before_the_first_wizard_is_up_is_clean(tmp_path: Path,
     app.run(headless=True, size=SIZE, auto_pilot=quit_at_once)
     assert app.return_code == 0
     assert "Traceback" not in capsys.readouterr().out
+
+
+def test_the_collector_pauses_only_for_the_first_frame(tmp_path: Path) -> None:
+    """`zconnect` pauses garbage collection while it builds its first screen (#10): it runs again once
+    the first frame is up, and after an app that ended before its first frame."""
+    seen: list[bool] = []
+
+    async def look(pilot: Pilot) -> None:
+        await wait_for(pilot, lambda: pilot.app.first_frame_shown, what="the first frame")
+        seen.append(gc.isenabled())
+        pilot.app.exit()
+
+    async def quit_at_once(pilot: Pilot) -> None:
+        pilot.app.exit()
+
+    try:
+        make_app(tmp_path / "connections.toml", wizard=True).run(headless=True, size=SIZE, auto_pilot=look)
+        assert seen == [True]
+        make_app(tmp_path / "connections.toml", wizard=True).run(headless=True, size=SIZE, auto_pilot=quit_at_once)
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()  # `run` froze this test process's objects
 
 
 async def test_a_long_list_shows_a_screenful_first_then_every_row(tmp_path: Path) -> None:

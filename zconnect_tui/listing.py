@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -92,7 +93,7 @@ def read_index(path: Path, data: bytes) -> list[Connection] | None:
 def _connection(row: dict[str, Any]) -> Connection:
     """A listed Connection from an index row; anything of the wrong type or shape raises (full parse)."""
     name, expires_at = row["name"], row["expires_at"]
-    if not isinstance(name, str) or not NAME_RE.match(name) or row["status"] not in STATUSES \
+    if not isinstance(name, str) or not re.match(NAME_RE, name) or row["status"] not in STATUSES \
             or not all(isinstance(row[k], str) for k in FIELDS) or not isinstance(row["access"], bool) \
             or not isinstance(row["refresh"], bool) or not isinstance(expires_at, str | None):
         raise ValueError("not an index row")

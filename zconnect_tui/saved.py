@@ -17,14 +17,16 @@ from urllib.parse import quote
 from zconnect_tui.errors import ConfigError, UsageError
 from zconnect_tui.text import clean
 
-KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-HEADER_NAME_RE = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$")
+# Patterns are strings, compiled by `re` on first use and cached there: compiling every pattern at
+# import cost the TUI's first frame about 1 M instructions each (#10).
+KEY_RE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+PLACEHOLDER_RE = r"\{([A-Za-z_][A-Za-z0-9_]*)\}"
+HEADER_NAME_RE = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 FORBIDDEN_HEADERS = frozenset({"authorization", "host", "content-length", "transfer-encoding", "connection"})
 """Headers zconnect sets itself: a user-given Authorization would also put a token in argv."""
-_NUMBER_RE = re.compile(r"^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$")
-_SEGMENT_RE = re.compile(r"\[([^\[\]]*)\]")
+_NUMBER_RE = r"^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$"
+_SEGMENT_RE = r"\[([^\[\]]*)\]"
 
 FieldValue = str | int | float | bool | None
 Field = tuple[str, FieldValue]
@@ -45,7 +47,7 @@ class SavedApi:
         texts = [self.path, *(v for v in self.fields.values() if isinstance(v, str)), *self.headers.values()]
         seen: dict[str, None] = {}
         for text in texts:
-            for name in PLACEHOLDER_RE.findall(text):
+            for name in re.findall(PLACEHOLDER_RE, text):
                 seen.setdefault(name, None)
         return list(seen)
 
@@ -53,7 +55,7 @@ class SavedApi:
 # ----- validation -------------------------------------------------------------------------------
 def validate_key(key: str) -> str:
     """Saved-API keys become TOML keys and `@KEY` arguments: keep them simple."""
-    if not KEY_RE.match(key):
+    if not re.match(KEY_RE, key):
         raise UsageError(f"{key!r} is not a usable name for a saved API.",
                          "Use letters, digits, '-' and '_' (up to 64), starting with a letter or digit.")
     return key
@@ -69,7 +71,7 @@ def validate_method(method: str) -> str:
 def validate_header(name: str, value: str) -> tuple[str, str]:
     """A header a user may add: a token name, a value without line breaks, not one zconnect owns."""
     name = name.strip()
-    if not HEADER_NAME_RE.match(name):
+    if not re.match(HEADER_NAME_RE, name):
         raise UsageError(f"{name!r} is not a valid header name.", "Write headers as -H 'Name: value'.")
     if name.lower() in FORBIDDEN_HEADERS:
         raise UsageError(f"zconnect sets the {name} header itself.",
@@ -105,7 +107,7 @@ def typed_value(text: str) -> FieldValue:
         return text == "true"
     if text == "null":
         return None
-    if _NUMBER_RE.match(text):
+    if re.match(_NUMBER_RE, text):
         return float(text) if any(ch in text for ch in ".eE") else int(text)
     return text
 
@@ -116,7 +118,7 @@ def _key_path(key: str) -> list[str]:
     if not rest:
         return [key]
     rest = "[" + rest
-    parts = _SEGMENT_RE.findall(rest)
+    parts = re.findall(_SEGMENT_RE, rest)
     if "".join(f"[{p}]" for p in parts) != rest or not head:
         raise UsageError(f"{key!r} is not a field name zconnect understands.",
                          "Use key, key[sub] or key[] (e.g. -F 'data[][Last_Name]=Smith').")
@@ -178,7 +180,7 @@ def fill(text: str, params: Mapping[str, str], *, in_url: bool = False) -> str:
         value = params[match.group(1)]
         return quote(value, safe="") if in_url else value
 
-    return PLACEHOLDER_RE.sub(one, text)
+    return re.sub(PLACEHOLDER_RE, one, text)
 
 
 def check_params(needed: list[str], params: Mapping[str, str], what: str) -> None:
@@ -203,7 +205,7 @@ def parse_apis(conn_name: str, table: object) -> dict[str, SavedApi]:
     out: dict[str, SavedApi] = {}
     for key, entry in table.items():
         here = f"[{where}.{clean(key, limit=64)}]"
-        if not isinstance(entry, dict) or not KEY_RE.match(key):
+        if not isinstance(entry, dict) or not re.match(KEY_RE, key):
             raise ConfigError(f"{here} must be a table with a simple name.", "Fix or remove it.")
         path, method = entry.get("path"), entry.get("method", "GET")
         fields, headers = entry.get("fields", {}), entry.get("headers", {})

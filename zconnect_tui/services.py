@@ -102,8 +102,9 @@ SERVICES: dict[str, Service] = {
     )
 }
 
-# service.name.OPERATION, or a bare OIDC scope; loose on purpose (facts §8: case varies).
-_SCOPE_RE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+){1,4}|openid|email|profile)$")
+# service.name.OPERATION, or a bare OIDC scope; loose on purpose (facts §8: case varies). A string,
+# compiled on first use (see model.NAME_RE).
+_SCOPE_RE = r"^(?:[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+){1,4}|openid|email|profile)$"
 
 
 def get_service(key: str) -> Service:
@@ -121,7 +122,7 @@ def parse_scopes(text: str | list[str] | tuple[str, ...]) -> list[str]:
     for item in (s.strip() for s in items):
         if not item:
             continue
-        if not _SCOPE_RE.match(item):
+        if not re.match(_SCOPE_RE, item):
             raise UsageError(
                 f"{item!r} does not look like a Zoho scope.",
                 "Scopes look like Service.name.OPERATION, e.g. Desk.tickets.READ.",

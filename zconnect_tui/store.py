@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -103,7 +104,7 @@ class Store:
             raise ConfigError(f"{self.path}: [connections] and [data_centers] must be tables.", self._untouched())
         conns: dict[str, Connection] = {}
         for name, table in tables.items():
-            if not NAME_RE.match(name):
+            if not re.match(NAME_RE, name):
                 # Escaped, not dropped: "desk\u200b" must not read as "desk" in the error.
                 shown = clean(name, limit=70, escape=True)
                 raise ConfigError(f"{self.path}: '{shown}' is not a usable connection name.",

@@ -62,16 +62,23 @@ class ZconnectApp(App[int]):
         self._after_first_frame: list[Callable[[], object]] = []
 
     def run(self, *args: Any, **kwargs: Any) -> int | None:
-        """Run the app (see `App.run`), first moving what the imports made out of the collector's way.
+        """Run the app (see `App.run`), with the garbage collector out of the way of the first frame.
 
         Every object the imports created (modules, classes, Textual's CSS machinery: about 50,000) is
         alive until exit, yet each full garbage collection walks them all again: the first one fell just
         before the wizard's first frame, 40 ms of its start. `gc.freeze()` puts them in the permanent
         generation (CPython's tool for exactly this), so collections only walk what the app made since.
-        Pilot tests (`run_test`) do not come here, so a test process freezes nothing.
+        Then collection pauses until the first frame is up (`on_ready`), as Textual pauses it while
+        scrolling (`App.PAUSE_GC_ON_SCROLL`): building the first screen allocates tens of thousands of
+        objects that all stay, and collecting among them cost 11 M of the wizard's 1,172 M instructions
+        to its first frame (#10). Pilot tests (`run_test`) do not come here: a test process keeps both.
         """
         gc.freeze()
-        return super().run(*args, **kwargs)
+        gc.disable()
+        try:
+            return super().run(*args, **kwargs)
+        finally:
+            gc.enable()  # also when the app ended before its first frame
 
     def get_default_screen(self) -> Screen:
         """The first screen: the wizard when asked or when there is nothing to list, else the dashboard.
@@ -114,6 +121,7 @@ class ZconnectApp(App[int]):
     def on_ready(self) -> None:
         """Textual's Ready: the DOM is ready and the first frame has been displayed."""
         self._first_frame_shown = True
+        gc.enable()  # paused by `run` for the first frame
         callbacks, self._after_first_frame = self._after_first_frame, []
         for callback in callbacks:
             self.call_after_refresh(callback)

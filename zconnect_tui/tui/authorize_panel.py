@@ -18,7 +18,7 @@ from textual.containers import Horizontal
 from textual.markup import escape
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Static
 
 from zconnect_tui.errors import FlowCancelled, ZconnectError
 from zconnect_tui.tui.consent import ConsentPanel, DcSecretForm, Phase
@@ -64,7 +64,7 @@ class AuthorizePanel(ConsentPanel):
         yield Static("", classes="field-label", id="auth-paste-label")
         yield Input(placeholder="http://127.0.0.1:…/callback?code=…  or  1000.xxxx…", id="auth-paste")
         yield FieldError(id="auth-paste-error", step=self.step)
-        yield Label("Consent URL (open it in any browser):", classes="field-label", id="auth-url-label")
+        yield Static("Consent URL (open it in any browser):", classes="field-label", id="auth-url-label")
         yield Static("", id="auth-url", markup=False)
 
     @property

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Checkbox, Input, Label
+from textual.widgets import Button, Checkbox, Input, Static
 
 from zconnect_tui.errors import MultiDCRejected, ZconnectError
 from zconnect_tui.model import Connection, validate_secret
@@ -66,7 +66,7 @@ class DcSecretForm(Vertical):
         self.display = False
 
     def compose(self) -> ComposeResult:
-        yield Label("", classes="field-label", id="dc-secret-label")
+        yield Static("", classes="field-label", id="dc-secret-label")
         with Horizontal(classes="secret-row"):
             # class "secret": the app's screenshot key (F12) masks it even while revealed.
             yield Input(placeholder="paste that data centre's Client Secret", password=True, id="dc-secret",
@@ -83,7 +83,7 @@ class DcSecretForm(Vertical):
     def ask(self, name: str, dc: str) -> None:
         """Show the field for `dc`'s secret of connection `name`, empty and focused."""
         self.name_, self.dc = name, dc
-        self.query_one("#dc-secret-label", Label).update(f"{dc}'s own Client Secret (Multi-DC)")
+        self.query_one("#dc-secret-label", Static).update(f"{dc}'s own Client Secret (Multi-DC)")
         self.query_one("#dc-secret", Input).value = ""
         self.query_one("#dc-secret-error", FieldError).clear()
         self.display = True

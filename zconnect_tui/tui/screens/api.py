@@ -33,6 +33,7 @@ from zconnect_tui.tui.api_form import CallForm, fields_text, headers_text, parse
 from zconnect_tui.tui.json_tree import JsonTree, safe
 from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.remedies import error_text
+from zconnect_tui.tui.screens import StyledAtMount
 from zconnect_tui.tui.widgets import as_error
 from zconnect_tui.tui.work import off_thread
 
@@ -52,7 +53,7 @@ API_KEYS = (
 """The help screen's rows for this screen."""
 
 
-class ApiScreen(Screen[None]):
+class ApiScreen(StyledAtMount, Screen[None]):
     """Run API calls on one connection; dismisses with None (the dashboard re-reads the file)."""
 
     DEFAULT_CSS = stylesheet("api.tcss")

@@ -6,7 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Static
 
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.saved import validate_key
@@ -27,10 +27,10 @@ class SaveApiModal(Dialog[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(f"Save this call on {self.conn_name}", classes="dialog-title", markup=False)
-            yield Label("Name (letters, digits, - and _)", classes="field-label")
+            yield Static("Name (letters, digits, - and _)", classes="field-label")
             yield Input(self.key, placeholder="e.g. tickets", id="key", max_length=64)
             yield FieldError(id="key-error")
-            yield Label("Description (optional)", classes="field-label")
+            yield Static("Description (optional)", classes="field-label")
             yield Input(self.description, placeholder="e.g. Open tickets", id="description", max_length=200)
             yield Static("", id="save-note", classes="muted", markup=False)
             with Horizontal(classes="buttons"):

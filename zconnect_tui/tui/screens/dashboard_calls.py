@@ -22,6 +22,7 @@ from zconnect_tui.model import Connection
 from zconnect_tui.tui.actions import key_of
 from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.remedies import fix_text
+from zconnect_tui.tui.screens import StyledAtMount
 from zconnect_tui.tui.widgets import OSC52_NOTE, as_error
 from zconnect_tui.tui.work import off_thread
 
@@ -35,7 +36,7 @@ RUNNING = {"refresh": "refreshing", "test": "testing", "revoke": "revoking", "re
 check after a consent, started by the dashboard itself)."""
 
 
-class CoreCalls(Screen[None]):
+class CoreCalls(StyledAtMount, Screen[None]):
     """Runs the dashboard's core calls; the dashboard supplies the table, the redraw and the refusals."""
 
     manager: Manager

@@ -15,12 +15,13 @@ from textual.widget import Widget
 
 from zconnect_tui.tui import stylesheet
 from zconnect_tui.tui.keybar import TOAST_RACK_ID
+from zconnect_tui.tui.screens import StyledAtMount
 
 SCROLL_KEYS = {"up": "scroll_up", "down": "scroll_down", "pageup": "page_up", "pagedown": "page_down",
                "home": "scroll_home", "end": "scroll_end"}
 
 
-class Dialog(ModalScreen[ScreenResultType]):
+class Dialog(StyledAtMount, ModalScreen[ScreenResultType]):
     """A modal screen whose content is a `.dialog` box: title, body (`.dialog-scroll`), `.buttons`."""
 
     DEFAULT_CSS = stylesheet("dialogs.tcss")

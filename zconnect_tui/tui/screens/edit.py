@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, SelectionList, Static
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from zconnect_tui.errors import ZconnectError
@@ -46,18 +46,18 @@ class EditScreen(Dialog[EditResult | None]):
         with Vertical(classes="dialog wide tall"):
             yield Static(f"Edit {conn.name}", classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-scroll"):
-                yield Label("Scopes (space toggles)", classes="field-label")
+                yield Static("Scopes (space toggles)", classes="field-label")
                 yield SelectionList[str](*(Selection(s, s, s in conn.scopes) for s in self.catalogue), id="scopes")
                 yield Input(", ".join(extra), placeholder="More scopes, comma separated", id="extra-scopes")
                 yield FieldError(id="scopes-error")
-                yield Label("Access type", classes="field-label")
+                yield Static("Access type", classes="field-label")
                 yield RadioSet(RadioButton("offline: access + refresh token", value=offline, id="access-offline"),
                                RadioButton("online: access token only (1 hour)", value=not offline,
                                            id="access-online"), id="access-type")
-                yield Label("Loopback port of the redirect URI", classes="field-label", id="port-label")
+                yield Static("Loopback port of the redirect URI", classes="field-label", id="port-label")
                 yield Input(str(conn.port or ""), id="port", type="integer", max_length=5)
                 yield FieldError(id="port-error")
-                yield Label("New Client Secret (leave empty to keep the stored one)", classes="field-label")
+                yield Static("New Client Secret (leave empty to keep the stored one)", classes="field-label")
                 with Horizontal(classes="secret-row"):
                     # class "secret": the app's screenshot key masks it even while revealed.
                     yield Input(placeholder="paste the regenerated Client Secret", password=True, id="secret",

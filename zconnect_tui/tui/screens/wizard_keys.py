@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.screen import Screen
 
+from zconnect_tui.tui.screens import StyledAtMount
+
 if TYPE_CHECKING:
     from textual.widget import Widget
 
 
-class KeyHold(Screen[str | None]):
+class KeyHold(StyledAtMount, Screen[str | None]):
     """A screen that can hold keys between `_hold_keys` and `_release_keys`."""
 
     _committing: bool

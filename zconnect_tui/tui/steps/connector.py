@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalGroup
 from textual.events import Mount
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Select, Static
 
 from zconnect_tui.datacenters import DEFAULT_DC
 from zconnect_tui.errors import UsageError, ZconnectError
@@ -64,7 +64,7 @@ class ConnectorStep(Step):
         # it (`_mount_rest`); until then the readers below answer with the initial values.
         yield Guide("Create the connector: name it, pick the Zoho service and the scopes it needs. "
                     "The scopes go into the Request Token URL.")
-        yield Label("Connection name", classes="field-label")
+        yield Static("Connection name", classes="field-label")
         yield Input(self.ctx.prefill.get("name", self.ctx.draft.name), placeholder="e.g. desk", id="name",
                     tooltip="Letters, digits, - and _; used as `zconnect token NAME`")
         yield self.error_widget("name-error")
@@ -102,10 +102,10 @@ class ConnectorStep(Step):
         chosen = set(draft.scopes) if draft.scopes else None
         extra = [s for s in draft.scopes if s not in SERVICES[service].scopes]
         rest += [
-            Label("Zoho service", classes="field-label"),
+            Static("Zoho service", classes="field-label"),
             StepSelect([(s.label, s.key) for s in SERVICES.values()], value=service, allow_blank=False, id="service"),
-            Label("Scopes (space toggles; defaults verify the connection)", classes="field-label",
-                  id="scopes-label"),
+            Static("Scopes (space toggles; defaults verify the connection)", classes="field-label",
+                   id="scopes-label"),
             SelectionList[str](*self._scope_options(service, chosen), id="scopes"),
             Input(", ".join(extra), placeholder="More scopes, comma separated",
                   id="extra-scopes"),
@@ -117,16 +117,16 @@ class ConnectorStep(Step):
                                classes="error-text", markup=False))
         offline = draft.access_type == AccessType.OFFLINE
         more += [
-            Label("Data centre (where the Zoho account lives)", classes="field-label"),
+            Static("Data centre (where the Zoho account lives)", classes="field-label"),
             StepSelect([(self._dc_label(k), k) for k in self.ctx.dcs.keys()], value=self._initial_dc,
                        allow_blank=False, id="dc"),
-            Label("Access type", classes="field-label"),
+            Static("Access type", classes="field-label"),
             RadioSet(RadioButton("offline: access + refresh token", value=offline,
                                  id="access-offline"),
                      RadioButton("online: access token only (1 hour)", value=not offline, id="access-online"),
                      id="access-type"),
             Guide(ACCESS_HELP),
-            Label("Connector URLs (for a Zoho Developer Console connector)", classes="field-label"),
+            Static("Connector URLs (for a Zoho Developer Console connector)", classes="field-label"),
             Static("", id="preview", markup=False),
         ]
         rest.append(VerticalGroup(*more, id="connector-more"))

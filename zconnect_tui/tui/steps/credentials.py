@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Input, Label
+from textual.widgets import Input, Static
 
 from zconnect_tui.errors import Fix, ZconnectError
 from zconnect_tui.model import validate_client_id, validate_secret
@@ -36,10 +36,10 @@ class CredentialsStep(Step):
         draft = self.ctx.draft
         yield Guide("[b]5. Copy the client credentials[/] from the Client Secret tab and enter them here. "
                     "[b]Save[/] writes the connection to your connections file (no tokens yet).")
-        yield Label("Client ID", classes="field-label")
+        yield Static("Client ID", classes="field-label")
         yield Input(draft.client_id, placeholder="1000.XXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", id="client-id")
         yield self.error_widget("client-id-error")
-        yield Label("Client Secret", classes="field-label")
+        yield Static("Client Secret", classes="field-label")
         with Horizontal(classes="secret-row"):
             # class "secret": the app's screenshot key masks it even while revealed.
             yield Input(draft.client_secret, placeholder="paste the Client Secret", password=True,

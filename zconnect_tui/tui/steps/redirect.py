@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from zconnect_tui.errors import Fix, PortInUse, Remedy, ZconnectError
 from zconnect_tui.model import DEFAULT_PORT, PORT_MAX, PORT_MIN, redirect_uri_for, validate_port
@@ -31,11 +31,11 @@ class RedirectStep(Step):
 
     def compose(self) -> ComposeResult:
         yield Guide("", id="redirect-text")
-        yield Label("Loopback port zconnect listens on during step 6", classes="field-label", id="port-label")
+        yield Static("Loopback port zconnect listens on during step 6", classes="field-label", id="port-label")
         yield Input(str(self.initial_port), id="port", type="integer", max_length=5,
                     tooltip=f"Any free port from {PORT_MIN} to {PORT_MAX}; the URI below follows it")
         yield self.error_widget("port-error")
-        yield Label("Authorized Redirect URL (register exactly this)", classes="field-label", id="uri-label")
+        yield Static("Authorized Redirect URL (register exactly this)", classes="field-label", id="uri-label")
         yield CopyValue(redirect_uri_for(self.initial_port), id="redirect-uri")
 
     def enter(self, draft: WizardDraft) -> None:
