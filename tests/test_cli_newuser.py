@@ -12,6 +12,7 @@ from conftest import Registered, run_cli
 from test_tui_dashboard import authorize
 
 from zconnect_tui.manager import Manager
+from zconnect_tui.model import Connection
 from zconnect_tui.store import Store
 
 
@@ -40,14 +41,23 @@ def test_export_curl_from_the_cli_is_the_tuis_curl(desk: Registered, config_path
 
 def test_export_curl_keeps_an_organization_id_from_zoho_as_text(desk: Registered, config_path: Path,
                                                                   tmp_path: Path) -> None:
-    """The line is pasted into a shell: an organisation id with `$(…)` or a quote in it stays one word."""
+    """The line is pasted into a shell: an organisation id with `$(…)` or a quote in it stays one word.
+
+    Such an id no longer gets in (Zoho's answers and the file are both held to digits for Desk, #10): the file
+    is refused, and the quoting is checked on the connection in memory, as a second line of defence."""
     import subprocess
 
+    from zconnect_tui.export import curl_example
+
     hostile = "1$(touch pwned)'`touch pwned2`"
-    Store(config_path).update("desk", lambda conn: setattr(conn, "org_id", hostile))
-    result = run_cli("export", "desk", "--format", "curl")
-    assert result.code == 0, result.err
-    script = 'curl() { printf "<%s>\\n" "$@"; }\nzconnect() { printf TOKEN; }\n' + result.out
+    dcs = Store(config_path).load().dcs()
+    text = config_path.read_text().replace("[connections.desk]\n", f"[connections.desk]\norg_id = {hostile!r}\n")
+    config_path.write_text(text)
+    refused = run_cli("export", "desk", "--format", "curl")
+    assert refused.code == 1 and "connections.desk.org_id must be a number" in refused.err, refused
+    assert config_path.read_text() == text
+    conn = Connection("desk", "desk", "lab", "1000.A", ["Desk.basic.READ"], org_id=hostile)
+    script = 'curl() { printf "<%s>\\n" "$@"; }\nzconnect() { printf TOKEN; }\n' + curl_example(conn, dcs)
     ran = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert ran.returncode == 0, ran.stderr
     words = ran.stdout.splitlines()

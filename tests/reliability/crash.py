@@ -36,7 +36,7 @@ def writer(mode, name, seed):
         op_is_save = mode == "save" or (mode == "mixed" and rnd.random() < 0.6)
         if op_is_save:
             target = name if rnd.random() < 0.8 else "shared"
-            def change(conn, tag=f"{seed}-{n}", size=rnd.randint(0, 4000)):
+            def change(conn, tag=f"{seed}0{n}", size=rnd.randint(0, 4000)):  # digits: a Desk org id
                 conn.org_id = tag
                 conn.org_name = tag
                 conn.user = "u" * size
