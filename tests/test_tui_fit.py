@@ -20,6 +20,7 @@ from zconnect_tui.tui.screens.details import DetailsScreen
 from zconnect_tui.tui.screens.dialog import Dialog
 from zconnect_tui.tui.screens.edit import EditScreen
 from zconnect_tui.tui.screens.export import ExportScreen
+from zconnect_tui.tui.screens.help import help_sections
 
 
 def title_row(app: object) -> str:
@@ -149,7 +150,8 @@ async def test_a_dialogs_body_scrolls_from_its_button(config_path: Path) -> None
         assert not on_screen(app, last)
         await pilot.press("down", "down", "end")
         await wait_for(pilot, lambda: on_screen(app, last), what="the end of the json text")
-        assert on_screen(app, "↑/↓ scroll it")  # the hint says so
+        assert on_screen(app, "↑/↓ scroll it")  # the hint says so, and the help
+        assert "Scroll a dialog's text" in "".join(right for _, rows in help_sections([]) for _, right in rows)
 
 
 async def test_f12_saves_a_screenshot_from_a_dialog_with_a_revealed_secret_masked(

@@ -63,6 +63,11 @@ def help_sections(steps: list[type[Step]], opened_from: str = "wizard") -> list[
         (API_KEYS_TITLE, list(API_KEYS)),
         ("Copying", [("c, Copy", f"Copies through the terminal ({OSC52_NOTE}); the value also stays on screen "
                      "to select by hand.")]),
+        ("Dialogs and screenshots", [
+            ("↑/↓, PgUp/PgDn, Home/End", "Scroll a dialog's text (details, export, edit, this help), from its "
+                                         "buttons too"),
+            ("F12", "Save an SVG screenshot in the current directory, anywhere (a revealed secret is masked)"),
+        ]),
     ]
     first = FIRST.get(opened_from, ())
     return sorted(sections, key=lambda section: first.index(section[0]) if section[0] in first else len(first))
