@@ -42,6 +42,17 @@ def clock() -> float:
 class AuthorizePanel(ConsentPanel):
     """One consent attempt at a time for the connection `name`; Retry starts a fresh one."""
 
+    DEFAULT_CSS = """
+    AuthorizePanel #auth-url {
+        padding: 0 1;
+        background: $boost;
+    }
+    AuthorizePanel #auth-status {
+        margin: 1 0 0 0;
+        text-style: bold;
+    }
+    """
+
     def __init__(self, manager: Manager, *, timeout: float = DEFAULT_TIMEOUT, step: StepLabel | None = None,
                  id: str | None = None) -> None:  # noqa: A002
         super().__init__(manager, step=step, id=id)

@@ -50,6 +50,12 @@ class DcSecretForm(Vertical):
     """Multi-DC: the Client Secret of the data centre that refused the client (masked, with a reveal toggle,
     like step 5). Save stores it through the Manager off the UI thread, then posts `Saved`."""
 
+    DEFAULT_CSS = """
+    DcSecretForm {
+        height: auto;
+    }
+    """
+
     class Saved(Message):
         """`dc`'s own secret is stored; `conn` is the connection as the file has it now."""
 
@@ -136,6 +142,14 @@ class DcSecretForm(Vertical):
 
 class ConsentPanel(Vertical):
     """A consent attempt for the connection `name_` (one at a time; Retry starts a fresh one)."""
+
+    # A Vertical defaults to height 1fr with hidden overflow: the panel grows, so the scroll container
+    # around it (the wizard step, the authorize dialog) can reach the long consent URL.
+    DEFAULT_CSS = """
+    ConsentPanel {
+        height: auto;
+    }
+    """
 
     class Succeeded(Message):
         """Zoho issued the tokens and they are stored."""

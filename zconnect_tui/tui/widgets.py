@@ -123,6 +123,22 @@ class NavButton(Button, inherit_css=False):
 class CopyValue(Horizontal):
     """A value the user needs elsewhere (a URL, a redirect URI), with a Copy button (OSC 52)."""
 
+    DEFAULT_CSS = """
+    CopyValue {
+        height: auto;
+        margin: 1 0 0 0;
+    }
+    CopyValue > .value {
+        width: 1fr;
+        padding: 0 1;
+        background: $boost;
+        text-style: bold;
+    }
+    CopyValue > Button.copy {
+        margin: 0 0 0 1;
+    }
+    """
+
     def __init__(self, value: str = "", *, id: str, label: str = "Copy") -> None:  # noqa: A002
         super().__init__(id=id, classes="copy-value")
         self.value = value

@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 class EditScreen(Dialog[EditResult | None]):
     """Dismisses with what changed (the dashboard then leads to authorization when it is needed)."""
 
+    DEFAULT_CSS = """
+    EditScreen #edit-note {
+        margin: 1 0 0 0;
+        color: $text-warning;
+    }
+    """
+
     BINDINGS = [
         Binding("escape", "close", "Cancel", id="edit.close", tooltip="Cancel a running save, else close unsaved"),
         Binding("ctrl+s", "save", "Save", id="edit.save", tooltip="Save the changes"),

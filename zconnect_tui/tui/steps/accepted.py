@@ -39,6 +39,23 @@ def summary_rows(conn: Connection, verification: Verification | None) -> list[tu
 class AcceptedStep(Step):
     """The end of the guide: the connector is authorized."""
 
+    DEFAULT_CSS = """
+    AcceptedStep #summary {
+        height: auto;
+        margin: 1 0 0 0;
+        padding: 0 1;
+        background: $boost;
+    }
+    AcceptedStep .summary-row {
+        height: auto;
+        & > .key { width: 14; color: $text-accent; }
+        & > .value { width: 1fr; }
+    }
+    AcceptedStep #usage {
+        margin: 1 0 0 0;
+    }
+    """
+
     key = "accepted"
     title = "Accepted"
     guide = "The connector is authorized: you can now call the APIs you need."

@@ -3,7 +3,8 @@
 A step is one class: its key, title, the guide's sentence for it, the widget to focus, and how it
 enters (`enter`), checks (`validate`) and, when it must, commits (`commit`, a blocking core call the
 wizard runs off the UI thread before going on). `STEPS` in `steps/__init__.py` lists the classes in
-order; adding a step is one class and one entry there.
+order; adding a step is one class and one entry there. Rules only a step needs go in its class's
+`DEFAULT_CSS` (Textual parses them when the step first shows, not for the wizard's first frame).
 """
 
 from __future__ import annotations

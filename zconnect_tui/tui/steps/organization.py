@@ -25,6 +25,17 @@ if TYPE_CHECKING:
 class OrganizationStep(Step):
     """Run the verification call, list the organisations, let the user choose one."""
 
+    DEFAULT_CSS = """
+    OrganizationStep #orgs {
+        height: auto;
+        max-height: 10;
+        margin: 1 0 0 0;
+    }
+    OrganizationStep #org-status {
+        margin: 1 0 0 0;
+    }
+    """
+
     key = "organization"
     title = "Organization"
     guide = "Choose the organization to connect with the registered application (zconnect asks Zoho which ones "\
