@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -90,18 +90,17 @@ def definition(conn: Connection) -> tuple[object, ...]:
             conn.access_type, conn.redirect_uri, conn.client_type)
 
 
-@dataclass
-class WizardContext:
+class WizardContext(NamedTuple):
     """What steps share: the draft they fill in, the Manager, the data centres."""
 
     manager: Manager
     dcs: DataCenters
     draft: WizardDraft
     """The answers so far; a step composes its fields from it (Back and Next keep what was typed)."""
-    prefill: dict[str, str] = field(default_factory=dict)
-    existing: set[str] = field(default_factory=set)
+    prefill: dict[str, str]
+    existing: set[str]
     """Connection names in the file when the wizard opened (the save re-checks under the lock)."""
-    step_label: Callable[[str], str] = lambda key: key
+    step_label: Callable[[str], str]
     """A step key → "step 3 (Redirect URL)", for text that sends the user to another step."""
 
 
