@@ -6,10 +6,14 @@ the store; each is one transaction on the re-read connection.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from zconnect_tui.errors import UsageError
 from zconnect_tui.model import Connection
-from zconnect_tui.saved import SavedApi
 from zconnect_tui.store import Store
+
+if TYPE_CHECKING:
+    from zconnect_tui.saved import SavedApi
 
 
 class SavedApis:

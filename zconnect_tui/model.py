@@ -10,11 +10,14 @@ import re
 from dataclasses import InitVar, asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zconnect_tui.errors import ConfigError, Fix, Remedy, UsageError
-from zconnect_tui.saved import SavedApi, apis_to_table, parse_apis
 from zconnect_tui.text import clean
+
+if TYPE_CHECKING:
+    # Saved APIs load with the first connection that has some (not for the TUI's first frame, #10).
+    from zconnect_tui.saved import SavedApi
 
 DEFAULT_PORT = 9646
 """Default loopback port: 9646 spells ZOHO on a phone keypad."""
@@ -287,6 +290,8 @@ def to_table(conn: Connection) -> dict[str, Any]:
     if token:
         table["token"] = token
     if conn.apis:
+        from zconnect_tui.saved import apis_to_table
+
         table["apis"] = apis_to_table(conn.apis)
     return table
 
@@ -354,7 +359,12 @@ def from_table(name: str, table: dict[str, Any]) -> Connection:
     if missing:
         raise ConfigError(f"[{clean(where)}] lacks {', '.join(missing)}.", "Fix or remove it.")
     token = TokenSet(**_typed_fields(f"{where}.token", token_table, TokenSet))
-    conn = Connection(name=name, token=token, apis=parse_apis(name, table.get("apis")), **known)
+    apis = {}
+    if "apis" in table:
+        from zconnect_tui.saved import parse_apis
+
+        apis = parse_apis(name, table["apis"])
+    conn = Connection(name=name, token=token, apis=apis, **known)
     if known.get("org_id") and not org_id_ok(conn.service, table["org_id"]):  # the raw text: "1\x1b2" is no id
         rule = f"a number of at most {MAX_ORG_ID} digits" if conn.service in NUMERIC_ORG_IDS else \
             f"at most {MAX_ORG_ID} characters"
