@@ -11,7 +11,7 @@ from pathlib import Path
 from reliability.crash import run_crash_safety
 from reliability.lab import PYTHON, Lab
 
-from zconnect_tui.model import to_table
+from zconnect_tui.model_table import to_table
 from zconnect_tui.store import Store
 
 

@@ -1,5 +1,5 @@
 """Organisation ids written by hand into the connections file: the rule that types Zoho's ids (verify.py)
-applies on the way in from the file too (model.from_table), so `org_id = "1; rm -rf"` or a 10,000-character
+applies on the way in from the file too (model_table.from_table), so `org_id = "1; rm -rf"` or a 10,000-character
 id never reaches Desk's orgId header, Books' `?organization_id=`, the export's curl line or the terminal."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import pytest
 from conftest import run_cli
 
 from zconnect_tui.errors import ConfigError
-from zconnect_tui.model import Connection, Status, TokenSet, from_table, now_utc
+from zconnect_tui.model import Connection, Status, TokenSet, now_utc
+from zconnect_tui.model_table import from_table
 from zconnect_tui.store import Store
 
 ACCESS = "1000.fa57c0ffee0123456789abcdef.0123456789abcdef"

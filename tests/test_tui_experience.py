@@ -29,7 +29,8 @@ from zoho_emulator import ZohoEmulator
 
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.manager import Manager
-from zconnect_tui.model import Connection, Status, now_utc, to_table
+from zconnect_tui.model import Connection, Status, now_utc
+from zconnect_tui.model_table import to_table
 from zconnect_tui.store import Store
 from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.screens.confirm import ConfirmModal

@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import ConfigError, Fix, NoSuchConnection, Remedy
-from zconnect_tui.model import NAME_RE, Connection, from_table, now_utc, to_table
+from zconnect_tui.model import NAME_RE, Connection, now_utc
+from zconnect_tui.model_table import from_table, to_table
 from zconnect_tui.text import clean
 
 FORMAT_VERSION = 1

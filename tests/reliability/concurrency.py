@@ -15,7 +15,8 @@ from pathlib import Path
 import httpx
 
 from zconnect_tui.manager import Manager
-from zconnect_tui.model import AUTHORIZED, now_utc, to_table
+from zconnect_tui.model import AUTHORIZED, now_utc
+from zconnect_tui.model_table import to_table
 
 from .lab import CLIENT_SECRET, PYTHON, Lab, one_line_error
 

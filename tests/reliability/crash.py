@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zconnect_tui.model import to_table
+from zconnect_tui.model_table import to_table
 
 from .lab import PYTHON, Lab
 
