@@ -10,7 +10,7 @@ import pytest
 from rich.cells import cell_len
 from test_tui_experience import dashboard, write_states
 from test_tui_screenshot import svg_text
-from test_tui_support import frame_text, make_app, type_into, wait_for
+from test_tui_support import frame_text, make_app, open_dialog, type_into, wait_for
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Static
 
@@ -129,9 +129,7 @@ async def test_a_dialogs_body_scrolls_from_its_button(config_path: Path) -> None
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=(60, 20)) as pilot:
         dashboard(pilot)
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, DetailsScreen), what="the details")
-        details = app.screen
+        details = await open_dialog(pilot, "enter", DetailsScreen, "the details")
         assert details.query_one("#close").has_focus
         label, value = details.text.splitlines()[-1].split(": ", 1)
         assert not on_screen(app, label)  # below the fold
@@ -165,8 +163,7 @@ async def test_f12_saves_a_screenshot_from_a_dialog_with_a_revealed_secret_maske
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=(80, 24)) as pilot:
         dashboard(pilot)
-        await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, EditScreen), what="the edit dialog")
+        await open_dialog(pilot, "e", EditScreen, "the edit dialog")
         await type_into(pilot, "#secret", secret)
         app.screen.query_one("#reveal", Checkbox).value = True
         await wait_for(pilot, lambda: on_screen(app, secret[:20]), what="the revealed secret")
@@ -183,9 +180,7 @@ async def test_edit_at_60x20_keeps_what_save_means_and_why_it_refused_in_view(co
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=(60, 20)) as pilot:
         dashboard(pilot)
-        await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, EditScreen), what="the edit dialog")
-        edit = app.screen
+        edit = await open_dialog(pilot, "e", EditScreen, "the edit dialog")
         await pilot.press("down", "space")  # a second scope, at the top of the form
         await wait_for(pilot, lambda: on_screen(app, "New scopes reach the token only through a new consent"),
                        what="the note under the form, in view")

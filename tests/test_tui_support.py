@@ -59,6 +59,13 @@ async def wait_for(pilot: Pilot, predicate: Callable[[], object], timeout: float
 _SVG_TEXT = re.compile(r'<text[^>]*\by="([\d.]+)"[^>]*>(.*?)</text>', re.S)
 
 
+async def open_dialog(pilot: Pilot, key: str, screen_type: type[Screen], what: str) -> Screen:
+    """Press `key` and wait until a `screen_type` screen is on top; return it."""
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen_type), what=what)
+    return pilot.app.screen
+
+
 def frame_text(app: ZconnectApp) -> str:
     """The current frame as plain text, one line per terminal row (rebuilt from the SVG export)."""
     rows: dict[float, str] = {}

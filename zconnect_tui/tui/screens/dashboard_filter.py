@@ -37,8 +37,9 @@ def title_text(width: int, filter_text: str, shown: int, total: int, sort_key: s
         def count(text: str, long: bool) -> str:
             return f"{'filter ' if long else ''}{text!r}: {shown} of {total}"
 
-        tries = [(brands[0], count(filter_text, True), sorts[0]), (brands[1], count(filter_text, True), sorts[0]),
-                 (brands[1], count(filter_text, True), sorts[1]), (count(filter_text, False), sorts[1])]
+        full = count(filter_text, True)
+        tries = [(brands[0], full, sorts[0]), (brands[1], full, sorts[0]), (brands[1], full, sorts[1]),
+                 (count(filter_text, False), sorts[1])]
         # Last: the filter's text itself shortened (the box above shows it whole), then the count alone.
         room = width - cell_len(count("", False) + " · " + sorts[1])
         if room >= 4:

@@ -64,7 +64,7 @@ class Dialog(StyledAtMount, ModalScreen[ScreenResultType]):
         body = next((child for child in box.children if child.has_class("dialog-scroll")), None)
         if body is None:
             return
-        others = sum(child.outer_size.height + child.styles.margin.top + child.styles.margin.bottom
+        others = sum(child.outer_size.height + child.styles.margin.height
                      for child in box.children if child is not body and child.display)
         room = self.size.height - box.styles.gutter.height - others - body.styles.margin.height
         limit = max(room, 3)
