@@ -7,23 +7,29 @@ strings enter (and so before they are stored) and again where anything is printe
 
 from __future__ import annotations
 
-_BIDI = (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)
-"""Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the invisible
-direction marks (LRM, RLM, ALM), which can also make a line read differently than it is."""
-_INVISIBLE = (0xAD, 0x180E, *range(0x200B, 0x200E), *range(0x2060, 0x2066), *range(0x206A, 0x2070), 0xFEFF,
-              *range(0xFFF9, 0xFFFC), *range(0x13430, 0x13440), *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B),
-              0xE0001, *range(0xE0020, 0xE0080), 0x115F, 0x1160, 0x3164, 0xFFA0)
-"""The rest of Unicode's format characters (category Cf: zero-width space, joiners, word joiner, BOM, soft
-hyphen, invisible operators, tags, …) and the Hangul fillers: invisible, so "Acme\u200b" would pass for
-"Acme". Spelled out rather than computed from `unicodedata` at import (a scan of every code point costs
-a third of a second); a test checks the list against `unicodedata`. Kept: the Arabic and Kaithi number
-marks (U+0600–U+0605, U+06DD, U+070F, U+0890–U+0891, U+08E2, U+110BD, U+110CD), format characters
-that are drawn. ZWJ goes too: an emoji sequence then shows as its separate emoji, a fair price."""
-_SPACE_LIKE = (0x09, 0x0A, 0x0D)
+from zconnect_tui._ignorable import DEFAULT_IGNORABLE, OTHER_FORMAT, SEPARATORS
+
+_INVISIBLE = (*DEFAULT_IGNORABLE, *OTHER_FORMAT)
+"""What a terminal draws as nothing, so "Acme\\u200b" would pass for "Acme" and U+202E would reorder a line:
+Unicode's Default_Ignorable_Code_Point (zero-width spaces and joiners, soft hyphen, word joiner, BOM, bidi
+marks, embeddings, overrides and isolates, variation selectors, tags, the Hangul fillers, and the code points
+Unicode reserves for more of them) and every other format character (Cf). Generated from Unicode's own data
+(scripts/gen_ignorable.py writes _ignorable.py; tests/test_invisible_text.py regenerates it from the UCD files
+the test extra installs, offline, and checks it against `unicodedata`), not typed, and not computed from
+`unicodedata` (a scan of every code point costs a third of a second). Kept: the Arabic and Kaithi number marks
+(Prepended_Concatenation_Mark: U+0600–U+0605, U+06DD, …), format characters that are drawn. ZWJ and the
+variation selectors go too: an emoji sequence then shows as its separate emoji, in text style, a fair price."""
+_SPACE_LIKE = ((0x09, 0x0A), (0x0D, 0x0D), *SEPARATORS)
+"""Tab, line feed, carriage return and the line and paragraph separators (U+2028, U+2029): spaces."""
+_SURROGATES = ((0xD800, 0xDFFF),)
+
+_UNSAFE = ((0x00, 0x1F), (0x7F, 0x9F), *_INVISIBLE, *SEPARATORS, *_SURROGATES)
+"""Every character that must not reach a terminal as it is (ranges, both ends included): the one definition
+zconnect uses. Expanded once per `clean` variant, on its first use, not at import."""
 
 
-_UNSAFE = (*range(0x00, 0x20), *range(0x7F, 0xA0), *_BIDI, *_INVISIBLE, *range(0xD800, 0xE000))
-"""Every character that must not reach a terminal as it is: the one definition zconnect uses."""
+def _points(ranges: tuple[tuple[int, int], ...]) -> list[int]:
+    return [c for first, last in ranges for c in range(first, last + 1)]
 
 
 def _escaped(c: int) -> str:
@@ -36,13 +42,12 @@ def _escaped(c: int) -> str:
 
 def _table(keep: str, escape: bool) -> dict[int, str | None]:
     if escape:  # shown, not dropped: `\u001b` reads as what it is (and is still valid inside JSON)
-        table: dict[int, str | None] = {c: _escaped(c) for c in _UNSAFE}
+        table: dict[int, str | None] = {c: _escaped(c) for c in _points(_UNSAFE)}
     else:
-        table = {c: None for c in _UNSAFE}
-        for c in _SPACE_LIKE:
-            table[c] = " "  # "a\nb" must not become "ab" (or a second line)
+        table = dict.fromkeys(_points(_UNSAFE))
+        table.update(dict.fromkeys(_points(_SPACE_LIKE), " "))  # "a\nb" must not become "ab" (or a second line)
         # A lone surrogate (valid in JSON's "\ud800") cannot be encoded when printed: replace it.
-        table.update({c: "\ufffd" for c in range(0xD800, 0xE000)})
+        table.update(dict.fromkeys(_points(_SURROGATES), "\ufffd"))
     for ch in keep:
         table.pop(ord(ch), None)
     return table
@@ -52,10 +57,11 @@ _TABLES: dict[tuple[str, bool], dict[int, str | None]] = {}
 
 
 def clean(text: str, *, keep: str = "", limit: int | None = None, escape: bool = False) -> str:
-    """`text` without C0/C1 control characters, bidi overrides/isolates/marks, invisible format characters
-    (zero-width spaces and joiners, BOM, tags) and lone surrogates.
+    """`text` without C0/C1 control characters, bidi overrides/isolates/marks, invisible characters
+    (Unicode's default ignorables: zero-width spaces and joiners, BOM, variation selectors, tags; and
+    the other format characters) and lone surrogates.
 
-    Tabs and line breaks become spaces unless listed in `keep` (`"\\n"` for multi-line text
+    Tabs, line breaks and U+2028/U+2029 become spaces unless listed in `keep` (`"\\n"` for multi-line text
     of our own, `"\\t"` in tables); `limit` truncates overlong text (with "…"). With `escape`
     each such character not kept is shown as a visible `\\uXXXX` instead (`zconnect api` on a
     terminal: the body reads as Zoho sent it, yet nothing in it can drive the terminal).
