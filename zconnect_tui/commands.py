@@ -98,7 +98,10 @@ def cmd_list(manager: Manager, args: argparse.Namespace) -> int:
         _out("No connections yet. Create one with `zconnect new` (wizard) or `zconnect add`.")
         return 0
     table = [("NAME", "SERVICE", "DC", "ORGANIZATION", "TOKEN")]
-    table += [(c.name, c.service, c.location or c.dc, c.org_name or c.user or "-", c.token_state()) for c in conns]
+    # Each cell cleaned on its own (line breaks and tabs become spaces): `_out` keeps them, and a line
+    # break in an organisation's name would otherwise print a row of its own.
+    table += [tuple(clean(cell) for cell in (c.name, c.service, c.location or c.dc, c.org_name or c.user or "-",
+                                             c.token_state())) for c in conns]
     widths = [max(len(row[i]) for row in table) for i in range(5)]
     for row in table:
         _out("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

@@ -20,6 +20,7 @@ from zconnect_tui.connector import (
 )
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.model import NON_BROWSER, SERVER, Connection
+from zconnect_tui.text import clean
 
 FORMATS = ("connector", "env", "json", "curl")
 """`zconnect export --format` and the TUI's Export tabs (one list: a format added here shows in both)."""
@@ -72,9 +73,9 @@ def export(conn: Connection, dcs: DataCenters, fmt: str) -> str:
     if conn.service == "desk":
         values["ZOHO_DESK_URL"] = values["ZOHO_API_BASE"]  # the name earlier versions printed
     if fmt == "env":
-        lines = [f"export {k}={shlex.quote(v)}" for k, v in values.items()]
+        lines = [f"export {k}={shlex.quote(clean(v))}" for k, v in values.items()]  # one line each, inert
         # The token itself is fetched when the line runs, so it is never written anywhere.
-        lines.append(f"export ZOHO_ACCESS_TOKEN=\"$(zconnect token {shlex.quote(conn.name)})\"")
+        lines.append(f"export ZOHO_ACCESS_TOKEN=\"$(zconnect token {shlex.quote(clean(conn.name))})\"")
         return "\n".join(lines)
     if fmt == "json":
         out: dict[str, object] = {k.removeprefix("ZOHO_").lower(): v for k, v in values.items()}
@@ -114,7 +115,10 @@ def curl_example(conn: Connection, dcs: DataCenters) -> str:
 
 def _word(text: str) -> str:
     """`text` as one shell word, in single quotes: the organisation id came from Zoho, and this line is
-    pasted into a shell (a `$(…)` or a quote in it must stay text)."""
+    pasted into a shell (a `$(…)` or a quote in it must stay text). Cleaned first (text.clean), as the
+    second layer: a line break inside the quotes would still be one word, but a second header line to
+    curl, and an escape sequence would reach the terminal that shows the line."""
+    text = clean(text)
     return f"'{text}'" if "'" not in text else shlex.quote(text)
 
 
