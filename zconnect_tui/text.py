@@ -32,17 +32,20 @@ def _points(ranges: tuple[tuple[int, int], ...]) -> list[int]:
     return [c for first, last in ranges for c in range(first, last + 1)]
 
 
-def _escaped(c: int) -> str:
-    """`\\uXXXX`, as JSON spells it (a surrogate pair above U+FFFF)."""
-    if c <= 0xFFFF:
-        return f"\\u{c:04x}"
-    c -= 0x10000
-    return f"\\u{0xD800 + (c >> 10):04x}\\u{0xDC00 + (c & 0x3FF):04x}"
+def _escapes(points: list[int]) -> dict[int, str | None]:
+    """Each code point as `\\uXXXX`, as JSON spells it (a surrogate pair above U+FFFF). The 4,096 tags'
+    pairs are joined from their halves, each formatted once: formatting is what this table costs."""
+    table: dict[int, str | None] = {c: f"\\u{c:04x}" for c in points if c <= 0xFFFF}
+    astral = [c for c in points if c > 0xFFFF]
+    high = {h: f"\\u{0xD7C0 + h:04x}" for h in {c >> 10 for c in astral}}  # a handful
+    low = {lo: f"\\u{0xDC00 + lo:04x}" for lo in {c & 0x3FF for c in astral}}
+    table.update({c: high[c >> 10] + low[c & 0x3FF] for c in astral})
+    return table
 
 
 def _table(keep: str, escape: bool) -> dict[int, str | None]:
     if escape:  # shown, not dropped: `\u001b` reads as what it is (and is still valid inside JSON)
-        table: dict[int, str | None] = {c: _escaped(c) for c in _points(_UNSAFE)}
+        table = _escapes(_points(_UNSAFE))
     else:
         table = dict.fromkeys(_points(_UNSAFE))
         table.update(dict.fromkeys(_points(_SPACE_LIKE), " "))  # "a\nb" must not become "ab" (or a second line)
