@@ -141,3 +141,22 @@ def test_the_poller_finds_the_token_in_curls_argv_as_the_export_used_to_put_it(l
     found = leaks(seen, lab_)
     print(f"\nargv poller on the old curl line: 5 runs, {len(found)} argvs with the token")
     assert found and all(a.startswith("curl -sS -H Authorization: Zoho-oauthtoken 1000.") for a in found), found
+
+
+def test_the_fake_curl_reads_header_files_as_curl_does(lab, tmp_path: Path) -> None:
+    """tests/fake_curl.py stands in for curl in the README tests: `-H @FILE` and `-H @-` read as curl reads
+    them (one header a line, CRLF or LF, blank lines skipped), checked side by side with the real one."""
+    lab_, env = lab
+    token = lab_.store.load().get("desk").token.access_token
+    headers = tmp_path / "headers"
+    headers.write_text(f"Authorization: Zoho-oauthtoken {token}\r\n\norgId: 60002000002\n")
+    headers.chmod(0o600)
+    curls = [[sys.executable, str(TESTS / "fake_curl.py")]] + ([[CURL]] if CURL else [])
+    url = lab_.emu.url + "/api/v1/tickets?limit=1"
+    for curl in curls:
+        for how, stdin in ((f"@{headers}", ""), ("@-", headers.read_text())):
+            done = subprocess.run([*curl, "-sS", "-H", how, url], input=stdin, capture_output=True, text=True,
+                                  env=env, timeout=60)
+            assert done.returncode == 0 and json.loads(done.stdout)["data"], (curl, how, done.stderr)
+            assert sent_with_token(lab_, "desk", "/api/v1/tickets"), (curl, how)
+            assert lab_.emu.requests_to("/api/v1/tickets")[-1].headers.get("orgid") == "60002000002"
