@@ -189,9 +189,9 @@ def test_saved_apis_from_the_file_are_refused_or_cleaned(lab: Lab) -> None:
     lab.config.write_text(text + '\n[connections.desk.apis.open]\npath = "/api/v1/tickets"\n'
                           f'description = "x{osc52}"\n'
                           '[connections.desk.apis.open.fields]\nstatus = "Open\\u009b2J"\n')
-    listed = lab.cli("apis", "desk")
-    assert listed.code == 0 and "@open" in listed.out and "Open2J" in listed.out
-    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", listed.out)
+    listed = lab.cli("apis", "desk")  # refused when read (#18), as --save refuses them
+    assert listed.code == 1 and "connections.desk.apis.open.description contains control" in one_line(listed.err)
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", listed.out + listed.err)
     lab.config.write_text(text + '\n[connections.desk.apis.bad]\npath = "/api/v1/tickets\\u001b[2J"\n')
     before = lab.config.read_bytes()
     refused = lab.cli("apis", "desk")

@@ -33,7 +33,7 @@ def test_export_curl_from_the_cli_is_the_tuis_curl(desk: Registered, config_path
     result = run_cli("export", "desk", "--format", "curl")
     assert result.code == 0, result.err
     line = result.out.strip()
-    assert line.startswith('curl -H "Authorization: Zoho-oauthtoken $(zconnect token desk)"')
+    assert line.startswith("printf 'Authorization: Zoho-oauthtoken %s\\n' \"$(zconnect token desk)\" | curl -H @- ")
     assert f'-H "orgId: {org}"' in line and "/api/v1/tickets" in line
     assert line == Manager(Store(config_path)).export("desk", "curl")  # what the TUI's curl tab shows
     assert "connector|env|json|curl" in " ".join(run_cli("export", "--help").out.split()).replace(",", "|")
@@ -57,9 +57,10 @@ def test_export_curl_keeps_an_organization_id_from_zoho_as_text(desk: Registered
     assert refused.code == 1 and "connections.desk.org_id must be a number" in refused.err, refused
     assert config_path.read_text() == text
     conn = Connection("desk", "desk", "lab", "1000.A", ["Desk.basic.READ"], org_id=hostile)
-    script = 'curl() { printf "<%s>\\n" "$@"; }\nzconnect() { printf TOKEN; }\n' + curl_example(conn, dcs)
+    script = 'curl() { printf "<%s>\\n" "$@"; cat; }\nzconnect() { printf TOKEN; }\n' + curl_example(conn, dcs)
     ran = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert ran.returncode == 0, ran.stderr
     words = ran.stdout.splitlines()
-    assert words[:4] == ["<-H>", "<Authorization: Zoho-oauthtoken TOKEN>", "<-H>", f"<orgId: {hostile}>"], words
+    assert words[:4] == ["<-H>", "<@->", "<-H>", f"<orgId: {hostile}>"], words
+    assert words[-1] == "Authorization: Zoho-oauthtoken TOKEN", words  # on curl's stdin
     assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()

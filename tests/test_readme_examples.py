@@ -34,7 +34,7 @@ def sh_blocks(text: str) -> list[str]:
 
 
 def curl_examples() -> list[str]:
-    return [b for b in sh_blocks(README) if re.search(r"^\s*curl ", b, re.M) and not re.search(r"^\$ ", b, re.M)]
+    return [b for b in sh_blocks(README) if re.search(r"(^\s*|\| )curl ", b, re.M) and not re.search(r"^\$ ", b, re.M)]
 
 
 def normalise(command: str) -> str:
@@ -90,17 +90,18 @@ def test_every_curl_example_works_against_the_emulator(authorized, bin_dir: Path
             assert emulator.requests_to("/api/v1/tickets")[-1].headers.get("orgid") == "60002000002"
         else:
             assert body["org"][0]["company_name"] == "Analytical Engines Ltd", body
-    # What the README's first example used to be: refused, as Desk refuses it.
+    # The README's first example without its orgId header: refused, as Desk refuses it.
     old = ('eval "$(zconnect export desk --format env)"\n'
-           'curl -sS -H "Authorization: Zoho-oauthtoken $(zconnect token desk)" "$ZOHO_API_BASE/api/v1/tickets"')
+           'printf \'Authorization: Zoho-oauthtoken %s\\n\' "$(zconnect token desk)" |\n'
+           '  curl -sS -H @- "$ZOHO_API_BASE/api/v1/tickets"')
     assert run(old)["errorCode"] == "UNPROCESSABLE_ENTITY"
 
 
 def test_the_help_shows_the_readmes_curl_example() -> None:
-    epilog = EPILOG.split("curl ", 1)[1].split("\n\n", 1)[0]
-    command = normalise("curl " + epilog)
+    epilog = EPILOG.split("printf ", 1)[1].split("\n\n", 1)[0]
+    command = normalise("printf " + epilog)
     assert command in normalise(README)
-    assert "orgId: $ZOHO_ORG_ID" in command
+    assert "orgId: $ZOHO_ORG_ID" in command and "| curl -sS -H @- " in command
 
 
 def test_the_wizards_multi_dc_words_are_the_readmes() -> None:

@@ -48,7 +48,7 @@ from zconnect_tui.errors import UsageError, ZconnectError
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import REFRESH_MARGIN, Connection, now_utc
 from zconnect_tui.pagination import PAGE_CONTEXT_PREFIXES, Paginator, Params, get_param, paginator_for
-from zconnect_tui.saved import Field, body_from_fields, query_value
+from zconnect_tui.saved import Field, body_from_fields, query_value, validate_header
 from zconnect_tui.wire import (
     MAX_RESPONSE_BYTES,
     RETRY_DELAYS,
@@ -233,6 +233,8 @@ class ApiCall:
         url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
         headers: dict[str, str] = {}
         for key, value in req.headers:
+            # The one header rule, however the request was built: never a second Authorization, nor a Host.
+            key, value = validate_header(key, value)
             headers[key] = value
         body = req.body
         if req.fields and (body is not None or method in ("GET", "HEAD", "DELETE", "OPTIONS")):

@@ -23,8 +23,8 @@ examples:
   zconnect authorize desk               consent in the browser (or paste the redirect URL / code)
   zconnect edit desk --scopes Desk.tickets.ALL,Desk.basic.READ   then `zconnect authorize desk`
   eval "$(zconnect export desk --format env)"   sets ZOHO_API_BASE, ZOHO_ORG_ID (Desk wants its orgId)
-  curl -sS -H "Authorization: Zoho-oauthtoken $(zconnect token desk)" -H "orgId: $ZOHO_ORG_ID" \\
-       "$ZOHO_API_BASE/api/v1/tickets"
+  printf 'Authorization: Zoho-oauthtoken %s\\n' "$(zconnect token desk)" |
+    curl -sS -H @- -H "orgId: $ZOHO_ORG_ID" "$ZOHO_API_BASE/api/v1/tickets"
 
 exit codes: 0 ok, 1 error, 2 usage, 3 needs re-authorization, 4 Zoho or network unreachable,
             5 no such connection

@@ -88,6 +88,12 @@ def export(conn: Connection, dcs: DataCenters, fmt: str) -> str:
     raise ValueError(fmt)
 
 
+_TOKEN_PIPE = "printf 'Authorization: Zoho-oauthtoken %s\\n' \"$(zconnect token {name})\" | curl -H @-"
+"""How every curl command zconnect prints gets the token: never in an argv, which every local user can
+read (/proc/PID/cmdline). `printf` is a builtin of sh, bash and zsh (no process, so no argv), the pipe
+is private, and curl reads the header line from stdin (`-H @-`)."""
+
+
 def curl_example(conn: Connection, dcs: DataCenters) -> str:
     """A first API call with the right headers, the token fetched when it runs (never written out).
 
@@ -97,20 +103,20 @@ def curl_example(conn: Connection, dcs: DataCenters) -> str:
     from zconnect_tui.services import get_service
 
     base = api_base(conn, dcs)
-    auth = f'-H "Authorization: Zoho-oauthtoken $(zconnect token {shlex.quote(conn.name)})"'
+    auth = _TOKEN_PIPE.format(name=shlex.quote(conn.name))
     kind = get_service(conn.service).verify
     if kind == "desk":
         if conn.org_id:
-            return f"curl {auth} {_header('orgId', conn.org_id)} {_word(f'{base}/api/v1/tickets?limit=10')}"
-        return f"curl {auth} {_word(f'{base}/api/v1/organizations')}"
+            return f"{auth} {_header('orgId', conn.org_id)} {_word(f'{base}/api/v1/tickets?limit=10')}"
+        return f"{auth} {_word(f'{base}/api/v1/organizations')}"
     if kind == "crm":
-        return f"curl {auth} {_word(f'{base}/crm/v8/users?type=CurrentUser')}"
+        return f"{auth} {_word(f'{base}/crm/v8/users?type=CurrentUser')}"
     if kind == "books":
         if conn.org_id:
-            return f"curl {auth} {_word(f'{base}/books/v3/invoices?organization_id={conn.org_id}')}"
-        return f"curl {auth} {_word(f'{base}/books/v3/organizations')}"
+            return f"{auth} {_word(f'{base}/books/v3/invoices?organization_id={conn.org_id}')}"
+        return f"{auth} {_word(f'{base}/books/v3/organizations')}"
     dc = dcs.get(conn.location) if conn.location in dcs else dcs.get(conn.dc)
-    return f"curl {auth} {_word(f'{conn.accounts_server or dc.accounts}/oauth/user/info')}"
+    return f"{auth} {_word(f'{conn.accounts_server or dc.accounts}/oauth/user/info')}"
 
 
 def _word(text: str) -> str:

@@ -22,7 +22,11 @@ class SavedApis:
     store: Store
 
     def save_api(self, name: str, key: str, api: SavedApi) -> Connection:
-        """Store (or replace) the saved API `key` of connection `name`."""
+        """Store (or replace) the saved API `key` of connection `name`; what the file would refuse to read
+        back (control characters, a header zconnect sets itself) is refused here, a UsageError."""
+        from zconnect_tui.saved import check_saving
+
+        check_saving(key, api)
 
         def change(conn: Connection) -> Connection:
             conn.apis[key] = api

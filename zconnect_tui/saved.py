@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from zconnect_tui.errors import ConfigError, UsageError
 from zconnect_tui.text import clean
@@ -68,17 +68,76 @@ def validate_method(method: str) -> str:
     return upper
 
 
-def validate_header(name: str, value: str) -> tuple[str, str]:
-    """A header a user may add: a token name, a value without line breaks, not one zconnect owns."""
-    name = name.strip()
+def header_problem(name: str, value: str) -> tuple[str, str] | None:
+    """What is wrong with a header, as (the problem, its fix), or None: the one rule for `-H`, the API
+    screen, `--save` and saved APIs read from the file.
+
+    The name is an RFC 9110 token; not one zconnect sets itself (Authorization: a call carries exactly one,
+    the connection's; Host and the framing and hop-by-hop headers belong to the HTTP layer, any case);
+    the value is on one line."""
     if not re.match(HEADER_NAME_RE, name):
-        raise UsageError(f"{name!r} is not a valid header name.", "Write headers as -H 'Name: value'.")
+        return "is not a valid header name", "A name is letters, digits and !#$%&'*+-.^_`|~ (write -H 'Name: value')."
     if name.lower() in FORBIDDEN_HEADERS:
-        raise UsageError(f"zconnect sets the {name} header itself.",
-                         "Leave it out; the connection's access token is added to every call.")
+        return "is a header zconnect sets itself", "Leave it out; the connection's access token is added to every call."
     if any(ch in value for ch in "\r\n\0"):
-        raise UsageError(f"The value of the header {name} contains a line break.", "Put it on one line.")
-    return name, value.strip()
+        return "contains a line break", "Put it on one line."
+    return None
+
+
+def validate_header(name: str, value: str) -> tuple[str, str]:
+    """A header a user may add (`header_problem`'s rule), stripped."""
+    name = name.strip()
+    problem = header_problem(name, value)
+    if problem is None:
+        return name, value.strip()
+    what, fix = problem
+    if what.startswith("is a header"):
+        raise UsageError(f"zconnect sets the {name} header itself.", fix)
+    if what.startswith("is not"):
+        raise UsageError(f"{name!r} is not a valid header name.", fix)
+    raise UsageError(f"The value of the header {name} contains a line break.", fix)
+
+
+def _shown_key(name: str) -> str:
+    """A TOML key as the file spells it: bare, or quoted with its unsafe characters escaped."""
+    return name if re.match(r"^[A-Za-z0-9_-]+$", name) else "'" + clean(name, limit=64, escape=True) + "'"
+
+
+def _control(text: str) -> str | None:
+    """What is wrong with `text` if `clean` would change it (`contains control characters (\\u001b)`)."""
+    bad = sorted({ch for ch in text if clean(ch) != ch})
+    if not bad:
+        return None
+    return "contains control characters (" + clean("".join(bad[:3]), escape=True) + ")"
+
+
+def saved_api_problem(api: SavedApi) -> tuple[str, str, str] | None:
+    """The first part of `api` that breaks the rules of a saved API, as (its key under the API's table,
+    the problem, its fix), or None. The one check for the file (`parse_apis`) and for saving (`--save`,
+    the API screen's ctrl+s): a saved API is sent as written and shown as written, so no string in it
+    may hold a control character (a line break and a tab included), and its headers obey `-H`'s rule."""
+    text_fix = "Put it on one line, without control characters."
+    for key, text in (("path", api.path), ("description", api.description)):
+        if problem := _control(text):
+            return key, problem, text_fix
+    for name, value in api.fields.items():
+        where = f"fields.{_shown_key(name)}"
+        if problem := _control(name) or (_control(value) if isinstance(value, str) else None):
+            return where, problem, text_fix + " A value with a line break can be given when the API runs (-f)."
+    for name, value in api.headers.items():
+        where = f"headers.{_shown_key(name)}"
+        if header := header_problem(name, value):
+            return where, *header
+        if problem := _control(value):
+            return where, problem, text_fix
+    return None
+
+
+def check_saving(key: str, api: SavedApi) -> None:
+    """Refuse to save what the file's rule (`saved_api_problem`) would refuse to read back: a UsageError."""
+    if problem := saved_api_problem(api):
+        where, what, fix = problem
+        raise UsageError(f"@{key} cannot be saved: its {where} {what}.", fix)
 
 
 def parse_header(text: str) -> tuple[str, str]:
@@ -178,9 +237,24 @@ def fill(text: str, params: Mapping[str, str], *, in_url: bool = False) -> str:
 
     def one(match: re.Match[str]) -> str:
         value = params[match.group(1)]
+        if in_url and _dot_segment(value):
+            raise UsageError(f"The value '{clean(value, limit=40, escape=True)}' for {{{match.group(1)}}} would "
+                             "move the call to another path ('.' and '..' are not values).",
+                             f"Give {{{match.group(1)}}} its real value.")
         return quote(value, safe="") if in_url else value
 
     return re.sub(PLACEHOLDER_RE, one, text)
+
+
+def _dot_segment(value: str) -> bool:
+    """Does `value` read as `.` or `..` once percent-decoded (however often) and trimmed? Such a value, as a
+    path segment, takes the call to another path (`/tickets/{id}/threads` with `..` is `/threads`)."""
+    for _ in range(5):  # %252e is %2e is .
+        decoded = unquote(value)
+        if decoded == value:
+            break
+        value = decoded
+    return value.strip() in (".", "..")
 
 
 def check_params(needed: list[str], params: Mapping[str, str], what: str) -> None:
@@ -216,13 +290,16 @@ def parse_apis(conn_name: str, table: object) -> dict[str, SavedApi]:
         if not ok:
             raise ConfigError(f"{here} needs path (text), method ({'/'.join(METHODS)}), and fields and headers "
                               "tables of plain values.", "Fix or remove it.")
-        # What is sent must be sent as written, so control characters are refused, not cleaned; a field
-        # value may hold line breaks (a JSON body), and is cleaned where it is shown.
-        sent = [path, *fields, *headers, *headers.values()]
-        if any(clean(text) != text for text in sent):
-            raise ConfigError(f"{here} contains control characters.", "Fix or remove it; the file was left untouched.")
-        out[key] = SavedApi(method=method.upper(), path=path, fields=dict(fields), headers=dict(headers),
-                            description=clean(str(entry.get("description", "")), limit=200))
+        description = entry.get("description", "")
+        api = SavedApi(method=method.upper(), path=path, fields=dict(fields), headers=dict(headers),
+                       description=description if isinstance(description, str) else str(description))
+        # What is sent (and shown) must be sent as written, so control characters and headers zconnect
+        # owns are refused, not cleaned: the same rule as for --save.
+        if problem := saved_api_problem(api):
+            part, what, fix = problem
+            raise ConfigError(f"{where}.{key}.{part} {what}; the file was left untouched.", fix)
+        api.description = clean(api.description, limit=200)
+        out[key] = api
     return out
 
 

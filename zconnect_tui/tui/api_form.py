@@ -27,6 +27,7 @@ from zconnect_tui.saved import (
     typed_value,
     validate_method,
 )
+from zconnect_tui.text import clean
 
 _EXAMPLES = {"Fields": "limit=5 status=Open", "Values": "id=42"}
 
@@ -102,6 +103,14 @@ def fields_text(fields: list[Field]) -> str:
 def headers_text(headers: list[tuple[str, str]]) -> str:
     """The Headers box for `headers`."""
     return " ".join(shlex.quote(f"{name}: {value}") for name, value in headers)
+
+
+def form_texts(api: SavedApi) -> tuple[str, str, str]:
+    """What the form's Path, Fields and Headers boxes show for a saved API. The file's rule refused control
+    characters already (`saved.saved_api_problem`); cleaned again here, the second layer, as the strings
+    come from the file (an OSC 52 in a field value would otherwise write the clipboard)."""
+    form = CallForm.from_saved(api)
+    return clean(form.path), clean(fields_text(form.fields)), clean(headers_text(form.headers))
 
 
 @dataclass

@@ -26,10 +26,11 @@ from textual.widgets.option_list import Option
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.model import Connection
 from zconnect_tui.saved import METHODS
+from zconnect_tui.text import clean
 from zconnect_tui.tui import api_answer, stylesheet
 from zconnect_tui.tui.actions import key_of
 from zconnect_tui.tui.api_answer import Answer, CallRunner, redactor, size_text
-from zconnect_tui.tui.api_form import CallForm, fields_text, headers_text, parse_values
+from zconnect_tui.tui.api_form import CallForm, form_texts, parse_values
 from zconnect_tui.tui.json_tree import JsonTree, safe
 from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.remedies import error_text
@@ -141,9 +142,10 @@ class ApiScreen(StyledAtMount, Screen[None]):
         self.picked = key
         form = CallForm.from_saved(api)
         self.query_one("#method", Select).value = form.method
-        self.query_one("#path", Input).value = form.path
-        self.query_one("#fields", Input).value = fields_text(form.fields)
-        self.query_one("#headers", Input).value = headers_text(form.headers)
+        path, fields, headers = form_texts(api)  # cleaned: they come from the file
+        self.query_one("#path", Input).value = path
+        self.query_one("#fields", Input).value = fields
+        self.query_one("#headers", Input).value = headers
         names = form.placeholders()
         values = self.query_one("#values", Input)
         values.value = " ".join(f"{name}=" for name in names)
@@ -315,7 +317,7 @@ class ApiScreen(StyledAtMount, Screen[None]):
 
         picked = self.conn.apis.get(self.picked or "")
         self.app.push_screen(SaveApiModal(self.conn.name, sorted(self.conn.apis), self.picked or "",
-                                          picked.description if picked else ""),
+                                          clean(picked.description) if picked else ""),
                              callback=lambda named: self._save(api, *named) if named else None)
 
     @work(exclusive=True, group="api-save", exit_on_error=False)
