@@ -77,12 +77,13 @@ def test_the_scripts_parse_in_each_shell_here_and_fish_and_zsh_complete_names(sh
     if shutil.which("zsh"):  # the completion system's builtins stood in for: what _zconnect hands them
         stubs = ("compdef() { : }; compadd() { [[ $1 == -- ]] && shift; print -r -- \"$*\" }; "
                  "_describe() { print -r -- \"${(j: :)${(@)${(P)4}%%:*}}\" }; ")
-        done = subprocess.run(["zsh", "-f", "-c", stubs + 'eval "$(zconnect completion zsh)"; '
-                               "words=(zconnect token ''); CURRENT=3; _zconnect; "
-                               "words=(zconnect ''); CURRENT=2; _zconnect"],
+        cases = "".join(f"words=({line}); CURRENT=$#words; _zconnect; print -- --; "
+                        for line in ("zconnect token ''", "zconnect ''", "zconnect api desk ''"))
+        done = subprocess.run(["zsh", "-f", "-c", stubs + 'eval "$(zconnect completion zsh)"; ' + cases],
                               capture_output=True, text=True, env=shell_env, timeout=60)
-        lines = done.stdout.splitlines()
-        assert lines[0] == "crm desk desk-eu" and lines[1].startswith("new list use show"), (lines, done.stderr)
+        names, commands, path, _ = done.stdout.split("--\n")
+        assert names == "crm desk desk-eu\n" and commands.startswith("new list use show"), done
+        assert path == ""  # api's PATH: nothing offered
 
 
 def test_completion_and_names_load_neither_textual_nor_httpx(tmp_path: Path) -> None:

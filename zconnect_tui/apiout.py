@@ -101,7 +101,8 @@ def jq_program(expr: str) -> JqProgram:
         import jq
     except ImportError:
         raise UsageError("--jq needs the jq library, which is not installed.",
-                         f"Install it: {JQ_EXTRA} (or pipe the output to the jq command).") from None
+                         f"Install it: {JQ_EXTRA} (in a checkout: pip install '.[jq]'), or pipe the output to jq.") \
+            from None
     try:
         return jq.compile(expr)
     except ValueError as exc:
