@@ -102,6 +102,14 @@ def test_a_default_that_is_gone_or_wrong_is_one_line_and_remove_always_needs_its
     assert wrong.code == 1 and "default = 42 is not a connection name" in one_line(wrong.err)
 
 
+def test_list_still_reads_only_its_index_when_no_default_is_set(lab: Lab) -> None:
+    """Looking for a default costs `list` no TOML parse (at 1,000 connections the index is what keeps it fast)."""
+    assert lab.cli("list").code == 0  # writes the index
+    code = "import sys; from zconnect_tui.cli import main; main(['list']); print('tomllib' in sys.modules)"
+    done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, env=lab.env(), timeout=60)
+    assert done.stdout.splitlines()[-1] == "False", done.stderr
+
+
 # ----- did you mean -----------------------------------------------------------------------------------
 def test_a_mistyped_command_suggests_the_nearest_one(config_path: Path) -> None:
     typo = zconnect("lst")

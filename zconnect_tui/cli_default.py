@@ -35,7 +35,7 @@ def stored_default(manager: Manager) -> str | None:
         return None
     except OSError as exc:
         raise ConfigError(f"Cannot read {manager.path}: {exc.strerror}.", "Check its permissions.") from None
-    head = preamble(data)
+    head = preamble(data, KEY)
     value = head.get(KEY) if head is not None else manager.snapshot().extra.get(KEY)
     if value is None:
         return None

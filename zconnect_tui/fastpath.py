@@ -52,18 +52,23 @@ def parse_token_argv(argv: list[str]) -> tuple[str | None, str | None] | None:
     return None
 
 
-def preamble(data: bytes) -> dict | None:
-    """The file's top-level keys (`version`, `default`), parsed from the text before its first table.
+def preamble(data: bytes, key: str) -> dict | None:
+    """The file's top-level keys, parsed from the text before its first table, if `key` may be among them.
 
     TOML puts every top-level key before the first table header, so this is the whole file's
-    answer for them; None when that text does not parse alone (e.g. a multi-line string).
+    answer for them; None when that text does not parse alone (e.g. a multi-line string). Text
+    without `key` in it answers {} without loading tomllib (`list` reads an index, not the TOML).
     """
     import re
-    import tomllib
 
     first = re.search(rb"(?:^|\n)[ \t]*\[", data)
+    head = data[: first.start() if first else len(data)]
+    if key.encode() not in head:
+        return {}
+    import tomllib
+
     try:
-        return tomllib.loads(data[: first.start() if first else len(data)].decode("utf-8"))
+        return tomllib.loads(head.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
 
