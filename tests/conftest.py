@@ -37,18 +37,21 @@ def _isolate_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
     """By construction, nothing the suite starts can reach the real user's dirs or a fixed temp path.
 
     HOME, the XDG dirs and TMPDIR point at fresh directories under pytest's own temp root for the
-    whole session (subprocesses inherit them); ZCONNECT_CONFIG from the caller's shell is dropped;
-    loopback traffic never goes to a proxy the caller may have set.
+    whole session (subprocesses inherit them); ZCONNECT_CONFIG and ZCONNECT_CONNECTION (a default
+    connection) from the caller's shell are dropped; loopback traffic never goes to a proxy the caller
+    may have set.
     """
     import tempfile
 
     root = tmp_path_factory.mktemp("env")
-    saved = {key: os.environ.get(key) for key in (*ISOLATED_DIRS, "ZCONNECT_CONFIG", "NO_PROXY", "no_proxy")}
+    saved = {key: os.environ.get(key)
+             for key in (*ISOLATED_DIRS, "ZCONNECT_CONFIG", "ZCONNECT_CONNECTION", "NO_PROXY", "no_proxy")}
     for key in ISOLATED_DIRS:
         path = root / key.lower()
         path.mkdir(mode=0o700)
         os.environ[key] = str(path)
     os.environ.pop("ZCONNECT_CONFIG", None)
+    os.environ.pop("ZCONNECT_CONNECTION", None)
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = LOOPBACK
     tempfile.tempdir = None  # recomputed from the new TMPDIR on next use
     try:

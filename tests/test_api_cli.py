@@ -106,9 +106,17 @@ def test_input_body_from_a_file_and_from_stdin(lab: Lab, tmp_path: Path) -> None
 
 
 def test_include_and_silent(lab: Lab) -> None:
+    """`-i` as `gh api -i` (and `curl -i`): the status line and headers on stdout, a blank line, then the body;
+    stderr stays for zconnect's own messages."""
     result = lab.cli("api", "desk", "/api/v1/tickets", "-i", "--silent")
-    assert result.code == 0 and result.out == ""
-    assert result.err.startswith("HTTP/1.1 200 OK\n") and "content-type: application/json" in result.err
+    assert result.code == 0 and result.err == ""
+    assert result.out.startswith("HTTP/1.1 200 OK\n") and "content-type: application/json" in result.out
+    assert result.out.endswith("\n\n")  # the headers only: --silent drops the body
+    piped = run_bytes(lab, "api", "desk", "/api/v1/tickets", "-i", "-f", "limit=2")
+    assert piped.returncode == 0 and piped.stderr == b"", piped.stderr
+    head, body = piped.stdout.split(b"\n\n", 1)
+    assert head.startswith(b"HTTP/1.1 200 OK") and b"content-type: application/json" in head
+    assert [t["ticketNumber"] for t in json.loads(body)["data"]] == ["101", "102"]
 
 
 # ----- pagination -------------------------------------------------------------------------------

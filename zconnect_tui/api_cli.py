@@ -30,6 +30,7 @@ from zconnect_tui.text import clean
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from zconnect_tui import apiout
     from zconnect_tui.api import ApiCall, ApiRequest, ApiResponse
     from zconnect_tui.manager import Manager
 
@@ -143,13 +144,14 @@ def _send(manager: Manager, args: argparse.Namespace, request: ApiRequest) -> in
 
     out = sys.stdout.buffer
     tty = sys.stdout.isatty()
+    jq = apiout.jq_program(args.jq) if args.jq and not args.silent else None  # a bad EXPR: before any call
 
     def note(seconds: float, why: str) -> None:
         print(f"zconnect: {why}: retrying in {seconds:g} s…", file=sys.stderr, flush=True)
 
     call = ApiCall(manager, args.name, request, on_wait=note)
     try:
-        last = _write_responses(call, args, request.paginate, out, tty)
+        last = _write_responses(call, args, request.paginate, out, tty, jq)
     except BrokenPipeError:
         # The reader went away (`… | head`): stop fetching pages, and say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -158,22 +160,24 @@ def _send(manager: Manager, args: argparse.Namespace, request: ApiRequest) -> in
 
 
 def _write_responses(call: ApiCall, args: argparse.Namespace, paginate: bool, out: IO[bytes],
-                     tty: bool) -> ApiResponse:
+                     tty: bool, jq: apiout.JqProgram | None = None) -> ApiResponse:
     """Write each response (each page) as it arrives; returns the last one."""
     from zconnect_tui import apiout
 
     last: ApiResponse | None = None
     for response in call.responses():
         last = response
-        if args.include:
-            sys.stderr.write(apiout.status_block(response.http_version, response.status, response.reason,
-                                                 response.headers))
-            sys.stderr.flush()
+        if args.include:  # as `gh api -i` and `curl -i`: on stdout, before the body
+            out.write(apiout.status_block(response.http_version, response.status, response.reason,
+                                          response.headers).encode("utf-8"))
         if args.silent:
             if paginate:
                 response.read()  # the paginator needs the body to find the next page
+            out.flush()
             continue
-        if tty:
+        if jq is not None and response.ok:  # an error's body goes out as Zoho sent it, as gh does
+            out.write(apiout.jq_output(jq, response.read(), response.content_type, tty))
+        elif tty:
             data = response.read()
             shown = apiout.for_terminal(data, response.content_type, colour=True)
             if shown is None:

@@ -5,14 +5,15 @@ page after another, each ending in a newline: a stream of JSON documents that `j
 is, like `gh api --paginate`). On a terminal JSON is pretty-printed and coloured, and
 nothing from Zoho can drive the terminal: what `text.clean` strips everywhere else (C0, C1,
 DEL, bidi overrides and marks, lone surrogates) is shown here as `\\uXXXX` escapes instead, so
-the body still reads as Zoho sent it. `-i` puts the status line and headers on stderr.
+the body still reads as Zoho sent it. `-i` puts the status line and headers on stdout, before the
+body, as `gh api -i` does. `--jq EXPR` runs the jq library (the optional `jq` extra) on a JSON answer.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from zconnect_tui import safejson
 from zconnect_tui.text import clean
@@ -81,3 +82,50 @@ def write_text(stream: IO[bytes], text: str) -> None:
     stream.write(text.encode("utf-8"))
     if text and not text.endswith("\n"):
         stream.write(b"\n")
+
+
+JQ_EXTRA = "pip install 'zconnect-tui[jq]'"
+
+
+class JqProgram(Protocol):
+    """A compiled jq expression (the `jq` package's `_Program`)."""
+
+    def input_text(self, text: str) -> Any: ...
+
+
+def jq_program(expr: str) -> JqProgram:
+    """`expr` compiled, or a usage error (one line) for a bad expression or a missing jq extra."""
+    from zconnect_tui.errors import UsageError
+
+    try:
+        import jq
+    except ImportError:
+        raise UsageError("--jq needs the jq library, which is not installed.",
+                         f"Install it: {JQ_EXTRA} (in a checkout: pip install '.[jq]'), or pipe the output to jq.") \
+            from None
+    try:
+        return jq.compile(expr)
+    except ValueError as exc:
+        raise UsageError(f"--jq: {one_line(str(exc).replace('jq: error: ', '').split(chr(10))[0])}.",
+                         "Check the expression (jq's syntax, as for `gh api --jq`).") from None
+
+
+def jq_output(program: JqProgram, data: bytes, content_type: str, tty: bool) -> bytes:
+    """What `program` selects from a JSON body, one value per line: strings raw, other values as JSON
+    (compact to a pipe, as gh writes them; pretty and coloured on a terminal, with unsafe text escaped)."""
+    from zconnect_tui.errors import ZconnectError
+
+    try:
+        values = program.input_text(data.decode("utf-8")).all()
+    except (UnicodeDecodeError, ValueError) as exc:
+        kind = clean(content_type, limit=80) or "no content type"
+        why = one_line(str(exc)) if "parse error" not in str(exc) else f"the answer is not JSON ({kind})"
+        raise ZconnectError(f"--jq: {why}.", "Run it without --jq to see the answer.") from None
+    lines = []
+    for value in values:
+        if isinstance(value, str):
+            lines.append(terminal_safe(value) if tty else value)
+        else:
+            compact = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            lines.append(pretty_json(value, colour=True) if tty else compact)
+    return "".join(line + "\n" for line in lines).encode("utf-8")

@@ -1,7 +1,8 @@
 """The `zconnect` command: argparse front end; never imports Textual unless it opens the TUI.
 
-`zconnect token NAME` first tries `fastpath`, which answers from the file without argparse
-or httpx. Command bodies live in `commands.py`, imported only after parsing.
+`zconnect token [NAME]` first tries `fastpath`, which answers from the file without argparse
+or httpx. Command bodies live in `commands.py` (and the modules a `Command` names), imported only
+after parsing. A NAME left out is the default connection (`cli_default.py`).
 """
 
 from __future__ import annotations
@@ -72,6 +73,11 @@ class Command:
                  body: str = "zconnect_tui.commands", epilog: str | tuple[str, str] | None = None) -> None:
         self.name, self.help, self.args, self.body, self.epilog = name, help_text, args, body, epilog
 
+    @property
+    def name_optional(self) -> bool:
+        """Whether NAME may be left out (the default connection stands in: `zconnect use`)."""
+        return any(flags == ("name",) and options.get("nargs") == "?" for flags, options in self.args)
+
 
 def a(*flags: str, **options: Any) -> tuple[tuple[str, ...], dict[str, Any]]:
     """One argument of a command, as `ArgumentParser.add_argument` takes it."""
@@ -86,7 +92,10 @@ def one_of(*args: tuple[tuple[str, ...], dict[str, Any]]) -> tuple[tuple[str, ..
     return EXCLUSIVE, {"args": args}
 
 
-NAME = a("name", help="the connection's name (see `zconnect list`)")
+NAME = a("name", nargs="?", help="the connection's name (see `zconnect list`); left out: $ZCONNECT_CONNECTION, "
+         "else the default `zconnect use` set")
+GIVEN_NAME = a("name", help="the connection's name (see `zconnect list`)")
+JSON = a("--json", action="store_true", help="machine-readable output")
 SECRET_ENV = a("--client-secret-env", metavar="VAR", help="read the secret from this environment variable "
                "(else stdin, else a hidden prompt; never from the command line)")
 COMMANDS: tuple[Command, ...] = (
@@ -94,9 +103,15 @@ COMMANDS: tuple[Command, ...] = (
             a("--service", help="prefill the Zoho service (desk, crm, books, …)"),
             a("--dc", help="prefill the data centre (us, eu, in, au, jp, ca, sa, uk, cn, or your own)"),
             a("--name", help="prefill the connection name")),
-    Command("list", "one row per connection with its token state",
-            a("--json", action="store_true", help="machine-readable output")),
-    Command("show", "all fields of a connection (secrets masked)", NAME, a("--json", action="store_true"),
+    Command("list", "one row per connection with its token state (* marks the default)",
+            one_of(JSON, a("--names", action="store_true", help="only the names, one per line (for scripts "
+                           "and shell completion)")), body="zconnect_tui.cli_list"),
+    Command("use", "set the default connection, used when a command's NAME is left out (ZCONNECT_CONNECTION "
+            "overrides it); without NAME, say which it is",
+            a("name", nargs="?", help="the connection to use by default (see `zconnect list`)"),
+            a("--clear", action="store_true", help="forget the default"), body="zconnect_tui.cli_default"),
+    Command("show", "all fields of a connection (secrets masked)", NAME, a("--json", action="store_true",
+            help="every field as JSON (secrets masked unless --reveal)"),
             a("--reveal", action="store_true", help="show the secret and tokens in clear")),
     Command("authorize", "run the consent flow (browser + loopback listener, or paste)", NAME,
             a("--no-browser", action="store_true", help="only print the URL; paste the result here"),
@@ -106,16 +121,24 @@ COMMANDS: tuple[Command, ...] = (
               "a Non-browser client waits as long as Zoho's code lives)")),
     Command("token", "print a valid access token (refreshing when under 5 minutes remain)", NAME),
     Command("refresh", "force a token refresh", NAME),
-    Command("test", "call the service's verification endpoint", NAME, a("--json", action="store_true")),
+    Command("test", "call the service's verification endpoint", NAME, a("--json", action="store_true",
+            help="the result as JSON (endpoint, summary, user, organizations)")),
     Command("revoke", "revoke at Zoho and clear tokens", NAME),
-    Command("remove", "delete a connection from the file", NAME, a("--yes", action="store_true", help="do not ask")),
+    Command("remove", "delete a connection from the file (its NAME is never the default: a script's empty "
+            "variable must not remove it)", GIVEN_NAME, a("--yes", action="store_true", help="do not ask")),
     Command("export", "print a connection as connector fields, shell exports, JSON or a curl command", NAME,
-            a("--format", choices=_Lazy("zconnect_tui.export", "FORMATS"), default="connector")),
-    Command("add", "create a connection without the wizard", NAME,
-            a("--service", required=True), a("--dc", required=True), a("--client-id", required=True),
+            a("--format", choices=_Lazy("zconnect_tui.export", "FORMATS"), default="connector",
+              help="connector: the guide's connector fields (default); env: shell exports for eval; json; "
+              "curl: a first API call")),
+    Command("add", "create a connection without the wizard", GIVEN_NAME,
+            a("--service", required=True, help="the Zoho service (desk, crm, books, …)"),
+            a("--dc", required=True, help="the data centre the client is registered in (us, eu, in, au, jp, "
+              "ca, sa, uk, cn, or your own)"),
+            a("--client-id", required=True, help="the Client ID from the API Console (1000.…)"),
             a("--scopes", help="comma-separated (default: the service's defaults)"),
             a("--port", type=int, help="loopback port of the redirect URI (default 9646)"),
-            a("--access-type", choices=("offline", "online"), default="offline"), SECRET_ENV,
+            a("--access-type", choices=("offline", "online"), default="offline", help="offline (default) keeps "
+              "a refresh token; online gives only an access token (about an hour)"), SECRET_ENV,
             one_of(a("--client-type", choices=("server", "self", "non-browser"), default="server",
                      help="the API Console's client type: server (Server-based Applications: browser and "
                      "loopback redirect; the default), self (Self Client: paste a code), non-browser "
@@ -137,7 +160,7 @@ COMMANDS: tuple[Command, ...] = (
               "each data centre its own); without it, the common secret is replaced"), SECRET_ENV),
     Command("path", "print the connections file's path"),
     Command("api", "an authenticated call to the connection's Zoho API (like `gh api`)",
-            a("name", help="the connection"),
+            a("name", nargs="?", help="the connection (left out: the default, as for every command)"),
             a("path", metavar="PATH|@KEY", help="a path on the service's host (e.g. /api/v1/tickets), a full URL "
               "on it, or @KEY for a saved API"),
             a("-X", "--method", help="GET (default; POST with --input), POST, PUT, PATCH, DELETE, …"),
@@ -145,20 +168,31 @@ COMMANDS: tuple[Command, ...] = (
               type=lambda s: ("f", s), help="a string field (repeatable)"),
             a("-F", "--field", dest="fields", action="append", metavar="KEY=VALUE", type=lambda s: ("F", s),
               help="a typed field: numbers, true, false, null; @FILE reads a file, @- stdin (repeatable)"),
-            a("-H", "--header", dest="headers", action="append", default=[], metavar="'NAME: VALUE'"),
+            a("-H", "--header", dest="headers", action="append", default=[], metavar="'NAME: VALUE'",
+              help="an HTTP header (repeatable; not Authorization, which zconnect adds)"),
             a("-p", "--param", dest="params", action="append", default=[], metavar="NAME=VALUE",
-              help="fill a {placeholder} in the path, fields or headers (repeatable)"),
+              help="fill a {placeholder} in the path, fields or headers (repeatable; not gh's -p, which is "
+              "--preview)"),
             a("--input", metavar="FILE", help="the request body from FILE (- for stdin)"),
-            a("-i", "--include", action="store_true", help="the status line and headers, on stderr"),
+            a("-i", "--include", action="store_true", help="the status line and headers, before the body on "
+              "stdout"),
+            a("-q", "--jq", metavar="EXPR", help="print what the jq expression EXPR selects from a JSON answer "
+              "(strings raw; needs the jq extra: pip install 'zconnect-tui[jq]')"),
             a("--paginate", action="store_true", help="follow the product's pages (Desk, CRM, Books), writing "
               "each page as it arrives"),
             a("--silent", action="store_true", help="do not print the body"),
             a("--save", metavar="KEY", help="save this call as @KEY on the connection (not sent)"),
             body="zconnect_tui.api_cli", epilog=("zconnect_tui.api_cli", "API_EPILOG")),
-    Command("apis", "the saved APIs of a connection", NAME, a("--json", action="store_true"),
+    Command("apis", "the saved APIs of a connection", NAME, a("--json", action="store_true",
+            help="the saved APIs as JSON, each with its full URL"),
             a("--delete", metavar="KEY", help="remove the saved API KEY"), body="zconnect_tui.api_cli"),
     Command("exec", "run a command with ZOHO_ACCESS_TOKEN, ZOHO_API_BASE and ZOHO_ORG_ID set", NAME,
-            a("argv", nargs="...", metavar="-- CMD …"), body="zconnect_tui.api_cli"),
+            a("argv", nargs="...", metavar="-- CMD …", help="the command to run and its arguments, after --"),
+            body="zconnect_tui.api_cli"),
+    Command("completion", "print a shell completion script (commands, flags, connection names)",
+            a("shell", choices=("bash", "zsh", "fish"), help="bash: eval \"$(zconnect completion bash)\" in "
+              "~/.bashrc; zsh: the same in ~/.zshrc, after compinit; fish: zconnect completion fish | source"),
+            body="zconnect_tui.completion"),
 )
 """Every command, declared once: the parser is built from this table and `commands.run` dispatches
 on the name. A new command is one entry here plus its `cmd_<name>` in its `body` module."""
@@ -184,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help="connections file (default: $ZCONNECT_CONFIG or "
                         "the user config dir; see `zconnect path`)")
     parser.add_argument("-V", "--version", action="version", version=f"zconnect {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                help="`zconnect COMMAND --help` for its own flags; none: the dashboard or wizard")
     for command in COMMANDS:
         epilog = command.epilog
         if isinstance(epilog, tuple):  # (module, name): text that lives with the command's body
@@ -203,17 +238,73 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_index(argv: list[str]) -> int | None:
+    """Where the command word is in `argv` (after the global `--config FILE`), or None (none, or a flag first)."""
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--config":
+            i += 2
+        elif word.startswith("--config="):
+            i += 1
+        elif word.startswith("-"):
+            return None  # -V, -h, or a flag argparse will name
+        else:
+            return i
+    return None
+
+
+def unknown_command(argv: list[str]) -> str | None:
+    """The one-line error for a command word that is not one (`zconnect lst`: did you mean list?), else None."""
+    at = command_index(argv)
+    if at is None or any(argv[at] == c.name for c in COMMANDS):
+        return None
+    import difflib
+
+    from zconnect_tui.text import clean
+
+    word = clean(argv[at], limit=40)
+    close = difflib.get_close_matches(argv[at], [c.name for c in COMMANDS], n=1)
+    guess = f"; did you mean {close[0]}?" if close else "."
+    return f"zconnect: {word!r} is not a zconnect command{guess} See `zconnect --help`.\n"
+
+
+def _positionals(args: argparse.Namespace, extra: list[str], argv: list[str]) -> str | None:
+    """Put NAME where it belongs when it was left out (the default connection stands in for it).
+
+    argparse fills positionals greedily before the first flag: `api desk -X POST /path` gives
+    PATH=desk and leaves /path over, and `exec -- CMD` takes CMD for NAME. Returns a usage error.
+    """
+    if args.command == "api" and args.name is None:
+        if extra and not extra[0].startswith("-"):
+            args.name, args.path = args.path, extra.pop(0)
+        elif args.path[:1].isalnum() and ":" not in args.path:  # a connection's name, not a path, URL or @KEY
+            return (f"zconnect: `zconnect api {args.path}` has no PATH. Give one: zconnect api {args.path} "
+                    "/api/v1/… (or @KEY).\n")
+    elif args.command == "exec" and args.name is not None:
+        at = command_index(argv)
+        if at is not None and argv[at + 1:at + 2] == ["--"]:
+            args.argv, args.name = [args.name, *args.argv], None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `zconnect` console script."""
     args_list = sys.argv[1:] if argv is None else argv
     if try_fast_token(args_list):
         return 0
+    unknown = unknown_command(args_list)
+    if unknown is not None:
+        sys.stderr.write(unknown)
+        return 2
     parser = build_parser()
     args, extra = parser.parse_known_args(args_list)
     from zconnect_tui import commands
     from zconnect_tui.errors import ZconnectError
     from zconnect_tui.text import clean
 
+    wrong = _positionals(args, extra, args_list)
+    if wrong is not None:
+        parser.exit(2, clean(wrong, keep="\n"))
     if extra:  # argparse would send `list --jsn` to `zconnect --help`; the command's own help lists its flags
         where = f"zconnect {args.command} --help" if args.command else "zconnect --help"
         parser.exit(2, f"zconnect: unrecognized arguments: {clean(' '.join(extra))}. See `{where}`.\n")

@@ -57,8 +57,13 @@ def run(args: argparse.Namespace) -> int:
     from zconnect_tui.cli import COMMANDS
 
     name = args.command or "new"
-    body = next(c.body for c in COMMANDS if c.name == name)
-    handler: Callable[[Manager, argparse.Namespace], int] = getattr(importlib.import_module(body), f"cmd_{name}")
+    command = next(c for c in COMMANDS if c.name == name)
+    if command.name_optional and args.name is None and name != "use":
+        from zconnect_tui.cli_default import resolve
+
+        args.name = resolve(manager, name)
+    handler: Callable[[Manager, argparse.Namespace], int] = getattr(importlib.import_module(command.body),
+                                                                    f"cmd_{name}")
     return handler(manager, args)
 
 
@@ -81,30 +86,6 @@ def cmd_new(manager: Manager, args: argparse.Namespace) -> int:
 
 def cmd_path(manager: Manager, args: argparse.Namespace) -> int:
     _out(str(manager.path))
-    return 0
-
-
-def cmd_list(manager: Manager, args: argparse.Namespace) -> int:
-    conns = sorted(manager.listing(), key=lambda c: c.name)
-    if args.json:
-        keys = ("name", "service", "dc", "location", "org_id", "org_name", "user", "state", "state_text")
-        rows = []
-        for conn in conns:
-            data = conn.public_dict()
-            rows.append({**{k: data[k] for k in keys}, "expires_at": data["token"]["expires_at"]})
-        _out(json.dumps(rows, indent=2))
-        return 0
-    if not conns:
-        _out("No connections yet. Create one with `zconnect new` (wizard) or `zconnect add`.")
-        return 0
-    table = [("NAME", "SERVICE", "DC", "ORGANIZATION", "TOKEN")]
-    # Each cell cleaned on its own (line breaks and tabs become spaces): `_out` keeps them, and a line
-    # break in an organisation's name would otherwise print a row of its own.
-    table += [tuple(clean(cell) for cell in (c.name, c.service, c.location or c.dc, c.org_name or c.user or "-",
-                                             c.token_state())) for c in conns]
-    widths = [max(len(row[i]) for row in table) for i in range(5)]
-    for row in table:
-        _out("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     return 0
 
 

@@ -1,8 +1,9 @@
-"""`zconnect token NAME` when the stored token is still good: no argparse, httpx or Textual.
+"""`zconnect token [NAME]` when the stored token is still good: no argparse, httpx or Textual.
 
 Scripts call `zconnect token` for every request, so this path imports only `tomllib` and
 what the interpreter already has. Anything unusual (no file, an expiring token, a flag we
 do not know) returns None and the full CLI takes over, which refreshes under the lock.
+NAME left out is $ZCONNECT_CONNECTION, else the file's top-level `default` (`zconnect use`).
 """
 
 from __future__ import annotations
@@ -32,8 +33,12 @@ def config_path(explicit: str | None) -> str:
     return str(default_path())
 
 
-def parse_token_argv(argv: list[str]) -> tuple[str | None, str] | None:
-    """(config, name) for exactly `[--config F] token NAME`, else None."""
+ENV_CONNECTION = "ZCONNECT_CONNECTION"
+"""The default connection for this environment; before the file's `default` (empty: unset)."""
+
+
+def parse_token_argv(argv: list[str]) -> tuple[str | None, str | None] | None:
+    """(config, name) for exactly `[--config F] token [NAME]` (name None when left out), else None."""
     config = None
     args = list(argv)
     if len(args) >= 2 and args[0] == "--config":
@@ -42,10 +47,33 @@ def parse_token_argv(argv: list[str]) -> tuple[str | None, str] | None:
         config, args = args[0].split("=", 1)[1], args[1:]
     if len(args) == 2 and args[0] == "token" and not args[1].startswith("-"):
         return config, args[1]
+    if args == ["token"]:
+        return config, None
     return None
 
 
-def connection_table(data: bytes, name: str) -> dict | None:
+def preamble(data: bytes, key: str) -> dict | None:
+    """The file's top-level keys, parsed from the text before its first table, if `key` may be among them.
+
+    TOML puts every top-level key before the first table header, so this is the whole file's
+    answer for them; None when that text does not parse alone (e.g. a multi-line string). Text
+    without `key` in it answers {} without loading tomllib (`list` reads an index, not the TOML).
+    """
+    import re
+
+    first = re.search(rb"(?:^|\n)[ \t]*\[", data)
+    head = data[: first.start() if first else len(data)]
+    if key.encode() not in head:
+        return {}
+    import tomllib
+
+    try:
+        return tomllib.loads(head.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+
+
+def connection_table(data: bytes, name: str | None) -> dict | None:
     """`[connections.NAME]` (with its sub-tables) parsed from the file's bytes, without parsing the rest.
 
     tomllib on a file of 1,000 connections takes longer than the whole fast path, so only the
@@ -54,7 +82,7 @@ def connection_table(data: bytes, name: str) -> dict | None:
     full CLI answers: multi-line strings (a header could hide in one), `[connections]` itself,
     quoted keys or arrays of tables, `connections` keys in the preamble, or a slice that does
     not parse. The searches run in C (a Python loop over 2,000 headers would cost more than
-    the parse it saves). The rest of the file is not validated here.
+    the parse it saves). The rest of the file is not validated here. NAME None is the file's `default`.
     """
     import re
     import tomllib
@@ -70,6 +98,19 @@ def connection_table(data: bytes, name: str) -> dict | None:
     if re.search(unsafe, text):
         return None
     header = re.compile(rb"\n[ \t]*\[")  # any line that could open a table (or an array element)
+    first = header.search(text)
+    if first is None:
+        return None
+    try:
+        head = tomllib.loads(text[: first.start() + 1].decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    if "connections" in head or head.get("version", 1) != 1:
+        return None
+    if name is None:
+        name = head.get("default")
+        if not isinstance(name, str) or not name:
+            return None  # no default (or not a name): the full CLI says what to do
     mine = rb"\n[ \t]*\[[ \t]*connections[ \t]*\.[ \t]*" + re.escape(name.encode()) + rb"[ \t]*([\].])"
     pieces: list[bytes] = []
     ours = False
@@ -77,21 +118,17 @@ def connection_table(data: bytes, name: str) -> dict | None:
         following = header.search(text, match.end())
         pieces.append(text[match.start() + 1:following.start() + 1 if following else len(text)])
         ours = ours or match.group(1) == b"]"
-    first = header.search(text)
-    if not ours or first is None:
+    if not ours:
         return None
     try:
-        head = tomllib.loads(text[: first.start() + 1].decode("utf-8"))
         doc = tomllib.loads(b"".join(pieces).decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    if "connections" in head or head.get("version", 1) != 1:
         return None
     conn = doc.get("connections", {}).get(name)
     return conn if isinstance(conn, dict) else None
 
 
-def cached_token(path: str, name: str) -> str | None:
+def cached_token(path: str, name: str | None) -> str | None:
     """The stored access token if it is valid for more than 5 minutes, else None.
 
     #8's checks hold here too, at the cost of one fstat and one stat: a loosened mode, or a file or
@@ -131,7 +168,8 @@ def try_fast_token(argv: list[str]) -> bool:
     parsed = parse_token_argv(argv)
     if parsed is None:
         return False
-    token = cached_token(config_path(parsed[0]), parsed[1])
+    name = parsed[1] if parsed[1] is not None else os.environ.get(ENV_CONNECTION) or None
+    token = cached_token(config_path(parsed[0]), name)
     if token is None:
         return False
     sys.stdout.write(token + "\n")

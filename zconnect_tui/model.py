@@ -28,6 +28,8 @@ REFRESH_MARGIN = timedelta(minutes=5)
 # Patterns are strings, compiled by `re` on first use and cached there: compiling every pattern at
 # import cost the TUI's first frame about 1 M instructions each (#10).
 NAME_RE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z"
+MAX_NAME = 64
+"""The longest connection name NAME_RE allows (checked first, so a long name is told so)."""
 PORT_MIN, PORT_MAX = 1024, 65535
 """Loopback ports a user may choose for the redirect URI (no privileged ports)."""
 
@@ -306,6 +308,9 @@ def validate_client_id(client_id: str) -> str:
 
 def validate_name(name: str) -> str:
     """The one rule for connection names: they become TOML keys and CLI arguments, so keep them simple."""
+    if len(name) > MAX_NAME:  # the length first: "not usable" would send the user hunting for a bad character
+        raise UsageError(f"The connection name is {len(name)} characters long; the limit is {MAX_NAME}.",
+                         "Use a shorter name (letters, digits, '-' and '_', starting with a letter or digit).")
     if not re.match(NAME_RE, name):
         raise UsageError(f"{name!r} is not a usable connection name." if name else "The connection needs a name.",
                          "Use letters, digits, '-' and '_' (up to 64), starting with a letter or digit.")
