@@ -23,7 +23,7 @@ from reliability.lab import Lab
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
-from zconnect_tui.commands import cmd_list
+from zconnect_tui.cli_list import cmd_list
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.export import _header, _word, export
 from zconnect_tui.manager import Manager
@@ -91,24 +91,26 @@ def test_a_hostile_text_body_on_a_terminal_is_shown_escaped(lab: Lab) -> None:
 class Listing:
     """What cmd_list asks of the Manager."""
 
-    def __init__(self, conns: list[Connection]) -> None:
+    def __init__(self, conns: list[Connection], path: Path) -> None:
         self.conns = conns
+        self.path = path  # no file: no default connection
 
     def listing(self) -> list[Connection]:
         return self.conns
 
 
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
-def test_zconnect_lists_cells_neutralise_hostile_strings(kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_zconnect_lists_cells_neutralise_hostile_strings(kind: str, capsys: pytest.CaptureFixture[str],
+                                                        tmp_path: Path) -> None:
     value = HOSTILE[kind]
     conns = [hostile_connection(value), Connection("plain", "crm", "eu", "1000.X", ["ZohoCRM.org.READ"])]
-    assert cmd_list(Listing(conns), argparse.Namespace(json=False)) == 0  # type: ignore[arg-type]
+    assert cmd_list(Listing(conns, tmp_path / "none.toml"), argparse.Namespace(json=False, names=False)) == 0  # type: ignore[arg-type]
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert len(lines) == 3, lines  # the header and one row each: a line break in a cell forges no row
     assert not unsafe(out, allowed="\n") and "\t" not in out, unsafe(out, allowed="\n")
     assert lines[2].startswith("plain  ") and f"Acme {clean(value)}" in lines[1]
-    assert cmd_list(Listing(conns), argparse.Namespace(json=True)) == 0  # type: ignore[arg-type]
+    assert cmd_list(Listing(conns, tmp_path / "none.toml"), argparse.Namespace(json=True, names=False)) == 0  # type: ignore[arg-type]
     assert not unsafe(capsys.readouterr().out, allowed="\n")
 
 
