@@ -15,7 +15,8 @@ connect, upload, headers and the whole body, streamed bodies included; the waits
 attempts are bounded apart (Retry-After ≤ 60 s, 3 times). A body zconnect holds in memory (a
 page it reads for the next one's parameters, JSON it pretty-prints, an error it reports) is
 refused past `wire.MAX_RESPONSE_BYTES` (4 MiB); a body streamed raw to a pipe is not held, so
-it is not capped and memory stays flat.
+it is not capped and memory stays flat. A compressed body is inflated by wire.py in steps of at
+most 64 KiB, each counted against the cap and the deadline (a 2 KB answer can hold 1 GiB).
 """
 
 from __future__ import annotations
