@@ -49,7 +49,8 @@ from zconnect_tui.errors import UsageError, ZconnectError
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import REFRESH_MARGIN, Connection, now_utc
 from zconnect_tui.pagination import PAGE_CONTEXT_PREFIXES, Paginator, Params, get_param, paginator_for
-from zconnect_tui.saved import Field, body_from_fields, query_value
+from zconnect_tui.saved import Field, body_from_fields, check_header_value, query_value
+from zconnect_tui.text import clean
 from zconnect_tui.wire import (
     MAX_RESPONSE_BYTES,
     RETRY_DELAYS,
@@ -234,6 +235,7 @@ class ApiCall:
         url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
         headers: dict[str, str] = {}
         for key, value in req.headers:
+            check_header_value(key, value)  # the final value: -H, a filled {placeholder}, a saved API's
             headers[key] = value
         body = req.body
         if req.fields and (body is not None or method in ("GET", "HEAD", "DELETE", "OPTIONS")):
@@ -288,8 +290,12 @@ class ApiCall:
                 content = iter(lambda: body.read(CHUNK), b"")  # type: ignore[union-attr]
             # One overall deadline for this request: connect, upload, headers and the whole body.
             deadline = Deadline(http_timeout_seconds())
-            request = client.build_request(method, url, params=params, content=content, headers=sent_headers,
-                                           extensions={"trace": self._trace, "timeout": deadline})
+            try:
+                request = client.build_request(method, url, params=params, content=content, headers=sent_headers,
+                                               extensions={"trace": self._trace, "timeout": deadline})
+            except httpx.InvalidURL as exc:
+                raise UsageError(f"zconnect cannot send to {clean(url, limit=120, escape=True)}: "
+                                 f"{clean(str(exc), limit=120)}.", "Check the path and the fields.") from None
             target.check(str(request.url))  # the final URL, as httpx will send it
             started = time.monotonic()
             refused = False

@@ -83,7 +83,7 @@ def connection_table(data: bytes, name: str) -> dict | None:
     try:
         head = tomllib.loads(text[: first.start() + 1].decode("utf-8"))
         doc = tomllib.loads(b"".join(pieces).decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):  # the full CLI reports the file
         return None
     if "connections" in head or head.get("version", 1) != 1:
         return None

@@ -76,9 +76,18 @@ def validate_header(name: str, value: str) -> tuple[str, str]:
     if name.lower() in FORBIDDEN_HEADERS:
         raise UsageError(f"zconnect sets the {name} header itself.",
                          "Leave it out; the connection's access token is added to every call.")
-    if any(ch in value for ch in "\r\n\0"):
-        raise UsageError(f"The value of the header {name} contains a line break.", "Put it on one line.")
+    check_header_value(name, value)
     return name, value.strip()
+
+
+def check_header_value(name: str, value: str) -> None:
+    """A value HTTP can carry: one line, ASCII (httpx cannot encode anything else). Checked again on the
+    final value a call sends, where a `{placeholder}` is filled and a saved API's headers arrive."""
+    if any(ch in value for ch in "\r\n\0"):
+        raise UsageError(f"The value of the header {clean(name)} contains a line break.", "Put it on one line.")
+    if not value.isascii():
+        raise UsageError(f"The value of the header {clean(name)} is not ASCII ({clean(value.strip(), limit=40)!r}).",
+                         "HTTP header values are ASCII: send the text as a field (-f) instead, or percent-encode it.")
 
 
 def parse_header(text: str) -> tuple[str, str]:

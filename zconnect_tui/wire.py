@@ -144,10 +144,13 @@ def new_client(url: str, transport: httpx.BaseTransport | None = None) -> httpx.
     """The httpx client for calls to `url`'s host: no redirects followed (the token would go along),
     HTTP(S)_PROXY/NO_PROXY honoured except for loopback hosts (a proxy cannot reach this machine's
     127.0.0.1, e.g. an emulator). Each request still carries its own `Deadline`, name lookups included."""
-    client = httpx.Client(timeout=http_timeout_seconds(), transport=transport,
-                          trust_env=not is_loopback_host(urlsplit(url).hostname),
-                          headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
-                          follow_redirects=False)
+    try:
+        client = httpx.Client(timeout=http_timeout_seconds(), transport=transport,
+                              trust_env=not is_loopback_host(urlsplit(url).hostname),
+                              headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
+                              follow_redirects=False)
+    except (ImportError, ValueError, httpx.InvalidURL):  # httpx refuses the proxy it found in the environment
+        raise bad_proxy() from None
     # httpx has no public way to choose httpcore's network backend (httpx==0.28.1 is pinned): set it on
     # the pool of the client's own transport and of every proxy's (a proxy's name is looked up too).
     # A transport passed in (a test's mock) has no pool and is left alone.
@@ -156,6 +159,22 @@ def new_client(url: str, transport: httpx.BaseTransport | None = None) -> httpx.
         if pool is not None and hasattr(pool, "_network_backend"):
             pool._network_backend = _BACKEND
     return client
+
+
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+def bad_proxy() -> UsageError:
+    """The one-line error for a proxy setting httpx cannot use (socks5:// without socksio, ftp://, …),
+    naming the variable and the scheme, never the value (it may hold a password)."""
+    for name in PROXY_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        scheme = value.partition("://")[0].lower() if "://" in value else "http"
+        if value and scheme not in ("http", "https"):
+            return UsageError(f"{name} names a {clean(scheme, limit=20)}:// proxy, which zconnect cannot use.",
+                              f"zconnect goes through http:// and https:// proxies; set {name} to one, or unset it.")
+    return UsageError("The proxy settings (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY) are not usable.",
+                      "zconnect goes through http:// and https:// proxies: set one as http://HOST:PORT, or unset them.")
 
 
 def host(url: str) -> str:
