@@ -15,7 +15,8 @@ connect, upload, headers and the whole body, streamed bodies included; the waits
 attempts are bounded apart (Retry-After ≤ 60 s, 3 times). A body zconnect holds in memory (a
 page it reads for the next one's parameters, JSON it pretty-prints, an error it reports) is
 refused past `wire.MAX_RESPONSE_BYTES` (4 MiB); a body streamed raw to a pipe is not held, so
-it is not capped and memory stays flat.
+it is not capped and memory stays flat. A compressed body is inflated by wire.py in steps of at
+most 64 KiB, each counted against the cap and the deadline (a 2 KB answer can hold 1 GiB).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from zconnect_tui.manager import Manager
 from zconnect_tui.model import REFRESH_MARGIN, Connection, now_utc
 from zconnect_tui.pagination import PAGE_CONTEXT_PREFIXES, Paginator, Params, get_param, paginator_for
 from zconnect_tui.saved import Field, body_from_fields, query_value, validate_header
+from zconnect_tui.text import clean
 from zconnect_tui.wire import (
     MAX_RESPONSE_BYTES,
     RETRY_DELAYS,
@@ -233,7 +235,8 @@ class ApiCall:
         url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
         headers: dict[str, str] = {}
         for key, value in req.headers:
-            # The one header rule, however the request was built: never a second Authorization, nor a Host.
+            # The one header rule, however the request was built (-H, a filled {placeholder}, a saved API's):
+            # never a second Authorization, nor a Host; one line of ASCII.
             key, value = validate_header(key, value)
             headers[key] = value
         body = req.body
@@ -289,8 +292,12 @@ class ApiCall:
                 content = iter(lambda: body.read(CHUNK), b"")  # type: ignore[union-attr]
             # One overall deadline for this request: connect, upload, headers and the whole body.
             deadline = Deadline(http_timeout_seconds())
-            request = client.build_request(method, url, params=params, content=content, headers=sent_headers,
-                                           extensions={"trace": self._trace, "timeout": deadline})
+            try:
+                request = client.build_request(method, url, params=params, content=content, headers=sent_headers,
+                                               extensions={"trace": self._trace, "timeout": deadline})
+            except httpx.InvalidURL as exc:
+                raise UsageError(f"zconnect cannot send to {clean(url, limit=120, escape=True)}: "
+                                 f"{clean(str(exc), limit=120)}.", "Check the path and the fields.") from None
             target.check(str(request.url))  # the final URL, as httpx will send it
             started = time.monotonic()
             refused = False

@@ -19,6 +19,7 @@ from zconnect_tui.datacenters import DEFAULT_PORTS, DataCenters, Origin, check_u
 from zconnect_tui.errors import UsageError
 from zconnect_tui.model import Connection
 from zconnect_tui.saved import SavedApi, query_value
+from zconnect_tui.text import clean
 
 __all__ = ["Origin", "Target", "origin_of", "saved_api_url", "target_for"]
 
@@ -39,6 +40,9 @@ class Target:
     def url_for(self, target: str) -> str:
         """`/path?query` on the base, or a full URL on an allowed origin; anything else is refused."""
         target = target.strip()
+        if any(ch < " " or ch == "\x7f" for ch in target):  # httpx cannot send them (InvalidURL)
+            raise UsageError(f"The path {clean(target, limit=80, escape=True)} contains control characters.",
+                             "Remove them, or percent-encode them (e.g. %7F).")
         if "://" in target.split("?", 1)[0]:
             url = target
         else:

@@ -122,7 +122,7 @@ def connection_table(data: bytes, name: str | None) -> dict | None:
         return None
     try:
         doc = tomllib.loads(b"".join(pieces).decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):  # the full CLI reports the file
         return None
     conn = doc.get("connections", {}).get(name)
     return conn if isinstance(conn, dict) else None

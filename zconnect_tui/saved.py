@@ -89,6 +89,7 @@ def validate_header(name: str, value: str) -> tuple[str, str]:
     name = name.strip()
     problem = header_problem(name, value)
     if problem is None:
+        check_header_value(name, value)
         return name, value.strip()
     what, fix = problem
     if what.startswith("is a header"):
@@ -138,6 +139,16 @@ def check_saving(key: str, api: SavedApi) -> None:
     if problem := saved_api_problem(api):
         where, what, fix = problem
         raise UsageError(f"@{key} cannot be saved: its {where} {what}.", fix)
+
+
+def check_header_value(name: str, value: str) -> None:
+    """A value HTTP can carry: one line, ASCII (httpx cannot encode anything else). Checked again on the
+    final value a call sends, where a `{placeholder}` is filled and a saved API's headers arrive."""
+    if any(ch in value for ch in "\r\n\0"):
+        raise UsageError(f"The value of the header {clean(name)} contains a line break.", "Put it on one line.")
+    if not value.isascii():
+        raise UsageError(f"The value of the header {clean(name)} is not ASCII ({clean(value.strip(), limit=40)!r}).",
+                         "HTTP header values are ASCII: send the text as a field (-f) instead, or percent-encode it.")
 
 
 def parse_header(text: str) -> tuple[str, str]:

@@ -93,6 +93,9 @@ class Store:
             raise ConfigError(f"{self.path} is not UTF-8 text.", self._untouched()) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{self.path} does not parse: {exc}.", self._untouched()) from None
+        except RecursionError:  # tomllib recurses once per level: 50,000 nested `[` would end in a traceback
+            raise ConfigError(f"{self.path} is nested too deeply to read (arrays or tables hundreds of levels "
+                              "inside each other).", self._untouched()) from None
         version = doc.get("version", FORMAT_VERSION)
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise ConfigError(
@@ -266,7 +269,11 @@ class Store:
         doc["connections"] = {name: to_table(c) for name, c in sorted(snap.connections.items())}
         import tomli_w  # only a write needs it: reading (the fast paths, a first frame) does not
 
-        return tomli_w.dumps(doc).encode("utf-8")
+        try:
+            return tomli_w.dumps(doc).encode("utf-8")
+        except RecursionError:  # a kept unknown key that tomllib could just read, a few hundred levels deep
+            raise ConfigError(f"{self.path} holds a value nested too deeply to write back.",
+                              "Remove it by hand; nothing was changed.") from None
 
     def _write(self, data: bytes) -> None:
         target = self._target()

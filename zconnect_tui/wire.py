@@ -4,6 +4,10 @@ Every request zconnect makes goes through these: `ZohoClient._send` (oauth.py) f
 exchange, refreshes, revokes, the device flow and the verification calls; `ApiCall` (api.py) for
 `zconnect api`, one deadline per HTTP request (a `--paginate` walk is many requests), the size
 cap on every body it holds in memory. Nothing here knows OAuth.
+
+Bodies are read raw and inflated here, not by httpx: httpx inflates each network read whole, so
+2,493 bytes of `Content-Encoding: gzip, gzip` became 1 GiB in memory before any cap could count it.
+Here each step yields at most DECODE_STEP bytes, counted by the cap and timed by the deadline.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import socket
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +39,12 @@ DEFAULT_TIMEOUT = 15.0
 MAX_TIMEOUT = 600.0
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 """Zoho's answers are a few KiB; anything past this is refused while it streams, not after."""
+DECODE_STEP = 64 * 1024
+"""Most bytes one step of inflating a body produces (a deflate byte can stand for 1,032)."""
+ACCEPT_ENCODING = "gzip, deflate"
+"""What zconnect asks for, and all it decodes (besides identity)."""
+MAX_ENCODINGS = 2
+"""Stacked content codings undone at most: Zoho uses one; more is refused, not inflated."""
 
 
 def http_timeout_seconds() -> float:
@@ -133,9 +144,13 @@ def new_client(url: str, transport: httpx.BaseTransport | None = None) -> httpx.
     """The httpx client for calls to `url`'s host: no redirects followed (the token would go along),
     HTTP(S)_PROXY/NO_PROXY honoured except for loopback hosts (a proxy cannot reach this machine's
     127.0.0.1, e.g. an emulator). Each request still carries its own `Deadline`, name lookups included."""
-    client = httpx.Client(timeout=http_timeout_seconds(), transport=transport,
-                          trust_env=not is_loopback_host(urlsplit(url).hostname),
-                          headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+    try:
+        client = httpx.Client(timeout=http_timeout_seconds(), transport=transport,
+                              trust_env=not is_loopback_host(urlsplit(url).hostname),
+                              headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
+                              follow_redirects=False)
+    except (ImportError, ValueError, httpx.InvalidURL):  # httpx refuses the proxy it found in the environment
+        raise bad_proxy() from None
     # httpx has no public way to choose httpcore's network backend (httpx==0.28.1 is pinned): set it on
     # the pool of the client's own transport and of every proxy's (a proxy's name is looked up too).
     # A transport passed in (a test's mock) has no pool and is left alone.
@@ -144,6 +159,22 @@ def new_client(url: str, transport: httpx.BaseTransport | None = None) -> httpx.
         if pool is not None and hasattr(pool, "_network_backend"):
             pool._network_backend = _BACKEND
     return client
+
+
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+def bad_proxy() -> UsageError:
+    """The one-line error for a proxy setting httpx cannot use (socks5:// without socksio, ftp://, …),
+    naming the variable and the scheme, never the value (it may hold a password)."""
+    for name in PROXY_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        scheme = value.partition("://")[0].lower() if "://" in value else "http"
+        if value and scheme not in ("http", "https"):
+            return UsageError(f"{name} names a {clean(scheme, limit=20)}:// proxy, which zconnect cannot use.",
+                              f"zconnect goes through http:// and https:// proxies; set {name} to one, or unset it.")
+    return UsageError("The proxy settings (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY) are not usable.",
+                      "zconnect goes through http:// and https:// proxies: set one as http://HOST:PORT, or unset them.")
 
 
 def host(url: str) -> str:
@@ -161,6 +192,10 @@ def unreachable(url: str, exc: Exception, *, nothing_changed: bool = True) -> Un
         return Unreachable(f"{where} did not answer in time.", hint)
     if isinstance(exc, httpx.ConnectError):
         return Unreachable(f"Cannot connect to {where} ({exc or 'connection refused'}).", hint)
+    if isinstance(exc, httpx.DecodingError):
+        return Unreachable(f"{where} answered with {exc}; refused.",
+                           "That is not how Zoho answers: check the data centre's URLs and any proxy" +
+                           ("; nothing was changed." if nothing_changed else "."))
     return Unreachable(f"The connection to {where} broke before the answer was complete.", hint)
 
 
@@ -174,17 +209,85 @@ def declared_size(response: httpx.Response) -> int | None:
     return int(declared) if declared.isdigit() else None
 
 
-def chunks_until(response: httpx.Response, deadline: Deadline) -> Iterator[bytes]:
-    """The body as it streams, each piece as it arrives, ended by ReadTimeout once `deadline` has passed.
+class BadEncoding(httpx.DecodingError):
+    """An answer whose Content-Encoding zconnect does not undo: unknown, or stacked too deep."""
 
-    httpcore asks the deadline for the read timeout once per body, not per read, so a trickle of bytes
-    would never leave one read waiting that long: the deadline is checked between pieces too. Hence no
-    `chunk_size` here: httpx would hold pieces back until it had that many bytes.
+
+def content_codings(response: httpx.Response) -> list[str]:
+    """The answer's content codings in the order they were applied; BadEncoding for any zconnect does not undo."""
+    codings = [coding.strip().lower() for value in response.headers.get_list("content-encoding")
+               for coding in value.split(",")]
+    codings = [coding for coding in codings if coding not in ("", "identity")]
+    for coding in codings:
+        if coding not in ("gzip", "x-gzip", "deflate"):
+            raise BadEncoding(f"Content-Encoding {clean(coding, limit=30)!r}, which zconnect does not decode")
+    if len(codings) > MAX_ENCODINGS:
+        raise BadEncoding(f"{len(codings)} stacked content encodings (Zoho uses one)")
+    return codings
+
+
+def _inflate(pieces: Iterable[bytes], coding: str, deadline: Deadline) -> Iterator[bytes]:
+    """One layer of gzip or deflate undone, DECODE_STEP bytes at most per piece, the deadline checked per step.
+
+    Bytes after the end of the compressed stream are dropped, as httpx does.
     """
-    for chunk in response.iter_bytes():
+    inflater: Any = None
+    head = b""
+    for piece in pieces:
+        if inflater is None:
+            head += piece
+            if coding == "deflate" and len(head) < 2:
+                continue  # two bytes tell a zlib-wrapped stream (RFC 9110) from a raw one (some servers)
+            inflater, piece, head = zlib.decompressobj(_wbits(coding, head)), head, b""
+        yield from _steps(inflater, piece, coding, deadline)
+    if head:  # a whole body of one byte
+        yield from _steps(zlib.decompressobj(_wbits(coding, head)), head, coding, deadline)
+
+
+def _wbits(coding: str, head: bytes) -> int:
+    if coding != "deflate":
+        return zlib.MAX_WBITS | 16
+    zlib_wrapped = len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+    return zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS
+
+
+def _steps(inflater: Any, data: bytes, coding: str, deadline: Deadline) -> Iterator[bytes]:
+    """All that `data` inflates to, in pieces of at most DECODE_STEP bytes (zlib keeps the rest of the
+    input in `unconsumed_tail`, so one call never makes more)."""
+    while not inflater.eof:
         if deadline.left() <= 0:
             raise httpx.ReadTimeout("deadline")
-        yield chunk
+        try:
+            out = inflater.decompress(data, DECODE_STEP)
+        except zlib.error:
+            raise httpx.DecodingError(f"a {coding} body that does not decompress") from None
+        data = inflater.unconsumed_tail
+        if out:
+            yield out
+        if not data and len(out) < DECODE_STEP:
+            return  # the input is used up and nothing is pending: a full step may have more to give
+
+
+def chunks_until(response: httpx.Response, deadline: Deadline) -> Iterator[bytes]:
+    """The body as it streams, decoded, each piece as it arrives (at most DECODE_STEP bytes once inflated),
+    ended by ReadTimeout once `deadline` has passed.
+
+    httpcore asks the deadline for the read timeout once per body, not per read, so a trickle of bytes
+    would never leave one read waiting that long: the deadline is checked between pieces too, and between
+    steps of inflating one. Hence no `chunk_size` here: httpx would hold pieces back until it had that many.
+    """
+    pieces: Iterable[bytes] = _raw_until(response, deadline)
+    for coding in reversed(content_codings(response)):  # the last one applied is undone first
+        pieces = _inflate(pieces, coding, deadline)
+    yield from pieces
+
+
+def _raw_until(response: httpx.Response, deadline: Deadline) -> Iterator[bytes]:
+    for chunk in response.iter_raw():
+        if deadline.left() <= 0:
+            raise httpx.ReadTimeout("deadline")
+        if chunk:
+            yield chunk
 
 
 def collect(chunks: Iterable[bytes], limit: int, refuse: Callable[[], Exception]) -> bytes:
