@@ -69,7 +69,7 @@ def preamble(data: bytes, key: str) -> dict | None:
 
     try:
         return tomllib.loads(head.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):  # the full parse reports it
         return None
 
 
@@ -103,7 +103,7 @@ def connection_table(data: bytes, name: str | None) -> dict | None:
         return None
     try:
         head = tomllib.loads(text[: first.start() + 1].decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):  # the full CLI reports the file
         return None
     if "connections" in head or head.get("version", 1) != 1:
         return None
