@@ -47,7 +47,7 @@ def test_export_curl_keeps_an_organization_id_from_zoho_as_text(desk: Registered
     is refused, and the quoting is checked on the connection in memory, as a second line of defence."""
     import subprocess
 
-    from zconnect_tui.export import curl_example
+    from zconnect_tui.exports.curl import curl_example
 
     hostile = "1$(touch pwned)'`touch pwned2`"
     dcs = Store(config_path).load().dcs()

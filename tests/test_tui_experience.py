@@ -334,7 +334,7 @@ async def test_a_connection_never_authorized_says_authorize_and_resumes_its_setu
 # ----- 10. edit and export -----------------------------------------------------------------------------------
 async def test_edit_leads_to_reauthorization_and_export_offers_every_format(
         desk: Registered, config_path: Path, browser: Browser) -> None:
-    from zconnect_tui.export import FORMATS
+    from zconnect_tui.exports import keys
     from zconnect_tui.tui.screens.edit import EditScreen
     from zconnect_tui.tui.screens.export import ExportScreen
 
@@ -346,7 +346,7 @@ async def test_edit_leads_to_reauthorization_and_export_offers_every_format(
         export = app.screen
         assert isinstance(export, ExportScreen)
         await wait_for(pilot, lambda: export.texts, what="the export")
-        assert list(export.texts) == list(FORMATS) and "curl" in FORMATS
+        assert list(export.texts) == list(keys()) and "curl" in keys()
         assert f'-H "orgId: {org}"' in export.texts["curl"] and "$(zconnect token desk)" in export.texts["curl"]
         export.query_one("#formats").active = "format-curl"
         await pilot.pause()

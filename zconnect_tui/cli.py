@@ -46,7 +46,8 @@ seconds.__name__ = "number of seconds (1-86400)"  # argparse names the type in i
 
 
 class _Lazy:
-    """argparse `choices` read from a module only when a command needs them (`export` imports httpx)."""
+    """argparse `choices` read from a module only when a command needs them (the export formats' registry is
+    not imported to run `list`)."""
 
     def __init__(self, module: str, name: str) -> None:
         self.module, self.name = module, name
@@ -54,7 +55,8 @@ class _Lazy:
     def _values(self) -> tuple[str, ...]:
         import importlib
 
-        return tuple(getattr(importlib.import_module(self.module), self.name))
+        value = getattr(importlib.import_module(self.module), self.name)
+        return tuple(value() if callable(value) else value)
 
     def __contains__(self, value: object) -> bool:
         return value in self._values()
@@ -109,8 +111,17 @@ COMMANDS: tuple[Command, ...] = (
     Command("test", "call the service's verification endpoint", NAME, a("--json", action="store_true")),
     Command("revoke", "revoke at Zoho and clear tokens", NAME),
     Command("remove", "delete a connection from the file", NAME, a("--yes", action="store_true", help="do not ask")),
-    Command("export", "print a connection as connector fields, shell exports, JSON or a curl command", NAME,
-            a("--format", choices=_Lazy("zconnect_tui.export", "FORMATS"), default="connector")),
+    Command("export", "print a connection in an export format: connector fields, scripts, extension code "
+            "(the list: `zconnect export --help`)", NAME,
+            a("--format", choices=_Lazy("zconnect_tui.exports", "keys"), default="connector",
+              help="one of the formats below (default: connector)"),
+            a("--namespace", metavar="NS", help="deluge: your extension's namespace, invokeConnector's "
+              "NS.CONNECTOR.API"),
+            a("--connector", metavar="NAME", help="deluge, console, sigma: the Developer Console connector's name, "
+              "also the Zoho connection's link name (default: the connection's name)"),
+            a("--output", metavar="DIR", help="posting: write the collection's files into DIR (stdout gets a "
+              "summary)"),
+            body="zconnect_tui.export_cli", epilog=("zconnect_tui.exports", "epilog")),
     Command("add", "create a connection without the wizard", NAME,
             a("--service", required=True), a("--dc", required=True), a("--client-id", required=True),
             a("--scopes", help="comma-separated (default: the service's defaults)"),
@@ -178,6 +189,21 @@ def build_parser() -> argparse.ArgumentParser:
 
             self.exit(2, f"zconnect: {clean(message)}. See `{self.prog} --help`.\n")
 
+        @property
+        def epilog(self) -> str | None:
+            """A (module, name) epilog is read when the help is shown, not to run a command."""
+            value = self.__dict__.get("_epilog")
+            if isinstance(value, tuple):
+                import importlib
+
+                found = getattr(importlib.import_module(value[0]), value[1])
+                value = self._epilog = found() if callable(found) else found
+            return value
+
+        @epilog.setter
+        def epilog(self, value: str | tuple[str, str] | None) -> None:
+            self._epilog = value
+
     parser = Parser(
         prog="zconnect", description="Connect to Zoho's APIs from a terminal.", epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -186,11 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-V", "--version", action="version", version=f"zconnect {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
-        epilog = command.epilog
-        if isinstance(epilog, tuple):  # (module, name): text that lives with the command's body
-            import importlib
-
-            epilog = getattr(importlib.import_module(epilog[0]), epilog[1])
+        epilog = command.epilog  # (module, name): text that lives with the command's body, read for --help
         p = sub.add_parser(command.name, help=command.help, description=command.help, epilog=epilog,
                            formatter_class=argparse.RawDescriptionHelpFormatter if epilog else argparse.HelpFormatter)
         for flags, options in command.args:
