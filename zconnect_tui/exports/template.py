@@ -109,7 +109,8 @@ class Builder:
             path = urlsplit(api.path).path or "/"
         if not path.startswith("/"):
             path = "/" + path
-        tpl = ApiTemplate(key, api.method, api.description, f"{api.method} {api.path}", self.text(path))
+        saved = f"{api.method} {placeholder_text(self.text(api.path))}"  # as saved, the developer's id scrubbed
+        tpl = ApiTemplate(key, api.method, api.description, saved, self.text(path))
         tpl.query = [(k, self.text(v)) for k, v in parse_qsl(query_string, keep_blank_values=True)]
         tpl.headers = [(k, self.text(v)) for k, v in api.headers.items()]
         if api.method in BODY_METHODS:
