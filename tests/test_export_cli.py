@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import CLIENT_SECRET
+from conftest import CLIENT_SECRET, run_cli
 from inprocess import zconnect
 from test_export_formats import posting_request
 
@@ -114,3 +114,28 @@ def test_a_posting_collection_runs_against_zoho_with_the_token_from_zconnect(
     answer = httpx.request(method, url, headers=headers, params=params, timeout=10)
     assert answer.status_code == 200, answer.text
     assert len(answer.json()["data"]) == 5
+
+
+def test_the_readmes_walkthrough_runs_as_written(config_path: Path, emulator, desk, browser) -> None:
+    """From a saved API tried with `zconnect api` to the exports pasted in the extension (README)."""
+    import re
+    import shlex
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### From a saved API to an extension", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block
+    assert zconnect("authorize", "desk", "--timeout", "20").code == 0
+    org = Store(config_path).load().get("desk").org_id
+    outputs = []
+    for line in block.group(1).splitlines():
+        args = shlex.split(line, comments=True)
+        assert args[0] == "zconnect"
+        run = run_cli(*args[1:])  # a real process: `api` writes its body to stdout's bytes
+        assert run.code == 0, (line, run.err)
+        outputs.append(run.out)
+    assert json.loads(outputs[0])["id"] == "7000000004"
+    console, deluge = outputs[3], outputs[4]
+    assert "URL          ${apiBase}/api/v1/tickets/${id}" in console and "orgId: ${orgId}" in console
+    assert 'zoho.crm.invokeConnector("acme.helpdesk.ticket", connectorValues);' in deluge
+    assert org not in console + deluge

@@ -93,7 +93,7 @@ def test_no_extension_format_holds_the_developers_ids_tokens_or_secret(service: 
 def test_the_context_id_and_the_data_centre_are_named_dynamic_values(service: str) -> None:
     conn = fixed(service)
     deluge = render("deluge", conn, DataCenters())
-    urls = re.findall(r"^\turl: (.*)$", deluge, re.M)
+    urls = re.findall(r"^    url: (.*)$", deluge, re.M)
     assert urls and all(u.startswith("apiBase + ") for u in urls)  # no host written in: the installing org's DC
     wire, variable = ("orgId", "orgId") if service == "desk" else ("organization_id", "organizationId")
     where = "urlHeaders" if service == "desk" else "urlParams"
@@ -107,8 +107,8 @@ def test_the_context_id_and_the_data_centre_are_named_dynamic_values(service: st
 
 def test_invokeapi_is_written_where_zoho_documents_the_service() -> None:
     deluge = render("deluge", fixed("crm"), DataCenters())
-    assert deluge.count("response = invokeapi") == 2 and "\tservice: zohocrm" in deluge
-    assert '\tpath: "/crm/v8/Leads/" + id' in deluge  # the path alone: Zoho picks the host by data centre
+    assert deluge.count("response = invokeapi") == 2 and "    service: zohocrm" in deluge
+    assert '    path: "/crm/v8/Leads/" + id' in deluge  # the path alone: Zoho picks the host by data centre
     assert "invokeapi" not in render("deluge", fixed("desk"), DataCenters())
 
 

@@ -51,11 +51,10 @@ def rows(tpl: ApiTemplate) -> list[tuple[str, str]]:
 def render(conn: Connection, dcs: DataCenters, options: ExportOptions) -> str:
     rule, link = dynamic_context(conn), link_name(conn, options)
     product = get_service(conn.service).label
-    lines = [f"Developer Console → Connectors → {link} → Add API: one form per saved API of {conn.name} ({product}).",
-             "Dynamic values are written ${name} (check the form's own notation: unconfirmed); invokeConnector's",
-             "map gives them per installation, never the values of the account the calls were tried on:",
-             f"  ${{{BASE.name}}}  the {product} API base of the installing organisation's data centre",
-             f"  {''.ljust(len(BASE.name) + 3)}  ({rule.example_bases()})"]
+    lines = [f"Developer Console → Connectors → {link} → Add API, once per saved API of {conn.name} ({product}).",
+             "${name} is a dynamic value, given per installation by invokeConnector's map (the form's own "
+             "notation is unconfirmed):",
+             f"  ${{{BASE.name}}}  the installing organisation's {product} API base ({rule.example_bases()})"]
     apis = templates(conn)
     context = next((v for tpl in apis for v in tpl.variables() if v.role == "context"), None)
     if context:

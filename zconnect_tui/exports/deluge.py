@@ -64,17 +64,17 @@ def header(conn: Connection, rule: ContextRule, context: Var | None, link: str, 
     product = get_service(conn.service).label
     width = max(len(BASE.name), len(context.name) if context else 0)
     lines = [f"// zconnect export {conn.name} --format deluge: the saved APIs of {conn.name} ({product}) in Deluge.",
-             "// Set these per installation: never the values of the account the calls were tried on.",
-             f"//   {BASE.name.ljust(width)}  the {product} API base of the installing organisation's data centre",
-             f"//   {''.ljust(width)}  ({rule.example_bases()})"]
+             "// Set these per installation, never to the values of the account the calls were tried on:",
+             f"//   {BASE.name.ljust(width)}  the installing organisation's {product} API base "
+             f"({rule.example_bases()})"]
     if context:
         about = _context_line(rule, product) if rule.kind else f"its {product} organisation id"
         lines.append(f"//   {context.name.ljust(width)}  {about}")
-    lines += [f'// invokeurl uses a Zoho connection with the link name "{link}" and these scopes:',
-              f"//   {', '.join(conn.scopes)}",
-              f'// invokeConnector uses the Developer Console connector "{link}" and its APIs (--format console);',
-              "// its identifier is namespace.connector.api" +
-              (" (replace <namespace>, or pass --namespace)." if namespace.startswith("<") else ".")]
+    lines += [f'// invokeurl needs a Zoho connection with the link name "{link}" and the scopes '
+              f"{', '.join(conn.scopes)}.",
+              f'// invokeConnector needs the Developer Console connector "{link}" with these APIs (--format console).',
+              "// Its identifier is namespace.connector.api" +
+              (": replace <namespace>, or pass --namespace." if namespace.startswith("<") else ".")]
     return lines
 
 
@@ -86,25 +86,25 @@ def api_block(tpl: ApiTemplate, rule: ContextRule, link: str, namespace: str) ->
         lines.append(f"// {variable(var)}: the value of {{{var.name}}}")
     lines.append(f'// 1. invokeurl, with the Zoho connection "{link}":')
     lines += _maps(tpl)
-    lines += ["response = invokeurl", "[", f"\turl: {BASE.name} + {expression(tpl.path)}", f"\ttype: {tpl.method}"]
+    lines += ["response = invokeurl", "[", f"    url: {BASE.name} + {expression(tpl.path)}", f"    type: {tpl.method}"]
     lines += _options(tpl)
-    lines += [f'\tconnection: "{link}"', "\tdetailed: true", "];",
+    lines += [f'    connection: "{link}"', "    detailed: true", "];",
               'if(response.get("responseCode") == 200)', "{",
-              '\tresult = response.get("responseText").toMap();', "\tinfo result;", "}", "else", "{",
-              "\tinfo response;", "}"]
+              '    result = response.get("responseText").toMap();', "    info result;", "}", "else", "{",
+              "    info response;", "}"]
     lines.append(f'// 2. invokeConnector, the connector\'s API "{tpl.key}" (its dynamic values as map keys):')
     lines.append("connectorValues = Map();")
     lines += [f'connectorValues.put({string(v.name)}, {variable(v)});' for v in variables]
     lines += [f'response = zoho.crm.invokeConnector("{namespace}.{link}.{tpl.key}", connectorValues);',
               'if(response.get("status_code").toString() == "200")', "{",
-              '\tresult = response.get("response").toMap();', "\tinfo result;", "}", "else", "{",
-              "\tinfo response;", "}"]
+              '    result = response.get("response").toMap();', "    info result;", "}", "else", "{",
+              "    info response;", "}"]
     if rule.deluge_service:
         lines.append("// 3. invokeapi: Zoho takes the host from the installing organisation's data centre:")
-        lines += ["response = invokeapi", "[", f"\tservice: {rule.deluge_service}",
-                  f"\tpath: {expression(tpl.path)}", f"\ttype: {tpl.method}"]
+        lines += ["response = invokeapi", "[", f"    service: {rule.deluge_service}",
+                  f"    path: {expression(tpl.path)}", f"    type: {tpl.method}"]
         lines += _options(tpl)
-        lines += [f'\tconnection: "{link}"', "];", "info response;"]
+        lines += [f'    connection: "{link}"', "];", "info response;"]
     return lines
 
 
@@ -124,11 +124,11 @@ def _maps(tpl: ApiTemplate) -> list[str]:
 
 
 def _options(tpl: ApiTemplate) -> list[str]:
-    lines = ["\tparameters: urlParams"] if tpl.query else []
+    lines = ["    parameters: urlParams"] if tpl.query else []
     if tpl.body is not None:
-        lines.append("\tbody: payload.toString()")
+        lines.append("    body: payload.toString()")
     if tpl.headers or tpl.body is not None:
-        lines.append("\theaders: urlHeaders")
+        lines.append("    headers: urlHeaders")
     return lines
 
 
