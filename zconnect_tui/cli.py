@@ -113,8 +113,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("remove", "delete a connection from the file", NAME, a("--yes", action="store_true", help="do not ask")),
     Command("export", "print a connection in an export format: connector fields, scripts, extension code "
             "(the list: `zconnect export --help`)", NAME,
-            a("--format", choices=_Lazy("zconnect_tui.exports", "keys"), default="connector",
-              help="one of the formats below (default: connector)"),
+            # A metavar, so that building the parser does not list the choices (and import the registry).
+            a("--format", choices=_Lazy("zconnect_tui.exports", "keys"), default="connector", metavar="FORMAT",
+              help="one of %(choices)s, each below (default: %(default)s)"),
             a("--namespace", metavar="NS", help="deluge: your extension's namespace, invokeConnector's "
               "NS.CONNECTOR.API"),
             a("--connector", metavar="NAME", help="deluge, console, sigma: the Developer Console connector's name, "
