@@ -153,7 +153,8 @@ def posting_request(text: str, variables: dict[str, str]) -> tuple[str, str, dic
     url = string.Template(data["url"]).substitute(variables)
     for param in data.get("path_params", []):
         url = re.sub(rf"(?<!:):{param['name']}\b", param["value"] or "P", url)
-    headers = {h["name"]: string.Template(h["value"]).substitute(variables) for h in data.get("headers", [])}
+    headers = {string.Template(h["name"]).substitute(variables): string.Template(h["value"]).substitute(variables)
+               for h in data.get("headers", [])}
     params = {p["name"]: string.Template(p["value"]).substitute(variables) for p in data.get("params", [])}
     return data["method"], url.replace("::", ":"), headers, params
 
@@ -181,12 +182,12 @@ def test_posting_requests_parse_as_yaml_and_resolve_like_posting_does(service: s
 def test_posting_keeps_dollars_colons_and_odd_text_literal() -> None:
     conn = fixed("desk")
     weird = 'a$b "q" \\ é \u2028 x:y'
-    conn.apis = {"w": SavedApi("POST", "/api/v1/a:b/{id}", {"text": weird, "n": 1}, {"X-W": weird})}
+    conn.apis = {"w": SavedApi("POST", "/api/v1/a:b/{id}", {"text": weird, "n": 1}, {"X-W": weird, "X-$": "d"})}
     files = exports.get("posting").files(conn, DataCenters(), ExportOptions())  # type: ignore[misc]
     text = files["w.posting.yaml"]
     method, url, headers, _ = posting_request(text, {"ZOHO_API_BASE": "https://b", "ZOHO_ORG_ID": "1",
                                                      "ZOHO_ACCESS_TOKEN": "T"})
-    assert url == "https://b/api/v1/a:b/P" and headers["X-W"] == weird
+    assert url == "https://b/api/v1/a:b/P" and headers["X-W"] == weird and headers["X-$"] == "d"
     content = yaml.safe_load(text)["body"]["content"]
     assert json.loads(string.Template(content).substitute({})) == {"text": weird, "n": 1}
     assert "posting.env" not in files  # {id} is in the path: Posting's Path tab fills it

@@ -62,8 +62,8 @@ def _pairs(key: str, items: list[tuple[str, str]]) -> list[str]:
     if not items:
         return []
     lines = [f"{key}:"]
-    for name, value in items:
-        lines += [f"- name: {quoted(name)}", f"  value: {quoted(value)}"]
+    for name, value in items:  # Posting fills variables in names too: a literal $ is $$ there as well
+        lines += [f"- name: {quoted(name.replace('$', '$$'))}", f"  value: {quoted(value)}"]
     return lines
 
 
