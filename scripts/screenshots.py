@@ -1,4 +1,5 @@
-"""Make the README screenshots: every wizard step, the dashboard and the API screen, from the real app.
+"""Make the README screenshots: every wizard step, the dashboard, the API screen and the Export dialog's
+extension tabs, from the real app.
 
 Starts the in-repo Zoho emulator, writes a temporary connections file whose `lab` data centre
 points at it, and drives `ZconnectApp` headless with Pilot at 80×24, the way a user would:
@@ -26,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from test_tui_support import drive_to, make_app, wait_for  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
-from textual.widgets import DataTable, Input  # noqa: E402
+from textual.widgets import DataTable, Input, TabbedContent  # noqa: E402
 from zoho_emulator import ZohoEmulator  # noqa: E402
 
 from zconnect_tui.manager import Manager  # noqa: E402
@@ -38,6 +39,7 @@ from zconnect_tui.tui.device_panel import DevicePanel  # noqa: E402
 from zconnect_tui.tui.json_tree import JsonTree  # noqa: E402
 from zconnect_tui.tui.screens.api import ApiScreen  # noqa: E402
 from zconnect_tui.tui.screens.dashboard import DashboardScreen  # noqa: E402
+from zconnect_tui.tui.screens.export import ExportScreen  # noqa: E402
 from zconnect_tui.tui.steps import STEPS, guide_numbers  # noqa: E402
 
 CLIENT_ID = "1000.Q7ZK3WJ0D5ARPX2M8LN4VHYBCT6E1F"
@@ -103,6 +105,9 @@ async def shoot(out: Path, size: tuple[int, int], emulator: ZohoEmulator, config
         save("dashboard.svg")
         await shoot_api(pilot, store)
         save("api.svg")
+        for fmt, scroll in (("deluge", 13), ("console", 5)):  # the Export dialog's extension tabs
+            await shoot_export(pilot, fmt, scroll)
+            save(f"export-{fmt}.svg")
     written += await shoot_device(out, size, emulator, config, save_as=save_svg)
     return written
 
@@ -157,6 +162,25 @@ async def shoot_api(pilot: Pilot, store: Store) -> None:
     tree = screen.query_one(JsonTree)
     tree.root.children[0].children[0].expand()
     tree.focus()
+    await pilot.pause()
+
+
+async def shoot_export(pilot: Pilot, fmt: str, scroll: int) -> None:
+    """The Export dialog of desk (its two saved APIs), on the tab `fmt`, scrolled down `scroll` lines."""
+    if not isinstance(pilot.app.screen, ExportScreen):
+        while not isinstance(pilot.app.screen, DashboardScreen):
+            await pilot.press("escape")
+            await pilot.pause()
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ExportScreen), what="the export dialog")
+    export = pilot.app.screen
+    assert isinstance(export, ExportScreen)
+    await wait_for(pilot, lambda: export.formats, what="the export's tabs")
+    export.query_one("#formats", TabbedContent).active = f"format-{fmt}"
+    await pilot.pause()
+    body = export.body_scroll()
+    if body is not None:
+        body.scroll_to(y=scroll, animate=False)
     await pilot.pause()
 
 

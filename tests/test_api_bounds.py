@@ -27,7 +27,7 @@ from zconnect_tui.apitarget import target_for
 from zconnect_tui.connector import api_base, user_dc
 from zconnect_tui.datacenters import BUILTIN, DataCenters, origin_of
 from zconnect_tui.errors import UsageError, ZconnectError
-from zconnect_tui.export import export
+from zconnect_tui.exports import render
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import Connection
 from zconnect_tui.store import Snapshot, Store
@@ -99,7 +99,7 @@ def test_every_base_zconnect_computes_is_inside_the_one_rule() -> None:
         allowed = dcs.token_origins(conn.dc, user, conn.api_domain)
         target = target_for(conn, dcs)
         assert origin_of(api_base(conn, dcs)) in allowed and target.allowed == allowed, conn
-        assert f"export ZOHO_API_BASE={target.base}" in export(conn, dcs, "env")
+        assert f"export ZOHO_API_BASE={target.base}" in render("env", conn, dcs)
         # Nothing but the user's own data centre's hosts, and the stored api_domain if the rule trusts it.
         stored_domain = origin_of(dcs.trusted_api_domain(conn.dc, conn.api_domain) or "")
         own = {(urlsplit(u).hostname or "").split(".", 1)[1] for u in (user.api, user.accounts, user.desk or "")

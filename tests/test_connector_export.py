@@ -10,7 +10,7 @@ from inprocess import zconnect
 
 from zconnect_tui.connector import URL_KEYS, connector_fields, render_fields, request_token_url
 from zconnect_tui.datacenters import BUILTIN, DataCenters
-from zconnect_tui.export import export
+from zconnect_tui.exports import render
 from zconnect_tui.model import Connection
 
 GUIDE_SCOPES = ["Desk.tickets.READ", "Desk.basic.READ", "Desk.contacts.READ"]
@@ -93,7 +93,7 @@ def test_export_env_has_the_api_base_and_the_org(config_path: Path, emulator, de
 
 def test_api_base_is_the_users_own_data_centre() -> None:
     def env(c: Connection) -> dict[str, str]:
-        return dict(line.removeprefix("export ").split("=", 1) for line in export(c, DataCenters(), "env").splitlines())
+        return dict(line.removeprefix("export ").split("=", 1) for line in render("env", c, DataCenters()).splitlines())
 
     assert env(conn(location="eu", accounts_server="https://accounts.zoho.eu"))["ZOHO_API_BASE"] == \
         "https://desk.zoho.eu"
@@ -105,5 +105,5 @@ def test_api_base_is_the_users_own_data_centre() -> None:
 
 
 def test_json_of_a_self_client_has_no_request_token_url() -> None:
-    data = json.loads(export(conn(client_type="self", redirect_uri=""), DataCenters(), "json"))
+    data = json.loads(render("json", conn(client_type="self", redirect_uri=""), DataCenters()))
     assert data["request_token_url"] is None and data["client_type"] == "self"

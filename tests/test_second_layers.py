@@ -25,7 +25,8 @@ from textual.widgets import Static
 
 from zconnect_tui.cli_list import cmd_list
 from zconnect_tui.datacenters import DataCenters
-from zconnect_tui.export import _header, _word, export
+from zconnect_tui.exports import render as export
+from zconnect_tui.exports.curl import _header, _word
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import Connection, now_utc
 from zconnect_tui.store import Store
@@ -176,10 +177,10 @@ def test_the_export_quoting_neutralises_hostile_strings(kind: str, tmp_path: Pat
 
     conn, dcs = hostile_connection(value), DataCenters()
     conn.service, conn.location = "desk", ""  # a service zconnect knows; hosts from the trust rule
-    curl = export(Connection(**{**vars(conn), "name": "desk"}), dcs, "curl")  # (the curl line's own name: #18 item 1)
-    for text in (export(conn, dcs, "env"), curl):
+    curl = export("curl", Connection(**{**vars(conn), "name": "desk"}), dcs)  # (the curl line's own name: #18 item 1)
+    for text in (export("env", conn, dcs), curl):
         assert not unsafe(text, allowed="\n"), (text, unsafe(text, allowed="\n"))
-    env = export(conn, dcs, "env").splitlines()
+    env = export("env", conn, dcs).splitlines()
     assert all(line.startswith("export ZOHO_") for line in env)  # one line per variable, none forged
     kept = [line for line in env if "ZOHO_ACCESS_TOKEN" not in line]  # that one runs zconnect
     names = [line.split("=", 1)[0].removeprefix("export ") for line in kept]

@@ -37,14 +37,15 @@ def test_no_secret_in_any_output_or_file(tmp_path: Path) -> None:
 
 def test_the_screenshot_script_shows_no_secret(tmp_path: Path) -> None:
     """Run the real screenshot script (wizard steps 0-8, the Non-browser branch's step 6, the dashboard and the
-    API screen, against the emulator)."""
+    API screen and the Export dialog's deluge and console tabs, against the emulator)."""
     proc = subprocess.run([PYTHON, str(ROOT / "scripts" / "screenshots.py"), "--out", str(tmp_path)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     secret = re.search(r'^CLIENT_SECRET = "([^"]+)"', (ROOT / "scripts" / "screenshots.py").read_text(), re.M)
     assert secret is not None
     svgs = sorted(tmp_path.glob("*.svg"))
-    assert len(svgs) == 12 and {"wizard-6-device.svg", "api.svg"} <= {svg.name for svg in svgs}
+    assert len(svgs) == 14 and {"wizard-6-device.svg", "api.svg", "export-deluge.svg", "export-console.svg"} <= \
+        {svg.name for svg in svgs}
     for svg in svgs:
         text = svg.read_text(errors="replace")
         assert not TOKEN_SHAPE.search(text), svg.name

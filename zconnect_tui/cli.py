@@ -47,7 +47,8 @@ seconds.__name__ = "number of seconds (1-86400)"  # argparse names the type in i
 
 
 class _Lazy:
-    """argparse `choices` read from a module only when a command needs them (`export` imports httpx)."""
+    """argparse `choices` read from a module only when a command needs them (the export formats' registry is
+    not imported to run `list`)."""
 
     def __init__(self, module: str, name: str) -> None:
         self.module, self.name = module, name
@@ -55,7 +56,8 @@ class _Lazy:
     def _values(self) -> tuple[str, ...]:
         import importlib
 
-        return tuple(getattr(importlib.import_module(self.module), self.name))
+        value = getattr(importlib.import_module(self.module), self.name)
+        return tuple(value() if callable(value) else value)
 
     def __contains__(self, value: object) -> bool:
         return value in self._values()
@@ -126,10 +128,18 @@ COMMANDS: tuple[Command, ...] = (
     Command("revoke", "revoke at Zoho and clear tokens", NAME),
     Command("remove", "delete a connection from the file (its NAME is never the default: a script's empty "
             "variable must not remove it)", GIVEN_NAME, a("--yes", action="store_true", help="do not ask")),
-    Command("export", "print a connection as connector fields, shell exports, JSON or a curl command", NAME,
-            a("--format", choices=_Lazy("zconnect_tui.export", "FORMATS"), default="connector",
-              help="connector: the guide's connector fields (default); env: shell exports for eval; json; "
-              "curl: a first API call")),
+    Command("export", "print a connection in an export format: connector fields, scripts, extension code "
+            "(the list: `zconnect export --help`)", NAME,
+            # A metavar, so that building the parser does not list the choices (and import the registry).
+            a("--format", choices=_Lazy("zconnect_tui.exports", "keys"), default="connector", metavar="FORMAT",
+              help="one of %(choices)s, each below (default: %(default)s)"),
+            a("--namespace", metavar="NS", help="deluge: your extension's namespace, invokeConnector's "
+              "NS.CONNECTOR.API"),
+            a("--connector", metavar="NAME", help="deluge, console, sigma: the Developer Console connector's name, "
+              "also the Zoho connection's link name (default: the connection's name)"),
+            a("--output", metavar="DIR", help="posting: write the collection's files into DIR (stdout gets a "
+              "summary)"),
+            body="zconnect_tui.export_cli", epilog=("zconnect_tui.exports", "epilog")),
     Command("add", "create a connection without the wizard", GIVEN_NAME,
             a("--service", required=True, help="the Zoho service (desk, crm, books, …)"),
             a("--dc", required=True, help="the data centre the client is registered in (us, eu, in, au, jp, "
@@ -212,6 +222,21 @@ def build_parser() -> argparse.ArgumentParser:
 
             self.exit(2, f"zconnect: {clean(message)}. See `{self.prog} --help`.\n")
 
+        @property
+        def epilog(self) -> str | None:
+            """A (module, name) epilog is read when the help is shown, not to run a command."""
+            value = self.__dict__.get("_epilog")
+            if isinstance(value, tuple):
+                import importlib
+
+                found = getattr(importlib.import_module(value[0]), value[1])
+                value = self._epilog = found() if callable(found) else found
+            return value
+
+        @epilog.setter
+        def epilog(self, value: str | tuple[str, str] | None) -> None:
+            self._epilog = value
+
     parser = Parser(
         prog="zconnect", description="Connect to Zoho's APIs from a terminal.", epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -221,11 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND",
                                 help="`zconnect COMMAND --help` for its own flags; none: the dashboard or wizard")
     for command in COMMANDS:
-        epilog = command.epilog
-        if isinstance(epilog, tuple):  # (module, name): text that lives with the command's body
-            import importlib
-
-            epilog = getattr(importlib.import_module(epilog[0]), epilog[1])
+        epilog = command.epilog  # (module, name): text that lives with the command's body, read for --help
         p = sub.add_parser(command.name, help=command.help, description=command.help, epilog=epilog,
                            formatter_class=argparse.RawDescriptionHelpFormatter if epilog else argparse.HelpFormatter)
         for flags, options in command.args:

@@ -154,11 +154,6 @@ def cmd_remove(manager: Manager, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_export(manager: Manager, args: argparse.Namespace) -> int:
-    _out(manager.export(args.name, args.format))
-    return 0
-
-
 def _read_secret(args: argparse.Namespace, prompt: str = "Client Secret (from the Client Secret tab; "
                  "input hidden): ") -> str:
     """The secret from --client-secret-env, else stdin (not a terminal), else a hidden prompt; never argv."""

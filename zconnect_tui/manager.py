@@ -39,6 +39,7 @@ from zconnect_tui.model import (
 from zconnect_tui.store import Snapshot, Store
 
 if TYPE_CHECKING:  # httpx (through oauth) loads only when a command needs it
+    from zconnect_tui.exports import ExportOptions, Rendered
     from zconnect_tui.oauth import ZohoClient
     from zconnect_tui.verify import Organization, Verification
 
@@ -105,17 +106,32 @@ class Manager(Authorizations, SavedApis):
         """What a user should know about the file: readable by others, or owned by someone else."""
         return self.store.warnings()
 
-    def export(self, name: str, fmt: str) -> str:
-        """`name` in one of `export.FORMATS` (secrets masked)."""
-        return self.exports(name, (fmt,))[fmt]
-
-    def exports(self, name: str, formats: Iterable[str] | None = None) -> dict[str, str]:
-        """`name` in each of `formats` (all of `export.FORMATS` when None), from one read of the file."""
-        from zconnect_tui.export import FORMATS, export
+    def export(self, name: str, fmt: str, options: ExportOptions | None = None) -> str:
+        """`name` in the export format `fmt` (one of `exports.FORMATS`; secrets masked); its errors raised."""
+        from zconnect_tui import exports
 
         snap = self.store.load()
-        conn, dcs = snap.get(name), snap.dcs()
-        return {fmt: export(conn, dcs, fmt) for fmt in (FORMATS if formats is None else formats)}
+        return exports.render(fmt, snap.get(name), snap.dcs(), options)
+
+    def export_files(self, name: str, fmt: str, options: ExportOptions | None = None) -> dict[str, str]:
+        """The files of a format that is a folder (Posting's collection): name → text; nothing is written."""
+        from zconnect_tui import exports
+
+        found = exports.get(fmt)
+        if found.files is None:
+            raise UsageError(f"The {fmt} format is one text, not a folder of files.",
+                             "Leave out --output and redirect stdout (> FILE).")
+        snap = self.store.load()
+        return found.files(snap.get(name), snap.dcs(), options or exports.ExportOptions())
+
+    def exports(self, name: str, formats: Iterable[str] | None = None,
+                options: ExportOptions | None = None) -> dict[str, Rendered]:
+        """`name` in each of `formats` (all of `exports.FORMATS` when None), from one read of the file: a
+        format that fails gives its error, the others their text."""
+        from zconnect_tui import exports
+
+        snap = self.store.load()
+        return exports.render_all(snap.get(name), snap.dcs(), None if formats is None else tuple(formats), options)
 
     # ----- definitions --------------------------------------------------------------------------
     def add(self, conn: Connection) -> None:

@@ -71,6 +71,19 @@ class Action(NamedTuple):
     show: bool = True
     priority: bool = False
     """Before the focused widget's own binding (the table takes Enter otherwise)."""
+    described_by: str | None = None
+    """`module:function` giving (help, cli) for the help screen and the palette, words that come from a
+    registry not imported for the first frame (the export formats); `help` stays the key's tooltip."""
+
+    def described(self) -> tuple[str, str]:
+        """(help, cli) as the help screen and the palette show them."""
+        if self.described_by is None:
+            return self.help, self.cli
+        import importlib
+
+        module, _, function = self.described_by.partition(":")
+        found: tuple[str, str] = getattr(importlib.import_module(module), function)()
+        return found
 
     @property
     def key(self) -> str:
@@ -107,8 +120,8 @@ ACTIONS: tuple[Action, ...] = (
            "zconnect authorize NAME", check=_not_authorized_yet, show=False),
     Action("edit", "e", "Edit", "Edit connection", "Change scopes, port, access type, or replace the secret",
            "zconnect edit NAME --scopes … --port P --access-type …; zconnect secret NAME"),
-    Action("export", "x", "Export", "Export", "Connector fields, shell exports, JSON, and a curl command",
-           "zconnect export NAME --format connector|env|json|curl"),
+    Action("export", "x", "Export", "Export", "The connection in every export format, one tab each",
+           "zconnect export NAME --format …", described_by="zconnect_tui.exports:action_text"),
     Action("api", "p", "API", "API calls", "Run a saved or typed API call on the connection and see Zoho's answer",
            "zconnect api NAME PATH | @KEY", check=_usable),
     Action("copy_token", "c", "Copy", "Copy access token", "Copy a valid access token to the clipboard (never shown)",

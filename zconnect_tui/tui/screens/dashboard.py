@@ -390,6 +390,7 @@ class DashboardScreen(FilterSort):
             reason = action.unavailable(conn)
             if reason == "hidden":
                 continue
-            help_text = action.help if reason is None else f"{action.help} (not now: {reason})"
+            described = action.described()[0]
+            help_text = described if reason is None else f"{described} (not now: {reason})"
             callback: Callable[[], object] = getattr(self, f"action_{action.name}")
             yield SystemCommand(action.title, help_text, callback)

@@ -1,4 +1,4 @@
-"""Export a connection in every format the core offers (`export.FORMATS`: connector, env, json, curl)."""
+"""Export a connection in every format of the registry (`exports.FORMATS`), one tab each."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 
 class ExportScreen(Dialog[None]):
-    """One tab per format (`export.FORMATS`, so a new core format shows up here by itself; curl is one)."""
+    """One tab per format (`exports.FORMATS`, so a new format shows up here by itself); a format that fails
+    shows its own error in its tab, and the others still work."""
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="export.close", tooltip="Back to the dashboard"),
@@ -36,6 +37,11 @@ class ExportScreen(Dialog[None]):
         super().__init__()
         self.manager, self.name_ = manager, name
         self.texts: dict[str, str] = {}
+        """Each format's text (what Copy copies), once every tab is there."""
+        self.failed: dict[str, str] = {}
+        """Why a format could not be made, by format."""
+        self.formats: list[str] = []
+        """The tabs, in order."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide tall"):
@@ -54,10 +60,11 @@ class ExportScreen(Dialog[None]):
     async def _load(self) -> None:
         manager, name = self.manager, self.name_
 
-        def render_all() -> dict[str, str]:
-            texts = manager.exports(name)  # every format, curl among them, from one read of the file
+        def render_all() -> dict[str, tuple[str, str | None]]:
+            rendered = manager.exports(name)  # every format, from one read of the file
             # Names from Zoho or the file are in there: shown and copied without control characters.
-            return {fmt: clean(text, keep="\n\t") for fmt, text in texts.items()}
+            return {fmt: (clean(r.text, keep="\n\t"), None if r.error is None else
+                          clean(error_text(as_error(r.error)), keep="\n")) for fmt, r in rendered.items()}
 
         status = self.query_one("#export-status", Static)
         try:
@@ -69,15 +76,18 @@ class ExportScreen(Dialog[None]):
             return
         status.update("Secrets stay masked; the token is fetched when the command runs (zconnect token).")
         tabs = self.query_one("#formats", TabbedContent)
-        for fmt, text in texts.items():
-            await tabs.add_pane(TabPane(fmt, VerticalScroll(Static(text, markup=False, classes="export-text")),
-                                        id=f"format-{fmt}"))
-        self.texts = texts  # once every tab is there
+        for fmt, (text, error) in texts.items():
+            shown = Static(text, markup=False, classes="export-text") if error is None else \
+                Static(f"This format could not be made: {error}", markup=False, classes="export-text error-text")
+            await tabs.add_pane(TabPane(fmt, VerticalScroll(shown), id=f"format-{fmt}"))
+        self.failed = {fmt: error for fmt, (_, error) in texts.items() if error is not None}
+        self.texts = {fmt: text for fmt, (text, error) in texts.items() if error is None}
+        self.formats = list(texts)  # once every tab is there
         self.query_one("#copy", Button).focus()
 
     def body_scroll(self) -> Widget | None:
         """The shown format's text (what ↑/↓ scroll)."""
-        found = self.query(f"#format-{self.shown} VerticalScroll") if self.texts else None
+        found = self.query(f"#format-{self.shown} VerticalScroll") if self.formats else None
         return found.first() if found else None
 
     @property
@@ -88,13 +98,17 @@ class ExportScreen(Dialog[None]):
 
     def action_tab(self, step: int) -> None:
         """←/→: the previous or next format."""
-        if not self.texts:
+        if not self.formats:
             return
-        names = [f"format-{fmt}" for fmt in self.texts]
+        names = [f"format-{fmt}" for fmt in self.formats]
         tabs = self.query_one("#formats", TabbedContent)
         tabs.active = names[(names.index(tabs.active) + step) % len(names)]
 
     def action_copy(self) -> None:
+        if self.shown in self.failed:
+            self.notify(f"Nothing to copy: the {self.shown} format could not be made (its tab says why).",
+                        severity="warning", timeout=4, markup=False)
+            return
         text = self.texts.get(self.shown)
         if text:
             self.app.copy_to_clipboard(text)

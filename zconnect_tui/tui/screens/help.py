@@ -58,7 +58,8 @@ def help_sections(steps: list[type[Step]], opened_from: str = "wizard") -> list[
         (WIZARD_STEPS, [(f"{numbers[cls.key]} {cls.title}", cls.guide) for cls in steps]),
         (TOKEN_STATES, [(f"{look.symbol} {look.label}", look.meaning) for look in STATES.values()]),
         # The command on a line of its own: run on after the text, its "$" was left at a line's end.
-        (DASHBOARD_KEYS, [(_keys(a.keys), f"{a.title}: {a.help}.\n{COMMAND}{a.cli}") for a in ACTIONS]),
+        (DASHBOARD_KEYS, [(_keys(a.keys), f"{a.title}: {a.described()[0]}.\n{COMMAND}{a.described()[1]}")
+                          for a in ACTIONS]),
         (WIZARD_KEYS_TITLE, list(WIZARD_KEYS)),
         (API_KEYS_TITLE, list(API_KEYS)),
         ("Copying", [("c, Copy", f"Copies through the terminal ({OSC52_NOTE}); the value also stays on screen "

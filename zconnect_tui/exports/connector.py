@@ -1,0 +1,35 @@
+"""`connector`: the guide's connector fields, then each saved API with its full URL (the developer's own)."""
+
+from __future__ import annotations
+
+from zconnect_tui.connector import ConnectorField, connector_fields, render_fields
+from zconnect_tui.datacenters import DataCenters
+from zconnect_tui.exports.base import ExportFormat, ExportOptions
+from zconnect_tui.model import Connection
+
+
+def saved_api_fields(conn: Connection, dcs: DataCenters) -> list[ConnectorField]:
+    """The guide's last step, "add the APIs that you require": each saved API with its full URL."""
+    from zconnect_tui.apitarget import saved_api_url, target_for
+
+    if not conn.apis:
+        return [ConnectorField("apis", "APIs", f"none saved yet (zconnect api {conn.name} PATH [-f k=v] --save KEY)")]
+    on_desk = conn.service == "desk" and target_for(conn, dcs).desk is not None
+    rows = []
+    for key, api in sorted(conn.apis.items()):
+        headers = dict(api.headers)
+        if on_desk and conn.org_id and not any(k.lower() == "orgid" for k in headers):
+            headers["orgId"] = conn.org_id
+        shown = "".join(f"  [{k}: {v}]" for k, v in headers.items())
+        rows.append(ConnectorField(f"api.{key}", f"API @{key}", f"{api.method} {saved_api_url(conn, dcs, api)}{shown}"))
+    return rows
+
+
+def render(conn: Connection, dcs: DataCenters, options: ExportOptions) -> str:
+    return render_fields(connector_fields(conn, dcs) + saved_api_fields(conn, dcs))
+
+
+FORMAT = ExportFormat(
+    "connector", "connector fields",
+    "the guide's connector fields (secret masked), then each saved API with its full URL, as tried",
+    False, render)
