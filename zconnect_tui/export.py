@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from urllib.parse import urlencode, urlsplit
 
 from zconnect_tui.connector import (
     ConnectorField,
@@ -33,19 +34,25 @@ def saved_api_fields(conn: Connection, dcs: DataCenters) -> list[ConnectorField]
 
     if not conn.apis:
         return [ConnectorField("apis", "APIs", f"none saved yet (zconnect api {conn.name} PATH [-f k=v] --save KEY)")]
-    on_desk = conn.service == "desk" and target_for(conn, dcs).desk is not None
+    from zconnect_tui.products import product_of
+
+    product = product_of(conn.service)
+    target = target_for(conn, dcs)
     rows = []
     for key, api in sorted(conn.apis.items()):
         headers = dict(api.headers)
-        if on_desk and conn.org_id and not any(k.lower() == "orgid" for k in headers):
-            headers["orgId"] = conn.org_id
+        url = saved_api_url(conn, dcs, api)
+        # The context as `zconnect api` sends it (Desk's orgId header; a query or path one is in the URL).
+        product.add_context(conn, urlsplit(url).path, product.key in target.own_hosts(url), [], headers)
         shown = "".join(f"  [{k}: {v}]" for k, v in headers.items())
-        rows.append(ConnectorField(f"api.{key}", f"API @{key}", f"{api.method} {saved_api_url(conn, dcs, api)}{shown}"))
+        rows.append(ConnectorField(f"api.{key}", f"API @{key}", f"{api.method} {url}{shown}"))
     return rows
 
 
 def export(conn: Connection, dcs: DataCenters, fmt: str) -> str:
     """Render `conn` in `fmt` (one of FORMATS)."""
+    from zconnect_tui.products import product_of
+
     if fmt == "curl":
         return curl_example(conn, dcs)
     if fmt == "connector":
@@ -60,17 +67,17 @@ def export(conn: Connection, dcs: DataCenters, fmt: str) -> str:
         "ZOHO_DC": user.key,
         "ZOHO_ACCOUNTS_URL": user.accounts,
         "ZOHO_API_DOMAIN": dcs.trusted_api_domain(conn.dc, conn.api_domain) or user.api,
-        # Where the service's API lives for this user: Desk's host for Desk, api_domain otherwise.
+        # Where the product's API lives for this user: its own host (Desk, Projects), api_domain otherwise.
         "ZOHO_API_BASE": api_base(conn, dcs),
-        # Desk wants it as the orgId header on every call but /organizations, Books as organization_id.
-        # Always printed (empty until an organisation is stored) so `set -u` scripts can rely on it.
+        # The stored context: Desk's orgId header, Books' and Inventory's organization_id, Projects' portal.
+        # Always printed (empty until one is stored) so `set -u` scripts can rely on it.
         "ZOHO_ORG_ID": conn.org_id,
         "ZOHO_CLIENT_ID": conn.client_id,
         "ZOHO_REDIRECT_URI": conn.redirect_uri,
         "ZOHO_SCOPES": ",".join(conn.scopes),
     }
-    if conn.service == "desk":
-        values["ZOHO_DESK_URL"] = values["ZOHO_API_BASE"]  # the name earlier versions printed
+    for alias in product_of(conn.service).env_aliases:
+        values[alias] = values["ZOHO_API_BASE"]  # a name earlier versions printed (ZOHO_DESK_URL)
     if fmt == "env":
         lines = [f"export {k}={shlex.quote(v)}" for k, v in values.items()]
         # The token itself is fetched when the line runs, so it is never written anywhere.
@@ -90,24 +97,19 @@ def export(conn: Connection, dcs: DataCenters, fmt: str) -> str:
 def curl_example(conn: Connection, dcs: DataCenters) -> str:
     """A first API call with the right headers, the token fetched when it runs (never written out).
 
-    Desk wants its `orgId` header on every call but /organizations; Books wants
-    `organization_id`; CRM and Books live on the user's own API domain (`api_base`).
+    The product's first call (its profile's `first_request`) with the stored context as the product
+    wants it (Desk's `orgId` header, Books' `organization_id`, Projects' portal in the path), on its
+    base (`api_base`); before a context is stored, the call that lists them.
     """
-    from zconnect_tui.services import get_service
+    from zconnect_tui.products import product_of
 
     base = api_base(conn, dcs)
     auth = f'-H "Authorization: Zoho-oauthtoken $(zconnect token {shlex.quote(conn.name)})"'
-    kind = get_service(conn.service).verify
-    if kind == "desk":
-        if conn.org_id:
-            return f"curl {auth} {_header('orgId', conn.org_id)} {_word(f'{base}/api/v1/tickets?limit=10')}"
-        return f"curl {auth} {_word(f'{base}/api/v1/organizations')}"
-    if kind == "crm":
-        return f"curl {auth} {_word(f'{base}/crm/v8/users?type=CurrentUser')}"
-    if kind == "books":
-        if conn.org_id:
-            return f"curl {auth} {_word(f'{base}/books/v3/invoices?organization_id={conn.org_id}')}"
-        return f"curl {auth} {_word(f'{base}/books/v3/organizations')}"
+    first = product_of(conn.service).first_request(conn)
+    if first is not None:
+        path, query, headers = first
+        url = base + path + ("?" + urlencode(query, safe=",") if query else "")
+        return " ".join(["curl", auth, *(_header(k, v) for k, v in headers.items()), _word(url)])
     dc = dcs.get(conn.location) if conn.location in dcs else dcs.get(conn.dc)
     return f"curl {auth} {_word(f'{conn.accounts_server or dc.accounts}/oauth/user/info')}"
 
