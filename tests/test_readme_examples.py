@@ -22,8 +22,8 @@ from inprocess import zconnect
 
 from zconnect_tui.cli import EPILOG
 from zconnect_tui.datacenters import BUILTIN
-from zconnect_tui.products import PRODUCTS, unconfirmed
 from zconnect_tui.guide_text import MULTI_DC
+from zconnect_tui.products import PRODUCTS, unconfirmed
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()

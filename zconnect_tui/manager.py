@@ -318,7 +318,10 @@ class Manager(Authorizations, SavedApis):
                 result.user = identify(client, conn, dcs)
             context = product_of(conn.service).context
             if context is None or not context.probe_path:
-                return result, default_org(result.organizations)
+                org = default_org(result.organizations)
+                if context is not None and context.check_listed:
+                    result.org_checked = org  # listed: the token reaches it
+                return result, org
             org, accepted = pick_org(client, conn, dcs, result.organizations)
             result.organizations = accepted if org is None else result.organizations
             result.org_checked = org
