@@ -106,6 +106,12 @@ def test_projects_end_to_end(emulator: ZohoEmulator, config_path: Path, projects
     assert other.code == 0, other.err
     assert emulator.requests[-1].path == "/restapi/portal/647154632/projects/"
 
+    # Saved, {portal} stays as written and is not asked for: the stored portal fills it when it runs.
+    saved = run_cli("api", "proj", "/restapi/portal/{portal}/projects/{id}/", "--save", "one")
+    assert saved.code == 0 and saved.out.rstrip().endswith("Run it: zconnect api proj @one -p id=…"), saved
+    listed = run_cli("apis", "proj").out.splitlines()
+    assert listed[1].split() == ["@one", "GET", "/restapi/portal/{portal}/projects/{id}/", "-", "-p", "id"]
+
     env = run_cli("exec", "proj", "--", sh := sys.executable, "-c",
                   "import os; print(os.environ['ZOHO_API_BASE'], os.environ['ZOHO_ORG_ID'])")
     assert env.code == 0 and env.out.split() == [projects_host, "647154700"], (sh, env.err)
@@ -118,6 +124,8 @@ def test_projects_end_to_end(emulator: ZohoEmulator, config_path: Path, projects
     assert (data["api_base"], data["org_id"], data["service"]) == (projects_host, "647154700", "projects")
     assert "Scopes             ZohoProjects.portals.READ,ZohoProjects.projects.READ" in exported["connector"].out
     assert f"{projects_host}/restapi/portal/647154700/projects/" in exported["curl"].out
+    # The saved API as the connector lists it: the URL zconnect would call, on the Projects host.
+    assert f"GET {projects_host}/restapi/portal/647154700/projects/{{id}}/\n" in exported["connector"].out
     assert run_curl(exported["curl"].out, bin_dir)["projects"]  # the exported first call works as printed
 
 
@@ -160,7 +168,7 @@ def test_inventory_end_to_end(emulator: ZohoEmulator, config_path: Path, browser
 # ----- pagination never skips and never repeats (#20 item 3) ----------------------------------------
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Lab]:
-    with api_lab(tmp_path / "lab") as lab:
+    with api_lab(tmp_path / "lab", every_product=True) as lab:
         yield lab
 
 

@@ -32,6 +32,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from zconnect_tui.api import ApiCall, ApiRequest, ApiResponse
     from zconnect_tui.manager import Manager
+    from zconnect_tui.model import Connection
 
 API_EPILOG = """\
 examples:
@@ -139,8 +140,8 @@ def _save(manager: Manager, args: argparse.Namespace, api: SavedApi, params: dic
         raise UsageError("A saved API cannot read a file (-F key=@file).", "Give the value itself.")
     if any(v is None for v in api.fields.values()):
         raise UsageError("A saved API cannot hold a null field (the config file is TOML).", "Leave it out.")
-    manager.save_api(args.name, key, api)
-    needs = " ".join(f"-p {n}=…" for n in api.placeholders())
+    conn = manager.save_api(args.name, key, api)
+    needs = " ".join(f"-p {n}=…" for n in _asked(conn, api))
     print(clean(f"Saved @{key} on {args.name}: {api.method} {api.path}. Run it: zconnect api {args.name} @{key}"
                 + (f" {needs}" if needs else "")), flush=True)
     return EXIT_OK
@@ -248,6 +249,14 @@ def _exit_for(response: ApiResponse, method: str, args: argparse.Namespace,
     return EXIT_UNREACHABLE if status >= 500 else EXIT_ERROR
 
 
+def _asked(conn: Connection, api: SavedApi) -> list[str]:
+    """The placeholders a run needs from the user: those the stored context does not fill ({portal})."""
+    from zconnect_tui.products import product_of
+
+    stored = product_of(conn.service).context_values(conn)
+    return [n for n in api.placeholders() if n not in stored]
+
+
 # ----- apis -----------------------------------------------------------------------------------------
 def cmd_apis(manager: Manager, args: argparse.Namespace) -> int:
     from zconnect_tui.apitarget import saved_api_url
@@ -271,7 +280,7 @@ def cmd_apis(manager: Manager, args: argparse.Namespace) -> int:
     table = [("KEY", "METHOD", "PATH", "FIELDS", "NEEDS")]
     for key, api in sorted(conn.apis.items()):
         shown = ", ".join(f"{k}={v}" for k, v in api.fields.items()) or "-"
-        needs = " ".join(f"-p {n}" for n in api.placeholders()) or "-"
+        needs = " ".join(f"-p {n}" for n in _asked(conn, api)) or "-"
         table.append(tuple(clean(cell, limit=200) for cell in ("@" + key, api.method, api.path, shown, needs)))
     widths = [max(len(row[i]) for row in table) for i in range(5)]
     for row in table:  # the config file is outside input: every cell cleaned (text.clean)

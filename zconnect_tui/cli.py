@@ -150,8 +150,8 @@ COMMANDS: tuple[Command, ...] = (
               help="fill a {placeholder} in the path, fields or headers (repeatable)"),
             a("--input", metavar="FILE", help="the request body from FILE (- for stdin)"),
             a("-i", "--include", action="store_true", help="the status line and headers, on stderr"),
-            a("--paginate", action="store_true", help="follow the product's pages (Desk, CRM, Books), writing "
-              "each page as it arrives"),
+            a("--paginate", action="store_true", help="follow the product's pages (Desk, CRM, Books, Projects, "
+              "Inventory), writing each page as it arrives"),
             a("--silent", action="store_true", help="do not print the body"),
             a("--save", metavar="KEY", help="save this call as @KEY on the connection (not sent)"),
             body="zconnect_tui.api_cli", epilog=("zconnect_tui.api_cli", "API_EPILOG")),

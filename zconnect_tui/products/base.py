@@ -10,7 +10,7 @@ asks the profile, never a product's name. No HTTP stack here: `list`, `show` and
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from zconnect_tui.datacenters import DataCenter
@@ -24,8 +24,15 @@ OTHER, MISSING = "other", "missing"
 """What a refusal means: the token belongs to another context, or the call did not name one."""
 
 
-class Context(NamedTuple):
-    """What a product's calls name besides the token, and how zconnect finds, checks and sends it."""
+class Context:
+    """What a product's calls name besides the token, and how zconnect finds, checks and sends it.
+
+    A plain class with slots, not a NamedTuple: building one NamedTuple class with this many fields cost
+    the wizard's first frame about 3 M instructions (#10).
+    """
+
+    __slots__ = ("noun", "label", "list_path", "list_key", "id_keys", "name_keys", "default_key", "detail_key",
+                 "numeric", "send", "send_name", "probe_path", "check_listed", "refusals")
 
     noun: str
     """"organization" or "portal", as the front ends word it."""
@@ -48,14 +55,33 @@ class Context(NamedTuple):
     """HEADER, QUERY, PATH or "" (see above)."""
     send_name: str
     """The header, parameter or placeholder: "orgId", "organization_id", "portal"."""
-    probe_path: str = ""
+    probe_path: str
     """A call that sends the id (`{id}` in it) and is refused when the token is not bound to it: the
     stored one is proved with it, and after consent the one the token works for is found with it."""
-    check_listed: bool = False
+    check_listed: bool
     """The stored id must be among those listed (`test` says so, or fails)."""
-    refusals: tuple[tuple[int, str, str], ...] = ()
+    refusals: tuple[tuple[int, str, str], ...]
     """(HTTP status, text in Zoho's error code or message, OTHER or MISSING): answers the front ends
     explain as a context problem, with the fix."""
+
+    def __init__(self, *, noun: str, label: str, list_path: str, list_key: str, id_keys: tuple[str, ...],
+                 name_keys: tuple[str, ...], default_key: str, detail_key: str, numeric: bool, send: str,
+                 send_name: str, probe_path: str = "", check_listed: bool = False,
+                 refusals: tuple[tuple[int, str, str], ...] = ()) -> None:
+        self.noun = noun
+        self.label = label
+        self.list_path = list_path
+        self.list_key = list_key
+        self.id_keys = id_keys
+        self.name_keys = name_keys
+        self.default_key = default_key
+        self.detail_key = detail_key
+        self.numeric = numeric
+        self.send = send
+        self.send_name = send_name
+        self.probe_path = probe_path
+        self.check_listed = check_listed
+        self.refusals = refusals
 
     def refusal(self, status: int, text: str) -> str:
         """OTHER or MISSING when Zoho's answer (`text`: its code and message) is about the context, else ""."""
@@ -68,8 +94,11 @@ class Context(NamedTuple):
         return how[0 if cli else 1].format(self.send_name)
 
 
-class Product(NamedTuple):
+class Product:
     """One Zoho product's profile (see the module docstring)."""
+
+    __slots__ = ("key", "label", "short", "scopes", "defaults", "host_pattern", "host_exceptions",
+                 "unconfirmed_hosts", "prefixes", "context", "pages", "first_call", "env_aliases")
 
     key: str
     """The service key in the file and on the command line."""
@@ -81,23 +110,42 @@ class Product(NamedTuple):
     """The catalogue shown in the wizard, most useful first."""
     defaults: tuple[str, ...]
     """Preselected scopes, read-only where Zoho allows: enough for the verification call."""
-    host_pattern: str = ""
+    host_pattern: str
     """The product's own host in Zoho's data centres (`{tld}` filled), e.g. "https://desk.zoho.{tld}";
     "" for a product served from the API domain Zoho returns with the token."""
-    host_exceptions: Mapping[str, str] = {}
+    host_exceptions: dict[str, str]
     """Data centres whose host does not follow the pattern (key → URL)."""
-    unconfirmed_hosts: tuple[str, ...] = ()
+    unconfirmed_hosts: tuple[str, ...]
     """Data centres whose host for this product no Zoho-authored source confirms."""
-    prefixes: tuple[str, ...] = ()
+    prefixes: tuple[str, ...]
     """Paths that are this product's (on its own host, for one that has its own host)."""
-    context: Context | None = None
-    pages: tuple[tuple[str, type[Paginator]], ...] = ()
+    context: Context | None
+    pages: tuple[tuple[str, type[Paginator]], ...]
     """(path prefix, paginator): how `--paginate` follows a list under that prefix."""
-    first_call: str = ""
+    first_call: str
     """A first call's path, with any `{send_name}` placeholder: the README's, `export --format curl`'s
     and the API screen's example ("" for a product zconnect checks only through /oauth/user/info)."""
-    env_aliases: tuple[str, ...] = ()
+    env_aliases: tuple[str, ...]
     """Extra names `export --format env` gives ZOHO_API_BASE (earlier versions printed them)."""
+
+    def __init__(self, *, key: str, label: str, short: str, scopes: tuple[str, ...], defaults: tuple[str, ...],
+                 host_pattern: str = "", host_exceptions: Mapping[str, str] | None = None,
+                 unconfirmed_hosts: tuple[str, ...] = (), prefixes: tuple[str, ...] = (),
+                 context: Context | None = None, pages: tuple[tuple[str, type[Paginator]], ...] = (),
+                 first_call: str = "", env_aliases: tuple[str, ...] = ()) -> None:
+        self.key = key
+        self.label = label
+        self.short = short
+        self.scopes = scopes
+        self.defaults = defaults
+        self.host_pattern = host_pattern
+        self.host_exceptions = dict(host_exceptions or {})
+        self.unconfirmed_hosts = unconfirmed_hosts
+        self.prefixes = prefixes
+        self.context = context
+        self.pages = pages
+        self.first_call = first_call
+        self.env_aliases = env_aliases
 
     # ----- where it is served ---------------------------------------------------------------------
     @property
