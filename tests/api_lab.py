@@ -1,4 +1,5 @@
-"""A lab for the `zconnect api` tests: the emulator plus authorized desk, crm and books connections."""
+"""A lab for the `zconnect api` tests: the emulator plus authorized desk, crm and books connections (and, when
+asked, projects and inventory: Projects on a host of its own, as Zoho serves it)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,26 @@ from reliability.lab import PYTHON, Lab
 
 DESK_ORG = "60002000002"  # the emulator's default Desk organisation
 BOOKS_ORG = "10234695"
+PROJECTS_PORTAL = "647154700"  # the emulator's default portal (its id_string)
+INVENTORY_ORG = "20234696"  # the emulator's default Inventory organisation
 
 
-def api_lab(workdir: Path) -> Lab:
-    """desk (with its organisation), crm and books (with its organisation), all authorized."""
+def api_lab(workdir: Path, *, every_product: bool = False) -> Lab:
+    """desk (with its organisation), crm and books (with its organisation), all authorized; with
+    `every_product`, also projects (with its portal) and inventory (with its organisation)."""
     lab = Lab(workdir)
     lab.add("desk", service="desk")
     lab.store.update("desk", lambda c: setattr(c, "org_id", DESK_ORG))
     lab.add("crm", service="crm")
     lab.add("books", service="books")
     lab.store.update("books", lambda c: setattr(c, "org_id", BOOKS_ORG))
+    if not every_product:
+        return lab
+    lab.add_product_host("projects")
+    lab.add("projects", service="projects")
+    lab.store.update("projects", lambda c: setattr(c, "org_id", PROJECTS_PORTAL))
+    lab.add("inventory", service="inventory")
+    lab.store.update("inventory", lambda c: setattr(c, "org_id", INVENTORY_ORG))
     return lab
 
 

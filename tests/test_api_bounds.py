@@ -30,6 +30,7 @@ from zconnect_tui.errors import UsageError, ZconnectError
 from zconnect_tui.exports import render
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import Connection
+from zconnect_tui.products import PRODUCTS
 from zconnect_tui.store import Snapshot, Store
 from zconnect_tui.wire import MAX_RESPONSE_BYTES
 
@@ -102,11 +103,12 @@ def test_every_base_zconnect_computes_is_inside_the_one_rule() -> None:
         assert f"export ZOHO_API_BASE={target.base}" in render("env", conn, dcs)
         # Nothing but the user's own data centre's hosts, and the stored api_domain if the rule trusts it.
         stored_domain = origin_of(dcs.trusted_api_domain(conn.dc, conn.api_domain) or "")
-        own = {(urlsplit(u).hostname or "").split(".", 1)[1] for u in (user.api, user.accounts, user.desk or "")
+        hosts = [h for p in PRODUCTS.values() if (h := p.host_of(user))]  # Desk's, Projects'
+        own = {(urlsplit(u).hostname or "").split(".", 1)[1] for u in (user.api, user.accounts, *hosts)
                if u} if user.builtin else set()
         for origin in allowed:
             assert origin == stored_domain or (origin[0] == "https" and origin[1].split(".", 1)[1] in own) \
-                or (not user.builtin and origin in {origin_of(user.api), origin_of(user.desk or "")}), (conn, origin)
+                or (not user.builtin and origin in {origin_of(u) for u in (user.api, *hosts)}), (conn, origin)
     with pytest.raises(ZconnectError):  # a user-defined data centre outside the family
         user_dc(authorized(dc="lab2", service="crm", location="lab"), dcs)
 

@@ -23,7 +23,10 @@ from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import UsageError
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import Connection
-from zconnect_tui.pagination import CrmPaginator, DeskPaginator, PageContextPaginator, paginator_for
+from zconnect_tui.pagination import PageContextPaginator
+from zconnect_tui.products import paginator_for
+from zconnect_tui.products.crm import CrmPaginator
+from zconnect_tui.products.desk import DeskPaginator
 from zconnect_tui.saved import body_from_fields, fill, typed_value
 
 
@@ -105,11 +108,11 @@ def test_books_family_pages_by_page_context() -> None:
     params = pager.first([("status", "unpaid")])
     assert pager.next(params, {"page_context": {"has_more_page": True}})[1] == ("page", "2")
     assert pager.next(params, {"page_context": {"has_more_page": False}}) is None
-    assert isinstance(paginator_for(False, "/inventory/v1/items"), PageContextPaginator)
-    assert isinstance(paginator_for(True, "/api/v1/tickets"), DeskPaginator)
-    assert isinstance(paginator_for(True, "/crm/v8/Leads"), CrmPaginator)
-    assert paginator_for(False, "/api/v1/tickets") is None  # Desk's paths page only on the Desk host
-    assert paginator_for(False, "/oauth/user/info") is None
+    assert isinstance(paginator_for("/inventory/v1/items"), PageContextPaginator)
+    assert isinstance(paginator_for("/api/v1/tickets", {"desk"}), DeskPaginator)
+    assert isinstance(paginator_for("/crm/v8/Leads", {"desk"}), CrmPaginator)
+    assert paginator_for("/api/v1/tickets") is None  # Desk's paths page only on the Desk host
+    assert paginator_for("/oauth/user/info") is None
 
 
 # ----- fields, placeholders, output -------------------------------------------------------------

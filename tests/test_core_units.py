@@ -17,7 +17,8 @@ from zconnect_tui.errors import AccessDenied, ConfigError, FlowError, UsageError
 from zconnect_tui.flow import parse_pasted
 from zconnect_tui.listener import interpret_params, state_matches
 from zconnect_tui.model import Connection, format_duration, mask
-from zconnect_tui.services import SERVICES, parse_scopes
+from zconnect_tui.products import PRODUCTS as SERVICES
+from zconnect_tui.services import parse_scopes
 from zconnect_tui.store import Store, default_path
 
 
@@ -87,7 +88,8 @@ def test_a_configured_data_centre_cannot_replace_a_builtin_one(name: str) -> Non
 def test_every_service_defaults_are_in_its_catalogue():
     for service in SERVICES.values():
         assert set(service.defaults) <= set(service.scopes), service.key
-    assert {"desk", "crm", "books", "projects", "mail", "people", "creator", "workdrive", "custom"} == set(SERVICES)
+    assert {"desk", "crm", "books", "projects", "inventory", "mail", "people", "creator", "workdrive",
+            "custom"} == set(SERVICES)
 
 
 def test_parse_scopes():

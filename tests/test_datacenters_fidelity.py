@@ -6,18 +6,19 @@ import pytest
 
 from zconnect_tui.datacenters import BUILTIN, DataCenters, parse_custom
 from zconnect_tui.errors import ConfigError, ZconnectError
-from zconnect_tui.services import SERVICES
+from zconnect_tui.products import PRODUCTS as SERVICES
+from zconnect_tui.products import unconfirmed
 
 
 def test_ae_is_built_in_and_flagged_where_only_one_product_documents_it() -> None:
     ae = BUILTIN["ae"]
-    assert (ae.accounts, ae.api, ae.desk, ae.console) == (
+    assert (ae.accounts, ae.api, SERVICES["desk"].host_of(ae), ae.console) == (
         "https://accounts.zoho.ae", "https://www.zohoapis.ae", "https://desk.zoho.ae", "https://api-console.zoho.ae")
-    assert set(ae.unconfirmed) == {"accounts", "desk", "console"}
+    assert unconfirmed(ae) == {"accounts", "desk", "console", "projects"}
 
 
 def test_flags_only_where_no_zoho_source_confirms_the_host() -> None:
-    flags = {key: set(dc.unconfirmed) for key, dc in BUILTIN.items()}
+    flags = {key: unconfirmed(dc) - {"projects"} for key, dc in BUILTIN.items()}
     for key in ("au", "jp", "ca", "sa", "uk"):  # API Console hosts confirmed (Site24x7 README, ManageEngine)
         assert "console" not in flags[key], key
     assert flags["uk"] == {"api", "desk"}  # www.zohoapis.uk third-party only; no Zoho source names desk.zoho.uk

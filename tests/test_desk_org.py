@@ -11,7 +11,8 @@ from zconnect_tui.errors import ZohoError
 from zconnect_tui.model import Connection
 from zconnect_tui.oauth import ZohoClient
 from zconnect_tui.store import Store
-from zconnect_tui.verify import Organization, OrgRefused, check_desk_org
+from zconnect_tui.verify import Organization, OrgRefused
+from zconnect_tui.verify import check_org_accepts as check_desk_org
 
 DEFAULT, OTHER = "60002000002", "60001000001"  # the emulator's Difference Works (isDefault) and Analytical Engines
 

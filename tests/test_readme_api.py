@@ -2,8 +2,8 @@
 
 The block between `<!-- api-examples:start -->` and `<!-- api-examples:end -->` holds `$ command`
 lines, each followed by the output it prints; the commands run in order in bash (pipes and all,
-`jq` as installed, `curl` as tests/fake_curl.py), with the emulator's desk, crm and books
-connections, so the README cannot drift from what zconnect does.
+`jq` as installed, `curl` as tests/fake_curl.py), with the emulator's desk, crm, books, projects and
+inventory connections, so the README cannot drift from what zconnect does.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_the_readme_examples_print_what_the_readme_shows(tmp_path: Path) -> None
     bin_dir.mkdir()
     (bin_dir / "curl").write_text(f'#!/bin/sh\nexec "{sys.executable}" "{TESTS / "fake_curl.py"}" "$@"\n')
     (bin_dir / "curl").chmod(0o755)
-    with api_lab(tmp_path / "lab") as lab:
+    with api_lab(tmp_path / "lab", every_product=True) as lab:
         # `zconnect` as installed next to this interpreter, as a user's shell finds it.
         path = [str(bin_dir), str(Path(sys.executable).parent), os.environ["PATH"]]
         env = {**lab.env(), "PATH": os.pathsep.join(path)}

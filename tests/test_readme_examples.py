@@ -23,6 +23,7 @@ from inprocess import zconnect
 from zconnect_tui.cli import EPILOG
 from zconnect_tui.datacenters import BUILTIN
 from zconnect_tui.guide_text import MULTI_DC
+from zconnect_tui.products import PRODUCTS, unconfirmed
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -109,11 +110,12 @@ def test_the_wizards_multi_dc_words_are_the_readmes() -> None:
 
 
 def test_the_readme_data_centre_table_is_the_code() -> None:
-    rows = re.findall(r"^\| (\w+) \| (\S+)( ¹)? \| (\S+)( ¹)? \| (\S+)( ¹)? \| (\S+)( ¹)? \|$", README, re.M)
+    rows = re.findall(r"^\| (\w+)" + r" \| (\S+)( ¹)?" * 5 + r" \|$", README, re.M)
     table = {r[0]: r for r in rows}
     assert set(table) == set(BUILTIN)
     for key, dc in BUILTIN.items():
         row = table[key]
-        for url, flag, field in zip(row[1::2], row[2::2], ("accounts", "api", "desk", "console"), strict=True):
-            assert url == getattr(dc, field), (key, field)
-            assert bool(flag) == (field in dc.unconfirmed), (key, field)
+        for url, flag, field in zip(row[1::2], row[2::2], ("accounts", "api", "desk", "projects", "console"),
+                                    strict=True):
+            assert url == (PRODUCTS[field].host_of(dc) if field in PRODUCTS else getattr(dc, field)), (key, field)
+            assert bool(flag) == (field in unconfirmed(dc)), (key, field)

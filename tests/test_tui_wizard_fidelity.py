@@ -29,7 +29,7 @@ from zoho_emulator import ZohoEmulator
 from zconnect_tui.errors import MultiDCRejected
 from zconnect_tui.guide_text import MULTI_DC
 from zconnect_tui.model import ClientType, redirect_uri_for
-from zconnect_tui.services import SERVICES
+from zconnect_tui.products import PRODUCTS as SERVICES
 from zconnect_tui.store import Store
 from zconnect_tui.tui.steps.client_type import CHOICES
 

@@ -35,6 +35,15 @@ class Controls:
     _canned: list[list[Any]]
 
     # ----- set-up and switches --------------------------------------------------------------------------------
+    def add_product_host(self, product: str) -> str:
+        """Serve `product`'s own host of the primary data centre on a port of its own (Projects'
+        `projectsapi`): its routes answer there only; returns its URL (a config's `projects = "…"`)."""
+        server, thread = self._serve(self.location, 0)  # type: ignore[attr-defined]
+        server.host = product
+        with self.lock:
+            self._front_ends[f"{product}@host"] = (server, thread)  # type: ignore[attr-defined]
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
     def register_client(
         self, client_id: str, client_secret: str, redirect_uris: list[str], *, self_client: bool = False,
         kind: str | None = None, home: str | None = None, multi_dc: bool = False,

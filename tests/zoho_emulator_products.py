@@ -1,12 +1,15 @@
-"""Product list endpoints for the Zoho emulator: Desk tickets/contacts, CRM records, Books invoices.
+"""Product list endpoints for the Zoho emulator: Desk tickets/contacts, CRM records, Books invoices,
+Projects projects (on the Projects host only) and Inventory items.
 
 Each paginates the way its product does (Desk `from`/`limit` and 204 when empty, each ticket in
 the organisation the token is bound to, checked by the emulator's `_desk_guard`; CRM
-`page`/`per_page` with `info.more_records` and `page_token` past 2,000 records; Books
-`page`/`per_page` with `page_context`). Records are made from their index on demand, so a
-list of 10,000 costs nothing until a page of it is asked for. Switches for tests: record
-counts, a rate limit (429 + Retry-After) for the next N calls, and access tokens that expire
-after N more calls (a token dying in the middle of a `--paginate`).
+`page`/`per_page` with `info.more_records` and `page_token` past 2,000 records; Books and Inventory
+`page`/`per_page` with `page_context` and a known `organization_id`; Projects `index`/`range` in a
+portal's path, 204 past the end). Records are made from their index on demand, so a list of 10,000
+costs nothing until a page of it is asked for. Switches for tests: record counts, whether Desk's
+`from` and Projects' `index` count from 0 or 1 (`offset_base`; neither is confirmed for Desk), a rate
+limit (429 + Retry-After) for the next N calls, and access tokens that expire after N more calls (a
+token dying in the middle of a `--paginate`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ else:
 
 _CRM_MODULE = re.compile(r"/crm/v\d+(?:\.\d+)?/(Leads|Contacts|Accounts|Deals)")
 _DESK_TICKET = re.compile(r"/api/v1/tickets/(\d+)")
+_PROJECTS_LIST = re.compile(r"/restapi/portal/([^/]+)/projects/?")
 CRM_PAGE_LIMIT = 2000  # records reachable through `page`; past it CRM wants page_token
 # Bodies modelled on each product's documented error shape; the exact wording is UNCONFIRMED.
 DESK_NO_ORG = {"errorCode": "UNPROCESSABLE_ENTITY", "fieldName": "/orgId", "errorType": "invalid",
@@ -32,11 +36,33 @@ CRM_PAGE_LIMIT_ERROR = {"code": "DISCRETE_PAGINATION_LIMIT_EXCEEDED", "details":
                         "message": "you cannot get more than 2000 records using page param. Use page_token.",
                         "status": "error"}
 BOOKS_NO_ORG = {"code": 6041, "message": "Invalid value passed for organization_id"}
+# Projects' error shape for its REST API is UNCONFIRMED (its API page shows only the V3 shape).
+PROJECTS_ERROR = {"error": {"code": 6401, "message": "Invalid OAuth access token."}}
+PROJECTS_NO_PORTAL = {"error": {"code": 6500, "message": "Portal not found or not accessible."}}
+PROJECTS_BAD_RANGE = {"error": {"code": 6831, "message": "index must be 1 or more and range 1 to 200."}}
+# Two portals, the default one second (as Zoho's sample lists one that is not): `id_string` is what
+# goes into the path (Zoho's sample links with it), so it differs from `id` here, as it does there.
+DEFAULT_PORTALS: list[dict[str, Any]] = [
+    {"id": 680404658, "id_string": "647154632", "name": "Zylker Events", "default": False, "plan": "Free",
+     "role": "admin", "link": {"project": {"url": "https://projectsapi.zoho.com/restapi/portal/647154632/projects/"}}},
+    {"id": 680404700, "id_string": "647154700", "name": "Difference Works", "default": True, "plan": "Enterprise",
+     "role": "admin", "link": {"project": {"url": "https://projectsapi.zoho.com/restapi/portal/647154700/projects/"}}},
+]
+DEFAULT_INVENTORY_ORGS: list[dict[str, Any]] = [
+    {"organization_id": "20234695", "name": "Engine Works Stores", "is_default_org": False, "currency_code": "GBP",
+     "contact_name": "Ada Lovelace", "email": "ada@example.com"},
+    {"organization_id": "20234696", "name": "Analytical Engines Ltd", "is_default_org": True, "currency_code": "USD",
+     "contact_name": "Ada Lovelace", "email": "ada@example.com"},
+]
 RATE_LIMIT_BODIES = {
     "desk": {"errorCode": "TOO_MANY_REQUESTS", "message": "You have made too many requests. Try again later."},
     "crm": {"code": "TOO_MANY_REQUESTS", "details": {}, "message": "too many requests", "status": "error"},
     "books": {"code": 44, "message": "You have exceeded the maximum number of API requests."},
+    "inventory": {"code": 44, "message": "You have exceeded the maximum number of API requests."},
+    "projects": {"error": {"code": 6403, "message": "You have reached the API threshold limit."}},
 }
+SCOPE_PREFIXES = {"crm": "zohocrm.", "books": "zohobooks.", "inventory": "zohoinventory.",
+                  "projects": "zohoprojects."}
 
 
 def desk_ticket(i: int) -> dict[str, Any]:
@@ -63,12 +89,27 @@ def books_invoice(i: int) -> dict[str, Any]:
             "currency_code": "USD", "date": "2026-01-15"}
 
 
+def project(i: int) -> dict[str, Any]:
+    return {"id": 170_876_000_000_270_000 + i, "id_string": str(170_876_000_000_270_000 + i),
+            "name": f"Difference Engine No. {i + 1}", "status": "active", "owner_name": "Ada Lovelace"}
+
+
+def inventory_item(i: int) -> dict[str, Any]:
+    return {"item_id": str(4_815_000_000_044_000 + i), "name": f"Brass gear {i + 1}", "sku": f"GEAR-{i + 1:05d}",
+            "status": "active", "rate": 6 + i % 7, "stock_on_hand": i % 40}
+
+
 class Products:
     """The product endpoints of one ZohoEmulator (called with its lock held)."""
 
     def __init__(self, emu: Any) -> None:
         self.emu = emu
-        self.counts = {"tickets": 120, "contacts": 30, "crm": 450, "invoices": 230}
+        self.counts = {"tickets": 120, "contacts": 30, "crm": 450, "invoices": 230, "projects": 230, "items": 230}
+        self.offset_base = {"desk": 0, "projects": 1}
+        """What `from` (Desk) and `index` (Projects) count from: the first record is 0 or 1 (Desk's is
+        unconfirmed; 1 is Projects' documented base). Below the base reads as the first record."""
+        self.portals: list[dict[str, Any]] = [dict(p) for p in DEFAULT_PORTALS]
+        self.inventory_orgs: list[dict[str, Any]] = [dict(o) for o in DEFAULT_INVENTORY_ORGS]
         self.created: list[dict[str, Any]] = []
         self.subject: Callable[[int], str] | None = None
         """Override ticket subjects (e.g. to put control characters in them)."""
@@ -104,6 +145,15 @@ class Products:
             return lambda r: self._guarded(r, "crm", lambda: handler(r, module))
         if req.path == "/books/v3/invoices" and req.method == "GET":
             return lambda r: self._guarded(r, "books", lambda: self._books_list(r))
+        if req.path == "/inventory/v1/items" and req.method == "GET":
+            return lambda r: self._guarded(r, "inventory", lambda: self._inventory_list(r))
+        if req.path == "/inventory/v1/organizations" and req.method == "GET":
+            return self.emu._inventory_orgs
+        match = _PROJECTS_LIST.fullmatch(req.path)
+        if req.host == "projects" and match and req.method == "GET":  # on the Projects host only
+            return lambda r: self._guarded(r, "projects", lambda: self._projects_list(r, match.group(1)))
+        if req.host == "projects" and req.path == "/restapi/portals/" and req.method == "GET":
+            return self.emu._projects_portals
         return None
 
     def _guarded(self, req: sup.RecordedRequest, product: str, handler: Callable[[], sup.Resp]) -> sup.Resp:
@@ -121,9 +171,10 @@ class Products:
             if req.headers["orgid"].strip() not in {str(o["id"]) for o in self.emu.orgs}:
                 return sup.json_resp(DESK_NO_ORG, 422)
         else:
-            err = self.emu._bearer(req, {"crm": "zohocrm.", "books": "zohobooks."}[product], bearer_ok=False)
+            err = self.emu._bearer(req, SCOPE_PREFIXES[product], bearer_ok=False)
             if err:
-                return sup.json_resp(sup.CRM_ERRORS.get(err) if product == "crm" else sup.BOOKS_ERROR, 401)
+                body = {"crm": sup.CRM_ERRORS.get(err), "projects": PROJECTS_ERROR}.get(product, sup.BOOKS_ERROR)
+                return sup.json_resp(body, 401)
         resp = handler()
         if self._expire_after is not None and resp.status < 300:
             self._expire_after -= 1
@@ -138,6 +189,8 @@ class Products:
             start, limit = int(req.query.get("from", "0")), int(req.query.get("limit", "10"))
         except ValueError:
             start, limit = -1, -1
+        if start >= 0:
+            start = max(start - self.offset_base["desk"], 0)  # counted from 1: from=0 reads as the first
         if start < 0 or not 1 <= limit <= 100:
             return sup.json_resp({"errorCode": "UNPROCESSABLE_ENTITY", "message": "from must be 0 or more and "
                                   "limit 1 to 100.", "errors": [{"fieldName": "/limit", "errorType": "invalid"}]},
@@ -231,3 +284,32 @@ class Products:
                    "sort_order": "D"}
         invoices = [books_invoice(i) for i in range(start, end)]
         return sup.json_resp({"code": 0, "message": "success", "invoices": invoices, "page_context": context})
+
+    # ----- Projects (its own host; the portal in the path) --------------------------------------------
+    def _projects_list(self, req: sup.RecordedRequest, portal: str) -> sup.Resp:
+        if portal not in {str(p["id_string"]) for p in self.portals}:
+            return sup.json_resp(PROJECTS_NO_PORTAL, 404)
+        try:
+            index, size = int(req.query.get("index", "1")), int(req.query.get("range", "100"))
+        except ValueError:
+            index, size = -1, -1
+        if index < 0 or not 1 <= size <= 200:  # range at most 200 (facts §14.3)
+            return sup.json_resp(PROJECTS_BAD_RANGE, 400)
+        start = max(index - self.offset_base["projects"], 0)
+        end = min(start + size, self.counts["projects"])
+        if start >= end:
+            return sup.Resp(204, sup.JSON_CT, b"")
+        return sup.json_resp({"projects": [project(i) for i in range(start, end)]})
+
+    # ----- Inventory (as Books: organization_id, page_context) ---------------------------------------
+    def _inventory_list(self, req: sup.RecordedRequest) -> sup.Resp:
+        q = req.query
+        if q.get("organization_id") not in {str(o["organization_id"]) for o in self.inventory_orgs}:
+            return sup.json_resp(BOOKS_NO_ORG, 400)
+        page, per_page = int(q.get("page", "1")), int(q.get("per_page", "200"))
+        start = (page - 1) * per_page
+        end = min(start + per_page, self.counts["items"])
+        context = {"page": page, "per_page": per_page, "has_more_page": end < self.counts["items"],
+                   "report_name": "Items", "sort_column": "name", "sort_order": "A"}
+        items = [inventory_item(i) for i in range(start, end)]
+        return sup.json_resp({"code": 0, "message": "success", "items": items, "page_context": context})

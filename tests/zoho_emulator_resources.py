@@ -1,6 +1,7 @@
 """The calls that verify a connection, for tests/zoho_emulator.py, as a mixin: Accounts' user info,
-Desk organisations, CRM org, Books organizations, and the Self Client code helper (the product
-lists, Desk tickets among them, are in tests/zoho_emulator_products.py, behind `_desk_guard`).
+Desk organisations, CRM org, Books and Inventory organizations, Projects portals, and the Self Client
+code helper (the product lists, Desk tickets among them, are in tests/zoho_emulator_products.py,
+behind `_desk_guard`, which also routes the Projects and Inventory calls here).
 
 Resource APIs answer with each product's own error body and real HTTP statuses (facts §3.4, §9).
 A Desk token is bound to the organisation picked on the consent page: every Desk call but
@@ -14,8 +15,10 @@ import threading
 from typing import Any
 
 if __package__:
+    from . import zoho_emulator_products as prod
     from . import zoho_emulator_support as sup
 else:
+    import zoho_emulator_products as prod
     import zoho_emulator_support as sup
 
 RecordedRequest, Resp = sup.RecordedRequest, sup.Resp
@@ -31,6 +34,7 @@ class ResourceEndpoints:
     orgs: list[dict[str, Any]]
     crm_org: dict[str, Any]
     books_orgs: list[dict[str, Any]]
+    products: Any  # tests/zoho_emulator_products.Products
     _clients: dict[str, sup.Client]
 
     def _user_info(self, req: RecordedRequest) -> Resp:
@@ -82,6 +86,17 @@ class ResourceEndpoints:
         if self._bearer(req, "zohobooks.", bearer_ok=False):
             return sup.json_resp(sup.BOOKS_ERROR, 401)
         return sup.json_resp({"code": 0, "message": "success", "organizations": self.books_orgs})
+
+    def _inventory_orgs(self, req: RecordedRequest) -> Resp:
+        if self._bearer(req, "zohoinventory.", bearer_ok=False):
+            return sup.json_resp(sup.BOOKS_ERROR, 401)
+        return sup.json_resp({"code": 0, "message": "success", "organizations": self.products.inventory_orgs})
+
+    def _projects_portals(self, req: RecordedRequest) -> Resp:
+        """`GET {projects host}/restapi/portals/`: the portals of the signed-in user (facts §14.3)."""
+        if self._bearer(req, "zohoprojects.", bearer_ok=False):
+            return sup.json_resp(prod.PROJECTS_ERROR, 401)
+        return sup.json_resp({"login_id": str(self.user.get("ZUID", "")), "portals": self.products.portals})
 
     def _manual_code(self, req: RecordedRequest) -> Resp:
         """Emulator-only helper for manual testing: a Self Client code (``?client_id=..&scope=a,b``)."""

@@ -31,6 +31,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes = b""
     dc: str = ""  # the location of the data-centre front end that received it
+    host: str = ""  # the product whose own host received it ("" for the data centre's main front end)
 
     @property
     def params(self) -> dict[str, str]:
@@ -92,6 +93,7 @@ class EmulatorServer(ThreadingHTTPServer):
     block_on_close = False  # stop() must not wait for a hung handler
     emulator: Any  # the ZohoEmulator that owns this server
     location: str = ""  # the data centre this front end answers for
+    host: str = ""  # a product's own host in that data centre (Projects'), else ""
 
     def server_bind(self) -> None:
         """Bind without HTTPServer's reverse-DNS ``getfqdn`` call (it can stall for seconds)."""
@@ -147,6 +149,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
             dc=self.server.location,
+            host=self.server.host,
         )
         with emu.lock:
             emu.requests.append(rec)

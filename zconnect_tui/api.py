@@ -5,9 +5,11 @@
         print(page.status, page.elapsed, page.read())
 
 What it does for the caller: the URL on the connection's own host (apitarget, the one trust
-rule), the token as `zconnect token` gets it, Desk's `orgId` and Books' `organization_id` from
-the stored organisation (unless given), one refresh-and-retry on a 401, `Retry-After` on a 429
-for safe methods, pages one at a time (pagination), and a cancel that wakes a blocked read.
+rule), the token as `zconnect token` gets it, the stored context as the product wants it (its
+profile's `add_context`: Desk's `orgId` header, Books' and Inventory's `organization_id`; unless
+given), one refresh-and-retry on a 401, `Retry-After` on a 429 for safe methods, pages one at a
+time (the profile's paginator; a record an offset repeated across a page boundary dropped), and a
+cancel that wakes a blocked read.
 
 Bounds (wire.py, as for every call zconnect makes): each HTTP request (each page, each retry)
 has one overall deadline, `ZCONNECT_HTTP_TIMEOUT` (15 s by default, up to 600 s), covering
@@ -48,7 +50,8 @@ from zconnect_tui.apitarget import Target, target_for
 from zconnect_tui.errors import UsageError, ZconnectError
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import REFRESH_MARGIN, Connection, now_utc
-from zconnect_tui.pagination import PAGE_CONTEXT_PREFIXES, Paginator, Params, get_param, paginator_for
+from zconnect_tui.pagination import Paginator, Params
+from zconnect_tui.products import paginator_for, product_of
 from zconnect_tui.saved import Field, body_from_fields, query_value, validate_header
 from zconnect_tui.text import clean
 from zconnect_tui.wire import (
@@ -150,6 +153,10 @@ class ApiResponse:
         """The body parsed as JSON, or None when it is not JSON."""
         return json_or_none(self.read())
 
+    def rewrite(self, value: Any) -> None:
+        """Replace the (read) body with `value` as JSON: a page whose repeated records were dropped."""
+        self._body = json.dumps(value, ensure_ascii=False).encode("utf-8")
+
     def close(self) -> None:
         self._raw.close()
 
@@ -247,14 +254,9 @@ class ApiCall:
             headers.setdefault("Content-Type", "application/json")
         elif body is not None and not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = "application/json"
-        on_desk = target.is_desk(url) and conn.service == "desk"  # the stored org is the service's own
-        if on_desk and conn.org_id and not any(k.lower() == "orgid" for k in headers) \
-                and not parts.path.rstrip("/").endswith("/organizations"):
-            headers["orgId"] = conn.org_id  # every Desk call but /organizations needs it
-        if conn.service == "books" and conn.org_id and parts.path.startswith(PAGE_CONTEXT_PREFIXES) \
-                and get_param(params, "organization_id") is None \
-                and not parts.path.rstrip("/").endswith("/organizations"):
-            params.append(("organization_id", conn.org_id))
+        # The stored context is the connection's product's own: sent only on that product's paths.
+        product = product_of(conn.service)
+        product.add_context(conn, parts.path, product.key in target.own_hosts(url), params, headers)
         return conn, target, url, params, headers, body
 
     def _client_for(self, url: str) -> httpx.Client:
@@ -350,11 +352,12 @@ class ApiCall:
             raise UsageError(f"--paginate follows lists read with GET, not {method}.",
                              "Page a POST (e.g. CRM's COQL) with its own LIMIT/OFFSET.")
         if self.request.paginate:
-            paginator = paginator_for(target.is_desk(url), urlsplit(url).path)
+            paginator = paginator_for(urlsplit(url).path, target.own_hosts(url))
             if paginator is None:
                 raise UsageError(f"zconnect does not know how {urlsplit(url).path} pages.",
-                                 "--paginate follows Desk (from/limit), CRM (page/per_page, page_token) and "
-                                 "Books (page/per_page); page other APIs with -f.")
+                                 "--paginate follows Desk (from/limit), CRM (page/per_page, page_token), "
+                                 "Books and Inventory (page/per_page) and Projects (index/range); page other "
+                                 "APIs with -f.")
             params = paginator.first(params)
         token = self._token()
         expires = conn.token.expires_at if token == conn.token.access_token \
@@ -367,10 +370,10 @@ class ApiCall:
                     expires = self.manager.get(self.name).token.expires_at
                 response, token = self._send(target, url, method, params, headers, body, token, page)
                 try:
+                    following = self._page(paginator, params, response)
                     yield response
                     if paginator is None or not response.ok or response.status == 204:
                         return
-                    following = paginator.next(params, response.json())
                 finally:
                     response.close()
                 if following is None:
@@ -383,6 +386,18 @@ class ApiCall:
         finally:
             if self._client is not None:
                 self._client.close()
+
+    @staticmethod
+    def _page(paginator: Paginator | None, params: Params, response: ApiResponse) -> Params | None:
+        """The next page's parameters, read from this page before it is handed on; records a page
+        boundary repeated are dropped from it first (then the page is written without them)."""
+        if paginator is None or not response.ok or response.status == 204:
+            return None
+        body = response.json()
+        following = paginator.next(params, body)  # on the page as sent: its length moves the offset
+        if paginator.drop_repeats(body):
+            response.rewrite(body)
+        return following
 
     def run(self) -> ApiResponse:
         """One call, its body read into memory (for the TUI; pages: iterate `responses()`)."""

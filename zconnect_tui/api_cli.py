@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from zconnect_tui import apiout
     from zconnect_tui.api import ApiCall, ApiRequest, ApiResponse
     from zconnect_tui.manager import Manager
+    from zconnect_tui.model import Connection
 
 API_EPILOG = """\
 examples:
@@ -41,6 +42,10 @@ examples:
   zconnect api books /books/v3/invoices --paginate          every page (organization_id added)
   zconnect api desk -X POST /api/v1/tickets -F subject='Printer on fire' -F departmentId=1 -F contactId=2
   zconnect api desk '/api/v1/tickets/{id}' --save ticket   then: zconnect api desk @ticket -p id=123
+  zconnect api projects '/restapi/portal/{portal}/projects/' --paginate   {portal}: the stored portal
+
+A path's {placeholder} named like the product's context ({portal} for Projects) is filled from the
+stored one unless -p gives it.
 
 Fields go into the query string for GET (and DELETE, HEAD), into a JSON body otherwise.
 Exit codes: 0 for 2xx, 1 for 4xx, 3 needs re-authorization, 4 network or 5xx, 5 no such connection.
@@ -113,6 +118,11 @@ def cmd_api(manager: Manager, args: argparse.Namespace) -> int:
     if args.save:
         return _save(manager, args, SavedApi(method, path, dict(fields), dict(headers)), params)
     api = SavedApi(method, path, dict(fields), dict(headers))
+    from zconnect_tui.products import product_of
+
+    # The product's own placeholder ({portal}) comes from the stored context; a -p given wins.
+    stored = product_of(conn.service).context_values(conn)
+    params = {**{k: v for k, v in stored.items() if k in api.placeholders()}, **params}
     check_params(api.placeholders(), params, what)
     request = ApiRequest(
         method=method, path=fill(path, params, in_url=True),
@@ -131,8 +141,8 @@ def _save(manager: Manager, args: argparse.Namespace, api: SavedApi, params: dic
         raise UsageError("A saved API cannot read a file (-F key=@file).", "Give the value itself.")
     if any(v is None for v in api.fields.values()):
         raise UsageError("A saved API cannot hold a null field (the config file is TOML).", "Leave it out.")
-    manager.save_api(args.name, key, api)
-    needs = " ".join(f"-p {n}=…" for n in api.placeholders())
+    conn = manager.save_api(args.name, key, api)
+    needs = " ".join(f"-p {n}=…" for n in _asked(conn, api))
     print(clean(f"Saved @{key} on {args.name}: {api.method} {api.path}. Run it: zconnect api {args.name} @{key}"
                 + (f" {needs}" if needs else "")), flush=True)
     return EXIT_OK
@@ -156,7 +166,7 @@ def _send(manager: Manager, args: argparse.Namespace, request: ApiRequest) -> in
         # The reader went away (`… | head`): stop fetching pages, and say nothing more.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    return _exit_for(last, request.method, args, apiout.one_line)
+    return _exit_for(last, request.method, args, apiout.one_line, manager.get(args.name).service)
 
 
 def _write_responses(call: ApiCall, args: argparse.Namespace, paginate: bool, out: IO[bytes],
@@ -200,7 +210,7 @@ def _write_responses(call: ApiCall, args: argparse.Namespace, paginate: bool, ou
 
 
 def _exit_for(response: ApiResponse, method: str, args: argparse.Namespace,
-              one_line: Callable[[str], str]) -> int:
+              one_line: Callable[[str], str], service: str = "") -> int:
     if response.ok:
         return EXIT_OK
     body = response.json() if response.status >= 400 else None
@@ -213,21 +223,26 @@ def _exit_for(response: ApiResponse, method: str, args: argparse.Namespace,
     head = f"HTTP {response.status} {one_line(response.reason)} from {where}" + (f" ({detail})" if detail else "")
     seen = "Run it without --silent to see Zoho's answer." if args.silent else "Zoho's answer is above."
     status = response.status
+    from zconnect_tui.products import OTHER, product_of
+
+    product = product_of(service)
+    context = product.context
+    refusal = context.refusal(status, detail) if context is not None else ""
     if response.rate_limit_wait is not None:
         wait = f"{response.rate_limit_wait:g} s"
         hint = (f"Zoho's rate limit: not retried, {method} may not be safe to repeat. Try again in {wait}."
                 if method not in ("GET", "HEAD", "OPTIONS") else f"Zoho's rate limit asks to wait {wait}; "
                 "try again then.")
-    elif status == 401 and "OAUTH_ORG_MISMATCH" in detail:
-        hint = (f"The token was authorized for another Desk organization: run `zconnect test {args.name}` to "
+    elif context is not None and refusal == OTHER:
+        hint = (f"The token was authorized for another {context.label}: run `zconnect test {args.name}` to "
                 "store the one it works for, or authorize again and pick this one on Zoho's page.")
+    elif context is not None and refusal:
+        hint = (f"{product.short} needs the {context.noun}: run `zconnect test {args.name}` to store it, or add "
+                f"{context.manual(cli=True)}.")
     elif status == 401:
         first = "Zoho still refuses the token after a refresh" if response.refreshed else "Zoho refuses the token"
         hint = (f"{first}: the connection may lack this API's scope (`zconnect show {args.name}`); "
                 "authorize again with it.")
-    elif status == 422 and "orgId" in detail:
-        hint = (f"Desk needs the organization: run `zconnect test {args.name}` to store it, or add "
-                "-H 'orgId: ID'.")
     elif 300 <= status < 400:
         hint = "zconnect does not follow redirects (the token would go along); call the new location itself."
     elif status >= 500:
@@ -236,6 +251,14 @@ def _exit_for(response: ApiResponse, method: str, args: argparse.Namespace,
         hint = seen
     print(f"zconnect: {head}. {hint}", file=sys.stderr, flush=True)
     return EXIT_UNREACHABLE if status >= 500 else EXIT_ERROR
+
+
+def _asked(conn: Connection, api: SavedApi) -> list[str]:
+    """The placeholders a run needs from the user: those the stored context does not fill ({portal})."""
+    from zconnect_tui.products import product_of
+
+    stored = product_of(conn.service).context_values(conn)
+    return [n for n in api.placeholders() if n not in stored]
 
 
 # ----- apis -----------------------------------------------------------------------------------------
@@ -261,7 +284,7 @@ def cmd_apis(manager: Manager, args: argparse.Namespace) -> int:
     table = [("KEY", "METHOD", "PATH", "FIELDS", "NEEDS")]
     for key, api in sorted(conn.apis.items()):
         shown = ", ".join(f"{k}={v}" for k, v in api.fields.items()) or "-"
-        needs = " ".join(f"-p {n}" for n in api.placeholders()) or "-"
+        needs = " ".join(f"-p {n}" for n in _asked(conn, api)) or "-"
         table.append(tuple(clean(cell, limit=200) for cell in ("@" + key, api.method, api.path, shown, needs)))
     widths = [max(len(row[i]) for row in table) for i in range(5)]
     for row in table:  # the config file is outside input: every cell cleaned (text.clean)

@@ -1,17 +1,17 @@
 """Where an API call may go: the connection's own service host, in its own data centre.
 
 The token is sent only to the origins (scheme, host, port) of the one rule,
-`DataCenters.token_origins` (the user's data centre's API and Desk hosts, and the stored
+`DataCenters.token_origins` (the user's data centre's API hosts and product hosts, and the stored
 `api_domain` if the rule trusts it), checked on the final URL of every request, never to
-anything a path or a response could point at. The base is the service's: the Desk host for Desk
-connections, else the stored `api_domain` or, before the first token, the data centre's API
-domain (`connector.api_base`). The data centre is the user's own (`connector.user_dc`, through
+anything a path or a response could point at. The base is the product's: its own host for a product
+that has one (Desk, Projects), else the stored `api_domain` or, before the first token, the data
+centre's API domain (`connector.api_base`). The data centre is the user's own (`connector.user_dc`, through
 the trust rule). No httpx here: `export` and `apis` use it too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 from zconnect_tui.connector import api_base, user_dc
@@ -30,12 +30,14 @@ class Target:
 
     base: str
     """e.g. https://desk.zoho.eu or https://www.zohoapis.com (no trailing slash)."""
-    desk: str | None
-    """The Desk host of the data centre, if known (Desk wants `orgId` there)."""
     allowed: frozenset[Origin]
+    hosts: dict[str, str] = field(default_factory=dict)
+    """Product key → that product's own host in the user's data centre (where its paths are its own)."""
 
-    def is_desk(self, url: str) -> bool:
-        return self.desk is not None and origin_of(url) == origin_of(self.desk)
+    def own_hosts(self, url: str) -> set[str]:
+        """The products whose own host `url` is on (Desk wants `orgId` there, and pages there)."""
+        origin = origin_of(url)
+        return {key for key, host in self.hosts.items() if origin is not None and origin == origin_of(host)}
 
     def url_for(self, target: str) -> str:
         """`/path?query` on the base, or a full URL on an allowed origin; anything else is refused."""
@@ -65,19 +67,26 @@ class Target:
 
 def target_for(conn: Connection, dcs: DataCenters) -> Target:
     """The base URL and allowed origins of `conn`'s API calls."""
+    from zconnect_tui.products import PRODUCTS
+
     user = user_dc(conn, dcs)
-    base = check_url(api_base(conn, dcs), "the API base")  # Desk's host for Desk, else api_domain
-    return Target(base=base, desk=user.desk, allowed=dcs.token_origins(conn.dc, user, conn.api_domain))
+    base = check_url(api_base(conn, dcs), "the API base")  # the product's own host, else api_domain
+    hosts = {key: host for key, product in PRODUCTS.items() if (host := product.host_of(user))}
+    return Target(base=base, allowed=dcs.token_origins(conn.dc, user, conn.api_domain), hosts=hosts)
 
 
 def saved_api_url(conn: Connection, dcs: DataCenters, api: SavedApi) -> str:
-    """The full URL of a saved API as a connector lists it (placeholders kept, GET fields in the query,
-    Books' organization_id added)."""
+    """The full URL of a saved API as a connector lists it (placeholders kept but the stored context's,
+    GET fields in the query, a context sent as a query parameter added: Books' organization_id)."""
+    from zconnect_tui.products import product_of
+
+    product = product_of(conn.service)
     target = target_for(conn, dcs)
-    path = api.path if "://" in api.path else target.base + ("" if api.path.startswith("/") else "/") + api.path
+    shown = product.fill_context(conn, api.path)
+    path = shown if "://" in shown else target.base + ("" if shown.startswith("/") else "/") + shown
     query = [(k, query_value(v)) for k, v in api.fields.items()] if api.method in ("GET", "HEAD", "DELETE") else []
-    if conn.service == "books" and conn.org_id and "/books/" in path and "organization_id" not in api.fields:
-        query.append(("organization_id", conn.org_id))
+    parts = urlsplit(path)
+    product.add_context(conn, parts.path, bool(target.own_hosts(path) & {product.key}), query, {})
     if query:
         path += ("&" if "?" in path else "?") + urlencode(query, safe="{},")
     return path

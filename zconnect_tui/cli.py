@@ -188,8 +188,8 @@ COMMANDS: tuple[Command, ...] = (
               "stdout"),
             a("-q", "--jq", metavar="EXPR", help="print what the jq expression EXPR selects from a JSON answer "
               "(strings raw; needs the jq extra: pip install 'zconnect-tui[jq]')"),
-            a("--paginate", action="store_true", help="follow the product's pages (Desk, CRM, Books), writing "
-              "each page as it arrives"),
+            a("--paginate", action="store_true", help="follow the product's pages (Desk, CRM, Books, Projects, "
+              "Inventory), writing each page as it arrives"),
             a("--silent", action="store_true", help="do not print the body"),
             a("--save", metavar="KEY", help="save this call as @KEY on the connection (not sent)"),
             body="zconnect_tui.api_cli", epilog=("zconnect_tui.api_cli", "API_EPILOG")),

@@ -69,12 +69,12 @@ def run(args: argparse.Namespace) -> int:
 
 def cmd_new(manager: Manager, args: argparse.Namespace) -> int:
     """The TUI: the wizard for `new` (prefilled), else the dashboard (or the wizard when empty)."""
-    from zconnect_tui.services import get_service
+    from zconnect_tui.products import get_product
 
     prefill = {k: getattr(args, k) for k in ("service", "dc", "name") if getattr(args, k, None)}
     # Refused as `add` refuses them, before any screen opens.
     if "service" in prefill:
-        get_service(prefill["service"])
+        get_product(prefill["service"])
     if "dc" in prefill:
         manager.dcs().get(prefill["dc"])
     if "name" in prefill:
@@ -170,10 +170,11 @@ def _read_secret(args: argparse.Namespace, prompt: str = "Client Secret (from th
 
 
 def cmd_add(manager: Manager, args: argparse.Namespace) -> int:
-    from zconnect_tui.services import get_service, parse_scopes
+    from zconnect_tui.products import get_product
+    from zconnect_tui.services import parse_scopes
 
     name = validate_name(args.name)
-    service = get_service(args.service)
+    service = get_product(args.service)
     snap = manager.snapshot()
     snap.dcs().get(args.dc)
     if name in snap.connections:
@@ -357,11 +358,12 @@ def _verified(manager: Manager, conn: Connection, previous: Connection, lines: S
         _warn(f"zconnect: warning: authorized, but the verification call failed: {exc.one_line()}")
         return 0
     _out(verification.summary + ".")
+    noun = verification.noun
     if org is None and len(verification.organizations) > 1:
-        _out("Zoho marks none of these organizations as default:")
-        chosen = _choose_org(verification.organizations, lines or StdinLines())
+        _out(f"Zoho marks none of these {noun}s as default:")
+        chosen = _choose_org(verification.organizations, lines or StdinLines(), noun)
         if chosen is None:
-            _out(f"No organization was stored. Run `zconnect authorize {conn.name}` again to choose one.")
+            _out(f"No {noun} was stored. Run `zconnect authorize {conn.name}` again to choose one.")
         else:
             manager.set_organization(conn.name, chosen)
     # The account check: say who and which organisation this consent connected, loudly if they changed.
@@ -373,11 +375,11 @@ def _verified(manager: Manager, conn: Connection, previous: Connection, lines: S
     return 0
 
 
-def _choose_org(orgs: list[Organization], lines: StdinLines) -> Organization | None:
-    """Ask which organisation to store (the guide's step 7) when Zoho marks none as default."""
+def _choose_org(orgs: list[Organization], lines: StdinLines, noun: str = "organization") -> Organization | None:
+    """Ask which organisation (or portal) to store (the guide's step 7) when Zoho marks none as default."""
     for number, org in enumerate(orgs, 1):
         _out(f"  {number}. {org.name} ({org.id})")
-    _out(f"Which organization should this connection use? [1-{len(orgs)}]")
+    _out(f"Which {noun} should this connection use? [1-{len(orgs)}]")
     answer = lines.next() or ""
     if answer.strip().isdigit() and 1 <= int(answer) <= len(orgs):
         return orgs[int(answer) - 1]

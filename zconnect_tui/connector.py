@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from zconnect_tui.datacenters import DataCenter, DataCenters
 from zconnect_tui.errors import ConfigError, Fix, Remedy
 from zconnect_tui.model import NON_BROWSER, SELF, Connection, mask
-from zconnect_tui.services import get_service
 
 
 @dataclass(frozen=True)
@@ -93,16 +92,22 @@ def user_dc(conn: Connection, dcs: DataCenters) -> DataCenter:
 
 
 def api_base(conn: Connection, dcs: DataCenters) -> str:
-    """The base URL of the connection's service in the user's own data centre (`user_dc`).
+    """The base URL of the connection's product in the user's own data centre (`user_dc`).
 
-    Desk serves its API from its own host (facts §2.3), everything else from the `api_domain`
-    Zoho returned with the token if the trust rule accepts it (else the data centre's).
+    A product with a host of its own (Desk, Projects; facts §2.3, §14.3) is served from it; everything
+    else from the `api_domain` Zoho returned with the token if the trust rule accepts it (else the data
+    centre's), unless a data centre of the user's names a host for the product.
     """
+    from zconnect_tui.products import product_of
+
     dc = user_dc(conn, dcs)
-    if get_service(conn.service).verify != "desk":
+    product = product_of(conn.service)
+    host = product.host_of(dc)
+    if host:
+        return host
+    if not product.own_host:
         return (dcs.trusted_api_domain(conn.dc, conn.api_domain) or dc.api).rstrip("/")
-    if not dc.desk:  # a user-defined data centre without `desk = …`
-        raise ConfigError(f"No Desk host is known for the data centre {dc.key!r}.",
-                          f"Add desk = \"https://…\" under [data_centers.{dc.key}] in the config file.",
-                          remedy=Remedy(Fix.FIX_CONFIG, key=f"data_centers.{dc.key}.desk"))
-    return dc.desk
+    # a user-defined data centre without `desk = …` (or `projects = …`)
+    raise ConfigError(f"No {product.short} host is known for the data centre {dc.key!r}.",
+                      f"Add {product.key} = \"https://…\" under [data_centers.{dc.key}] in the config file.",
+                      remedy=Remedy(Fix.FIX_CONFIG, key=f"data_centers.{dc.key}.{product.key}"))

@@ -1,7 +1,9 @@
-"""Zoho data centres: accounts server, API domain, Desk host and API Console per region.
+"""Zoho data centres: accounts server, API domain and API Console per region (a product's own host,
+Desk's or Projects', is in its profile, `zconnect_tui/products/`, from the data centre's `tld`).
 
 Sources are in ../shared/reference/zoho-oauth-facts.md (§2). Users may add their own in
-the connections file under `[data_centers.NAME]`; http is allowed only for loopback hosts.
+the connections file under `[data_centers.NAME]`, naming each product host by the product's key
+(`desk = "…"`, `projects = "…"`); http is allowed only for loopback hosts.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ class DataCenter(NamedTuple):
     label: str
     accounts: str
     api: str
-    desk: str | None = None
     console: str | None = None
     builtin: bool = True
     unconfirmed: tuple[str, ...] = ()
@@ -31,6 +32,14 @@ class DataCenter(NamedTuple):
     family: str | None = None
     """User-defined data centres only: a group of the user's own that hand users to each other
     (Multi-DC, like Zoho's built-in ones), declared as `family = "…"` in each; see `trusted`."""
+    tld: str = ""
+    """Zoho's data centres: the top-level domain their hosts end in ("com", "eu", "com.au")."""
+    hosts: tuple[tuple[str, str], ...] = ()
+    """User-defined data centres only: (product key, URL) for each product host the table names."""
+
+    def host(self, product: str) -> str | None:
+        """The URL this (user-defined) data centre names for `product`, if any."""
+        return next((url for key, url in self.hosts if key == product), None)
 
     @property
     def auth_url(self) -> str:
@@ -57,17 +66,16 @@ class DataCenter(NamedTuple):
         return f"{self.accounts}/oauth/v3/device/token"
 
 
-def _dc(key: str, label: str, tld: str, *, desk: str | None = None, api: str | None = None,
-        accounts: str | None = None, console: str | None = None,
-        unconfirmed: tuple[str, ...] = ()) -> DataCenter:
+def _dc(key: str, label: str, tld: str, *, api: str | None = None, accounts: str | None = None,
+        console: str | None = None, unconfirmed: tuple[str, ...] = ()) -> DataCenter:
     return DataCenter(
         key=key,
         label=label,
         accounts=accounts or f"https://accounts.zoho.{tld}",
         api=api or f"https://www.zohoapis.{tld}",
-        desk=desk if desk is not None else f"https://desk.zoho.{tld}",
         console=console or f"https://api-console.zoho.{tld}",
         unconfirmed=unconfirmed,
+        tld=tld,
     )
 
 
@@ -78,25 +86,23 @@ BUILTIN: dict[str, DataCenter] = {
         _dc("eu", "Europe", "eu"),
         _dc("in", "India", "in"),
         # The API Console hosts of au, jp, ca, sa and uk are confirmed by Zoho-authored READMEs and
-        # ManageEngine pages (facts §13.1).
+        # ManageEngine pages (facts §13.1). Products' own hosts, and which are confirmed, are in their profiles.
         _dc("au", "Australia", "com.au"),
-        # JP/CA/SA Desk hosts come from third-party sources only (facts §2.3, §13.1).
-        _dc("jp", "Japan", "jp", unconfirmed=("desk",)),
-        _dc("ca", "Canada", "ca", accounts="https://accounts.zohocloud.ca",
-            desk="https://desk.zohocloud.ca", console="https://api-console.zohocloud.ca",
-            unconfirmed=("desk",)),
-        _dc("sa", "Saudi Arabia", "sa", unconfirmed=("desk",)),
-        # UK: the API domain is third-party only; no Zoho source names a Desk host (facts §2.2, §13.2).
-        _dc("uk", "United Kingdom", "uk", unconfirmed=("api", "desk")),
+        _dc("jp", "Japan", "jp"),
+        _dc("ca", "Canada", "ca", accounts="https://accounts.zohocloud.ca", console="https://api-console.zohocloud.ca"),
+        _dc("sa", "Saudi Arabia", "sa"),
+        # UK: the API domain is third-party only (facts §2.2, §13.2).
+        _dc("uk", "United Kingdom", "uk", unconfirmed=("api",)),
         _dc("cn", "China", "com.cn"),
         # AE: only WorkDrive's multi-DC page documents it ("zoho.ae", https://www.zohoapis.ae, facts
-        # §13.1); the accounts server, Desk host and console follow the other regions' pattern unconfirmed.
-        _dc("ae", "United Arab Emirates", "ae", unconfirmed=("accounts", "desk", "console")),
+        # §13.1); the accounts server and console follow the other regions' pattern unconfirmed.
+        _dc("ae", "United Arab Emirates", "ae", unconfirmed=("accounts", "console")),
     )
 }
 
 DEFAULT_DC = "us"
-_URL_FIELDS = ("accounts", "api", "desk", "console")
+_URL_FIELDS = ("accounts", "api", "console")
+"""A data centre's own URLs; besides them, a user-defined one names each product host by its key."""
 
 
 def is_loopback_host(host: str | None) -> bool:
@@ -174,16 +180,19 @@ def parse_custom(name: str, table: object) -> DataCenter:
             f"{where} lacks {' and '.join(missing)}.",
             "Each data centre needs at least accounts = \"…\" and api = \"…\".",
         )
-    wrong = [k for k in (*_URL_FIELDS, "label", "family") if k in table and not isinstance(table[k], str)]
+    from zconnect_tui.products import PRODUCTS  # here: the profiles import this module
+
+    wrong = [k for k in (*_URL_FIELDS, *PRODUCTS, "label", "family") if k in table and not isinstance(table[k], str)]
     if wrong:
         raise ConfigError(f"data_centers.{name}.{wrong[0]} must be a string.", "Fix or remove it.")
     urls = {k: check_url(table[k], f"data_centers.{name}.{k}") for k in _URL_FIELDS if k in table}
+    hosts = tuple((k, check_url(table[k], f"data_centers.{name}.{k}")) for k in PRODUCTS if k in table)
     family = table.get("family")
     if family is not None and (not re.fullmatch(_DC_NAME, family) or family == "zoho"):
         raise ConfigError(f"data_centers.{name}.family must name a group of your own data centres.",
                           "Write e.g. family = \"lab\" in each data centre that hands users to the others.")
     return DataCenter(key=name, label=clean(str(table.get("label", name)), limit=80), builtin=False,
-                      family=family, **urls)
+                      family=family, hosts=hosts, **urls)
 
 
 Origin = tuple[str, str, int]
@@ -206,7 +215,7 @@ def origin_of(url: str) -> Origin | None:
 
 
 def _api_origins(dc: DataCenter) -> set[Origin]:
-    """The API hosts of one data centre (not its Desk host): Zoho's for a built-in one, else its `api`."""
+    """The API hosts of one data centre (not a product's own host): Zoho's for a built-in one, else its `api`."""
     if not dc.builtin:
         return {o for o in (origin_of(dc.api),) if o is not None}
     suffix = (urlsplit(dc.api).hostname or "").removeprefix("www.")
@@ -315,14 +324,20 @@ class DataCenters:
         """THE RULE for an access token: the only origins a connection registered in `home`, whose user
         lives in `user`, sends it to (verification calls, `zconnect api`, `exec`'s ZOHO_API_BASE).
 
-        `user`'s API hosts and Desk host, plus the stored `api_domain` when `trusted_api_domain`
-        accepts it; `user` must itself be trusted (`connector.user_dc` asks `trusted_accounts`).
-        The one other place a token goes, `{accounts}/oauth/user/info`, is `user`'s accounts server.
+        `user`'s API hosts and each product's host there (Desk's, Projects'; in a data centre of the
+        user's, every product host its table names), plus the stored `api_domain` when
+        `trusted_api_domain` accepts it; `user` must itself be trusted (`connector.user_dc` asks
+        `trusted_accounts`). The one other place a token goes, `{accounts}/oauth/user/info`, is
+        `user`'s accounts server.
         """
+        from zconnect_tui.products import PRODUCTS
+
         self.trusted_accounts(home, location=user.key)  # raises unless the rule trusts `user`
         allowed = _api_origins(user)
-        if user.desk and (desk := origin_of(user.desk)) is not None:
-            allowed.add(desk)
+        for product in PRODUCTS.values():
+            host = product.host_of(user)
+            if host and (origin := origin_of(host)) is not None:
+                allowed.add(origin)
         domain = self.trusted_api_domain(home, api_domain)
         if domain and (stored := origin_of(domain)) is not None:
             allowed.add(stored)

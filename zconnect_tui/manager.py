@@ -314,13 +314,15 @@ class Manager(Authorizations, SavedApis):
     def verify_and_pick(self, name: str) -> tuple[Verification, Organization | None]:
         """Verify, and store the organisation the token works for (or the user) when that is clear.
 
-        Desk binds a token to the organisation chosen on Zoho's consent page, which need not be
-        the one Zoho marks default: the organisations are tried with their orgId (default first)
-        and the one Desk accepts is stored. Several accepting and none default: None, and
-        `result.organizations` holds only those, for the front end to ask. The Zoho account behind
-        the token is named too when the connection may ask (the account check after consent).
+        Where a product binds a token to the context chosen on Zoho's consent page (Desk), which need
+        not be the one Zoho marks default, the organisations are tried with the profile's probe (default
+        first) and the one the product accepts is stored; elsewhere Zoho's default is. Several accepting
+        and none default: None, and `result.organizations` holds only those, for the front end to ask.
+        The Zoho account behind the token is named too when the connection may ask (the account check
+        after consent).
         """
-        from zconnect_tui.verify import default_org, identify, pick_desk_org, verify
+        from zconnect_tui.products import product_of
+        from zconnect_tui.verify import default_org, identify, pick_org, verify
 
         self.access_token(name)
         snap = self.store.load()
@@ -330,9 +332,13 @@ class Manager(Authorizations, SavedApis):
             result = verify(client, conn, dcs, check_org=False)
             if not result.user:
                 result.user = identify(client, conn, dcs)
-            if result.kind != "desk":
-                return result, default_org(result.organizations)
-            org, accepted = pick_desk_org(client, conn, dcs, result.organizations)
+            context = product_of(conn.service).context
+            if context is None or not context.probe_path:
+                org = default_org(result.organizations)
+                if context is not None and context.check_listed:
+                    result.org_checked = org  # listed: the token reaches it
+                return result, org
+            org, accepted = pick_org(client, conn, dcs, result.organizations)
             result.organizations = accepted if org is None else result.organizations
             result.org_checked = org
             return result, org

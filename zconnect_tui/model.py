@@ -282,16 +282,22 @@ Connection.self_client = property(lambda self: self.client_type == SELF)  # type
 # ----- validation (shared by the CLI and the wizard) ----------------------------------------
 MAX_ORG_ID = 40
 """Characters in an organisation id at most: a bound well above the ids in Zoho's examples."""
-NUMERIC_ORG_IDS = ("desk", "books")
-"""Services (and verification kinds) whose organisation ids are numeric strings: the id goes into a URL
-path (`/api/v1/organizations/{id}`), Desk's orgId header and Books' `?organization_id=`."""
 
 
 def org_id_ok(service: str, org_id: str) -> bool:
-    """The one rule for an organisation id, from Zoho's JSON (verify.py) or from the file (from_table)."""
-    if service in NUMERIC_ORG_IDS:
-        return org_id.isascii() and org_id.isdigit() and len(org_id) <= MAX_ORG_ID
-    return len(org_id) <= MAX_ORG_ID
+    """The one rule for an organisation (or portal) id, from Zoho's JSON (verify.py) or from the file
+    (from_table): digits for a product that sends it (a header, a query, a path: its profile says so)."""
+    from zconnect_tui.products import product_of
+
+    return product_of(service).id_ok(org_id, MAX_ORG_ID)
+
+
+def org_id_numeric(service: str) -> bool:
+    """Whether `service`'s organisation ids are digits (the file's error says which rule applies)."""
+    from zconnect_tui.products import product_of
+
+    context = product_of(service).context
+    return context is not None and context.numeric
 
 
 def validate_client_id(client_id: str) -> str:

@@ -18,13 +18,13 @@ from zconnect_tui.model import (
     CLIENT_TYPES,
     LOOPBACK_REDIRECT,
     MAX_ORG_ID,
-    NUMERIC_ORG_IDS,
     SELF,
     AccessType,
     ClientType,
     Connection,
     Status,
     TokenSet,
+    org_id_numeric,
     org_id_ok,
 )
 from zconnect_tui.text import clean
@@ -116,7 +116,7 @@ def from_table(name: str, table: dict[str, Any]) -> Connection:
         apis = parse_apis(name, table["apis"])
     conn = Connection(name=name, token=token, apis=apis, **known)
     if known.get("org_id") and not org_id_ok(conn.service, table["org_id"]):  # the raw text: "1\x1b2" is no id
-        rule = f"a number of at most {MAX_ORG_ID} digits" if conn.service in NUMERIC_ORG_IDS else \
+        rule = f"a number of at most {MAX_ORG_ID} digits" if org_id_numeric(conn.service) else \
             f"at most {MAX_ORG_ID} characters"
         raise ConfigError(f"{clean(where)}.org_id must be {rule}; the file was left untouched.",
                           remedy=Remedy(Fix.FIX_CONFIG, key=f"{clean(where)}.org_id"))

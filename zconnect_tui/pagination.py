@@ -1,15 +1,13 @@
-"""How each Zoho product pages through a list, for `zconnect api --paginate`.
+"""How Zoho's lists page, for `zconnect api --paginate`: the mechanisms each product's profile picks.
 
 A paginator sees the query parameters of the request just sent and the JSON body that came
 back, and returns the parameters of the next page, or None at the end. Each page's body is
-parsed on its own, so memory stays flat however many pages there are. A new product is one
-class and one entry in PAGINATORS.
+parsed on its own, so memory stays flat however many pages there are. Which paths page how is
+each product's (`products/`, `Product.pages`); a product that pages in a new way adds its class there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 Params = list[tuple[str, str]]
@@ -45,7 +43,7 @@ def _int(value: str | None, default: int) -> int:
 
 
 class Paginator:
-    """One product's paging rules."""
+    """One way of paging."""
 
     name = ""
 
@@ -55,68 +53,70 @@ class Paginator:
     def next(self, params: Params, body: Any) -> Params | None:
         raise NotImplementedError
 
+    def drop_repeats(self, body: Any) -> bool:
+        """Remove from `body` the records a page boundary repeated; True when it changed (see OffsetPaginator)."""
+        return False
 
-class DeskPaginator(Paginator):
-    """Desk: `from` (index of the first item) and `limit`, until a page comes back short.
 
-    Desk's lists take at most 100 per page (some endpoints fewer: a `-f limit=…` given by the
-    user is kept). Whether `from` counts from 0 or 1 is UNCONFIRMED; third-party code and our
-    emulator use 0, and the next page starts right after the last item received either way.
-    A 204 (Desk's "no content" for an empty list) ends the walk before this is called.
+class OffsetPaginator(Paginator):
+    """An index of the first record (`start_key`) and a page size (`size_key`), until a page comes back
+    short (an empty list, Desk's and Projects' 204 No Content, ends the walk before this is called).
+
+    Whether an index counts from 0 or from 1 is not always documented (Desk's `from` is not): the walk
+    starts at `first_index` (the lowest the product can mean, so nothing is skipped), each next page starts
+    right after the records received, and a record whose id was on the previous page is dropped, so a
+    count from 1 read as from 0 repeats nothing either. Only the previous page's ids are kept: memory
+    stays flat. A size the user gives (`-f limit=…`) is kept.
     """
 
-    name = "Desk"
-    default_limit = 100
+    start_key = "from"
+    size_key = "limit"
+    first_index = 0
+    default_size = 100
+    list_key: str | None = None
+    """Where the records are ("data"); None: the body's one list (Projects names it by resource)."""
+    id_key = "id"
+
+    def __init__(self) -> None:
+        self._previous: set[str] = set()
 
     def first(self, params: Params) -> Params:
-        params = set_param(params, "from", get_param(params, "from") or "0")
-        return set_param(params, "limit", get_param(params, "limit") or str(self.default_limit))
+        params = set_param(params, self.start_key, get_param(params, self.start_key) or str(self.first_index))
+        return set_param(params, self.size_key, get_param(params, self.size_key) or str(self.default_size))
+
+    def records(self, body: Any) -> list[Any] | None:
+        """The page's list of records, or None when the body has none."""
+        if not isinstance(body, dict):
+            return None
+        if self.list_key is not None:
+            found = body.get(self.list_key)
+            return found if isinstance(found, list) else None
+        return next((v for v in body.values() if isinstance(v, list)), None)
 
     def next(self, params: Params, body: Any) -> Params | None:
-        data = body.get("data") if isinstance(body, dict) else None
-        limit = _int(get_param(params, "limit"), self.default_limit)
-        if not isinstance(data, list) or not data or len(data) < limit:
+        data = self.records(body)
+        size = _int(get_param(params, self.size_key), self.default_size)
+        if not data or len(data) < size:
             return None
-        return set_param(params, "from", str(_int(get_param(params, "from"), 0) + len(data)))
+        return set_param(params, self.start_key, str(_int(get_param(params, self.start_key), self.first_index)
+                                                     + len(data)))
 
-
-class CrmPaginator(Paginator):
-    """CRM: `page`/`per_page` while `info.more_records`; past 2,000 records, `page_token`.
-
-    CRM serves only the first 2,000 records of a list through `page` and hands out
-    `info.next_page_token` for the rest. Pages are numbered while they stay within 2,000 (that
-    is documented to work); after that the token is used. If CRM ever gives a token earlier
-    it is not needed then; if it gives none past 2,000, the next numbered page is asked for and
-    CRM's own error is shown.
-    """
-
-    name = "CRM"
-    default_per_page = 200
-    page_limit = 2000
-
-    def first(self, params: Params) -> Params:
-        if get_param(params, "page_token"):
-            return params
-        params = set_param(params, "page", get_param(params, "page") or "1")
-        return set_param(params, "per_page", get_param(params, "per_page") or str(self.default_per_page))
-
-    def next(self, params: Params, body: Any) -> Params | None:
-        info = body.get("info") if isinstance(body, dict) else None
-        if not isinstance(info, dict) or info.get("more_records") is not True:
-            return None
-        token = info.get("next_page_token")
-        per_page = _int(get_param(params, "per_page"), self.default_per_page)
-        using_token = get_param(params, "page_token") is not None
-        page = _int(get_param(params, "page"), 1)
-        if isinstance(token, str) and token and (using_token or (page + 1) * per_page > self.page_limit):
-            return set_param(set_param(params, "page", None), "page_token", token)
-        if using_token:
-            return None  # more_records without a token to follow: nothing more can be fetched
-        return set_param(params, "page", str(page + 1))
+    def drop_repeats(self, body: Any) -> bool:
+        data = self.records(body)
+        if data is None:
+            return False
+        ids = [str(r.get(self.id_key)) if isinstance(r, dict) and r.get(self.id_key) is not None else None
+               for r in data]
+        kept = [r for r, i in zip(data, ids, strict=True) if i is None or i not in self._previous]
+        self._previous = {i for i in ids if i is not None}
+        if len(kept) == len(data):
+            return False
+        data[:] = kept  # the same list object, in place: the body is what the page writes
+        return True
 
 
 class PageContextPaginator(Paginator):
-    """Books (and Invoice, Inventory, ERP, which share its API): `page`/`per_page` while
+    """Books' API family (Books, Invoice, Inventory, ERP): `page`/`per_page` while
     `page_context.has_more_page`."""
 
     name = "Books"
@@ -131,34 +131,3 @@ class PageContextPaginator(Paginator):
         if not isinstance(context, dict) or context.get("has_more_page") is not True:
             return None
         return set_param(params, "page", str(_int(get_param(params, "page"), 1) + 1))
-
-
-@dataclass(frozen=True)
-class Rule:
-    """When a request belongs to a product: its path prefix (and, for Desk, the Desk host)."""
-
-    paginator: Callable[[], Paginator]
-    prefix: str
-    desk_host: bool = False
-
-
-PAGINATORS: tuple[Rule, ...] = (
-    Rule(DeskPaginator, prefix="/api/", desk_host=True),
-    Rule(CrmPaginator, prefix="/crm/"),
-    Rule(CrmPaginator, prefix="/bigin/"),  # Bigin's REST API is CRM's
-    Rule(PageContextPaginator, prefix="/books/"),
-    Rule(PageContextPaginator, prefix="/invoice/"),
-    Rule(PageContextPaginator, prefix="/inventory/"),
-    Rule(PageContextPaginator, prefix="/erp/"),
-)
-
-PAGE_CONTEXT_PREFIXES = tuple(r.prefix for r in PAGINATORS if r.paginator is PageContextPaginator)
-"""Books-family APIs, which also want `organization_id` on every call."""
-
-
-def paginator_for(on_desk_host: bool, path: str) -> Paginator | None:
-    """The paginator for a request to `path` (on the Desk host or not), or None if none applies."""
-    for rule in PAGINATORS:
-        if path.startswith(rule.prefix) and (on_desk_host or not rule.desk_host):
-            return rule.paginator()
-    return None

@@ -1,10 +1,11 @@
-"""Verification calls: prove a token works and list the organisations it reaches.
+"""Verification calls: prove a token works and list the organisations (or portals) it reaches.
 
-Desk: `GET {desk}/api/v1/organizations`; CRM: `GET {api_domain}/crm/v8/org`; Books:
-`GET {api_domain}/books/v3/organizations`; everything else: `GET {accounts}/oauth/user/info`
-(facts sheet §9). A Desk token is bound to the organisation chosen on Zoho's consent page, and
-every Desk call but `/organizations` names its organisation in the `orgId` header, so the stored
-organisation is checked with `GET {desk}/api/v1/organizations/{id}` sending that header.
+A product with a context lists it (`GET {base}{context.list_path}`: Desk's organizations, CRM's org,
+Books' and Inventory's organizations, Projects' portals; facts §9, §14.3); everything else calls
+`GET {accounts}/oauth/user/info`. Where a token is bound to one context (Desk: the organisation
+chosen on Zoho's consent page, named in the `orgId` header of every call but `/organizations`), the
+stored one is proved with the profile's `probe_path` sending it; where the profile says so, the
+stored one must be among those listed.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from urllib.parse import urlsplit
 from zconnect_tui.connector import api_base, user_dc
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import Fix, Remedy, Unreachable, ZconnectError, ZohoError
-from zconnect_tui.model import MAX_ORG_ID, NUMERIC_ORG_IDS, Connection, org_id_ok
-from zconnect_tui.services import PROFILE_SCOPE, get_service
+from zconnect_tui.model import MAX_ORG_ID, Connection, org_id_ok
+from zconnect_tui.products import Context, Product, product_of
+from zconnect_tui.products.base import HEADER, PATH
+from zconnect_tui.services import PROFILE_SCOPE
 from zconnect_tui.text import text_field
 
 if TYPE_CHECKING:
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Organization:
-    """An organisation (Desk org, CRM org, Books organization) the token reaches."""
+    """An organisation (Desk org, CRM org, Books organization) or a portal (Projects) the token reaches."""
 
     id: str
     name: str
@@ -43,13 +46,16 @@ class Verification:
     organizations: list[Organization] = field(default_factory=list)
     user: str = ""
     kind: str = ""
-    """desk | crm | books | userinfo."""
+    """The product's key for a product with a context, else "userinfo"."""
     org_checked: Organization | None = None
-    """Desk: the stored organisation, accepted by a call that sent its orgId."""
+    """The stored organisation, proved by a call that sent it (Desk) or found among those listed."""
+    noun: str = "organization"
+    """What the front ends call the entries: "organization" or "portal"."""
 
 
 class OrgRefused(ZohoError):
-    """Desk refused the organisation for this token (OAUTH_ORG_MISMATCH, or a 4xx naming the org)."""
+    """The product refused the stored context for this token (Desk: OAUTH_ORG_MISMATCH, or a 4xx naming
+    the org; Projects, Inventory: the stored one is not among those the token reaches)."""
 
 
 def _names_org(code: str, body: dict[str, Any]) -> bool:
@@ -59,13 +65,23 @@ def _names_org(code: str, body: dict[str, Any]) -> bool:
 
 
 def org_refused(conn: Connection, code: str, org: str) -> OrgRefused:
+    product = product_of(conn.service)
+    noun = product.context.noun if product.context else "organization"
     return OrgRefused(
         code,
-        f"Zoho Desk refused the organization {org} for this token ({code}): a Desk token works only for the "
-        "organization chosen on Zoho's consent page.",
+        f"{product.label} refused the {noun} {org} for this token ({code}): a {product.short} token works only "
+        f"for the {noun} chosen on Zoho's consent page.",
         f"Authorize again (`zconnect authorize {conn.name}`) and choose {org} on Zoho's consent page, "
-        "or pick the organization that was chosen there.",
+        f"or pick the {noun} that was chosen there.",
     )
+
+
+def not_listed(conn: Connection, product: Product, org: str, found: list[Organization]) -> OrgRefused:
+    noun = product.context.noun if product.context else "organization"
+    names = ", ".join(o.name or o.id for o in found[:5]) or "none"
+    return OrgRefused("NOT_LISTED", f"The stored {product.short} {noun} {org} is not among those this token "
+                      f"reaches ({names}).", f"Authorize again (`zconnect authorize {conn.name}`) and choose the "
+                      f"{noun} there.")
 
 
 def _resource_error(conn: Connection, status: int, body: dict[str, Any], endpoint: str,
@@ -85,17 +101,16 @@ def _resource_error(conn: Connection, status: int, body: dict[str, Any], endpoin
                      "Check the connection's scopes and data centre.")
 
 
-def _endpoint(conn: Connection, dcs: DataCenters) -> tuple[str, str]:
-    """(kind, URL) of the verification call for this connection's service.
+def _endpoint(conn: Connection, dcs: DataCenters) -> tuple[Context | None, str]:
+    """(the product's context, URL) of the verification call for this connection's product.
 
     Both `api_base` and `user_dc` apply the trust rule: the file's accounts_server/api_domain are
     outside input too, and the access token goes where they point.
     """
-    kind = get_service(conn.service).verify
-    path = {"desk": "/api/v1/organizations", "crm": "/crm/v8/org", "books": "/books/v3/organizations"}.get(kind)
-    if path is not None:
-        return kind, f"{api_base(conn, dcs)}{path}"
-    return kind, f"{user_dc(conn, dcs).accounts}/oauth/user/info"
+    context = product_of(conn.service).context
+    if context is not None:
+        return context, f"{api_base(conn, dcs)}{context.list_path}"
+    return None, f"{user_dc(conn, dcs).accounts}/oauth/user/info"
 
 
 def _items(body: dict[str, Any], key: str, url: str) -> list[dict[str, Any]]:
@@ -108,16 +123,16 @@ def _items(body: dict[str, Any], key: str, url: str) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)]
 
 
-# The rule (numeric for Desk and Books, MAX_ORG_ID at most) is model.org_id_ok, shared with the file.
-# CRM's org id is stored as it comes (cleaned, bounded): no call of zconnect's sends it.
+# The rule (digits for a product whose ids are sent, MAX_ORG_ID at most) is model.org_id_ok, shared with
+# the file. CRM's org id is stored as it comes (cleaned, bounded): no call of zconnect's sends it.
 
 
-def _org_id(kind: str, value: object, url: str) -> str:
-    """An organisation id from Zoho's JSON (a string or a JSON number), checked for `kind`."""
-    if kind not in NUMERIC_ORG_IDS:
+def _org_id(service: str, context: Context, value: object, url: str) -> str:
+    """An organisation id from Zoho's JSON (a string or a JSON number), checked for `service`."""
+    if not context.numeric:
         return text_field(value, MAX_ORG_ID)
     text = text_field(value, MAX_ORG_ID + 1)
-    if not org_id_ok(kind, text):
+    if not org_id_ok(service, text):
         what = repr(text_field(value, 30)) if text else ("none" if value is None else "not a string")
         raise Unreachable(f"{urlsplit(url).netloc} answered an organization id that is not a number ({what}); "
                           "the stored organization is unchanged.",
@@ -125,21 +140,15 @@ def _org_id(kind: str, value: object, url: str) -> str:
     return text
 
 
-def _orgs(kind: str, body: dict[str, Any], url: str) -> list[Organization]:
-    def org(o: dict[str, Any], id_key: str, name_keys: tuple[str, ...], default: object, detail: str) -> Organization:
-        name = next((text_field(o.get(k)) for k in name_keys if text_field(o.get(k))), "")
-        return Organization(_org_id(kind, o.get(id_key), url), name, o.get(default) is True if default else True,
-                            text_field(o.get(detail), 80))
+def _orgs(service: str, ctx: Context, body: dict[str, Any], url: str) -> list[Organization]:
+    def org(o: dict[str, Any]) -> Organization:
+        name = next((text_field(o.get(k)) for k in ctx.name_keys if text_field(o.get(k))), "")
+        value = next((o[k] for k in ctx.id_keys if text_field(o.get(k))), None)
+        return Organization(_org_id(service, ctx, value, url), name,
+                            o.get(ctx.default_key) is True if ctx.default_key else True,
+                            text_field(o.get(ctx.detail_key), 80))
 
-    if kind == "desk":
-        return [org(o, "id", ("companyName", "organizationName"), "isDefault", "portalName")
-                for o in _items(body, "data", url)]
-    if kind == "crm":
-        return [org(o, "id", ("company_name",), None, "domain_name") for o in _items(body, "org", url)]
-    if kind == "books":
-        return [org(o, "organization_id", ("name",), "is_default_org", "currency_code")
-                for o in _items(body, "organizations", url)]
-    return []
+    return [org(o) for o in _items(body, ctx.list_key, url)]
 
 
 def _user(body: dict[str, Any]) -> str:
@@ -148,45 +157,60 @@ def _user(body: dict[str, Any]) -> str:
 
 
 def verify(client: ZohoClient, conn: Connection, dcs: DataCenters, *, check_org: bool = True) -> Verification:
-    """Call the service's verification endpoint with the connection's (fresh) access token.
+    """Call the product's verification endpoint with the connection's (fresh) access token.
 
-    Desk with a stored organisation (and `check_org`): also prove that organisation accepts the
-    token, with a call that sends its orgId; OrgRefused when Desk says it does not.
+    With a stored context (and `check_org`): prove it with the profile's probe (Desk: a call that
+    sends its orgId; OrgRefused when Desk says no), or find it among those listed (OrgRefused if not).
     """
-    kind, url = _endpoint(conn, dcs)
+    ctx, url = _endpoint(conn, dcs)
     status, body = client.get_json(url, conn.token.access_token)
     if status != 200:
         raise _resource_error(conn, status, body, urlsplit(url).path)
-    if kind == "userinfo":
+    if ctx is None:
         user = _user(body)
-        return Verification(url, f"Signed in as {user or 'an unnamed user'}", user=user, kind=kind)
-    orgs = _orgs(kind, body, url)
-    label = {"desk": "Desk organization", "crm": "CRM organization", "books": "Books organization"}[kind]
+        return Verification(url, f"Signed in as {user or 'an unnamed user'}", user=user, kind="userinfo")
+    orgs = _orgs(conn.service, ctx, body, url)
     names = ", ".join(o.name or o.id for o in orgs[:5]) + (f" and {len(orgs) - 5} more" if len(orgs) > 5 else "")
     names = names or "none"
     plural = "s" if len(orgs) != 1 else ""
-    result = Verification(url, f"Reached {len(orgs)} {label}{plural}: {names}", organizations=orgs, kind=kind)
-    if kind == "desk" and check_org and conn.org_id:
-        stored = next((o for o in orgs if o.id == conn.org_id), Organization(conn.org_id, conn.org_name))
-        check_desk_org(client, conn, dcs, stored)
+    result = Verification(url, f"Reached {len(orgs)} {ctx.label}{plural}: {names}", organizations=orgs,
+                          kind=conn.service, noun=ctx.noun)
+    if not (check_org and conn.org_id):
+        return result
+    stored = next((o for o in orgs if o.id == conn.org_id), None)
+    if ctx.probe_path:
+        stored = stored or Organization(conn.org_id, conn.org_name)
+        check_org_accepts(client, conn, dcs, stored)
         result.org_checked = stored
-        result.summary += f"; {stored.name or stored.id} accepts the token (orgId {stored.id})"
+        result.summary += f"; {stored.name or stored.id} accepts the token ({ctx.send_name} {stored.id})"
+    elif ctx.check_listed:
+        label = f"{conn.org_name} ({conn.org_id})" if conn.org_name else conn.org_id
+        if stored is None:
+            raise not_listed(conn, product_of(conn.service), label, orgs)
+        result.org_checked = stored
+        result.summary += f"; {stored.name or stored.id} ({stored.id}) is one of them"
     return result
 
 
-def check_desk_org(client: ZohoClient, conn: Connection, dcs: DataCenters, org: Organization) -> None:
-    """`GET {desk}/api/v1/organizations/{id}` with `orgId: {id}`: raises OrgRefused when Desk refuses it.
+def check_org_accepts(client: ZohoClient, conn: Connection, dcs: DataCenters, org: Organization) -> None:
+    """The profile's probe for `org` (Desk: `GET {desk}/api/v1/organizations/{id}` with `orgId: {id}`):
+    raises OrgRefused when the product refuses it.
 
-    Whether this path enforces the consent-time binding as the data APIs do is UNCONFIRMED
+    Whether Desk's path enforces the consent-time binding as the data APIs do is UNCONFIRMED
     (no Zoho page says); an answer naming another organisation counts as a refusal too.
     """
-    url = f"{api_base(conn, dcs)}/api/v1/organizations/{org.id}"
-    status, body = client.get_json(url, conn.token.access_token, headers={"orgId": org.id})
+    ctx = product_of(conn.service).context
+    assert ctx is not None and ctx.probe_path, "only a product with a probe is checked this way"
+    url = f"{api_base(conn, dcs)}{ctx.probe_path.replace('{id}', org.id)}"
+    headers = {ctx.send_name: org.id} if ctx.send == HEADER else {}
+    if ctx.send == PATH:
+        url = url.replace("{" + ctx.send_name + "}", org.id)
+    status, body = client.get_json(url, conn.token.access_token, headers=headers)
     label = f"{org.name} ({org.id})" if org.name else org.id
     if status != 200:
         raise _resource_error(conn, status, body, urlsplit(url).path, org=label)
-    # Desk answers with the organisation itself; a `data` list is read too (facts §9.1 leaves it open).
-    data = body.get("data")
+    # Desk answers with the organisation itself; a list is read too (facts §9.1 leaves it open).
+    data = body.get(ctx.list_key)
     found = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else body
     if text_field(found.get("id", org.id), 40) != org.id:
         raise org_refused(conn, "OAUTH_ORG_MISMATCH", label)
@@ -196,9 +220,9 @@ MAX_ORG_PROBES = 10
 """At most this many organisations are tried with their orgId (one small GET each)."""
 
 
-def pick_desk_org(client: ZohoClient, conn: Connection, dcs: DataCenters,
-                  orgs: list[Organization]) -> tuple[Organization | None, list[Organization]]:
-    """(the organisation this Desk token works for, or None; the ones that accepted it).
+def pick_org(client: ZohoClient, conn: Connection, dcs: DataCenters,
+             orgs: list[Organization]) -> tuple[Organization | None, list[Organization]]:
+    """(the organisation this token works for, or None; the ones that accepted it), by the profile's probe.
 
     Tried default first; the default accepting ends the search. If every organisation accepts
     (a Desk that does not enforce the binding on this call), the result is what `default_org`
@@ -209,7 +233,7 @@ def pick_desk_org(client: ZohoClient, conn: Connection, dcs: DataCenters,
     last: OrgRefused | None = None
     for org in ordered:
         try:
-            check_desk_org(client, conn, dcs, org)
+            check_org_accepts(client, conn, dcs, org)
         except OrgRefused as exc:
             last = exc
             continue
@@ -218,8 +242,10 @@ def pick_desk_org(client: ZohoClient, conn: Connection, dcs: DataCenters,
             break
     if not accepted and last is not None:
         names = ", ".join(o.name or o.id for o in ordered)
-        raise OrgRefused(last.code, f"Zoho Desk accepted this token for none of its organizations ({names}).",
-                         f"Authorize again (`zconnect authorize {conn.name}`) and choose the organization on "
+        product = product_of(conn.service)
+        noun = product.context.noun if product.context else "organization"
+        raise OrgRefused(last.code, f"{product.label} accepted this token for none of its {noun}s ({names}).",
+                         f"Authorize again (`zconnect authorize {conn.name}`) and choose the {noun} on "
                          "Zoho's consent page.")
     return default_org(accepted), accepted
 
@@ -254,14 +280,16 @@ def account_check(before: Connection | None, after: Connection, checked: Organiz
     swapped account visible. `checked`: the organisation a call with its orgId proved (Desk);
     `revoke`: how this front end says "revoke it" (`{name}` is the connection).
     """
+    context = product_of(after.service).context
+    noun = context.noun if context else "organization"
     who = after.user or "not shown (add the AaaServer.profile.READ scope to see it)"
     org = f"{after.org_name} ({after.org_id})" if after.org_id else "none chosen"
     if after.org_id and checked is not None and checked.id == after.org_id:
-        org += " (it accepts the token)"
-    summary = f"Zoho account: {who}. Organization: {org}."
+        org += " (it accepts the token)" if context and context.probe_path else " (the token reaches it)"
+    summary = f"Zoho account: {who}. {noun.capitalize()}: {org}."
     if before is None:
         return summary, ""
-    changed = [what for what, old, new in (("account", before.user, after.user), ("organization", before.org_id,
+    changed = [what for what, old, new in (("account", before.user, after.user), (noun, before.org_id,
                                                                                  after.org_id)) if old and new != old]
     if not changed:
         return summary, ""

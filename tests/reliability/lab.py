@@ -65,6 +65,14 @@ class Lab:
         self.store = Store(self.config)
         self._redirects: dict[str, list[str]] = {}
 
+    def add_product_host(self, product: str) -> str:
+        """Serve `product`'s own host (Projects') on a port of its own and name it in the `lab` data
+        centre (`projects = "…"`), as a user's config names it; returns its URL."""
+        url = self.emu.add_product_host(product)
+        text = self.config.read_text()
+        self.config.write_text(text.replace(f"[data_centers.{DC}]\n", f'[data_centers.{DC}]\n{product} = "{url}"\n', 1))
+        return url
+
     def close(self) -> None:
         self.emu.stop()
 

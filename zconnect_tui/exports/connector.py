@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from zconnect_tui.connector import ConnectorField, connector_fields, render_fields
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.exports.base import ExportFormat, ExportOptions
@@ -14,14 +16,18 @@ def saved_api_fields(conn: Connection, dcs: DataCenters) -> list[ConnectorField]
 
     if not conn.apis:
         return [ConnectorField("apis", "APIs", f"none saved yet (zconnect api {conn.name} PATH [-f k=v] --save KEY)")]
-    on_desk = conn.service == "desk" and target_for(conn, dcs).desk is not None
+    from zconnect_tui.products import product_of
+
+    product = product_of(conn.service)
+    target = target_for(conn, dcs)
     rows = []
     for key, api in sorted(conn.apis.items()):
         headers = dict(api.headers)
-        if on_desk and conn.org_id and not any(k.lower() == "orgid" for k in headers):
-            headers["orgId"] = conn.org_id
+        url = saved_api_url(conn, dcs, api)
+        # The context as `zconnect api` sends it (Desk's orgId header; a query or path one is in the URL).
+        product.add_context(conn, urlsplit(url).path, product.key in target.own_hosts(url), [], headers)
         shown = "".join(f"  [{k}: {v}]" for k, v in headers.items())
-        rows.append(ConnectorField(f"api.{key}", f"API @{key}", f"{api.method} {saved_api_url(conn, dcs, api)}{shown}"))
+        rows.append(ConnectorField(f"api.{key}", f"API @{key}", f"{api.method} {url}{shown}"))
     return rows
 
 

@@ -14,7 +14,7 @@ from zconnect_tui.exports.base import ExportFormat, ExportOptions, link_name
 from zconnect_tui.exports.context import dynamic_context
 from zconnect_tui.exports.template import BASE, ApiTemplate, Text, placeholder_text, templates
 from zconnect_tui.model import Connection
-from zconnect_tui.services import get_service
+from zconnect_tui.products import product_of
 
 DYNAMIC = "${{{}}}"
 LABEL_WIDTH = 11
@@ -50,7 +50,7 @@ def rows(tpl: ApiTemplate) -> list[tuple[str, str]]:
 
 def render(conn: Connection, dcs: DataCenters, options: ExportOptions) -> str:
     rule, link = dynamic_context(conn), link_name(conn, options)
-    product = get_service(conn.service).label
+    product = product_of(conn.service).label
     lines = [f"Developer Console → Connectors → {link} → Add API, once per saved API of {conn.name} ({product}).",
              "${name} is a dynamic value, given per installation by invokeConnector's map (the form's own "
              "notation is unconfirmed):",

@@ -1,19 +1,18 @@
-"""The product-specific facts the export formats need, in one function (`dynamic_context`).
+"""What the export formats need of a connection's product, read from its profile (`dynamic_context`).
 
 An extension installed by other organisations sends their context id (Desk's organisation, Books'
 organisation, a Projects portal), never the developer's: every extension-facing format writes it as a
-named dynamic value, and needs to know where it travels. Nothing else in `exports/` looks at a
-product's name.
+named dynamic value, and needs to know where it travels. The facts are the product profile's
+(`zconnect_tui/products/`); nothing in `exports/` looks at a product's name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from zconnect_tui.datacenters import BUILTIN
 from zconnect_tui.model import Connection
-from zconnect_tui.services import get_service
 
 
 @dataclass(frozen=True)
@@ -21,44 +20,46 @@ class ContextRule:
     """Where a product's context id travels, and what an export calls it."""
 
     kind: Literal["header", "query", "path"] | None
-    """How it is sent (None: the product has no context id)."""
+    """How it is sent (None: the product sends no context id)."""
     name: str = ""
     """Its name on the wire: the header, the query parameter, or the {placeholder} in the path."""
     label: str = ""
-    """What it is, in words: "organisation", "portal"."""
+    """What it is, in words: "organization", "portal"."""
     variable: str = ""
     """Its name in Deluge and the Developer Console: a variable, a map key, a ${…} value."""
     listing: str = ""
     """The path that lists them (and is sent without one)."""
-    desk_host: bool = False
-    """Its API lives on the data centre's Desk host rather than on the API domain."""
+    bases: tuple[str, ...] = ()
+    """The product's API base in a few of Zoho's data centres."""
     deluge_service: str = ""
     """The `service:` Deluge's invokeapi takes for it, where Zoho documents one."""
 
     def applies(self, path: str) -> bool:
         """Whether a call to `path` carries the context id (its listing call does not)."""
-        return self.kind is not None and not path.split("?", 1)[0].rstrip("/").endswith(self.listing)
+        return self.kind is not None and not path.split("?", 1)[0].rstrip("/").endswith(self.listing.rstrip("/"))
 
     def example_bases(self) -> str:
         """The API base in a few of Zoho's data centres, for a reader choosing the installing org's."""
-        hosts = [dc.desk if self.desk_host else dc.api for dc in BUILTIN.values()]
-        return ", ".join(h for h in hosts[:3] if h) + ", …"
+        return ", ".join(self.bases) + ", …"
 
 
-# moves to the product profile when zconnect_tui/products lands
+def _variable(send_name: str) -> str:
+    """A wire name as a Deluge/Console variable: `orgId` stays, `organization_id` → `organizationId`,
+    `portal` → `portalId` (it holds an id)."""
+    head, *rest = send_name.split("_")
+    name = head + "".join(part.capitalize() for part in rest)
+    return name if name.endswith("Id") else name + "Id"
+
+
 def dynamic_context(conn: Connection) -> ContextRule:
-    """The export rules of `conn`'s product, from what services.py, apitarget.py and export.py knew."""
-    verify = get_service(conn.service).verify
-    if verify == "desk":
-        # Desk wants the orgId header on every call but /organizations (facts §9.1).
-        return ContextRule("header", "orgId", "organisation", "orgId", "/api/v1/organizations", desk_host=True)
-    if conn.service in ("books", "inventory"):
-        # Books (and Inventory, as Books) take organization_id as a query parameter (facts §9.4, §14.3).
-        return ContextRule("query", "organization_id", "organisation", "organizationId", "/organizations")
-    if conn.service == "projects":
-        # Projects' portal id is a path segment: /restapi/portal/{portal}/… (facts §14.3).
-        return ContextRule("path", "portal", "portal", "portalId", "/restapi/portals")
-    if verify == "crm":
-        # invokeapi's service name is documented for CRM only (zoho.com/deluge/help/webhook/invokeapitask.html).
-        return ContextRule(None, deluge_service="zohocrm")
-    return ContextRule(None)
+    """The export rules of `conn`'s product, from its profile."""
+    from zconnect_tui.products import product_of
+
+    product = product_of(conn.service)
+    bases = tuple(product.host_of(dc) or dc.api for dc in list(BUILTIN.values())[:3])
+    ctx = product.context
+    if ctx is None or not ctx.send:
+        return ContextRule(None, bases=bases, deluge_service=product.deluge_service)
+    kind = cast('Literal["header", "query", "path"]', ctx.send)
+    return ContextRule(kind, ctx.send_name, ctx.noun, _variable(ctx.send_name), ctx.list_path, bases,
+                       product.deluge_service)

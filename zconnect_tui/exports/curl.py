@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from urllib.parse import urlencode
 
 from zconnect_tui.connector import api_base
 from zconnect_tui.datacenters import DataCenters
@@ -19,24 +20,19 @@ is private, and curl reads the header line from stdin (`-H @-`)."""
 def curl_example(conn: Connection, dcs: DataCenters) -> str:
     """A first API call with the right headers, the token fetched when it runs (never written out).
 
-    Desk wants its `orgId` header on every call but /organizations; Books wants
-    `organization_id`; CRM and Books live on the user's own API domain (`api_base`).
+    The product's first call (its profile's `first_request`) with the stored context as the product
+    wants it (Desk's `orgId` header, Books' `organization_id`, Projects' portal in the path), on its
+    base (`api_base`); before a context is stored, the call that lists them.
     """
-    from zconnect_tui.services import get_service
+    from zconnect_tui.products import product_of
 
     base = api_base(conn, dcs)
     auth = _TOKEN_PIPE.format(name=shlex.quote(conn.name))
-    kind = get_service(conn.service).verify
-    if kind == "desk":
-        if conn.org_id:
-            return f"{auth} {_header('orgId', conn.org_id)} {_word(f'{base}/api/v1/tickets?limit=10')}"
-        return f"{auth} {_word(f'{base}/api/v1/organizations')}"
-    if kind == "crm":
-        return f"{auth} {_word(f'{base}/crm/v8/users?type=CurrentUser')}"
-    if kind == "books":
-        if conn.org_id:
-            return f"{auth} {_word(f'{base}/books/v3/invoices?organization_id={conn.org_id}')}"
-        return f"{auth} {_word(f'{base}/books/v3/organizations')}"
+    first = product_of(conn.service).first_request(conn)
+    if first is not None:
+        path, query, headers = first
+        url = base + path + ("?" + urlencode(query, safe=",") if query else "")
+        return " ".join([auth, *(_header(k, v) for k, v in headers.items()), _word(url)])
     dc = dcs.get(conn.location) if conn.location in dcs else dcs.get(conn.dc)
     return f"{auth} {_word(f'{conn.accounts_server or dc.accounts}/oauth/user/info')}"
 

@@ -16,7 +16,7 @@ from zconnect_tui.exports.base import ExportFormat, ExportOptions, link_name
 from zconnect_tui.exports.context import ContextRule, dynamic_context
 from zconnect_tui.exports.template import BASE, ApiTemplate, Text, Var, templates
 from zconnect_tui.model import Connection
-from zconnect_tui.services import get_service
+from zconnect_tui.products import product_of
 
 # Deluge's own words, which a {placeholder} may not be as a variable.
 _RESERVED = frozenset({"if", "else", "for", "each", "in", "return", "info", "true", "false", "null", "input",
@@ -61,7 +61,7 @@ def _context_line(rule: ContextRule, product: str) -> str:
 
 
 def header(conn: Connection, rule: ContextRule, context: Var | None, link: str, namespace: str) -> list[str]:
-    product = get_service(conn.service).label
+    product = product_of(conn.service).label
     width = max(len(BASE.name), len(context.name) if context else 0)
     lines = [f"// zconnect export {conn.name} --format deluge: the saved APIs of {conn.name} ({product}) in Deluge.",
              "// Set these per installation, never to the values of the account the calls were tried on:",

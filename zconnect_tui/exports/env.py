@@ -22,17 +22,19 @@ def values(conn: Connection, dcs: DataCenters) -> dict[str, str]:
         "ZOHO_DC": user.key,
         "ZOHO_ACCOUNTS_URL": user.accounts,
         "ZOHO_API_DOMAIN": dcs.trusted_api_domain(conn.dc, conn.api_domain) or user.api,
-        # Where the service's API lives for this user: Desk's host for Desk, api_domain otherwise.
+        # Where the product's API lives for this user: its own host (Desk, Projects), api_domain otherwise.
         "ZOHO_API_BASE": api_base(conn, dcs),
-        # Desk wants it as the orgId header on every call but /organizations, Books as organization_id.
-        # Always printed (empty until an organisation is stored) so `set -u` scripts can rely on it.
+        # The stored context: Desk's orgId header, Books' and Inventory's organization_id, Projects' portal.
+        # Always printed (empty until one is stored) so `set -u` scripts can rely on it.
         "ZOHO_ORG_ID": conn.org_id,
         "ZOHO_CLIENT_ID": conn.client_id,
         "ZOHO_REDIRECT_URI": conn.redirect_uri,
         "ZOHO_SCOPES": ",".join(conn.scopes),
     }
-    if conn.service == "desk":
-        out["ZOHO_DESK_URL"] = out["ZOHO_API_BASE"]  # the name earlier versions printed
+    from zconnect_tui.products import product_of
+
+    for alias in product_of(conn.service).env_aliases:
+        out[alias] = out["ZOHO_API_BASE"]  # a name earlier versions printed (ZOHO_DESK_URL)
     return out
 
 

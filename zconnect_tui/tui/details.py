@@ -10,7 +10,7 @@ from datetime import datetime
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.model import AccessType, ClientType, Connection, TokenState, format_duration, mask, now_utc
-from zconnect_tui.services import SERVICES
+from zconnect_tui.products import PRODUCTS, product_of
 from zconnect_tui.text import clean
 from zconnect_tui.tui.states import STATES
 
@@ -56,13 +56,15 @@ def detail_rows(conn: Connection, dcs: DataCenters, *, full: bool = False,
     now = now or now_utc()
     state = conn.state(now)
     look = STATES[state]
-    service = SERVICES.get(conn.service)
+    service = PRODUCTS.get(conn.service)
+    context = product_of(conn.service).context
     rows = [
         ("State", f"{look.symbol} {look.label}"),
         ("Token expires", _when(conn.token.expires_at, now) if conn.token.access_token else "-"),
         ("Service", f"{service.label} ({conn.service})" if service else conn.service),
         ("Data centre", _dc_text(conn, dcs)),
-        ("Organization", f"{conn.org_name} ({conn.org_id})" if conn.org_id else conn.org_name or "-"),
+        ((context.noun if context else "organization").capitalize(),
+         f"{conn.org_name} ({conn.org_id})" if conn.org_id else conn.org_name or "-"),
     ]
     if conn.user:
         rows.append(("Signed in as", conn.user))

@@ -25,6 +25,7 @@ from textual.widgets.option_list import Option
 
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.model import Connection
+from zconnect_tui.products import OTHER, product_of
 from zconnect_tui.saved import METHODS
 from zconnect_tui.text import clean
 from zconnect_tui.tui import api_answer, stylesheet
@@ -91,7 +92,7 @@ class ApiScreen(StyledAtMount, Screen[None]):
             yield OptionList(id="saved", compact=True)
             with Horizontal(classes="api-row"):
                 yield Select(((m, m) for m in METHODS), value="GET", allow_blank=False, compact=True, id="method")
-                yield Input(placeholder="path, e.g. /api/v1/tickets", compact=True, id="path")
+                yield Input(placeholder=f"path, e.g. {self._example()}", compact=True, id="path")
             for name, label, hint in (
                     ("fields", "Fields", "key=value … typed like -F: 5, true, null; '\"5\"' stays text"),
                     ("headers", "Headers", "'Name: value' … (the token is added for you)"),
@@ -104,6 +105,21 @@ class ApiScreen(StyledAtMount, Screen[None]):
         yield JsonTree(id="api-json")
         yield TextArea(read_only=True, id="api-text", soft_wrap=True)
         yield KeyBar()
+
+    def _example(self) -> str:
+        """The product's first call (its profile's), as the path box's example."""
+        product = product_of(self.conn.service)
+        return product.first_call.split("?", 1)[0] or "/…"
+
+    def _stored_values(self, names: list[str]) -> dict[str, str]:
+        """The `{placeholders}` the stored context fills (Projects' `{portal}`), of `names`."""
+        stored = product_of(self.conn.service).context_values(self.conn)
+        return {k: v for k, v in stored.items() if k in names}
+
+    def _asked(self, form: CallForm) -> list[str]:
+        """The placeholders the Values box asks for: those the stored context does not fill."""
+        names = form.placeholders()
+        return [n for n in names if n not in self._stored_values(names)]
 
     def on_mount(self) -> None:
         self.query_one("#api-text").display = False
@@ -146,7 +162,7 @@ class ApiScreen(StyledAtMount, Screen[None]):
         self.query_one("#path", Input).value = path
         self.query_one("#fields", Input).value = fields
         self.query_one("#headers", Input).value = headers
-        names = form.placeholders()
+        names = self._asked(form)
         values = self.query_one("#values", Input)
         values.value = " ".join(f"{name}=" for name in names)
         values.cursor_position = len(names[0]) + 1 if names else 0  # after the first `name=`
@@ -160,7 +176,7 @@ class ApiScreen(StyledAtMount, Screen[None]):
     def _show_values(self) -> None:
         """The Values box only while the call has `{placeholders}` (it names them)."""
         try:
-            names = self._form().placeholders()
+            names = self._asked(self._form())
         except ZconnectError:
             names = []
         row = self.query_one("#values-row")
@@ -189,7 +205,8 @@ class ApiScreen(StyledAtMount, Screen[None]):
             return  # repeated presses are ignored while the call runs
         try:
             form = self._form()
-            call = form.filled(parse_values(self.query_one("#values", Input).value) if form.placeholders() else {})
+            typed = parse_values(self.query_one("#values", Input).value) if self._asked(form) else {}
+            call = form.filled({**self._stored_values(form.placeholders()), **typed})  # typed ones win
         except ZconnectError as exc:
             self._status(f"✘ {error_text(exc)}", "-error")
             return
@@ -278,16 +295,19 @@ class ApiScreen(StyledAtMount, Screen[None]):
             wait = f"{answer.rate_limit_wait:g} s"
             return (f"Zoho's rate limit: try again in {wait}." if form.method in ("GET", "HEAD", "OPTIONS") else
                     f"Zoho's rate limit: not repeated ({form.method} may not be safe to repeat); try in {wait}.")
-        if status == 401 and "OAUTH_ORG_MISMATCH" in message:
-            return (f"The token was authorized for another Desk organization: Test ({key_of('test')}) on the "
-                    "dashboard stores the one it works for; or add the header orgId: ID.")
+        product = product_of(self.conn.service)
+        context = product.context
+        refusal = context.refusal(status, message) if context is not None else ""
+        if context is not None and refusal == OTHER:
+            return (f"The token was authorized for another {context.label}: Test ({key_of('test')}) on the "
+                    f"dashboard stores the one it works for; or add {context.manual(cli=False)}.")
+        if context is not None and refusal:
+            return (f"{product.short} needs the {context.noun}: Test ({key_of('test')}) on the dashboard stores it; "
+                    f"or add {context.manual(cli=False)}.")
         if status == 401:
             first = "Zoho still refuses the token after a refresh" if answer.refreshed else "Zoho refuses the token"
             return (f"{first}: the connection may lack this API's scope; add it with Edit ({key_of('edit')}) "
                     "on the dashboard and authorize again.")
-        if status == 422 and "orgId" in message:
-            return (f"Desk needs the organization: Test ({key_of('test')}) on the dashboard stores it; or add the "
-                    "header orgId: ID.")
         if 300 <= status < 400:
             return "zconnect follows no redirects (the token would go along); call the new location itself."
         if status >= 500:

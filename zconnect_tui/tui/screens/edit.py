@@ -15,7 +15,8 @@ from textual.widgets.selection_list import Selection
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.manager import EditResult
 from zconnect_tui.model import AccessType, Connection, redirect_uri_for, validate_port, validate_secret
-from zconnect_tui.services import SERVICES, parse_scopes
+from zconnect_tui.products import PRODUCTS
+from zconnect_tui.services import parse_scopes
 from zconnect_tui.tui.screens.dialog import Dialog
 from zconnect_tui.tui.widgets import FieldError, as_error
 from zconnect_tui.tui.work import off_thread
@@ -42,7 +43,7 @@ class EditScreen(Dialog[EditResult | None]):
     def __init__(self, manager: Manager, conn: Connection) -> None:
         super().__init__()
         self.manager, self.conn = manager, conn
-        service = SERVICES.get(conn.service)
+        service = PRODUCTS.get(conn.service)
         self.catalogue = list(service.scopes) if service else []
         self.saving = False
 

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.widgets import Button, ContentSwitcher, Input, Static
 
 from zconnect_tui.errors import ZconnectError
-from zconnect_tui.services import SERVICES
+from zconnect_tui.products import PRODUCTS
 from zconnect_tui.tui import stylesheet
 from zconnect_tui.tui.keybar import KeyBar
 from zconnect_tui.tui.screens.wizard_leave import WizardLeave
@@ -79,13 +79,13 @@ class WizardScreen(WizardLeave):
         prefill = dict(prefill or {})
         self.draft = draft if draft is not None else WizardDraft()
         dcs = snapshot.dcs()
-        if prefill.get("service") in SERVICES:
+        if prefill.get("service") in PRODUCTS:
             self.draft.service = prefill["service"]
         if prefill.get("dc") in dcs:
             self.draft.dc = prefill["dc"]
         self.draft.name = prefill.get("name", self.draft.name)
         if not self.draft.scopes:
-            self.draft.scopes = list(SERVICES[self.draft.service].defaults)
+            self.draft.scopes = list(PRODUCTS[self.draft.service].defaults)
         self.ctx = WizardContext(manager, dcs, self.draft, prefill, set(snapshot.connections), self.step_label)
         self._initial = self.draft.scratch()
         self._committing = False

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Static
 
 from zconnect_tui.model import Connection
-from zconnect_tui.services import SERVICES
+from zconnect_tui.products import PRODUCTS, product_of
 from zconnect_tui.text import clean
 from zconnect_tui.tui.steps.base import Step, WizardDraft
 from zconnect_tui.tui.widgets import Guide
@@ -20,12 +20,14 @@ if TYPE_CHECKING:
 
 def summary_rows(conn: Connection, verification: Verification | None) -> list[tuple[str, str]]:
     """What the summary shows; no secret, and nothing that changes from run to run but the expiry."""
-    service = SERVICES.get(conn.service)
+    service = PRODUCTS.get(conn.service)
+    context = product_of(conn.service).context
     rows = [
         ("Name", conn.name),
         ("Service", service.label if service else conn.service),
         ("Data centre", conn.location or conn.dc),
-        ("Organization", f"{conn.org_name} ({conn.org_id})" if conn.org_id else conn.user or "-"),
+        ((context.noun if context else "organization").capitalize(),
+         f"{conn.org_name} ({conn.org_id})" if conn.org_id else conn.user or "-"),
         *((("Zoho account", conn.user),) if conn.org_id and conn.user else ()),  # the account check
         ("Access token", conn.token_state()),
         ("Refresh token", "stored (offline access)" if conn.token.refresh_token else "none (online access)"),

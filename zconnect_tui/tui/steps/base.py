@@ -21,6 +21,7 @@ from textual.widgets import Input
 from zconnect_tui.datacenters import DEFAULT_DC, DataCenters
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.model import DEFAULT_PORT, AccessType, ClientType, Connection, redirect_uri_for
+from zconnect_tui.products import DEFAULT_PRODUCT
 from zconnect_tui.tui.widgets import FieldError
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class WizardDraft:
     """Everything the wizard has collected; steps read from and write into it (attributes down)."""
 
     name: str = ""
-    service: str = "desk"
+    service: str = DEFAULT_PRODUCT
     scopes: list[str] = field(default_factory=list)
     dc: str = DEFAULT_DC
     access_type: AccessType = AccessType.OFFLINE

@@ -14,7 +14,8 @@ from textual.widgets import Input, Select, Static
 from zconnect_tui.datacenters import DEFAULT_DC
 from zconnect_tui.errors import UsageError, ZconnectError
 from zconnect_tui.model import AccessType, validate_name
-from zconnect_tui.services import SERVICES, parse_scopes
+from zconnect_tui.products import DEFAULT_PRODUCT, PRODUCTS
+from zconnect_tui.services import parse_scopes
 from zconnect_tui.text import clean
 from zconnect_tui.tui.steps.base import Step, WizardContext, WizardDraft
 from zconnect_tui.tui.widgets import Guide
@@ -55,7 +56,7 @@ class ConnectorStep(Step):
         dc = prefill.get("dc", draft.dc)
         self._initial_dc = dc if dc in ctx.dcs else DEFAULT_DC
         service = prefill.get("service", draft.service)
-        self._initial_service = service if service in SERVICES else "desk"
+        self._initial_service = service if service in PRODUCTS else DEFAULT_PRODUCT
         self._rest: AwaitMount | None = None
         self.checks = {"name": self._check_name}
 
@@ -96,14 +97,14 @@ class ConnectorStep(Step):
         draft, prefill = self.ctx.draft, self.ctx.prefill
         service = self._initial_service
         rest: list[Widget] = []
-        if "service" in prefill and prefill["service"] not in SERVICES:
+        if "service" in prefill and prefill["service"] not in PRODUCTS:
             rest.append(Static(f"Unknown service {clean(prefill['service'], limit=40)!r}; choose one below.",
                                classes="error-text", markup=False))
         chosen = set(draft.scopes) if draft.scopes else None
-        extra = [s for s in draft.scopes if s not in SERVICES[service].scopes]
+        extra = [s for s in draft.scopes if s not in PRODUCTS[service].scopes]
         rest += [
             Static("Zoho service", classes="field-label"),
-            StepSelect([(s.label, s.key) for s in SERVICES.values()], value=service, allow_blank=False, id="service"),
+            StepSelect([(s.label, s.key) for s in PRODUCTS.values()], value=service, allow_blank=False, id="service"),
             Static("Scopes (space toggles; defaults verify the connection)", classes="field-label",
                    id="scopes-label"),
             SelectionList[str](*self._scope_options(service, chosen), id="scopes"),
@@ -141,13 +142,13 @@ class ConnectorStep(Step):
     def _scope_options(service: str, chosen: set[str] | None = None) -> list[Selection[str]]:
         from textual.widgets.selection_list import Selection
 
-        svc = SERVICES[service]
+        svc = PRODUCTS[service]
         picked = chosen if chosen is not None else set(svc.defaults)
         return [Selection(scope, scope, scope in picked) for scope in svc.scopes]
 
     # Handlers by name, not @on(...): the widget classes are imported with the rest of the form.
     def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id == "service" and event.value in SERVICES:
+        if event.select.id == "service" and event.value in PRODUCTS:
             from textual.widgets import SelectionList
 
             scopes = self.query_one("#scopes", SelectionList)
@@ -177,7 +178,7 @@ class ConnectorStep(Step):
         draft = self.ctx.draft
         if draft.scopes:
             return list(draft.scopes)
-        svc = SERVICES[self._initial_service]
+        svc = PRODUCTS[self._initial_service]
         return [scope for scope in svc.scopes if scope in svc.defaults]
 
     def _extra(self) -> list[str]:

@@ -1,4 +1,5 @@
-"""Step 7, Organization: what the token reaches (Desk/CRM/Books orgs, or the signed-in user)."""
+"""Step 7, Organization: what the token reaches (the product's organisations or portals, or the
+signed-in user), worded with the product's noun ("portal" for Projects)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from zconnect_tui.errors import ZconnectError
+from zconnect_tui.products import product_of
 from zconnect_tui.text import clean
 from zconnect_tui.tui.steps.base import Commit, Step, WizardDraft
 from zconnect_tui.tui.widgets import Guide, as_error
@@ -42,9 +44,18 @@ class OrganizationStep(Step):
             "the token reaches)."
     focus_target = "#orgs"
 
+    @property
+    def noun(self) -> str:
+        """"organization", or the product's own word for what a call names ("portal")."""
+        context = product_of(self.ctx.draft.service).context
+        return context.noun if context else "organization"
+
+    def _guide_text(self) -> str:
+        return (f"[b]7. Choose the {self.noun}[/] to connect with the registered application. "
+                f"zconnect asked Zoho which {self.noun}s this token reaches.")
+
     def compose(self) -> ComposeResult:
-        yield Guide("[b]7. Choose the organization[/] to connect with the registered application. "
-                    "zconnect asked Zoho which organizations this token reaches.")
+        yield Guide(self._guide_text(), id="org-guide")
         yield Static("", id="org-status", markup=False)
         yield OptionList(id="orgs")
         yield self.error_widget("org-error")
@@ -60,6 +71,7 @@ class OrganizationStep(Step):
         return self.ctx.draft.verification
 
     def enter(self, draft: WizardDraft) -> None:
+        self.query_one("#org-guide", Guide).update(self._guide_text())  # step 0's service may have changed
         if draft.authorized is not None and draft.verification is None and not self.verifying:
             self.load()
 
@@ -121,7 +133,7 @@ class OrganizationStep(Step):
         status = self.query_one("#org-status", Static)
         orgs = self.query_one("#orgs", OptionList)
         if not result.organizations:
-            status.update(f"✔ {clean(result.summary)}. This service has no organizations to choose: Next goes on.")
+            status.update(f"✔ {clean(result.summary)}. This service has no {self.noun}s to choose: Next goes on.")
             return
         choose = ("Choose one (↑/↓), then Next:" if len(result.organizations) > 1
                   else "The only one: Next connects it.")  # nothing to choose, no ↑/↓ to press
