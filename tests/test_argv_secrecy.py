@@ -43,7 +43,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, dict[st
     for name, command in shims.items():
         (bin_dir / name).write_text(f'#!/bin/sh\nexec {command} "$@"\n')
         (bin_dir / name).chmod(0o755)
-    with api_lab(work / "lab") as lab:
+    with api_lab(work / "lab", every_product=True) as lab:
         # Loopback only: no proxy between curl and the emulator.
         env = {k: v for k, v in lab.env().items() if not k.lower().endswith("_proxy")}
         env["PATH"] = os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), os.environ["PATH"]])

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from inprocess import zconnect
 
+from zconnect_tui import exports
 from zconnect_tui.completion import script
 
 
@@ -54,7 +55,7 @@ def test_bash_completes_commands_flags_choices_and_connection_names(shell_env: d
                         "zconnect add ''",                # a new name: nothing to offer
                         "zconnect completion ''",
                         "zconnect --config /nowhere show ''")  # the file typed on the line is the one read
-    assert got == ["token", "crm desk desk-eu", "desk desk-eu", "connector env json curl", "--format",
+    assert got == ["token", "crm desk desk-eu", "desk desk-eu", " ".join(exports.keys()), "--format",
                    "crm desk desk-eu", "", "", "bash zsh fish", ""]
 
 
