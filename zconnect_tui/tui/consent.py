@@ -31,6 +31,8 @@ class Phase(StrEnum):
     """Where the attempt is."""
 
     IDLE = "idle"
+    REGISTER = "register"
+    """Waiting for the user to register a changed redirect URI before the consent (nothing runs)."""
     STARTING = "starting"
     WAITING = "waiting"
     EXCHANGING = "exchanging"
@@ -181,8 +183,9 @@ class ConsentPanel(Vertical):
         """An attempt is starting, waiting or exchanging."""
         return self.phase in (Phase.STARTING, Phase.WAITING, Phase.EXCHANGING)
 
-    def start(self, name: str) -> None:
-        """Begin a new attempt for `name` (ending any previous one)."""
+    def start(self, name: str, *, register: str | None = None) -> None:
+        """Begin a new attempt for `name` (ending any previous one); `register`: a changed redirect URI to
+        have the user register first (the browser flow's; None for the others)."""
         raise NotImplementedError
 
     def stop(self) -> None:
