@@ -279,14 +279,6 @@ class AuthorizePanel(ConsentPanel):
             paste_label.update("No browser (SSH)? Open the URL below anywhere; paste the address it lands on, or "
                                "the code, and press Enter:")
 
-    def on_resize(self) -> None:
-        """The text above the focused paste box grew or shrank: keep the box in view (the focused control
-        always is: #22 saw Enter pressed at a Cancel button that only looked focused)."""
-        paste = self.query_one("#auth-paste", Input)
-        if self.screen.focused is paste:  # as much of the text above it as fits, and the box
-            self.scroll_visible(top=True, animate=False, immediate=True)
-            paste.scroll_visible(animate=False)
-
     def _tick(self) -> None:
         left = max(0, int(self._deadline - clock()))
         flow = self.flow

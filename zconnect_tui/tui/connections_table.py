@@ -48,9 +48,10 @@ FIRST_ROWS = 100
 """Rows added before the first frame (more than any screen shows); the rest follow right after it."""
 NAME_MIN = 12
 """A cut name keeps at least this many cells (its "…" included)."""
-DETAILS_WIDE = 58
-"""Beside the table (a wide screen) the details panel keeps this many columns: a Client ID on one line
-beside its label; the table is as wide as its columns, up to the rest (dashboard.tcss)."""
+DETAILS_WIDE = 54
+"""Beside the table (a wide screen) the details panel keeps this many columns: a Client ID (35 characters)
+on one line beside its label, with the panel's border, padding and scrollbar; the table is as wide as its
+columns, up to the rest (dashboard.tcss)."""
 SCROLLBAR = 2
 """The table's vertical scrollbar, when the rows need it."""
 BEFORE_EXPIRY = ("state", "service", "dc", "expires")

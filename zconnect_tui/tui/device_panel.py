@@ -101,7 +101,8 @@ class DevicePanel(ConsentPanel):
         yield DcSecretForm(self.manager, step=self.step)
         with Horizontal(classes="buttons"):
             yield Button("New code", id="device-retry", classes="consent-retry", variant="primary", compact=True)
-            yield Button("Cancel (esc)", id="device-cancel", classes="consent-cancel", variant="error", compact=True)
+            # Not red: it ends a wait, nothing is lost; a red button reads as the focused one (#22).
+            yield Button("Cancel (esc)", id="device-cancel", classes="consent-cancel", compact=True)
 
     @property
     def user_code(self) -> str:
