@@ -182,7 +182,7 @@ async def test_the_key_bar_lists_w_when_the_panel_says_press_w(config_path: Path
 
 
 # ----- item 11: the smaller ones ------------------------------------------------------------------------------
-async def test_the_save_api_dialogs_name_error_goes_once_the_name_is_fixed(authorized: Registered,  # noqa: F811
+async def test_the_save_api_dialogs_name_error_goes_once_fixed_and_the_save_is_said_once(authorized: Registered,  # noqa: F811
                                                                           config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -200,6 +200,10 @@ async def test_the_save_api_dialogs_name_error_goes_once_the_name_is_fixed(autho
         await type_into(pilot, "#key", "good_name")
         await pilot.pause()
         assert not error.text and not error.display  # gone before Enter
+        await pilot.press("enter")
+        status = app.screen.query_one("#api-status", Static)
+        await wait_for(pilot, lambda: str(status.content).startswith("✔ Saved @good_name"), what="the save")
+        assert not list(app._notifications)  # said once, in the status line (item 9)
 
 
 async def test_esc_and_ctrl_q_on_a_typed_api_call_ask_first(authorized: Registered,  # noqa: F811

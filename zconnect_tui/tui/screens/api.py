@@ -354,8 +354,8 @@ class ApiScreen(StyledAtMount, Screen[None]):
         self._list_saved()
         needs = " ".join(f"-p {n}=…" for n in api.placeholders())
         text = f"Saved @{key} on {name}: {api.method} {safe(api.path, 120)}."
+        # Once, in the status line where the call's answer shows (a toast said it again, #22 item 9).
         self._status(f"✔ {text} From a shell: zconnect api {name} @{key}{' ' + needs if needs else ''}", "-ok")
-        self.notify(text, title="Saved", markup=False)
 
     def action_help(self) -> None:
         from zconnect_tui.tui.screens.help import HelpScreen
