@@ -31,6 +31,7 @@ from zconnect_tui.tui.app import ZconnectApp
 from zconnect_tui.tui.json_tree import JsonTree
 from zconnect_tui.tui.screens.api import ApiScreen
 from zconnect_tui.tui.screens.api_save import SaveApiModal
+from zconnect_tui.tui.screens.confirm import ConfirmModal
 from zconnect_tui.tui.screens.dashboard import DashboardScreen
 from zconnect_tui.tui.screens.help import HelpScreen
 
@@ -201,7 +202,9 @@ async def test_esc_cancels_a_hung_call_and_repeated_runs_are_ignored(lab: Lab, m
         # The blocked read was woken: the thread ends long before the server's 60 s hang.
         await wait_for(pilot, lambda: not threads[0].is_alive(), timeout=5, what="the call's thread to end")
         assert len(lab.emu.requests_to("/api/v1/tickets")) == 1
-        await pilot.press("escape")  # idle: back to the dashboard
+        await pilot.press("escape")  # idle, with a typed call not saved: asks first (#22 item 11)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal), what="the question")
+        await pilot.press("y")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
 
 

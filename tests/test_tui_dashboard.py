@@ -1,4 +1,5 @@
-"""The dashboard: every action against the emulator, at 80×24; errors become notifications."""
+"""The dashboard: every action against the emulator, at 80×24; each outcome shows once, in the details
+panel (or, for a connection not selected, on the line above the keys), never as a toast (#22 item 9)."""
 
 from __future__ import annotations
 
@@ -49,9 +50,17 @@ def authorized(desk: Registered, config_path: Path) -> Registered:
     return desk
 
 
+def results(app: ZconnectApp) -> dict[str, tuple[bool, str]]:
+    """The dashboard's outcomes by connection ((ok, text), shown at the top of the details panel)."""
+    dashboard = next(s for s in app.screen_stack if isinstance(s, DashboardScreen))
+    return dashboard.outcomes
+
+
 def notes(app: ZconnectApp) -> list[str]:
-    """Every notification's text so far (title and message)."""
-    return [f"{n.title} {n.message}" for n in app._notifications]
+    """Every result the dashboard shows now: each connection's outcome and the note above the keys."""
+    dashboard = next(s for s in app.screen_stack if isinstance(s, DashboardScreen))
+    status = [str(w.content) for w in dashboard.query("#status") if w.display]
+    return [text for _ok, text in dashboard.outcomes.values()] + status
 
 
 async def note_containing(pilot: Pilot, text: str) -> str:
@@ -113,16 +122,16 @@ async def test_refresh_and_test(authorized: Registered, config_path: Path, emula
     assert locks and not any(locks)  # the refresh locked the file from a worker thread
 
 
-async def test_fault_on_refresh_is_a_notification(authorized: Registered, config_path: Path,
-                                                  emulator: ZohoEmulator) -> None:
+async def test_fault_on_refresh_is_shown_in_the_details(authorized: Registered, config_path: Path,
+                                                        emulator: ZohoEmulator) -> None:
     # Refreshes are retried on 503 (repeat-safe): fail every attempt so the error reaches the user.
     emulator.queue_fault("503", count=len(RETRY_DELAYS) + 1)
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await wait_for(pilot, lambda: any(n.severity == "error" for n in app._notifications), what="error")
-        error = next(n for n in app._notifications if n.severity == "error")
-        assert "503" in error.message or "Zoho" in error.message
+        await wait_for(pilot, lambda: "desk" in results(app), what="the error")
+        ok, text = results(app)["desk"]
+        assert not ok and ("503" in text or "Zoho" in text)
         assert isinstance(app.screen, DashboardScreen) and app.is_running
         await pilot.press("r")  # the fault was one-off: the next refresh works
         await note_containing(pilot, "Refreshed desk")

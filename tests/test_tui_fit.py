@@ -14,7 +14,7 @@ from test_tui_support import frame_text, make_app, open_dialog, type_into, wait_
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Static
 
-from zconnect_tui.tui.app import ZconnectApp
+from zconnect_tui.tui.app import ZconnectApp, screenshot_dir
 from zconnect_tui.tui.screens.dashboard_filter import title_text
 from zconnect_tui.tui.screens.details import DetailsScreen
 from zconnect_tui.tui.screens.dialog import Dialog
@@ -155,9 +155,9 @@ async def test_a_dialogs_body_scrolls_from_its_button(config_path: Path) -> None
 async def test_f12_saves_a_screenshot_from_a_dialog_with_a_revealed_secret_masked(
         config_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The app's F12 did nothing over a dialog (a modal screen ends the binding chain before the app)."""
-    shots = tmp_path / "shots"
-    shots.mkdir()
-    monkeypatch.chdir(shots)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    shots = screenshot_dir()  # zconnect's data directory (under this test's XDG_DATA_HOME), never the cwd
+    monkeypatch.chdir(tmp_path)
     write_states(config_path)
     secret = "9f" * 21
     app = make_app(config_path, wizard=False)

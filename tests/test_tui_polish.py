@@ -204,9 +204,11 @@ async def test_a_greyed_out_key_says_why_it_does_not_apply(config_path: Path) ->
         await pilot.pause()
         assert screen.check_action("refresh", ()) is None
         await pilot.press("r")
-        await wait_for(pilot, lambda: any("fresh was never authorized" in n.message for n in app._notifications),
-                       what="the reason as a notification")
-        app.clear_notifications()
+        status = screen.query_one("#status", Static)  # one line above the keys, not a toast (#22 item 9)
+        await wait_for(pilot, lambda: status.display and "fresh was never authorized" in str(status.content),
+                       what="the reason above the keys")
+        assert not list(app._notifications)
+        screen.note("")
         await pilot.press("slash", *"fresh", "c", "r")
         await pilot.pause()
-        assert not list(app._notifications)
+        assert not status.display and not list(app._notifications)

@@ -1,5 +1,6 @@
 """Step 5 of the wizard, where the secret is typed: the screenshot key never writes a revealed secret and
-writes the file 0600 (issue #8 item 7); a Save that cannot write is one line, not a crash (item 3)."""
+writes the file 0600 (issue #8 item 7), in zconnect's data directory, not the current one (#22 item 11);
+a Save that cannot write is one line, not a crash (#8 item 3)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from conftest import CLIENT_SECRET
 from test_tui_support import SIZE, drive_to, errors, key_of, make_app, type_into, wait_for
 from textual.widgets import Checkbox, Input
 
+from zconnect_tui.tui.app import screenshot_dir
 from zconnect_tui.tui.widgets import FieldError
 
 
@@ -23,9 +25,9 @@ def svg_text(svg: str) -> str:
 
 async def test_screenshot_masks_a_revealed_secret_and_a_failed_save_is_one_line(
         config_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    shots = tmp_path / "shots"
-    shots.mkdir()
-    monkeypatch.chdir(shots)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    shots = screenshot_dir()  # zconnect's data directory (under this test's XDG_DATA_HOME), never the cwd
+    monkeypatch.chdir(tmp_path)
     app = make_app(config_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await drive_to(pilot, "credentials")
@@ -37,6 +39,10 @@ async def test_screenshot_masks_a_revealed_secret_and_a_failed_save_is_one_line(
         await pilot.press("f12")
         await wait_for(pilot, lambda: list(shots.glob("*.svg")), what="the screenshot")
         assert not field.password  # still revealed for the user: only the picture was masked
+        # Not into the current directory (a git work tree picked one up, #22 item 11), and it says where.
+        assert not list(tmp_path.glob("*.svg"))
+        [shot] = list(shots.glob("*.svg"))
+        assert any(n.message == f"Saved {shot}" for n in app._notifications)
         # Save into a directory zconnect cannot write (issue #8 reproduced it with a read-only config dir;
         # here the lock path is a directory, which stops root too): one line under the form, no crash.
         config_path.with_name(config_path.name + ".lock").mkdir(parents=True)

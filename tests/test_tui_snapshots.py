@@ -1,10 +1,12 @@
-"""Snapshots of every wizard step and the dashboard, at 80×24 and at 120×40, deterministic.
+"""Snapshots of every wizard step, the dashboard and the consent dialog, at 80×24, 120×40 and 60×20,
+deterministic.
 
 Ports, PKCE/state, the clock and the countdown are pinned (nothing random or timed is in a frame);
 steps 0-6 need no server (the `lab` data centre is a fixed address); steps 7 and 8 reach the
 emulator but show none of its addresses; the Non-browser branch (step 2 with it chosen, its step 6)
-runs on a pinned device flow, and step 6 also shows the Multi-DC secret field. One app run takes
-every step at both sizes (resizing in between), so the 26 snapshots cost four runs. Update with
+runs on a pinned device flow, and step 6 also shows the Multi-DC secret field and the question to
+register a changed redirect URI first. One app run takes every step at the three sizes (resizing in
+between), so the 45 snapshots cost five runs. Update with
 `pytest --snapshot-update` only after looking at the new SVGs (e.g. `rsvg-convert file.svg -o file.png`).
 """
 
@@ -34,7 +36,8 @@ from zconnect_tui.tui.device_panel import DevicePanel
 
 FIXED_URL = "http://127.0.0.1:9000"
 PORT = 9646
-SIZES = ((80, 24), (120, 40))
+SIZES = ((80, 24), (120, 40), (60, 20))
+"""The first is the size each run starts at (and comes back to)."""
 NOW = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
 
 
@@ -106,6 +109,10 @@ async def test_wizard_steps_0_to_6(fixed_config: Path, snapshot: SnapshotAsserti
         panel._fail(multi_dc_error("desk", "lab", "lab-eu"))
         await wait_for(pilot, lambda: panel.secret_form().display, what="the secret field")
         failed.extend(await shoot(pilot, snapshot, "wizard-authorize-dc-secret"))
+        # A port typed at step 3 instead of the proposed one: its URI is registered before the consent.
+        panel.start("desk", register=redirect_uri_for(PORT + 1))
+        await wait_for(pilot, lambda: panel.phase == authorize_panel.Phase.REGISTER, what="the question")
+        failed.extend(await shoot(pilot, snapshot, "wizard-authorize-register"))
     assert not failed, f"snapshots differ: {failed}"
 
 
@@ -187,3 +194,38 @@ async def test_dashboard(fixed_config: Path, snapshot: SnapshotAssertion) -> Non
     async with app.run_test(size=SIZES[0]) as pilot:
         failed = await shoot(pilot, snapshot, "dashboard")
     assert not failed, f"snapshots differ: {failed}"
+
+
+LONG_NAME = "desk-" + "a" * 57 + "z"
+
+
+async def test_dashboard_with_a_long_name_and_its_consent_dialog(fixed_config: Path,
+                                                                 snapshot: SnapshotAssertion) -> None:
+    """A 63-character name cut with "…" (state, service, data centre and expiry in view; the whole name in
+    the details panel), then the consent dialog for it: the countdown, what "Invalid Redirect Uri" means,
+    the paste box focused and in view, the consent URL broken at its seams."""
+    store = Store(fixed_config)
+    dashboard_connections(store)
+    store.save_connection(Connection(LONG_NAME, "desk", "lab", CLIENT_ID, ["Desk.basic.READ", "Desk.tickets.READ"],
+                                     client_secret=CLIENT_SECRET, redirect_uri=redirect_uri_for(PORT)))
+    app = make_app(fixed_config, wizard=False)
+    async with app.run_test(size=SIZES[0]) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.query_one(connections_table.ConnectionsTable).row_count == 4,
+                       what="the rows")
+        screen.query_one(connections_table.ConnectionsTable).select(LONG_NAME)
+        await wait_for(pilot, lambda: ("Name", LONG_NAME) in screen.details_rows, what="the panel")
+        failed = await shoot(pilot, snapshot, "dashboard-long-name")
+        await pilot.press("a")
+        panel = await wait_for_panel(pilot)
+        failed += await shoot(pilot, snapshot, "authorize-dialog")
+        panel.stop()
+    assert not failed, f"snapshots differ: {failed}"
+
+
+async def wait_for_panel(pilot: Pilot) -> authorize_panel.AuthorizePanel:
+    """The consent dialog's panel, once it waits."""
+    await wait_for(pilot, lambda: bool(pilot.app.screen.query(authorize_panel.AuthorizePanel)), what="the dialog")
+    panel = pilot.app.screen.query_one(authorize_panel.AuthorizePanel)
+    await wait_for(pilot, lambda: panel.phase == authorize_panel.Phase.WAITING, what="the wait")
+    return panel

@@ -32,7 +32,7 @@ from zconnect_tui.store import Store
 from zconnect_tui.tui.authorize_panel import AuthorizePanel
 from zconnect_tui.tui.screens.dashboard import DashboardScreen
 from zconnect_tui.tui.screens.wizard import WizardScreen
-from zconnect_tui.tui.widgets import FieldError
+from zconnect_tui.tui.widgets import CopyValue, FieldError
 from zconnect_tui.verify import Organization
 
 
@@ -132,7 +132,7 @@ async def test_paste_the_redirect_url_without_a_browser(emulator: ZohoEmulator, 
         await pilot.pause()
         assert flow.url[:40] in frame_text(app)  # the URL is on screen, to select or copy
         # A wrong paste shows inline and the wait goes on.
-        await type_into(pilot, "#auth-paste", "not a code")
+        await type_into(pilot, "#auth-paste", "not-a-code!")
         await pilot.press("enter")
         assert "does not look like" in shown(screen, "auth-paste-error")
         assert key_of(screen) == "authorize" and auth_panel(screen).flow is flow
@@ -217,6 +217,10 @@ async def test_port_taken_then_back_to_step_3(emulator: ZohoEmulator, config_pat
             await next_step(pilot)
             await next_step(pilot)
             await next_step(pilot)  # Save again: the new redirect URI
+            # A port other than the one step 3 proposed: the new URI is registered first (#22 item 3).
+            assert auth_panel(screen).phase == "register" and not auth_panel(screen).busy
+            assert screen.query_one("#auth-register-uri", CopyValue).value == f"http://127.0.0.1:{other}/callback"
+            await pilot.click("#auth-registered")
             await wait_for(pilot, lambda: key_of(screen) == "organization", what="authorized on the new port")
     conn = Store(config_path).load().get("desk")
     assert conn.redirect_uri == f"http://127.0.0.1:{other}/callback" and conn.status == "authorized"

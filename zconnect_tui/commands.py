@@ -330,6 +330,11 @@ def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
                 opened, why = flow.open_browser()
                 _out("Opening your browser…" if opened else f"Not opening a browser: {why}.")
             _out(f"Waiting for Zoho's redirect on {conn.redirect_uri} (up to {int(args.timeout)} s; Ctrl-C cancels).")
+            # Zoho's refusal of an unregistered redirect URI is a page in the browser, never a redirect:
+            # without this line the wait above would just run out.
+            _out(f"Zoho shows \"Invalid Redirect Uri\"? Then {conn.redirect_uri} is not registered for this client: "
+                 f"add it under Authorized Redirect URIs in the API Console ({flow.dc.console_url}, the client's "
+                 "Client Details), then open the URL again.")
             _out("No browser here? Open the URL anywhere, then paste the address it lands on (or the code) "
                  "and press Enter:")
         else:

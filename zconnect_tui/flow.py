@@ -21,14 +21,32 @@ from zconnect_tui.oauth import consent_url, new_pkce, new_state
 
 DEFAULT_TIMEOUT = 300.0
 _BARE_CODE = re.compile(r"^[A-Za-z0-9._\-]{8,512}$")
+_ZOHO_CODE = re.compile(r"^[0-9]{4}\.[A-Za-z0-9._\-]{8,507}$")
+"""A code as Zoho writes them (`1000.` then hex and dots): what a code in pieces must add up to."""
+
+
+def looks_like_url(text: str) -> bool:
+    """Whether a paste is (part of) a redirect address rather than a bare code."""
+    return "?" in text or "://" in text or text.startswith(("http:", "https:")) or "code=" in text
 
 
 def parse_pasted(text: str, expected_state: str | None) -> CallbackResult:
-    """Read what a user pasted: the whole redirect URL (state checked) or the bare code."""
+    """Read what a user pasted: the whole redirect URL (state checked) or the bare code.
+
+    Whitespace inside is dropped first: an address or a code copied from a terminal comes in pieces where
+    the terminal wrapped it, and neither ever holds a space. A bare "code" in pieces must add up to one as
+    Zoho writes them (`1000.…`): "hello world" is not a code, and is refused as containing a space.
+    """
     text = text.strip().strip("'\"<>")
     if not text:
         raise FlowError("Nothing was pasted.", "Paste the address the browser landed on, or the code.")
-    if "?" in text or text.startswith(("http://", "https://")) or "code=" in text:
+    spaced = len(text.split()) > 1
+    joined = "".join(text.split())
+    if spaced and not looks_like_url(joined) and not _ZOHO_CODE.match(joined):
+        raise FlowError("That contains a space, and is neither a Zoho code nor a redirect address.",
+                        "Paste the address the browser landed on in one piece, or just the code (1000.xxxx.yyyy).")
+    text = joined
+    if looks_like_url(text):
         query = urlsplit(text).query if "://" in text else text.split("?", 1)[-1]
         try:
             params = parse_qs(query, keep_blank_values=True, errors="strict", max_num_fields=32)
@@ -98,7 +116,8 @@ class AuthorizationFlow:
 
     def submit_paste(self, text: str) -> CallbackResult:
         """Feed a pasted URL or code; raises FlowError (and keeps waiting) if it is not usable."""
-        expected = self.state if self.needs_listener and ("?" in text or "code=" in text) else None
+        joined = "".join(text.split())  # as parse_pasted reads it: a wrapped address comes in pieces
+        expected = self.state if self.needs_listener and ("?" in joined or "code=" in joined) else None
         result = parse_pasted(text, expected)
         try:
             self.token_server(result)

@@ -13,12 +13,13 @@ from zconnect_tui.text import text_field
 
 _ERRORS: dict[str, tuple[str, str]] = {
     "invalid_client": (  # the fix is a Remedy (Fix.CHECK_CLIENT): each front end words it
-        "Zoho does not know this Client ID in this data centre (invalid_client).",
+        # Zoho's words for it: "invalid Client ID or Client Secret" (facts §3.3): a wrong secret too.
+        "Zoho does not accept this Client ID and Client Secret in this data centre (invalid_client).",
         "",
     ),
-    "invalid_client_secret": (  # seen in real answers by two third parties (facts §13.1)
+    "invalid_client_secret": (  # seen in real answers by two third parties (facts §13.1); fix: a Remedy
         "Zoho rejected the Client Secret (invalid_client_secret).",
-        "Copy the secret again from the client's Client Secret tab.",
+        "",
     ),
     "invalid_code": (
         "Zoho rejected the authorization code: it expired (browser codes live about 2–3 minutes) or was "
@@ -83,7 +84,7 @@ def zoho_error(body: dict[str, Any], conn: Connection | None = None, *, status: 
         )
     if code == "invalid_code" and conn is not None and conn.client_type == SELF:
         return ZohoError(code, *_SELF_CLIENT_CODE)
-    if code == "invalid_client":
+    if code in ("invalid_client", "invalid_client_secret"):  # each front end names its way to a new secret
         return ZohoError(code, _ERRORS[code][0],
                          remedy=Remedy(Fix.CHECK_CLIENT, conn.name if conn else "", dc=conn.dc if conn else ""))
     if code in _ERRORS:

@@ -117,7 +117,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("reauthorize", "a", "Re-auth", "Re-authorize", "Run the consent flow again (new tokens, same settings)",
            "zconnect authorize NAME", check=_was_authorized),
     Action("resume", "w", "Resume", "Resume setup", "Continue the wizard where this connection's setup stopped",
-           "zconnect authorize NAME", check=_not_authorized_yet, show=False),
+           "zconnect authorize NAME", check=_not_authorized_yet),  # shown: the details panel says "press w"
     Action("edit", "e", "Edit", "Edit connection", "Change scopes, port, access type, or replace the secret",
            "zconnect edit NAME --scopes … --port P --access-type …; zconnect secret NAME"),
     Action("export", "x", "Export", "Export", "The connection in every export format, one tab each",

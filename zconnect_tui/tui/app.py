@@ -31,6 +31,22 @@ def _warm_imports() -> None:
     import zconnect_tui.verify  # noqa: F401
 
 
+def screenshot_dir() -> Path:
+    """Where F12 saves: `platformdirs.user_data_dir("zconnect")/screenshots` (created 0700, each missing
+    directory: a screenshot may show connection names and Client IDs)."""
+    from platformdirs import user_data_dir
+
+    directory = Path(user_data_dir("zconnect")) / "screenshots"
+    missing = [d for d in (directory, *directory.parents) if not d.exists()]
+    for path in reversed(missing):
+        os.mkdir(path, 0o700)
+        os.chmod(path, 0o700)  # whatever the umask
+    return directory
+
+
+QUIT_QUESTION = "quit-question"
+"""The id of the "Quit zconnect?" question (ctrl+q pressed in it quits)."""
+
 WARM_UP_DELAY = 0.4
 """Seconds after the first frame to start `_warm_imports`: after the rest of the first screen has
 mounted (about 0.1 s), well before a first action."""
@@ -47,7 +63,7 @@ class ZconnectApp(App[int]):
         # Shown by the wizard's footer; the dashboard's is full (q quits there, ? lists every key).
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave zconnect", priority=True, show=False),
         Binding("f12", "screenshot", "Screenshot", show=False, id="app.screenshot",
-                tooltip="Save an SVG screenshot in the current directory"),
+                tooltip="Save an SVG screenshot (in zconnect's data directory; the notice says where)"),
     ]
 
     def __init__(self, manager: Manager, *, wizard: bool = False, prefill: dict[str, str] | None = None,
@@ -149,9 +165,35 @@ class ZconnectApp(App[int]):
 
         return DashboardScreen(self.manager, snapshot, select=select, error=error)
 
+    async def action_quit(self) -> None:
+        """Quit (ctrl+q; q on the dashboard), asking first when a screen holds something typed and not
+        saved (the wizard, a typed API call), as Esc and ctrl+o do; ctrl+q again in that question quits."""
+        from zconnect_tui.tui.screens.confirm import ConfirmModal
+
+        if isinstance(self.screen, ConfirmModal) and self.screen.id == QUIT_QUESTION:
+            self.exit()
+            return
+        for screen in reversed(self.screen_stack):
+            unsaved = getattr(screen, "unsaved_text", None)
+            text = unsaved() if callable(unsaved) else None
+            if text:
+                question = ConfirmModal("Quit zconnect?", f"{text} (ctrl+q again quits.)", "Quit", cancel="Stay")
+                question.id = QUIT_QUESTION
+                self.push_screen(question, callback=lambda ok: self.exit() if ok else None)
+                return
+        self.exit()
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: say which key quits (Textual's own notice is markup, which `notify` shows as typed)."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(f"Press {key} to quit zconnect.", title="Do you want to quit?")
+                return
+
     def action_screenshot(self) -> None:
-        """Save an SVG screenshot in the current directory, safe to share: a revealed secret field is
-        masked while the picture is taken, and the file is created 0600 (it never replaces one)."""
+        """Save an SVG screenshot in zconnect's data directory (`screenshot_dir`; never the current directory,
+        which may be a git work tree), safe to share: a revealed secret field is masked while the picture
+        is taken, and the file is created 0600 (it never replaces one). The notice names the file."""
         revealed = [field for screen in self.screen_stack for field in screen.query(Input)
                     if field.has_class("secret") and not field.password]
         for field in revealed:
@@ -161,15 +203,15 @@ class ZconnectApp(App[int]):
         finally:
             for field in revealed:
                 field.password = False
-        path = Path(f"zconnect_{datetime.now():%Y-%m-%dT%H_%M_%S_%f}.svg").absolute()
         try:
+            path = screenshot_dir() / f"zconnect_{datetime.now():%Y-%m-%dT%H_%M_%S_%f}.svg"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(svg)
         except OSError as exc:
             self.notify(f"Cannot save the screenshot: {exc.strerror}.", title="Screenshot", severity="error")
             return
-        self.notify(f"Saved {path}", title="Screenshot")
+        self.notify(f"Saved {path}", title="Screenshot", timeout=10)
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:

@@ -12,18 +12,19 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Button, Input, Static
 
-from zconnect_tui.errors import FlowCancelled, ZconnectError
+from zconnect_tui.errors import FlowCancelled, FlowTimeout, ZconnectError
 from zconnect_tui.tui.consent import ConsentPanel, DcSecretForm, Phase
 from zconnect_tui.tui.remedies import StepLabel
-from zconnect_tui.tui.widgets import OSC52_NOTE, FieldError, Guide, as_error
+from zconnect_tui.tui.url_text import UrlText
+from zconnect_tui.tui.widgets import OSC52_NOTE, CopyValue, FieldError, Guide, as_error
 from zconnect_tui.tui.work import off_thread
 
 if TYPE_CHECKING:
@@ -39,6 +40,24 @@ def clock() -> float:
     return time.monotonic()
 
 
+def invalid_redirect_words(uri: str) -> str:
+    """What Zoho's "Invalid Redirect Uri" page means, and where to fix it (the URI is the file's: escaped)."""
+    return (f"Zoho says [b]Invalid Redirect Uri[/]? Add {escape(uri)} to the client's Authorized Redirect URIs "
+            "in the API Console (Client Details), then [b]Open browser[/] again.")
+
+
+class PasteBox(Input):
+    """The paste box: a paste of several lines (an address a terminal wrapped) is kept whole, its lines
+    joined by a space, where an Input keeps the first line only; the check drops the spaces again
+    (`flow.parse_pasted`)."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        # Textual then runs Input's own handler (each class's in turn), which inserts `event.text`.
+        pieces = event.text.split()
+        if len(pieces) > 1:
+            event.text = " ".join(pieces)
+
+
 class AuthorizePanel(ConsentPanel):
     """One consent attempt at a time for the connection `name`; Retry starts a fresh one."""
 
@@ -51,6 +70,13 @@ class AuthorizePanel(ConsentPanel):
         margin: 1 0 0 0;
         text-style: bold;
     }
+    AuthorizePanel #auth-uri-note {
+        margin: 1 0 0 0;
+        color: $text-muted;
+    }
+    AuthorizePanel #auth-register CopyValue {
+        margin: 1 0;
+    }
     """
 
     def __init__(self, manager: Manager, *, timeout: float = DEFAULT_TIMEOUT, step: StepLabel | None = None,
@@ -62,21 +88,32 @@ class AuthorizePanel(ConsentPanel):
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        # Ordered for 80×24: what to do, the wait, the paste box; the long URL last.
+        # Ordered for 60×20 and 80×24: what to do, the wait and what Zoho's "Invalid Redirect Uri" means,
+        # the paste box (focused, so scrolled into view with the countdown still above it), the buttons, and
+        # the long URL last.
         yield Guide("", id="auth-intro")
+        with Vertical(id="auth-register"):  # before a consent on a changed redirect URI (`start(register=…)`)
+            yield CopyValue(id="auth-register-uri", label="Copy URI")
+            with Horizontal(classes="buttons"):
+                yield Button("Registered: open the consent page", id="auth-registered", variant="primary",
+                             compact=True)
         yield Static("", id="auth-status", markup=False)
+        yield Guide("", id="auth-uri-note")
         yield FieldError(id="auth-error", step=self.step)
         yield DcSecretForm(self.manager, step=self.step)
+        yield Static("", classes="field-label", id="auth-paste-label")
+        # Compact (one row): with the countdown above it, both stay in view at 60×20.
+        yield PasteBox(placeholder="http://127.0.0.1:…/callback?code=…  or  1000.xxxx…", id="auth-paste",
+                       compact=True)
+        yield FieldError(id="auth-paste-error", step=self.step)
         with Horizontal(classes="buttons"):
             yield Button("Retry", id="auth-retry", classes="consent-retry", variant="primary", compact=True)
             yield Button("Open browser", id="auth-open", compact=True)
             yield Button("Copy URL", id="auth-copy", compact=True)
-            yield Button("Cancel (esc)", id="auth-cancel", classes="consent-cancel", variant="error", compact=True)
-        yield Static("", classes="field-label", id="auth-paste-label")
-        yield Input(placeholder="http://127.0.0.1:…/callback?code=…  or  1000.xxxx…", id="auth-paste")
-        yield FieldError(id="auth-paste-error", step=self.step)
+            # Not red: it ends a wait, nothing is lost; a red button reads as the focused one.
+            yield Button("Cancel (esc)", id="auth-cancel", classes="consent-cancel", compact=True)
         yield Static("Consent URL (open it in any browser):", classes="field-label", id="auth-url-label")
-        yield Static("", id="auth-url", markup=False)
+        yield UrlText(id="auth-url")
 
     @property
     def url(self) -> str:
@@ -84,21 +121,64 @@ class AuthorizePanel(ConsentPanel):
         return self.flow.url or "" if self.flow is not None else ""
 
     # ----- life cycle ------------------------------------------------------------------------
-    def start(self, name: str) -> None:
-        """Begin a new attempt for `name` (ending any previous one): listener, browser, countdown."""
+    def start(self, name: str, *, register: str | None = None) -> None:
+        """Begin a new attempt for `name` (ending any previous one): listener, browser, countdown.
+
+        `register`: a redirect URI the user has just changed to (a new port): first ask them to register
+        it, with a Copy button, and begin once they say it is; a consent on an unregistered URI ends on
+        Zoho's "Invalid Redirect Uri" page, where zconnect would wait in vain.
+        """
         self.stop()
         self.name_, self.conn, self.error = name, None, None
         self.query_one("#auth-error", FieldError).clear()
         self.secret_form().hide()
         self.query_one("#auth-paste-error", FieldError).clear()
         self.query_one("#auth-paste", Input).value = ""
-        self.query_one("#auth-status", Static).update("Starting the listener…")
+        self.query_one("#auth-uri-note", Guide).display = False
         # No URL yet (or the last attempt's, whose state is dead): its label and buttons wait for it.
         for widget in self.query("#auth-url-label, #auth-url, #auth-open, #auth-copy"):
             widget.display = False
+        if register:
+            self._ask_to_register(register)
+            return
+        self.query_one("#auth-register").display = False
+        for widget in self.query("#auth-paste-label, #auth-paste"):
+            widget.display = True
+        self.query_one("#auth-status", Static).update("Starting the listener…")
         self._set_phase(Phase.STARTING)
         self._set_buttons(waiting=True)
         self._attempt(name)
+
+    def _ask_to_register(self, uri: str) -> None:
+        heading = "[b]6. Register the new redirect URI first.[/] " if self.step is not None else ""
+        self.query_one("#auth-intro", Guide).update(
+            f"{heading}The port changed, so the redirect URI did: Zoho sends the browser back only to a URI "
+            "registered for this client, and shows [b]Invalid Redirect Uri[/] for any other. In the API Console "
+            "open the client's Client Details, add this one under Authorized Redirect URIs, and Update:")
+        self.query_one("#auth-register-uri", CopyValue).set_value(uri)
+        self.query_one("#auth-register").display = True
+        self.query_one("#auth-status", Static).update("")
+        self.query_one("#auth-paste-label").display = False
+        self.query_one("#auth-paste").display = False
+        for button in self.query("#auth-retry, #auth-open, #auth-copy, #auth-cancel"):
+            button.display = False
+        self._set_phase(Phase.REGISTER)
+        self.query_one("#auth-registered", Button).focus()
+
+    class Registered(Message):
+        """The user says the redirect URI `uri` is registered (the wizard stops asking for it)."""
+
+        def __init__(self, uri: str) -> None:
+            super().__init__()
+            self.uri = uri
+
+    @on(Button.Pressed, "#auth-registered")
+    def _registered(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.name_ is None or self.phase != Phase.REGISTER:
+            return
+        self.post_message(self.Registered(self.query_one("#auth-register-uri", CopyValue).value))
+        self.start(self.name_)
 
     def stop(self) -> None:
         """End the current attempt (frees the port); safe to call twice."""
@@ -192,9 +272,12 @@ class AuthorizePanel(ConsentPanel):
             intro.update(f"{heading}Your browser opens Zoho's consent page: sign in, "
                          f"check the scopes, click [b]Accept[/]. Zoho redirects it to {escape(conn.redirect_uri)}, "
                          "where zconnect listens.")
-            self.query_one("#auth-url", Static).update(flow.url)
-            paste_label.update("No browser here (SSH)? Open the consent URL below anywhere, then paste the "
-                               "address it lands on (or just the code) and press Enter:")
+            self.query_one("#auth-url", UrlText).set_url(flow.url)
+            note = self.query_one("#auth-uri-note", Guide)
+            note.update(invalid_redirect_words(conn.redirect_uri))
+            note.display = True
+            paste_label.update("No browser (SSH)? Open the URL below anywhere; paste the address it lands on, or "
+                               "the code, and press Enter:")
 
     def _tick(self) -> None:
         left = max(0, int(self._deadline - clock()))
@@ -202,8 +285,7 @@ class AuthorizePanel(ConsentPanel):
         if flow is None or self.phase != Phase.WAITING:
             return
         where = "Zoho's redirect or a paste" if flow.url else "the pasted code"
-        self.query_one("#auth-status", Static).update(
-            f"Waiting for {where}: {left // 60}:{left % 60:02d} left (Esc cancels)")
+        self.query_one("#auth-status", Static).update(f"Waiting for {where} · {left // 60}:{left % 60:02d} left")
 
     def _stop_timer(self) -> None:
         if self._timer is not None:
@@ -228,15 +310,22 @@ class AuthorizePanel(ConsentPanel):
         if self.phase != Phase.DONE:
             retry.label = "Retry"
             if not self.secret_form().display:  # else the secret field has the focus
-                retry.focus(scroll_visible=False)
+                retry.focus()  # in view: the focused control always is
 
     def _set_buttons(self, *, waiting: bool) -> None:
         self.query_one("#auth-retry", Button).display = not waiting
         self.query_one("#auth-cancel", Button).display = waiting
         self.query_one("#auth-paste", Input).disabled = not waiting
+        # What helps only while waiting goes with the wait: Retry and the error come up into view. What
+        # "Invalid Redirect Uri" means stays after a wait that ran out: that page is the likely reason.
+        for widget in self.query("#auth-paste-label, #auth-paste"):
+            widget.display = waiting
+        timed_out = isinstance(self.error, FlowTimeout)
+        self.query_one("#auth-uri-note").display = (waiting or timed_out) and self.url != ""
         if waiting:
-            # Ready for a paste, but keep the instructions and the countdown in view.
-            self.query_one("#auth-paste", Input).focus(scroll_visible=False)
+            # Ready for a paste, and in view (a focused box below the fold takes keys blind: #22 saw Enter
+            # pressed at a Cancel button that only looked focused); the countdown sits just above it.
+            self.query_one("#auth-paste", Input).focus()
 
     def _open_browser(self) -> None:
         flow = self.flow

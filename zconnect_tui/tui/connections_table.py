@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from rich.style import Style
 from rich.text import Text
+from textual.css.scalar import Scalar
 from textual.widgets import DataTable
 
 from zconnect_tui.model import Connection, TokenState, now_utc
@@ -45,6 +46,16 @@ SORT_KEYS = ["name", "state", "expires", "service", "dc", "org"]
 BUSY_SYMBOL = "⟳"
 FIRST_ROWS = 100
 """Rows added before the first frame (more than any screen shows); the rest follow right after it."""
+NAME_MIN = 12
+"""A cut name keeps at least this many cells (its "…" included)."""
+DETAILS_WIDE = 54
+"""Beside the table (a wide screen) the details panel keeps this many columns: a Client ID (35 characters)
+on one line beside its label, with the panel's border, padding and scrollbar; the table is as wide as its
+columns, up to the rest (dashboard.tcss)."""
+SCROLLBAR = 2
+"""The table's vertical scrollbar, when the rows need it."""
+BEFORE_EXPIRY = ("state", "service", "dc", "expires")
+"""The columns that must show however long a name is (the Name column gives way to them)."""
 
 
 class ConnectionsTable(DataTable[Text]):
@@ -59,6 +70,13 @@ class ConnectionsTable(DataTable[Text]):
         self._shown: list[str] = []
         self._pending: list[Connection] = []
         self._styles: dict[str, Style] = {}
+        self._conns: dict[str, Connection] = {}
+        self._widths: dict[str, int] = {}
+        """The widest cell made for each column the names give way to (`BEFORE_EXPIRY`), since the last
+        clear: DataTable measures its columns only when it next draws."""
+        self.name_width: int | None = None
+        """Names longer than this many cells are cut with "…" (None: not cut): the state and the expiry
+        always show, however long a name (its whole is in the details panel)."""
 
     def on_mount(self) -> None:
         for column in COLUMNS:
@@ -78,6 +96,7 @@ class ConnectionsTable(DataTable[Text]):
     def show(self, conns: dict[str, Connection], now: datetime | None = None) -> None:
         """Show `conns` filtered and sorted; keep the cursor on the same connection."""
         now = now or now_utc()
+        self._conns = conns
         column = next(c for c in COLUMNS if c.key == self.sort_key)
         visible = sorted((c for c in conns.values() if self.matches(c)), key=lambda c: column.sort(c, now))
         names = [c.name for c in visible]
@@ -88,8 +107,10 @@ class ConnectionsTable(DataTable[Text]):
                 for col, cell in zip(COLUMNS, self.cells(conn, now), strict=True):
                     if self.get_cell(conn.name, col.key) != cell:
                         self.update_cell(conn.name, col.key, cell, update_width=True)
+            self.fit()
             return
         self.clear()
+        self._widths = {}
         self._shown = names
         # A screenful now, the rest after the next refresh: a long list does not hold up the frame.
         self._pending = visible[FIRST_ROWS:]
@@ -102,6 +123,36 @@ class ConnectionsTable(DataTable[Text]):
             later(lambda: self._add_pending(now))
         if current in names[:FIRST_ROWS]:
             self.move_cursor(row=names.index(current), animate=False)
+        self.fit()
+
+    def room(self) -> int:
+        """The most the table may be wide: the screen's width, less the details panel's beside it."""
+        width = self.app.size.width
+        return width - DETAILS_WIDE if self.screen.has_class("-wide") else width
+
+    def fit(self) -> None:
+        """Fit the screen's width: the table's limit beside the details panel, and the names' cut (a long name
+        ends in "…" so that the state and the expiry show; the details panel has it whole)."""
+        limit = self.room() if self.screen.has_class("-wide") else None
+        if self.styles.max_width != (None if limit is None else Scalar.from_number(limit)):
+            self.styles.max_width = limit
+        if not self.columns:
+            return  # before the columns are added (on_mount)
+        others = sum(max(self._widths.get(key, 0), len(label)) + 2 * self.cell_padding
+                     for key, label in ((c.key, c.label) for c in COLUMNS if c.key in BEFORE_EXPIRY))
+        room = max(NAME_MIN, self.room() - others - 2 * self.cell_padding - SCROLLBAR)
+        shown = [self._conns[name] for name in self._shown[:self.row_count] if name in self._conns]
+        longest = max(shown, key=lambda conn: len(conn.name), default=None)
+        width = room if longest is not None and len(longest.name) > room else None
+        if width == self.name_width:
+            return
+        self.name_width = width
+        # The longest name last, with the column's width: each cell's own update would measure the column.
+        for conn in shown:
+            if conn is not longest:
+                self.update_cell(conn.name, "name", self._name_cell(conn))
+        if longest is not None:
+            self.update_cell(longest.name, "name", self._name_cell(longest), update_width=True)
 
     def _add_pending(self, now: datetime) -> None:
         if not self.is_attached:
@@ -109,6 +160,7 @@ class ConnectionsTable(DataTable[Text]):
         pending, self._pending = self._pending, []
         for conn in pending:
             self.add_row(*self.cells(conn, now), key=conn.name)
+        self.fit()
 
     def cells(self, conn: Connection, now: datetime) -> tuple[Text, ...]:
         # Text, not str: DataTable reads str cells as markup, and organisation names come from Zoho
@@ -120,9 +172,19 @@ class ConnectionsTable(DataTable[Text]):
             state_cell = Text(f"{BUSY_SYMBOL} {busy}…", style=self._style("accent"))
         else:
             state_cell = Text(f"{look.symbol} {look.label}", style=self._style(look.colour))
-        return (state_cell, *(Text(clean(value)) for value in (
-            conn.name, conn.service, conn.location or conn.dc, expires_text(conn, now),
-            conn.org_name or conn.user or "-")))
+        cells = (state_cell, self._name_cell(conn), *(Text(clean(value)) for value in (
+            conn.service, conn.location or conn.dc, expires_text(conn, now), conn.org_name or conn.user or "-")))
+        widths = self._widths
+        for column, cell in zip(COLUMNS, cells, strict=True):
+            if column.key in BEFORE_EXPIRY and cell.cell_len > widths.get(column.key, 0):
+                widths[column.key] = cell.cell_len
+        return cells
+
+    def _name_cell(self, conn: Connection) -> Text:
+        name = Text(clean(conn.name))
+        if self.name_width is not None and name.cell_len > self.name_width:
+            name.truncate(self.name_width, overflow="ellipsis")
+        return name
 
     def _style(self, colour: str) -> Style:
         """A theme colour as a Rich style (DataTable cells are Rich Text); looked up once per redraw."""

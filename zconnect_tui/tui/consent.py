@@ -31,6 +31,8 @@ class Phase(StrEnum):
     """Where the attempt is."""
 
     IDLE = "idle"
+    REGISTER = "register"
+    """Waiting for the user to register a changed redirect URI before the consent (nothing runs)."""
     STARTING = "starting"
     WAITING = "waiting"
     EXCHANGING = "exchanging"
@@ -93,7 +95,10 @@ class DcSecretForm(Vertical):
         self.query_one("#dc-secret", Input).value = ""
         self.query_one("#dc-secret-error", FieldError).clear()
         self.display = True
-        self.query_one("#dc-secret", Input).focus(scroll_visible=False)
+        field = self.query_one("#dc-secret", Input)
+        field.focus(scroll_visible=False)
+        # In view once the refusal above it is laid out: the focused control always is (at 60×20 it was below).
+        self.call_after_refresh(field.scroll_visible, animate=False)
 
     def hide(self) -> None:
         """Hide the form and what was typed (the secret never stays on screen)."""
@@ -181,13 +186,23 @@ class ConsentPanel(Vertical):
         """An attempt is starting, waiting or exchanging."""
         return self.phase in (Phase.STARTING, Phase.WAITING, Phase.EXCHANGING)
 
-    def start(self, name: str) -> None:
-        """Begin a new attempt for `name` (ending any previous one)."""
+    def start(self, name: str, *, register: str | None = None) -> None:
+        """Begin a new attempt for `name` (ending any previous one); `register`: a changed redirect URI to
+        have the user register first (the browser flow's; None for the others)."""
         raise NotImplementedError
 
     def stop(self) -> None:
         """End the current attempt; safe to call twice."""
         raise NotImplementedError
+
+    def on_resize(self) -> None:
+        """The text grew or shrank, or the terminal did: the focused control (the paste box, a secret field,
+        Retry) stays in view, with as much of the text above it as fits (#22: at 60×20 the focused paste
+        box was below the fold while a red Cancel looked focused, and Enter went where nobody looked)."""
+        focused = self.screen.focused
+        if focused is not None and self in focused.ancestors:
+            self.scroll_visible(top=True, animate=False, immediate=True)
+            focused.scroll_visible(animate=False)
 
     @on(Button.Pressed, ".consent-retry")
     def _retry(self, event: Button.Pressed) -> None:

@@ -60,7 +60,10 @@ def detail_rows(conn: Connection, dcs: DataCenters, *, full: bool = False,
     context = product_of(conn.service).context
     rows = [
         ("State", f"{look.symbol} {look.label}"),
-        ("Token expires", _when(conn.token.expires_at, now) if conn.token.access_token else "-"),
+        # "-" once Zoho refused the refresh token or it was revoked: the access token is no longer used
+        # (`token` refuses it), so its expiry would contradict the state above it.
+        ("Token expires", _when(conn.token.expires_at, now) if conn.token.access_token
+         and state not in (TokenState.REVOKED, TokenState.NEEDS_REAUTH) else "-"),
         ("Service", f"{service.label} ({conn.service})" if service else conn.service),
         ("Data centre", _dc_text(conn, dcs)),
         ((context.noun if context else "organization").capitalize(),

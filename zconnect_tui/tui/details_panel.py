@@ -28,7 +28,8 @@ def key_name(key: str) -> str:
 
 def panel_rows(conn: Connection, dcs: DataCenters) -> list[tuple[str, str]]:
     """(label, text) rows: the connection's fields, the next step for a new one, the actions that do not apply."""
-    rows = detail_rows(conn, dcs)
+    # The name in full first: the table cuts a long one to keep the state and expiry in view.
+    rows = [("Name", clean(conn.name)), *detail_rows(conn, dcs)]
     if not conn.ever_authorized:
         rows.append(("Next", f"Never authorized: press {key_of('authorize')} to authorize it, or "
                              f"{key_of('resume')} to resume its setup in the wizard (step 6)."))

@@ -23,6 +23,7 @@ from zconnect_tui.model import Connection
 from zconnect_tui.text import clean
 from zconnect_tui.tui import stylesheet
 from zconnect_tui.tui.consent import ConsentPanel, DcSecretForm, Phase
+from zconnect_tui.tui.url_text import UrlText
 from zconnect_tui.tui.widgets import OSC52_NOTE, FieldError, Guide, as_error
 from zconnect_tui.tui.work import off_thread
 
@@ -85,7 +86,7 @@ class DevicePanel(ConsentPanel):
         yield Guide("", id="device-intro")
         with Horizontal(classes="device-row"):
             yield Static("1. Open", classes="device-label")
-            yield Static("", id="device-url", markup=False)
+            yield UrlText(id="device-url")  # broken only after a "/", never inside a word
             yield Button("Copy URL", id="device-copy-url", compact=True)
         with Horizontal(classes="device-row"):
             yield Static("2. Enter", classes="device-label")
@@ -100,7 +101,8 @@ class DevicePanel(ConsentPanel):
         yield DcSecretForm(self.manager, step=self.step)
         with Horizontal(classes="buttons"):
             yield Button("New code", id="device-retry", classes="consent-retry", variant="primary", compact=True)
-            yield Button("Cancel (esc)", id="device-cancel", classes="consent-cancel", variant="error", compact=True)
+            # Not red: it ends a wait, nothing is lost; a red button reads as the focused one (#22).
+            yield Button("Cancel (esc)", id="device-cancel", classes="consent-cancel", compact=True)
 
     @property
     def user_code(self) -> str:
@@ -112,8 +114,9 @@ class DevicePanel(ConsentPanel):
         return self.flow.code.verification_url if self.flow is not None and self.flow.code is not None else ""
 
     # ----- life cycle ------------------------------------------------------------------------
-    def start(self, name: str) -> None:
-        """Ask Zoho for a new code for `name` (ending any previous attempt), then poll."""
+    def start(self, name: str, *, register: str | None = None) -> None:
+        """Ask Zoho for a new code for `name` (ending any previous attempt), then poll (a device flow has
+        no redirect URI: `register` does not apply)."""
         self.stop()
         self.name_, self.conn, self.error, self.last = name, None, None, None
         self.query_one("#device-error", FieldError).clear()
@@ -188,9 +191,10 @@ class DevicePanel(ConsentPanel):
         conn, code = flow.conn, flow.code
         assert code is not None
         number = "6. " if self.step is not None else ""  # the wizard's step 6; the dashboard's dialog has none
+        # Two lines at 60 columns: then the URL, the code and the live status below them fit 60×20.
         self.query_one("#device-intro", Guide).update(
             f"[b]{number}Authorize {conn.name} from any device with a browser[/] (a phone will do): open the page, "
-            "sign in to Zoho, enter the code, approve. zconnect notices by itself.")
+            "enter the code and approve.")
         self._show_code(code.user_code, code.verification_url)
         self.query_one("#device-life", ProgressBar).update(total=code.expires_in, progress=code.expires_in)
         self.query_one("#device-expiry", Static).update(f"The code expires in {clock_text(code.expires_in)}")
@@ -201,7 +205,7 @@ class DevicePanel(ConsentPanel):
             widget.display = user_code is not None
         # Zoho's strings: checked when parsed (device.parse_device_code), cleaned again where shown.
         self.query_one("#device-code", Static).update(spaced(clean(user_code or "", limit=64)))
-        self.query_one("#device-url", Static).update(clean(url, limit=512))
+        self.query_one("#device-url", UrlText).set_url(clean(url, limit=512))
 
     @on(_Approved)
     def _approved(self, message: _Approved) -> None:

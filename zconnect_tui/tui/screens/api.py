@@ -82,6 +82,9 @@ class ApiScreen(StyledAtMount, Screen[None]):
         self._started = 0.0
         self._ticker: Timer | None = None
         self._waiting = ""
+        self._kept: tuple[str, ...] = ("GET", "", "", "")
+        """The form as nothing typed (empty), as a saved API filled it, or as last saved: what Esc loses
+        nothing by leaving."""
 
     def compose(self) -> ComposeResult:
         conn = self.conn
@@ -162,6 +165,7 @@ class ApiScreen(StyledAtMount, Screen[None]):
         self.query_one("#path", Input).value = path
         self.query_one("#fields", Input).value = fields
         self.query_one("#headers", Input).value = headers
+        self._kept = self._typed()
         names = self._asked(form)
         values = self.query_one("#values", Input)
         values.value = " ".join(f"{name}=" for name in names)
@@ -184,6 +188,17 @@ class ApiScreen(StyledAtMount, Screen[None]):
         if names:
             self.query_one("#values", Input).placeholder = " ".join(f"{n}=…" for n in names) + "  (fills {" + \
                 "}, {".join(names) + "})"
+
+    def _typed(self) -> tuple[str, ...]:
+        """Method, path, fields and headers as the form holds them now."""
+        return (str(self.query_one("#method", Select).value),
+                *(self.query_one(f"#{name}", Input).value.strip() for name in ("path", "fields", "headers")))
+
+    def unsaved_text(self) -> str | None:
+        """What leaving would lose (None: nothing); Esc and the app's ctrl+q ask with it."""
+        if self._typed() == self._kept:
+            return None
+        return "The call typed on the API screen is not saved (ctrl+s saves it by name)."
 
     def _form(self) -> CallForm:
         return CallForm.read(str(self.query_one("#method", Select).value), self.query_one("#path", Input).value,
@@ -357,11 +372,12 @@ class ApiScreen(StyledAtMount, Screen[None]):
             self.saving = False
             self.refresh_bindings()
         self.picked = key
+        self._kept = self._typed()
         self._list_saved()
         needs = " ".join(f"-p {n}=…" for n in api.placeholders())
         text = f"Saved @{key} on {name}: {api.method} {safe(api.path, 120)}."
+        # Once, in the status line where the call's answer shows (a toast said it again, #22 item 9).
         self._status(f"✔ {text} From a shell: zconnect api {name} @{key}{' ' + needs if needs else ''}", "-ok")
-        self.notify(text, title="Saved", markup=False)
 
     def action_help(self) -> None:
         from zconnect_tui.tui.screens.help import HelpScreen
@@ -374,4 +390,11 @@ class ApiScreen(StyledAtMount, Screen[None]):
         if self.runner is not None:
             self._cancel()
             return
-        self.dismiss(None)
+        text = self.unsaved_text()
+        if text is None:
+            self.dismiss(None)
+            return
+        from zconnect_tui.tui.screens.confirm import ConfirmModal
+
+        self.app.push_screen(ConfirmModal("Leave the API screen?", text, "Leave", cancel="Stay"),
+                             callback=lambda leave: self.dismiss(None) if leave else None)

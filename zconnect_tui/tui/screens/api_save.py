@@ -44,6 +44,13 @@ class SaveApiModal(Dialog[tuple[str, str] | None]):
     @on(Input.Changed, "#key")
     def _note(self) -> None:
         key = self.query_one("#key", Input).value.strip()
+        error = self.query_one("#key-error", FieldError)
+        if error.text:  # an error shown is checked again as the name is typed: gone once it is fixed
+            try:
+                validate_key(key)
+                error.clear()
+            except ZconnectError as exc:
+                error.show(exc)
         note = (f"@{key} exists: saving replaces it." if key in self.existing else
                 f"Then also from a shell: zconnect api {self.conn_name} @{key or 'NAME'}")
         self.query_one("#save-note", Static).update(note)

@@ -26,10 +26,12 @@ class AuthorizeModal(Dialog[Connection | None]):
                         tooltip="Cancel the wait; press again to close")]
 
     def __init__(self, manager: Manager, name: str, *, first: bool = False,
-                 client_type: ClientType = ClientType.SERVER) -> None:
+                 client_type: ClientType = ClientType.SERVER, register: str | None = None) -> None:
         super().__init__()
         self.manager, self.name_, self.first = manager, name, first
         self.client_type = client_type
+        self.register = register
+        """A redirect URI the user just changed to (Edit, a new port): asked to register it first."""
 
     def compose(self) -> ComposeResult:
         verb = "Authorize" if self.first else "Re-authorize"
@@ -54,7 +56,7 @@ class AuthorizeModal(Dialog[Connection | None]):
         return self.query_one("#authorize", ConsentPanel)
 
     def on_mount(self) -> None:
-        self.panel.start(self.name_)
+        self.panel.start(self.name_, register=self.register)
 
     def action_close(self) -> None:
         """Esc: cancel a running wait first (the panel says so), then close."""

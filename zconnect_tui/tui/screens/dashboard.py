@@ -224,11 +224,11 @@ class DashboardScreen(FilterSort):
         """True (and says why) when action `name` cannot run now (palette, or a key while busy)."""
         if self.running is not None and name in WAIT_FOR_RUNNING:
             action, conn = self.running
-            self.notify(f"Busy: {RUNNING[action]} {conn}. Esc cancels it.", severity="warning", markup=False)
+            self.note(f"Busy: {RUNNING[action]} {conn}. Esc cancels it.")
             return True
         reason = BY_NAME[name].unavailable(self.selected)
         if reason and reason != "hidden":
-            self.notify(reason, severity="warning", markup=False)
+            self.note(reason)
             return True
         return False
 
@@ -253,7 +253,7 @@ class DashboardScreen(FilterSort):
             wizard = WizardScreen(self.manager, self.snapshot)  # reads the file's data centres
         except Exception as exc:  # noqa: BLE001 - one line, never a crash
             error = as_error(exc)
-            self.notify(f"{error.message}\n{fix_text(error)}".strip(), severity="error", timeout=10, markup=False)
+            self.note(f"✘ {error.message} {fix_text(error)}".strip(), "-error")
             return
         self.app.push_screen(wizard, callback=self._wizard_done)
 
@@ -270,16 +270,20 @@ class DashboardScreen(FilterSort):
         self.reload(select=name, then=self._greet if name else None)
 
     def _greet(self) -> None:
-        """After the wizard: what the new connection is ready for, or what it still needs."""
+        """After the wizard: what the new connection is ready for, or what it still needs (at the top of
+        the details panel, beside it)."""
         conn = self.selected
         if conn is None:
             return
         if conn.ever_authorized:
-            text = f"{conn.name} is ready. Press {key_of('copy_token')} to copy its access token."
+            self.outcomes[conn.name] = (True, f"✔ {conn.name} is ready. Press {key_of('copy_token')} to copy its "
+                                              "access token.")
         else:
-            text = (f"{conn.name} is saved but not authorized yet. Press {key_of('authorize')} to authorize it, "
-                    f"or {key_of('resume')} to resume its setup.")
-        self.notify(text, title=conn.name, markup=False)
+            self.outcomes[conn.name] = (True, f"{conn.name} is saved but not authorized yet. Press "
+                                              f"{key_of('authorize')} to authorize it, or {key_of('resume')} to "
+                                              "resume its setup.")
+        self._show_selected()
+        self._scroll_details_home()
 
     def action_refresh(self) -> None:
         self._start("refresh")
@@ -301,19 +305,20 @@ class DashboardScreen(FilterSort):
             return
         self._open_authorize(conn, first=first)
 
-    def _open_authorize(self, before: Connection, *, first: bool) -> None:
-        """The consent dialog for `before` (the connection as it was: the account check compares)."""
+    def _open_authorize(self, before: Connection, *, first: bool, register: str | None = None) -> None:
+        """The consent dialog for `before` (the connection as it was: the account check compares);
+        `register`: its new redirect URI, to have registered first (a port just changed)."""
         from zconnect_tui.tui.screens.authorize import AuthorizeModal
 
-        self.app.push_screen(AuthorizeModal(self.manager, before.name, first=first, client_type=before.client_type),
+        self.app.push_screen(AuthorizeModal(self.manager, before.name, first=first, client_type=before.client_type,
+                                            register=register),
                              callback=lambda conn: self._authorized(conn, before))
 
     def _authorized(self, conn: Connection | None, before: Connection) -> None:
         self.reload()
         if conn is not None:
-            self.outcomes[conn.name] = (True, f"✔ {conn.name} is authorized ({conn.token_state()}).")
-            self.notify(f"{conn.name} is authorized ({conn.token_state()}). Checking which account…",
-                        title="Authorized", markup=False)
+            self.outcomes[conn.name] = (True, f"✔ {conn.name} is authorized ({conn.token_state()}). "
+                                              "Checking which account…")
             # The account check: which Zoho user and organisation this consent connected (a warning
             # when they are not the ones the connection had: a code for another account slipped in).
             self._start("account", conn.name, before=before)
@@ -352,17 +357,18 @@ class DashboardScreen(FilterSort):
     def _edited(self, result: object) -> None:
         from zconnect_tui.manager import EditResult
 
-        self.reload()
         if not isinstance(result, EditResult) or not result.changed:
+            self.reload()
             return
         conn = result.conn
         text = f"✔ Changed {conn.name}: {', '.join(result.changed)}."
         if result.register_uri:
             text += f" Register {result.register_uri} in the API Console."
-        self.outcomes[conn.name] = (True, text)
+        self._result(conn.name, True, text)
         if result.needs_consent:
-            # The change reaches the token only through a new consent: lead there.
-            self._open_authorize(conn, first=not conn.ever_authorized)
+            # The change reaches the token only through a new consent: lead there (a new redirect URI
+            # registered first: a consent on an unregistered one ends on Zoho's "Invalid Redirect Uri").
+            self._open_authorize(conn, first=not conn.ever_authorized, register=result.register_uri or None)
 
     def action_export(self) -> None:
         if (conn := self.selected) is not None:

@@ -90,15 +90,42 @@ class CoreCalls(StyledAtMount, Screen[None]):
         self._tick()
         self._run(action, name, before)
 
-    def _status(self, text: str) -> None:
-        """The progress line above the footer (mounted on first use: the first frame does without it)."""
+    def _status(self, text: str, kind: str = "") -> None:
+        """The line above the footer: a running call's progress, or a note (`kind` "-ok", "-warning",
+        "-error"); mounted on first use: the first frame does without it."""
         found = self.query("#status")
         if found:
             line = found.first(Static)
             line.update(text)
+            line.set_classes(kind)
             line.display = bool(text)  # an empty Static still takes a row: a blank line above the keys
         elif text:
-            self.mount(Static(text, id="status", markup=False), before=self.query_one(KeyBar))
+            self.mount(Static(text, id="status", markup=False, classes=kind), before=self.query_one(KeyBar))
+
+    def note(self, text: str, kind: str = "-warning") -> None:
+        """A short note above the keys (why a key does nothing now, an outcome the details panel cannot
+        show): one line that the next note or action replaces, never a pile of toasts over the list."""
+        if self.running is None:  # the progress line of a running call stays
+            self._status(text, kind)
+
+    def _result(self, name: str, ok: bool, text: str) -> None:
+        """An action's outcome, shown once, where the user looks: at the top of the details panel when
+        `name` is selected (after the re-read, so the fields below it are as true as the outcome), else on
+        the line above the keys (another row is selected, or `name` is gone)."""
+        self.outcomes[name] = (ok, text)
+        self.reload(then=lambda: self._place_result(name, ok, text))
+
+    def _place_result(self, name: str, ok: bool, text: str) -> None:
+        selected = self.selected
+        if selected is not None and selected.name == name:
+            self._scroll_details_home()
+        else:
+            self.note(text, "-ok" if ok else "-error")
+
+    def _scroll_details_home(self) -> None:
+        """The details panel at its top, where an outcome shows."""
+        for panel in self.query("#details-panel"):
+            panel.scroll_home(animate=False)
 
     def _tick(self) -> None:
         if self.running is None:
@@ -124,8 +151,8 @@ class CoreCalls(StyledAtMount, Screen[None]):
         text = (f"Cancelled {RUNNING[action]} {name}. A call Zoho had already received may still complete; "
                 "its outcome is stored safely and shows here on the next re-read.")
         self.outcomes[name] = (False, text)
-        self._status(f"Cancelled {RUNNING[action]} {name}.")
         self.reload()
+        self._status(f"Cancelled {RUNNING[action]} {name}.", "-warning")
 
     @work(exclusive=True, group="dashboard-action", exit_on_error=False)
     async def _run(self, action: str, name: str, before: Connection | None = None) -> None:
@@ -149,7 +176,6 @@ class CoreCalls(StyledAtMount, Screen[None]):
         else:
             self._end()
             self._done(action, name, result, before)
-        self.reload()
 
     def _done(self, action: str, name: str, result: object, before: Connection | None = None) -> None:
         from zconnect_tui.verify import Verification, account_check
@@ -158,12 +184,11 @@ class CoreCalls(StyledAtMount, Screen[None]):
             verification, after = result
             summary, warning = account_check(before, after, verification.org_checked,
                                              revoke=f"select it and press {key_of('revoke')} to revoke it")
-            if warning:  # loud, and kept in the details panel: a code for another account slipped in
-                self.outcomes[name] = (False, f"✘ {summary}\n{warning}")
-                self.notify(f"{summary}\n{warning}", title=name, severity="warning", timeout=15, markup=False)
+            if warning:  # loud (the bell), and kept in the details panel: a code for another account slipped in
+                self.app.bell()
+                self._result(name, False, f"✘ {summary}\n{warning}")
             else:
-                self.outcomes[name] = (True, f"✔ {summary}")
-                self.notify(summary, title=name, markup=False)
+                self._result(name, True, f"✔ {summary}")
             return
         if action == "copy_token" and isinstance(result, str):
             self.app.copy_to_clipboard(result)  # never displayed
@@ -177,12 +202,8 @@ class CoreCalls(StyledAtMount, Screen[None]):
             text = f"{first}; tokens cleared. Press {key_of('reauthorize')} to authorize {name} again."
         else:
             text = f"Removed {name}."
-        self.outcomes[name] = (True, f"✔ {text}")
-        self.notify(text, title=action.replace("_", " ").capitalize(), markup=False)
+        self._result(name, True, f"✔ {text}")
 
     def _failed(self, name: str, error: ZconnectError) -> None:
-        fix = fix_text(error)
-        self.outcomes[name] = (False, f"✘ {error.message} {fix}".strip())
-        # The toast is short; the details panel (scrollable) holds the whole text.
-        self.notify(f"{error.message}\n{fix}".strip(), severity="error", title=name, timeout=10, markup=False)
+        self._result(name, False, f"✘ {error.message} {fix_text(error)}".strip())
 

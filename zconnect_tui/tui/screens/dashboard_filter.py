@@ -67,6 +67,7 @@ class FilterSort(CoreCalls):
     def on_resize(self) -> None:
         if self.is_attached:  # (not once the app is closing)
             self.show_title()
+            self.table.fit()  # the table's limit beside the details panel, long names' cut
 
     def escape_applies(self) -> bool:
         """Esc does something now: cancel the running action, or clear the filter."""

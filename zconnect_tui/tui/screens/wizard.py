@@ -35,6 +35,12 @@ if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
     from zconnect_tui.store import Snapshot
 
+def cut(text: str, width: int) -> str:
+    """`text` in at most `width` cells (at least 8), its end replaced by "…" when it is longer."""
+    width = max(width, 8)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 FOOTER_PALETTE_FROM = 70
 """From this many columns the footer also shows "^p palette" (ctrl+p works at any width)."""
 NARROW_BELOW = 90
@@ -192,12 +198,20 @@ class WizardScreen(WizardLeave):
         title = self.steps[index].title
         where = f"Step {flow.index(index)} of {len(flow) - 1}"
         saved = self.draft.saved
-        label = "New connection" if saved is None else f"Connection {saved.name}"
         # Below ~90 columns the sidebar collapses into this line: "Step 3 of 8 · Redirect URL".
         narrow = self.app.size.width < NARROW_BELOW
-        set_text(self.query_one("#wizard-title", Static),
-                f"{where} · {title}" + (f" · {saved.name}" if saved is not None else "") if narrow else
-                f"zconnect · {label} · {where}: {title}")
+        line = self.query_one("#wizard-title", Static)
+        if saved is None:
+            text = f"{where} · {title}" if narrow else f"zconnect · New connection · {where}: {title}"
+        else:
+            # The name is cut (with "…") to what the line leaves it: the step must show, and some of the name.
+            room = self.app.size.width - line.styles.gutter.width
+            if narrow:
+                text = f"{where} · {title} · {cut(saved.name, room - len(f'{where} · {title} · '))}"
+            else:
+                head, rest = "zconnect · Connection ", f" · {where}: {title}"
+                text = f"{head}{cut(saved.name, room - len(head) - len(rest))}{rest}"
+        set_text(line, text)
         back, nxt = self.query_one("#back", Button), self.query_one("#next", Button)
         back.disabled = index == flow[0]
         if body is None:

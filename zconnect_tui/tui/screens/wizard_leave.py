@@ -58,16 +58,22 @@ class WizardLeave(KeyHold):
         port = getattr(redirect[0], "initial_port", None) if redirect else None
         return port if isinstance(port, int) else self.draft.port
 
+    def unsaved_text(self) -> str | None:
+        """What leaving would lose, in words (None: nothing); the app's ctrl+q asks with it too."""
+        if not self.typed():
+            return None
+        saved = self.draft.saved
+        return ("What you typed in the wizard is not saved anywhere yet." if saved is None else
+                f"Changes made in the wizard since the save are lost; {saved.name} stays as it was saved.")
+
     def action_close(self) -> None:
         """Leave for the dashboard; ask first when what was typed would be lost."""
-        if not self.typed():
+        text = self.unsaved_text()
+        if text is None:
             self._leave()
             return
         from zconnect_tui.tui.screens.confirm import ConfirmModal
 
-        saved = self.draft.saved
-        text = ("What you typed is not saved anywhere yet." if saved is None else
-                f"Changes made since the save are lost; {saved.name} stays as it was saved.")
         self.app.push_screen(ConfirmModal("Leave the wizard?", text, "Leave", cancel="Stay"),
                              callback=lambda ok: self._leave() if ok else None)
 

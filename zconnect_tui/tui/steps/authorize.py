@@ -17,7 +17,12 @@ from zconnect_tui.model import ClientType
 from zconnect_tui.tui.steps.base import Step, WizardDraft
 
 if TYPE_CHECKING:
+    from zconnect_tui.tui.authorize_panel import AuthorizePanel
     from zconnect_tui.tui.consent import ConsentPanel, DcSecretForm
+
+
+CLIENT_REFUSALS = ("invalid_client", "invalid_client_secret")
+"""Zoho's answers to a code exchange whose Client ID or Client Secret it does not accept."""
 
 
 class ConsentStep(Step):
@@ -41,7 +46,10 @@ class ConsentStep(Step):
             return  # authorized already: Back then Next keeps it
         if panel.busy and panel.name_ == saved.name:
             return
-        panel.start(saved.name)  # (saved again since a success: a changed definition needs a new consent)
+        # A port typed at step 3 instead of the one proposed there: the URI registered may be the old one.
+        changed = draft.uses_redirect and draft.proposed_port not in (None, draft.port)
+        register = saved.redirect_uri if changed and draft.registered_uri != saved.redirect_uri else None
+        panel.start(saved.name, register=register)  # (saved again since a success: a new consent is needed)
 
     def leave(self, draft: WizardDraft) -> None:
         from zconnect_tui.tui.consent import Phase
@@ -78,14 +86,30 @@ class ConsentStep(Step):
             return ""
         if self.panel.busy:
             return "Next unlocks once Zoho accepted · Esc cancels"
+        if phase == Phase.REGISTER:
+            return "Register the new URI, then press Registered"
         return "Retry, or Back to change what you entered"
 
     def on_consent_panel_phase_changed(self) -> None:
+        from zconnect_tui.errors import MultiDCRejected, ZohoError
+        from zconnect_tui.tui.consent import Phase
+
+        error = self.panel.error
+        # Zoho refused the client itself (not another data centre's Multi-DC: the panel asks for that
+        # secret): Back at step 5 goes to the Client Secret, the usual culprit, and says why.
+        if (self.panel.phase == Phase.FAILED and isinstance(error, ZohoError) and not isinstance(error, MultiDCRejected)
+                and error.code in CLIENT_REFUSALS):
+            self.ctx.draft.refused = error.message
         self.changed()
+
+    def on_authorize_panel_registered(self, event: AuthorizePanel.Registered) -> None:
+        """The user registered the changed redirect URI: step 6 does not ask again for it."""
+        self.ctx.draft.registered_uri = event.uri
 
     def on_consent_panel_succeeded(self, event: ConsentPanel.Succeeded) -> None:
         self.ctx.draft.authorized = event.conn
         self.ctx.draft.verification = None
+        self.ctx.draft.refused = ""
         self.changed()
         self.post_message(self.Advance(self))  # the guide's next step follows at once
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -49,6 +49,12 @@ class WizardDraft:
     authorized: Connection | None = field(default=None, compare=False)
     """The connection once Zoho accepted (step 6), with its organisation after step 7."""
     verification: Verification | None = field(default=None, compare=False)
+    proposed_port: int | None = field(default=None, compare=False)
+    """The free port step 3 proposed (None until step 3 shows): a port typed instead is a changed URI."""
+    registered_uri: str = field(default="", compare=False)
+    """A changed redirect URI the user said, at step 6, is registered in the API Console."""
+    refused: str = field(default="", compare=False)
+    """Zoho's refusal of the client's credentials at step 6 (invalid_client): step 5 marks the secret."""
 
     @property
     def self_client(self) -> bool:
@@ -91,18 +97,24 @@ def definition(conn: Connection) -> tuple[object, ...]:
             conn.access_type, conn.redirect_uri, conn.client_type)
 
 
-class WizardContext(NamedTuple):
-    """What steps share: the draft they fill in, the Manager, the data centres."""
+class WizardContext:
+    """What steps share: the draft they fill in, the Manager, the data centres (a plain class, not a
+    NamedTuple: step 0 re-reads the file's data centres for every step, `dcs`)."""
 
-    manager: Manager
-    dcs: DataCenters
-    draft: WizardDraft
-    """The answers so far; a step composes its fields from it (Back and Next keep what was typed)."""
-    prefill: dict[str, str]
-    existing: set[str]
-    """Connection names in the file when the wizard opened (the save re-checks under the lock)."""
-    step_label: Callable[[str], str]
-    """A step key → "step 3 (Redirect URL)", for text that sends the user to another step."""
+    __slots__ = ("dcs", "draft", "existing", "manager", "prefill", "step_label")
+
+    def __init__(self, manager: Manager, dcs: DataCenters, draft: WizardDraft, prefill: dict[str, str],
+                 existing: set[str], step_label: Callable[[str], str]) -> None:
+        self.manager = manager
+        self.dcs = dcs
+        """The built-in and the file's data centres, as last read (step 0 reads them again when shown)."""
+        self.draft = draft
+        """The answers so far; a step composes its fields from it (Back and Next keep what was typed)."""
+        self.prefill = prefill
+        self.existing = existing
+        """Connection names in the file when the wizard opened (the save re-checks under the lock)."""
+        self.step_label = step_label
+        """A step key → "step 3 (Redirect URL)", for text that sends the user to another step."""
 
 
 Commit = Callable[[], object]

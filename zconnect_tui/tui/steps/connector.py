@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalGroup
 from textual.events import Mount
@@ -19,6 +19,7 @@ from zconnect_tui.services import parse_scopes
 from zconnect_tui.text import clean
 from zconnect_tui.tui.steps.base import Step, WizardContext, WizardDraft
 from zconnect_tui.tui.widgets import Guide
+from zconnect_tui.tui.work import off_thread
 
 if TYPE_CHECKING:
     # Imported when the rest of the form is mounted, after the first frame.
@@ -133,6 +134,28 @@ class ConnectorStep(Step):
         rest.append(VerticalGroup(*more, id="connector-more"))
         self.checks["extra-scopes"] = lambda _text: self._scopes()
         return rest
+
+    def enter(self, draft: WizardDraft) -> None:
+        """Read the file's data centres again (one added while the app runs is offered at once); after the
+        first frame, and off the UI thread: it reads the file."""
+        getattr(self.app, "after_first_frame", self.call_after_refresh)(self._reread_data_centres)
+
+    @work(exclusive=True, group="data-centres", exit_on_error=False)
+    async def _reread_data_centres(self) -> None:
+        try:
+            dcs = await off_thread(self.ctx.manager.dcs, name="zconnect-data-centres")
+        except Exception:  # noqa: BLE001 - the file broke meanwhile: keep the list; the save says what is wrong
+            return
+        if list(dcs) == list(self.ctx.dcs):
+            return
+        self.ctx.dcs = dcs
+        found = self.query("#dc")
+        if found:  # the lower part of the form is mounted (else it is composed from `ctx.dcs`)
+            select = found.first(Select)
+            chosen = select.value if select.value in dcs else DEFAULT_DC
+            select.set_options([(self._dc_label(k), k) for k in dcs.keys()])
+            select.value = chosen
+        self.changed()
 
     def _dc_label(self, key: str) -> str:
         dc = self.ctx.dcs.get(key)

@@ -23,7 +23,6 @@ class CredentialsStep(Step):
     key = "credentials"
     title = "Client credentials"
     guide = "Copy the Client ID and Client Secret from the Client Secret tab; Save writes the connection."
-    focus_target = "#client-id"
     next_label = "Save →"
 
     def __init__(self, ctx: WizardContext) -> None:
@@ -50,6 +49,20 @@ class CredentialsStep(Step):
         yield Guide("The secret is stored in your connections file (mode 0600) and shown masked everywhere "
                     "else, e.g. 1000.ab…f3c2.", classes="muted")
 
+    @property
+    def focus_target(self) -> str:  # type: ignore[override]  # a ClassVar elsewhere: here it depends on step 6
+        """The Client ID, or the Client Secret after Zoho refused the client at step 6 (Back lands there)."""
+        return "#client-secret" if self.ctx.draft.refused else "#client-id"
+
+    def enter(self, draft: WizardDraft) -> None:
+        """After a refusal at step 6: the secret is marked, with Zoho's words and what to do."""
+        secret = self.query_one("#client-secret", Input)
+        secret.set_class(bool(draft.refused), "-invalid")
+        if draft.refused:
+            self.field_error("client-secret").show(
+                f"{draft.refused} If the Client ID above is right, the Client Secret is not: copy it again from "
+                "the Client Secret tab (Reveal shows what is typed), then Save.")
+
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "reveal":
             self.query_one("#client-secret", Input).password = not event.value
@@ -65,7 +78,15 @@ class CredentialsStep(Step):
         draft.client_secret = self.query_one("#client-secret", Input).value.strip()
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        field = event.input
+        if field.id == "client-id" and field.value != field.value.strip():
+            # Pasted with the spaces around it (a copy from a web page): stripped on the way in.
+            field.value = field.value.strip()
+            field.cursor_position = len(field.value)
+            return  # the change posts its own Changed
         super().on_input_changed(event)
+        if field.id == "client-secret" and field.has_class("-invalid"):
+            field.remove_class("-invalid")  # a new secret is being typed: the mark has said its piece
         self.changed()  # step 0's preview shows the Client ID
 
     def validate(self, draft: WizardDraft) -> bool:
@@ -94,6 +115,7 @@ class CredentialsStep(Step):
         return save
 
     def committed(self, draft: WizardDraft, result: object) -> None:
+        draft.refused = ""  # saved anew: step 6 tries these credentials
         draft.saved = draft.connection()
         draft.authorized = None  # a changed definition needs a new consent
         draft.verification = None

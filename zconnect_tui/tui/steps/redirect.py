@@ -27,6 +27,8 @@ class RedirectStep(Step):
         # Checked when the step is first shown; checked again on Next (someone may take it meanwhile).
         self.initial_port = saved.port if saved is not None and saved.port else listener.find_free_port(DEFAULT_PORT)
         ctx.draft.port = self.initial_port
+        if ctx.draft.proposed_port is None:
+            ctx.draft.proposed_port = self.initial_port
         self.checks = {"port": validate_port}
 
     def compose(self) -> ComposeResult:
