@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -22,6 +23,10 @@ sys.path.insert(0, str(TESTS))
 from reliability.lab import free_port  # noqa: E402,F401  (re-exported for the tests)
 from thread_check import no_server_thread_left  # noqa: E402,F401  (autouse: every test)
 from zoho_emulator import ZohoEmulator  # noqa: E402
+
+if TYPE_CHECKING:
+    from zconnect_tui.store import Store
+    from zconnect_tui.stores.base import ConnectionStore
 
 CLIENT_ID = "1000.TESTCLIENT0000000000000000000000"
 CLIENT_SECRET = "0123456789abcdef0123456789abcdef01234567ab"
@@ -181,3 +186,27 @@ def desk(emulator: ZohoEmulator, config_path: Path) -> Registered:
                       env={"ZC_SECRET": CLIENT_SECRET})
     assert result.code == 0, result.err
     return Registered("desk", port, redirect)
+
+
+STORE_KINDS = ("file", "memory")
+"""Every `ConnectionStore` the Manager's in-process tests run on (issue #19 item 4)."""
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def on_kind(store_kind: str) -> Callable[[Store], ConnectionStore]:
+    """The store a Manager test runs on, made from a file store the test filled: that file store itself,
+    or a memory store holding what the file holds (secrets kept apart, as a keyring keeps them)."""
+
+    def convert(store: Store) -> ConnectionStore:
+        if store_kind == "file":
+            return store
+        from zconnect_tui.stores.memory import MemoryStore
+
+        return MemoryStore(store.load())
+
+    return convert

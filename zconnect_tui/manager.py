@@ -1,8 +1,9 @@
 """What you can do with a stored connection: token, refresh, authorize, verify, revoke.
 
 Both the CLI and the TUI call this module and only this one: neither front end talks to the
-store or to Zoho directly. Every change runs inside `Store.transaction`, so it re-reads the
-file under the lock and a failed network call changes nothing. The file lock is never held
+store or to Zoho directly. The store is injected (`stores.base.ConnectionStore`: the TOML file,
+memory, …). Every change runs inside `store.transaction`, so it re-reads the store under its
+lock and a failed network call changes nothing. The file lock is never held
 across a call to Zoho: a refresh (or revoke) holds only its connection's refresh lock while it
 waits for Zoho, so two processes still make one refresh, and everything else goes on meanwhile.
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zconnect_tui.datacenters import DataCenters
@@ -36,7 +36,7 @@ from zconnect_tui.model import (
     validate_port,
     validate_secret,
 )
-from zconnect_tui.store import Snapshot, Store
+from zconnect_tui.stores.base import ConnectionStore, Snapshot
 
 if TYPE_CHECKING:  # httpx (through oauth) loads only when a command needs it
     from zconnect_tui.oauth import ZohoClient
@@ -75,15 +75,15 @@ class Manager(Authorizations, SavedApis):
     """Operations on the connections in one store (authorization: manager_auth.py; saved APIs:
     manager_apis.py)."""
 
-    def __init__(self, store: Store, client_factory: Callable[[], ZohoClient] | None = None) -> None:
+    def __init__(self, store: ConnectionStore, client_factory: Callable[[], ZohoClient] | None = None) -> None:
         self.store = store
         self._client_factory = client_factory or _default_client
 
     # ----- reading ------------------------------------------------------------------------------
     @property
-    def path(self) -> Path:
-        """The connections file."""
-        return self.store.path
+    def path(self) -> str:
+        """Where the connections are (the file's path for the file store), as `zconnect path` prints it."""
+        return self.store.describe()
 
     def snapshot(self) -> Snapshot:
         """The whole file, parsed (no lock: a read sees one complete version)."""

@@ -1,4 +1,7 @@
-"""The connections file: crash-safe, lock-protected TOML.
+"""The connections file: crash-safe, lock-protected TOML; the file implementation of `stores.base.ConnectionStore`.
+
+Only this module (and `store_token.py`, its read-only answer for `zconnect token`'s fast path, and
+`listing.py`, its index) reads or writes the file. Secrets stay inline in each connection's table.
 
 Rules (PRODUCT.md "Storage"):
 - directory 0700, file 0600, written atomically (temp file in the same directory, fsync, rename);
@@ -16,18 +19,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from zconnect_tui.datacenters import DataCenters
-from zconnect_tui.errors import ConfigError, Fix, NoSuchConnection, Remedy
+from zconnect_tui.errors import ConfigError
 from zconnect_tui.model import NAME_RE, Connection, now_utc
 from zconnect_tui.model_table import from_table, to_table
+from zconnect_tui.stores.base import InlineSecrets, SecretStore, Snapshot
 from zconnect_tui.text import clean
 
 FORMAT_VERSION = 1
 T = TypeVar("T")
+__all__ = ["FORMAT_VERSION", "Snapshot", "Store", "default_path"]  # Snapshot: stores.base's, named here as before
 
 
 def default_path() -> Path:
@@ -40,35 +44,25 @@ def default_path() -> Path:
     return Path(user_config_dir("zconnect")) / "connections.toml"
 
 
-@dataclass
-class Snapshot:
-    """One parsed state of the file. `extra` keeps top-level keys this version does not know."""
-
-    connections: dict[str, Connection] = field(default_factory=dict)
-    data_centers: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def get(self, name: str) -> Connection:
-        try:
-            return self.connections[name]
-        except KeyError:
-            known = ", ".join(sorted(self.connections)) or "none yet"
-            raise NoSuchConnection(
-                f"No connection named {name!r} (known: {known}).", remedy=Remedy(Fix.PICK_CONNECTION, name),
-            ) from None
-
-    def dcs(self) -> DataCenters:
-        return DataCenters.from_config(self.data_centers)
-
-
 class Store:
-    """Reads and writes one connections file."""
+    """Reads and writes one connections file (a `ConnectionStore`; `FileStore` names it too)."""
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.last_lock_wait = 0.0
         """Seconds the last `transaction` waited for the lock (reported by benchmarks)."""
+        self.secrets: SecretStore = InlineSecrets(self)
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def fast_token(self, name: str) -> str | None:
+        """`name`'s stored access token when it is good for more than the refresh margin, read without
+        parsing the whole file (what `zconnect token`'s fast path calls, through `store_token`)."""
+        from zconnect_tui.store_token import cached_token
+
+        return cached_token(str(self.path), name)
 
     # ----- reading ----------------------------------------------------------------------
     def load(self) -> Snapshot:
@@ -340,3 +334,6 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+FileStore = Store
