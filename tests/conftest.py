@@ -25,6 +25,8 @@ from thread_check import no_server_thread_left  # noqa: E402,F401  (autouse: eve
 from zoho_emulator import ZohoEmulator  # noqa: E402
 
 if TYPE_CHECKING:
+    from pg_lab import PgLab
+
     from zconnect_tui.store import Store
     from zconnect_tui.stores.base import ConnectionStore
 
@@ -188,7 +190,7 @@ def desk(emulator: ZohoEmulator, config_path: Path) -> Registered:
     return Registered("desk", port, redirect)
 
 
-STORE_KINDS = ("file", "memory")
+STORE_KINDS = ("file", "memory", "postgres")
 """Every `ConnectionStore` the Manager's in-process tests run on (issue #19 item 4)."""
 
 
@@ -198,15 +200,53 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def on_kind(store_kind: str) -> Callable[[Store], ConnectionStore]:
-    """The store a Manager test runs on, made from a file store the test filled: that file store itself,
-    or a memory store holding what the file holds (secrets kept apart, as a keyring keeps them)."""
+def on_kind(store_kind: str, request: pytest.FixtureRequest) -> Callable[[Store], ConnectionStore]:
+    """The store a Manager test runs on, made from a file store the test filled: that file store itself, a
+    memory store holding what the file holds (secrets kept apart, as a keyring keeps them), or a fresh
+    PostgreSQL database (tests/pg_lab.py) holding it (secrets sealed)."""
 
     def convert(store: Store) -> ConnectionStore:
         if store_kind == "file":
             return store
-        from zconnect_tui.stores.memory import MemoryStore
+        snapshot = store.load()
+        if store_kind == "memory":
+            from zconnect_tui.stores.memory import MemoryStore
 
-        return MemoryStore(store.load())
+            return MemoryStore(snapshot)
+        from zconnect_tui.stores.postgres import PostgresStore
+
+        shared = PostgresStore(request.getfixturevalue("pg_url"))
+        shared.transaction(lambda snap: (snap.connections.update(snapshot.connections),
+                                         snap.data_centers.update(snapshot.data_centers)))
+        return shared
 
     return convert
+
+
+@pytest.fixture(scope="session")
+def pg_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgLab]:
+    """A real PostgreSQL server, one per pytest worker (tests/pg_lab.py); each test takes its own database."""
+    from pg_lab import PgLab
+
+    lab = PgLab.start(tmp_path_factory.mktemp("pg"))
+    try:
+        yield lab
+    finally:
+        lab.close()
+
+
+STORE_KEY = "q5K0S6FtYH8s2fVh9dV2m5Zb3Tn1cE4qX7uJwR0aL8k="
+"""A fixed ZCONNECT_STORE_KEY for the tests (crypto.new_key's shape)."""
+
+
+@pytest.fixture
+def pg_url(pg_lab: PgLab, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh database with the zconnect schema, and ZCONNECT_STORE_KEY set for it."""
+    from zconnect_tui.stores import schema
+    from zconnect_tui.stores.crypto import key_id, parse_key
+    from zconnect_tui.stores.postgres import PostgresStore
+
+    monkeypatch.setenv("ZCONNECT_STORE_KEY", STORE_KEY)
+    url = pg_lab.database()
+    schema.init(PostgresStore(url), key_id(parse_key(STORE_KEY, "key")))
+    return url

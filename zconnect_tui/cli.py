@@ -159,6 +159,12 @@ COMMANDS: tuple[Command, ...] = (
             a("--delete", metavar="KEY", help="remove the saved API KEY"), body="zconnect_tui.api_cli"),
     Command("exec", "run a command with ZOHO_ACCESS_TOKEN, ZOHO_API_BASE and ZOHO_ORG_ID set", NAME,
             a("argv", nargs="...", metavar="-- CMD …"), body="zconnect_tui.api_cli"),
+    Command("store", "a store many machines share (PostgreSQL): init URL creates its schema, migrate --to "
+            "URL|file moves the connections, keygen prints a new key for its secrets",
+            a("action", choices=("init", "migrate", "keygen")),
+            a("url", nargs="?", help="init: the database, postgresql://user@host/database"),
+            a("--to", metavar="URL|file", help="migrate: where the connections go"),
+            body="zconnect_tui.store_cli", epilog=("zconnect_tui.store_cli", "EPILOG")),
 )
 """Every command, declared once: the parser is built from this table and `commands.run` dispatches
 on the name. A new command is one entry here plus its `cmd_<name>` in its `body` module."""

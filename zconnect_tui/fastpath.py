@@ -3,8 +3,9 @@
 Scripts call `zconnect token` for every request, so this path imports only `tomllib` and
 what the interpreter already has. Anything unusual (no file, an expiring token, a flag we
 do not know) returns None and the full CLI takes over, which refreshes under the lock.
-The store answers through its own small reader (`store_token.py` for the file), never
-through code here that knows its format.
+The store answers through its own small reader (`store_token.py` for the file; `token_cache.py`,
+this machine's cache, for a shared database or secrets in the OS keyring), never through code
+here that knows its format.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-from zconnect_tui.store_token import REFRESH_MARGIN_SECONDS, cached_token, connection_table
+from zconnect_tui.store_token import REFRESH_MARGIN_SECONDS, cached_token, connection_table, fast_answer
 
 __all__ = ["REFRESH_MARGIN_SECONDS", "cached_token", "config_path", "connection_table", "parse_token_argv",
            "try_fast_token"]
@@ -55,7 +56,18 @@ def try_fast_token(argv: list[str]) -> bool:
     parsed = parse_token_argv(argv)
     if parsed is None:
         return False
-    token = cached_token(config_path(parsed[0]), parsed[1])
+    config, name = parsed
+    shared = os.environ.get("ZCONNECT_STORE", "").strip()
+    if shared:
+        token = None
+    else:
+        token, shared = fast_answer(config_path(config), name)
+    if token is None and shared:
+        # A shared database or secrets in the keyring: this machine's cache (token_cache.py) answers until
+        # the refresh margin; psycopg and keyring load only in the full CLI.
+        from zconnect_tui.token_cache import read
+
+        token = read(shared, name)
     if token is None:
         return False
     sys.stdout.write(token + "\n")

@@ -185,9 +185,10 @@ class Manager(Authorizations, SavedApis):
         """A valid access token, refreshed first when less than 5 minutes remain."""
         conn = self.get(name)
         self._ensure_usable(conn)
-        if _fresh(conn):
-            return conn.token.access_token
-        return self.refresh(name, only_if_needed=True).token.access_token
+        if not _fresh(conn):
+            conn = self.refresh(name, only_if_needed=True)
+        self.store.token_served(conn)
+        return conn.token.access_token
 
     def _ensure_usable(self, conn: Connection) -> None:
         if conn.status in (NEEDS_REAUTH, REVOKED) or not conn.token.access_token:
@@ -218,6 +219,7 @@ class Manager(Authorizations, SavedApis):
                                            remedy=Remedy(Fix.AUTHORIZE_OR_OFFLINE, conn.name))
             issuer = issuer_of(conn, snap.dcs())
             used = conn.token.refresh_token
+            self.store.count_refresh(name, used)  # a shared store refuses an 11th refresh in 10 minutes
             try:
                 # Multi-DC: the issuing data centre's own secret when one is stored, else the common one.
                 secret = conn.secret_for(issuer.key)

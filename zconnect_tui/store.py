@@ -1,7 +1,9 @@
 """The connections file: crash-safe, lock-protected TOML; the file implementation of `stores.base.ConnectionStore`.
 
 Only this module (and `store_token.py`, its read-only answer for `zconnect token`'s fast path, and
-`listing.py`, its index) reads or writes the file. Secrets stay inline in each connection's table.
+`listing.py`, its index) reads or writes the file. Secrets stay inline in each connection's table,
+unless the file starts with `secrets = "keyring"`: then they live in the OS keyring
+(`stores/keyring_secrets.py`) and each table lists the kinds it has there (`keyring = [...]`).
 
 Rules (PRODUCT.md "Storage"):
 - directory 0700, file 0600, written atomically (temp file in the same directory, fsync, rename);
@@ -26,7 +28,7 @@ from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import ConfigError
 from zconnect_tui.model import NAME_RE, Connection, now_utc
 from zconnect_tui.model_table import from_table, to_table
-from zconnect_tui.stores.base import InlineSecrets, SecretStore, Snapshot
+from zconnect_tui.stores.base import InlineSecrets, SecretStore, Snapshot, put_secrets, secrets_of, sync_secrets
 from zconnect_tui.text import clean
 
 FORMAT_VERSION = 1
@@ -57,6 +59,18 @@ class Store:
     def describe(self) -> str:
         return str(self.path)
 
+    def preamble(self) -> dict[str, Any]:
+        """The keys before the file's first table (`store`, `secrets`, …), without parsing the rest."""
+        from zconnect_tui.store_token import preamble
+
+        raw = self._read()
+        if raw is None:
+            return {}
+        head = preamble(raw)
+        if head is None:
+            head = {k: v for k, v in self._doc(raw).items() if not isinstance(v, dict)}
+        return head
+
     def fast_token(self, name: str) -> str | None:
         """`name`'s stored access token when it is good for more than the refresh margin, read without
         parsing the whole file (what `zconnect token`'s fast path calls, through `store_token`)."""
@@ -78,15 +92,23 @@ class Store:
         except OSError as exc:
             raise ConfigError(f"Cannot read {self.path}: {exc.strerror}.", "Check its permissions.") from None
 
-    def _parse(self, raw: bytes) -> Snapshot:
+    def _doc(self, raw: bytes) -> dict[str, Any]:
         import tomllib  # here, not at the top: a new user (no file yet) starts without it (#10)
 
         try:
-            doc = tomllib.loads(raw.decode("utf-8"))
+            return tomllib.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
             raise ConfigError(f"{self.path} is not UTF-8 text.", self._untouched()) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{self.path} does not parse: {exc}.", self._untouched()) from None
+
+    def _parse(self, raw: bytes) -> Snapshot:
+        doc = self._doc(raw)
+        if "store" in doc:  # the connections are in a database; this file only names it (stores.open_store)
+            raise ConfigError(f"{self.path} names a shared store (store = ...); its connections are there.",
+                              "Use zconnect without --config FILE pointing at a copy, or move them back with "
+                              "`zconnect store migrate --to file`.")
+        self.secrets = self._secrets_for(doc.get("secrets", "inline"))
         version = doc.get("version", FORMAT_VERSION)
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise ConfigError(
@@ -107,9 +129,35 @@ class Store:
             if not isinstance(table, dict):
                 raise ConfigError(f"{self.path}: [connections.{name}] must be a table.", self._untouched())
             conns[name] = from_table(name, table)
+            if "keyring" in table:  # kept in the keyring by a `secrets = "keyring"` file, whatever it says now
+                self._fill_from_keyring(conns[name], table["keyring"])
         extra = {k: v for k, v in doc.items() if k not in ("version", "connections", "data_centers")}
         DataCenters.from_config(dcs)  # validate early: a bad custom DC is an error at load, not at use
         return Snapshot(conns, dcs, extra)
+
+    def _secrets_for(self, mode: object) -> SecretStore:
+        if mode == "inline":
+            return self.secrets if self.secrets.inline else InlineSecrets(self)
+        if mode == "keyring":
+            from zconnect_tui.stores.keyring_secrets import KeyringSecrets
+
+            return self.secrets if not self.secrets.inline else KeyringSecrets(self.keyring_id())
+        raise ConfigError(f"{self.path}: secrets must be \"inline\" or \"keyring\".", self._untouched())
+
+    def keyring_id(self) -> str:
+        """How the keyring and the token cache name this file (as `store_token.tokens_elsewhere` does)."""
+        return "file:" + os.path.realpath(self.path)
+
+    def _fill_from_keyring(self, conn: Connection, kinds: object) -> None:
+        from zconnect_tui.stores.keyring_secrets import KeyringSecrets
+
+        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+            raise ConfigError(f"{self.path}: connections.{conn.name}.keyring must be a list of strings.",
+                              self._untouched())
+        keyring = self.secrets if not self.secrets.inline else KeyringSecrets(self.keyring_id())
+        found = secrets_of(conn)
+        found.update({kind: value for kind in kinds if (value := keyring.get(conn.name, kind))})
+        put_secrets(conn, found)
 
     def listing(self) -> list[Connection]:
         """The connections for `zconnect list`: from the index when it matches the file, else parsed."""
@@ -192,7 +240,16 @@ class Store:
             self._remove_orphans()
             raw = self._read()
             snap = Snapshot() if raw is None else self._parse(raw)
+            held = {name: secrets_of(conn) for name, conn in snap.connections.items()}
             result = change(snap)
+            if not self.secrets.inline:  # the keyring first: a file that lists a secret always has it there
+                for name in held.keys() | snap.connections.keys():
+                    after = secrets_of(snap.connections[name]) if name in snap.connections else {}
+                    sync_secrets(self.secrets, name, held.get(name, {}), after)
+                    if held.get(name, {}).get("access_token") != after.get("access_token"):
+                        from zconnect_tui import token_cache
+
+                        token_cache.drop(self.keyring_id(), name)
             data = self._serialise(snap)
             if data != raw:  # e.g. a `token` call that found another process had refreshed
                 self._write(data)
@@ -257,10 +314,84 @@ class Store:
         doc: dict[str, Any] = {"version": FORMAT_VERSION, **snap.extra}
         if snap.data_centers:
             doc["data_centers"] = snap.data_centers
-        doc["connections"] = {name: to_table(c) for name, c in sorted(snap.connections.items())}
+        doc["connections"] = {name: self._table(c) for name, c in sorted(snap.connections.items())}
         import tomli_w  # only a write needs it: reading (the fast paths, a first frame) does not
 
         return tomli_w.dumps(doc).encode("utf-8")
+
+    def _table(self, conn: Connection) -> dict[str, Any]:
+        if self.secrets.inline:
+            return to_table(conn)
+        from dataclasses import replace
+
+        kinds = sorted(secrets_of(conn))
+        bare = replace(conn, token=replace(conn.token), client_secrets={})
+        put_secrets(bare, {})
+        table = to_table(bare)
+        if kinds:
+            table["keyring"] = kinds
+        return table
+
+    # ----- moving to and from another store (`zconnect store migrate`) -------------------------------
+    def move_out(self, url: str, deliver: Callable[[Snapshot], Callable[[], None]]) -> int:
+        """Under the lock: hand every connection to `deliver` (which commits them elsewhere and returns how to
+        undo that), then leave in the file only `store = url` and its other top-level keys. Returns how many
+        moved; 0 when the file already names `url`. A failed rewrite undoes the delivery."""
+        with self.lock():
+            raw = self._read()
+            head = self.preamble()
+            if head.get("store") == url:
+                return 0
+            snap = Snapshot() if raw is None else self._parse(raw)
+            undo = deliver(snap)
+            extra = {k: v for k, v in snap.extra.items() if k != "secrets"}
+            try:
+                self._write(self._serialise(Snapshot({}, {}, {"store": url, **extra})))
+            except BaseException:
+                undo()
+                raise
+            from zconnect_tui.listing import index_path
+
+            index_path(self.path).unlink(missing_ok=True)
+            return len(snap.connections)
+
+    def move_in(self, snap: Snapshot) -> Callable[[], None]:
+        """Under the lock: write `snap` as the file's connections, replacing a file that only names a store
+        (or none). Returns how to put the old file back (the caller's commit may still fail)."""
+        with self.lock():
+            raw = self._read()
+            if raw is not None and self.preamble().get("store") is None and self._parse(raw).connections:
+                raise ConfigError(f"{self.path} holds connections of its own; nothing was moved.",
+                                  "Move them away first (or use another --config FILE).")
+            head = self.preamble()
+            self.secrets = self._secrets_for(head.get("secrets", "inline"))
+            extra = {k: v for k, v in {**head, **snap.extra}.items() if k not in ("store", "version")}
+            moved = Snapshot(snap.connections, snap.data_centers, extra)
+            if not self.secrets.inline:
+                for name, conn in moved.connections.items():
+                    sync_secrets(self.secrets, name, {}, secrets_of(conn))
+            self._write(self._serialise(moved))
+
+        def undo() -> None:
+            with self.lock():
+                if raw is None:
+                    self.path.unlink(missing_ok=True)
+                else:
+                    self._write(raw)
+
+        return undo
+
+    def count_refresh(self, name: str, refresh_token: str) -> None:
+        """Nothing to count: copies of a file cannot share a budget (a shared store does, postgres.py)."""
+
+    def token_served(self, conn: Connection) -> None:
+        """With secrets in the keyring, `token`'s fast path reads this machine's cache (token_cache.py)."""
+        if not self.secrets.inline and conn.token.expires_at is not None:
+            from zconnect_tui import token_cache
+
+            store = self.keyring_id()
+            if token_cache.read(store, conn.name) != conn.token.access_token:
+                token_cache.write(store, conn.name, conn.token.access_token, conn.token.expires_at.timestamp())
 
     def _write(self, data: bytes) -> None:
         target = self._target()

@@ -13,6 +13,32 @@ import sys
 REFRESH_MARGIN_SECONDS = 300  # keep in step with model.REFRESH_MARGIN
 
 
+def preamble(data: bytes) -> dict | None:
+    """The keys before the file's first table (`version`, `store`, `secrets`, …), or None when only a full
+    parse can tell (multi-line strings) or the preamble does not parse."""
+    import re
+    import tomllib
+
+    if b'"""' in data or b"'''" in data:
+        return None
+    first = re.search(rb"\n[ \t]*\[", b"\n" + data)
+    try:
+        return tomllib.loads(data[: first.start() if first else len(data)].decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+
+
+def tokens_elsewhere(head: dict, path: str) -> str | None:
+    """The token cache's name for the store when the file says tokens are not in it: the database's URL
+    (`store = "postgresql://…"`), or the file itself when its secrets are in the OS keyring."""
+    store = head.get("store")
+    if isinstance(store, str):
+        return store
+    if head.get("secrets") == "keyring":
+        return "file:" + os.path.realpath(path)
+    return None
+
+
 def connection_table(data: bytes, name: str) -> dict | None:
     """`[connections.NAME]` (with its sub-tables) parsed from the file's bytes, without parsing the rest.
 
@@ -60,7 +86,13 @@ def connection_table(data: bytes, name: str) -> dict | None:
 
 
 def cached_token(path: str, name: str) -> str | None:
-    """The stored access token if it is valid for more than 5 minutes, else None.
+    """The stored access token if it is valid for more than 5 minutes, else None (`fast_answer`'s first half)."""
+    return fast_answer(path, name)[0]
+
+
+def fast_answer(path: str, name: str) -> tuple[str | None, str | None]:
+    """(the stored access token if it is valid for more than 5 minutes, else None; the token cache's name
+    for the store when the file says its tokens are elsewhere, else None).
 
     #8's checks hold here too, at the cost of one fstat and one stat: a loosened mode, or a file or
     directory owned by someone else, returns None so the full CLI warns (`Store.warnings`) and
@@ -74,21 +106,25 @@ def cached_token(path: str, name: str) -> str | None:
             info = os.fstat(fh.fileno())
         dir_owner = os.stat(os.path.dirname(os.path.abspath(path))).st_uid
     except OSError:
-        return None
+        return None, None
     me = os.geteuid() if sys.platform != "win32" else None
     if me is not None and (info.st_mode & 0o077 or info.st_uid != me or dir_owner != me):
-        return None
+        return None, None
+    head = preamble(data)
+    elsewhere = tokens_elsewhere(head, path) if head else None
+    if elsewhere is not None:
+        return None, elsewhere
     conn = connection_table(data, name)
     if not isinstance(conn, dict) or conn.get("status") != "authorized":
-        return None
+        return None, None
     token = conn.get("token")
     if not isinstance(token, dict):
-        return None
+        return None, None
     access, expires = token.get("access_token"), token.get("expires_at")
     if not isinstance(access, str) or not access or not isinstance(expires, datetime) or expires.tzinfo is None:
-        return None
+        return None, None
     if not (access.isascii() and access.isprintable()) or " " in access:
-        return None
+        return None, None
     if (expires - datetime.now(UTC)).total_seconds() <= REFRESH_MARGIN_SECONDS:
-        return None
-    return access
+        return None, None
+    return access, None

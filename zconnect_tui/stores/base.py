@@ -93,6 +93,17 @@ class ConnectionStore(Protocol):
         process that shares the store; never held by `transaction`, so other work goes on."""
         ...
 
+    def count_refresh(self, name: str, refresh_token: str) -> None:
+        """Called under `refresh_lock` just before a refresh goes to Zoho: a store many machines share
+        counts refreshes per refresh token and raises `RateLimited` rather than send an 11th in 10
+        minutes (Zoho's limit); a store on one machine may do nothing."""
+        ...
+
+    def token_served(self, conn: Connection) -> None:
+        """`conn`'s access token was handed out (`zconnect token`, an API call): a store whose tokens
+        `token`'s fast path cannot read from the file keeps it in this machine's cache (token_cache.py)."""
+        ...
+
 
 class SecretStore(Protocol):
     """Secrets by connection name and kind (`CLIENT_SECRET`, `REFRESH_TOKEN`, `ACCESS_TOKEN`, `client_secret:DC`)."""

@@ -126,6 +126,12 @@ class MemoryStore:
 
         self.transaction(apply)
 
+    def count_refresh(self, name: str, refresh_token: str) -> None:
+        """One process: nothing to share."""
+
+    def token_served(self, conn: Connection) -> None:
+        """No fast path reads memory."""
+
     @contextlib.contextmanager
     def refresh_lock(self, name: str) -> Iterator[None]:
         self.load().get(name)  # NoSuchConnection, as the file store says it
