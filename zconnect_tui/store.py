@@ -109,6 +109,8 @@ class Store:
                               "Use zconnect without --config FILE pointing at a copy, or move them back with "
                               "`zconnect store migrate --to file`.")
         self.secrets = self._secrets_for(doc.get("secrets", "inline"))
+        self._in_keyring: dict[str, dict[str, str]] = {}
+        """What each connection has in the keyring now (kind -> value): a transaction writes only the rest."""
         version = doc.get("version", FORMAT_VERSION)
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise ConfigError(
@@ -155,9 +157,9 @@ class Store:
             raise ConfigError(f"{self.path}: connections.{conn.name}.keyring must be a list of strings.",
                               self._untouched())
         keyring = self.secrets if not self.secrets.inline else KeyringSecrets(self.keyring_id())
-        found = secrets_of(conn)
-        found.update({kind: value for kind in kinds if (value := keyring.get(conn.name, kind))})
-        put_secrets(conn, found)
+        held = {kind: value for kind in kinds if (value := keyring.get(conn.name, kind))}
+        self._in_keyring[conn.name] = held
+        put_secrets(conn, {**secrets_of(conn), **held})
 
     def listing(self) -> list[Connection]:
         """The connections for `zconnect list`: from the index when it matches the file, else parsed."""
@@ -240,7 +242,7 @@ class Store:
             self._remove_orphans()
             raw = self._read()
             snap = Snapshot() if raw is None else self._parse(raw)
-            held = {name: secrets_of(conn) for name, conn in snap.connections.items()}
+            held = dict(getattr(self, "_in_keyring", {}))
             result = change(snap)
             if not self.secrets.inline:  # the keyring first: a file that lists a secret always has it there
                 for name in held.keys() | snap.connections.keys():

@@ -23,9 +23,9 @@ TIMEOUT_ENV = "ZCONNECT_KEYRING_TIMEOUT"
 DEFAULT_TIMEOUT = 10.0
 _NOWHERE = ("keyring.backends.fail.Keyring", "keyring.backends.null.Keyring")
 """Backends that store nothing: with them a secret would silently vanish."""
-FIX = ("Unlock the keyring, or choose a working backend with PYTHON_KEYRING_BACKEND (e.g. "
-       "keyrings.alt.file.EncryptedKeyring); to stop using a keyring, set PYTHON_KEYRING_BACKEND="
-       "keyring.backends.null.Keyring and put secrets = \"inline\" at the top of the connections file.")
+FIX = ("Unlock the keyring, or choose a working backend with PYTHON_KEYRING_BACKEND (`keyring --list-backends` "
+       "names them); to do without one, put secrets = \"inline\" at the top of the connections file and set "
+       "PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring so nothing waits for a keyring again.")
 
 
 def timeout_seconds() -> float:
@@ -66,8 +66,8 @@ def call(what: str, fn: Callable[[Any], T]) -> T:
             chosen = keyring.get_keyring()
             backend.append(backend_name(chosen))
             if backend[0] in _NOWHERE:
-                raise ConfigError(f"The keyring backend {backend[0]} stores nothing, so zconnect will not keep "
-                                  "secrets there.", FIX)
+                raise ConfigError(f"The keyring backend {backend[0]} stores nothing, so zconnect keeps no "
+                                  "secret there (and none in plain text instead).", FIX)
             done.append((True, fn(keyring)))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread below
             done.append((False, exc))
