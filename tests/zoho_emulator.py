@@ -91,6 +91,8 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
         """Merged into every successful token answer (e.g. a broken `expires_in`)."""
         self._conns: set[socket.socket] = set()
         self._stopping = threading.Event()
+        self.hang_release = threading.Event()
+        """Set it to end every "hang" fault now (they then answer normally)."""
         self._server: sup.EmulatorServer | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
@@ -161,6 +163,14 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
         if self._port is None:
             raise RuntimeError("ZohoEmulator not started")
         return self._port
+
+    def hang_wait(self) -> bool:
+        """A "hang" fault's wait: True when stop() ended it, False after `hang_seconds` or `hang_release`."""
+        deadline = time.monotonic() + self.hang_seconds  # real time, whatever `clock` a test set
+        while not self._stopping.wait(0.02):
+            if self.hang_release.is_set() or time.monotonic() >= deadline:
+                return False
+        return True
 
     @property
     def url(self) -> str:

@@ -152,7 +152,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             emu.requests.append(rec)
         fault = emu._take_fault(split.path)
         if fault == "hang":  # then answer normally, unless stop() interrupts the wait
-            if emu._stopping.wait(emu.hang_seconds):
+            if emu.hang_wait():
                 self.close_connection = True
                 return
         elif fault == "reset":
