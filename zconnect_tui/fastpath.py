@@ -68,6 +68,10 @@ def try_fast_token(argv: list[str]) -> bool:
         from zconnect_tui.token_cache import read
 
         token = read(shared, name)
+        if token is None and shared.startswith(("postgresql://", "postgres://")):
+            from zconnect_tui.stores.postgres_token import database_token
+
+            token = database_token(shared, name)
     if token is None:
         return False
     sys.stdout.write(token + "\n")

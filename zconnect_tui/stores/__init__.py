@@ -10,9 +10,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from zconnect_tui.errors import ConfigError
-from zconnect_tui.text import clean
-
 if TYPE_CHECKING:
     from zconnect_tui.stores.base import ConnectionStore
 
@@ -32,6 +29,8 @@ def open_store(config: str | None = None) -> ConnectionStore:
     chosen = store.preamble().get("store")
     if chosen is None:
         return store
+    from zconnect_tui.errors import ConfigError
+
     if not isinstance(chosen, str):
         raise ConfigError(f"{store.path}: store must be a string such as \"postgresql://host/db\".", "Fix it.")
     return by_url(chosen, f"{store.path}'s store")
@@ -39,6 +38,9 @@ def open_store(config: str | None = None) -> ConnectionStore:
 
 def by_url(url: str, where: str) -> ConnectionStore:
     """The store a URL names (PostgreSQL only, today)."""
+    from zconnect_tui.errors import ConfigError
+    from zconnect_tui.text import clean
+
     if not url.startswith(SCHEMES):
         raise ConfigError(f"{where} is {clean(url.split('@')[-1], limit=60)!r}, not a postgresql:// URL.",
                           f"Use postgresql://user@host/database, or unset {STORE_ENV} for the connections file.")
