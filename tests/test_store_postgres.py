@@ -238,7 +238,8 @@ def test_token_answers_from_this_machines_cache_without_psycopg(lab: Lab, tmp_pa
             "print('LOADED', [m for m in ('psycopg', 'cryptography', 'argparse') if m in sys.modules]); sys.exit(rc)")
     runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
             for _ in range(2)]
-    assert runs[0].stdout.splitlines() == [conn.token.access_token, "LOADED ['psycopg', 'cryptography', 'argparse']"]
+    # The cache empty: one query (stores/postgres_token.py), still without the full CLI; then the cache answers.
+    assert runs[0].stdout.splitlines() == [conn.token.access_token, "LOADED ['psycopg', 'cryptography']"]
     assert runs[1].stdout.splitlines() == [conn.token.access_token, "LOADED []"], runs[1].stderr
     cache = [p for p in (tmp_path / "machine0" / "cache").rglob("*") if p.is_file()]
     assert len(cache) == 1 and oct(cache[0].stat().st_mode & 0o777) == "0o600"
@@ -248,3 +249,22 @@ def test_token_answers_from_this_machines_cache_without_psycopg(lab: Lab, tmp_pa
     assert zc(env, "token", "desk").out.strip() == fresh.access_token != conn.token.access_token
     assert fresh.expires_at is not None and fresh.expires_at > now_utc() + timedelta(minutes=50)
     assert os.environ.get("ZCONNECT_STORE") is None  # the file's `store = …` line chose the store
+
+
+def test_the_database_read_for_token_agrees_with_the_store(lab: Lab, pg_url: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """postgres_token.py repeats the sealed blob's layout and the key id: it opens what the store sealed, and
+    leaves every case it is not sure of (another key, a token inside the margin) to the full CLI."""
+    from zconnect_tui.stores.postgres_token import database_token
+
+    conn = lab.add("desk")
+    store = PostgresStore(pg_url)
+    snap = lab.store.load()
+    store.transaction(lambda there: there.connections.update(snap.connections))
+    assert database_token(pg_url, "desk") == conn.token.access_token
+    assert database_token(pg_url, "nosuch") is None
+    monkeypatch.setenv("ZCONNECT_STORE_KEY", "A" * 43 + "=")
+    assert database_token(pg_url, "desk") is None
+    monkeypatch.setenv("ZCONNECT_STORE_KEY", STORE_KEY)
+    store.update("desk", lambda c: setattr(c.token, "expires_at", now_utc() + timedelta(minutes=4)))
+    assert database_token(pg_url, "desk") is None

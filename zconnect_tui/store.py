@@ -27,8 +27,10 @@ from typing import Any, TypeVar
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import ConfigError
 from zconnect_tui.model import NAME_RE, Connection, now_utc
-from zconnect_tui.model_table import from_table, to_table
-from zconnect_tui.stores.base import InlineSecrets, SecretStore, Snapshot, put_secrets, secrets_of, sync_secrets
+from zconnect_tui.model_table import from_table
+from zconnect_tui.store_keyring import KeyringFile
+from zconnect_tui.store_moves import Moves
+from zconnect_tui.stores.base import InlineSecrets, SecretStore, Snapshot, secrets_of, sync_secrets
 from zconnect_tui.text import clean
 
 FORMAT_VERSION = 1
@@ -46,7 +48,7 @@ def default_path() -> Path:
     return Path(user_config_dir("zconnect")) / "connections.toml"
 
 
-class Store:
+class Store(KeyringFile, Moves):
     """Reads and writes one connections file (a `ConnectionStore`; `FileStore` names it too)."""
 
     def __init__(self, path: Path | str | None = None) -> None:
@@ -136,30 +138,6 @@ class Store:
         extra = {k: v for k, v in doc.items() if k not in ("version", "connections", "data_centers")}
         DataCenters.from_config(dcs)  # validate early: a bad custom DC is an error at load, not at use
         return Snapshot(conns, dcs, extra)
-
-    def _secrets_for(self, mode: object) -> SecretStore:
-        if mode == "inline":
-            return self.secrets if self.secrets.inline else InlineSecrets(self)
-        if mode == "keyring":
-            from zconnect_tui.stores.keyring_secrets import KeyringSecrets
-
-            return self.secrets if not self.secrets.inline else KeyringSecrets(self.keyring_id())
-        raise ConfigError(f"{self.path}: secrets must be \"inline\" or \"keyring\".", self._untouched())
-
-    def keyring_id(self) -> str:
-        """How the keyring and the token cache name this file (as `store_token.tokens_elsewhere` does)."""
-        return "file:" + os.path.realpath(self.path)
-
-    def _fill_from_keyring(self, conn: Connection, kinds: object) -> None:
-        from zconnect_tui.stores.keyring_secrets import KeyringSecrets
-
-        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
-            raise ConfigError(f"{self.path}: connections.{conn.name}.keyring must be a list of strings.",
-                              self._untouched())
-        keyring = self.secrets if not self.secrets.inline else KeyringSecrets(self.keyring_id())
-        held = {kind: value for kind in kinds if (value := keyring.get(conn.name, kind))}
-        self._in_keyring[conn.name] = held
-        put_secrets(conn, {**secrets_of(conn), **held})
 
     def listing(self) -> list[Connection]:
         """The connections for `zconnect list`: from the index when it matches the file, else parsed."""
@@ -321,79 +299,8 @@ class Store:
 
         return tomli_w.dumps(doc).encode("utf-8")
 
-    def _table(self, conn: Connection) -> dict[str, Any]:
-        if self.secrets.inline:
-            return to_table(conn)
-        from dataclasses import replace
-
-        kinds = sorted(secrets_of(conn))
-        bare = replace(conn, token=replace(conn.token), client_secrets={})
-        put_secrets(bare, {})
-        table = to_table(bare)
-        if kinds:
-            table["keyring"] = kinds
-        return table
-
-    # ----- moving to and from another store (`zconnect store migrate`) -------------------------------
-    def move_out(self, url: str, deliver: Callable[[Snapshot], Callable[[], None]]) -> int:
-        """Under the lock: hand every connection to `deliver` (which commits them elsewhere and returns how to
-        undo that), then leave in the file only `store = url` and its other top-level keys. Returns how many
-        moved; 0 when the file already names `url`. A failed rewrite undoes the delivery."""
-        with self.lock():
-            raw = self._read()
-            head = self.preamble()
-            if head.get("store") == url:
-                return 0
-            snap = Snapshot() if raw is None else self._parse(raw)
-            undo = deliver(snap)
-            extra = {k: v for k, v in snap.extra.items() if k != "secrets"}
-            try:
-                self._write(self._serialise(Snapshot({}, {}, {"store": url, **extra})))
-            except BaseException:
-                undo()
-                raise
-            from zconnect_tui.listing import index_path
-
-            index_path(self.path).unlink(missing_ok=True)
-            return len(snap.connections)
-
-    def move_in(self, snap: Snapshot) -> Callable[[], None]:
-        """Under the lock: write `snap` as the file's connections, replacing a file that only names a store
-        (or none). Returns how to put the old file back (the caller's commit may still fail)."""
-        with self.lock():
-            raw = self._read()
-            if raw is not None and self.preamble().get("store") is None and self._parse(raw).connections:
-                raise ConfigError(f"{self.path} holds connections of its own; nothing was moved.",
-                                  "Move them away first (or use another --config FILE).")
-            head = self.preamble()
-            self.secrets = self._secrets_for(head.get("secrets", "inline"))
-            extra = {k: v for k, v in {**head, **snap.extra}.items() if k not in ("store", "version")}
-            moved = Snapshot(snap.connections, snap.data_centers, extra)
-            if not self.secrets.inline:
-                for name, conn in moved.connections.items():
-                    sync_secrets(self.secrets, name, {}, secrets_of(conn))
-            self._write(self._serialise(moved))
-
-        def undo() -> None:
-            with self.lock():
-                if raw is None:
-                    self.path.unlink(missing_ok=True)
-                else:
-                    self._write(raw)
-
-        return undo
-
     def count_refresh(self, name: str, refresh_token: str) -> None:
         """Nothing to count: copies of a file cannot share a budget (a shared store does, postgres.py)."""
-
-    def token_served(self, conn: Connection) -> None:
-        """With secrets in the keyring, `token`'s fast path reads this machine's cache (token_cache.py)."""
-        if not self.secrets.inline and conn.token.expires_at is not None:
-            from zconnect_tui import token_cache
-
-            store = self.keyring_id()
-            if token_cache.read(store, conn.name) != conn.token.access_token:
-                token_cache.write(store, conn.name, conn.token.access_token, conn.token.expires_at.timestamp())
 
     def _write(self, data: bytes) -> None:
         target = self._target()
