@@ -71,8 +71,10 @@ def machine_loop(seconds: float, api: str, out: str) -> None:
     Path(out).write_text(json.dumps(tally))
 
 
-def fleet(lab: Lab, work: Path, envs: list[dict[str, str]], seconds: float) -> dict[str, object]:
-    """Run the machines at once; what they saw and what the emulator did."""
+def fleet(lab: Lab, work: Path, envs: list[dict[str, str]], seconds: float, issued: float,
+          cycle: float) -> dict[str, object]:
+    """Run the machines at once; what they saw, what the emulator did, and how many expiries passed (the
+    token stored at `issued` enters its refresh margin after `cycle` seconds, and each new one as well)."""
     before = len(lab.emu.token_requests("refresh_token"))
     procs = []
     for n, env in enumerate(envs):
@@ -86,7 +88,8 @@ def fleet(lab: Lab, work: Path, envs: list[dict[str, str]], seconds: float) -> d
     total = {key: sum(t[key] for t in tallies) for key in ("calls", "ok", "denied", "failed", "rejected")}
     refreshes = len(lab.emu.token_requests("refresh_token")) - before
     errors = [e for t in tallies for e in t["errors"]][:2]
-    return {**total, "refreshes": refreshes, "errors": errors}
+    expiries = int((time.monotonic() - issued) // cycle)
+    return {**total, "refreshes": refreshes, "errors": errors, "expiries": expiries}
 
 
 def timed(argv: list[str], env: dict[str, str], before: object = None) -> float:
@@ -116,6 +119,7 @@ def main() -> None:
         lifetime = timedelta(seconds=lab.emu.access_token_lifetime)
         lab.add("desk", client_id=CLIENT_ID)
         lab.store.update("desk", lambda c: setattr(c.token, "expires_at", now_utc() + lifetime))
+        issued = time.monotonic()
         base = lab.env(ZCONNECT_STORE_KEY=key)
 
         def machine_env(n: int, kind: str) -> dict[str, str]:
@@ -129,12 +133,14 @@ def main() -> None:
             return env
 
         # (a) copies of one file
-        copies = fleet(lab, work, [machine_env(n, "copies") for n in range(args.machines)], seconds)
+        copies = fleet(lab, work, [machine_env(n, "copies") for n in range(args.machines)], seconds, issued,
+                       args.cycle)
         # (b) the shared store, starting from the same state: a fresh token, a fresh refresh budget
         lab.emu.rate_limit = True
         lab.emu._refresh_times.clear()  # the copies spent this refresh token's 10: a new 10 minutes
         lab.add("desk2", client_id=CLIENT_ID)
         lab.store.update("desk2", lambda c: setattr(c.token, "expires_at", now_utc() + lifetime))
+        issued = time.monotonic()
         url = pg.database()
         store = PostgresStore(url)
         schema.init(store, key_id(parse_key(key, "key")))
@@ -144,7 +150,7 @@ def main() -> None:
         store.transaction(lambda there: (there.connections.update({"desk": conn}),
                                          there.data_centers.update(snap.data_centers)))
         shared_envs = [{**machine_env(n, "shared"), "ZCONNECT_STORE": url} for n in range(args.machines)]
-        shared = fleet(lab, work, shared_envs, seconds)
+        shared = fleet(lab, work, shared_envs, seconds, issued, args.cycle)
         # `token` times: the file's fast path, the store from the cache, the store from the database
         hour = timedelta(hours=1)
         lab.store.update("desk", lambda c: setattr(c.token, "expires_at", now_utc() + hour))
@@ -169,10 +175,12 @@ def main() -> None:
     finally:
         lab.close()
         pg.close()
+        shutil.rmtree(work, ignore_errors=True)
     medians = {k: statistics.median(v) * 1000 for k, v in times.items()}
     print(f"{args.machines} machines, {args.expiries} expiries (one every {args.cycle:g} s), {seconds:g} s each run")
     print(f"{'':28}{'(a) copies of a file':>22}{'(b) shared store':>18}")
-    for label, key_ in (("token calls", "calls"), ("refreshes at Zoho", "refreshes"),
+    for label, key_ in (("token calls", "calls"), ("expiries that passed", "expiries"),
+                        ("refreshes at Zoho", "refreshes"),
                         ("Access Denied (throttled)", "denied"), ("401s (token rejected)", "rejected"),
                         ("other failures", "failed"), ("calls that worked", "ok")):
         print(f"{label:28}{copies[key_]:>22}{shared[key_]:>18}")
