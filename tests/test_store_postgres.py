@@ -22,6 +22,7 @@ from conftest import STORE_KEY
 from reliability.lab import PYTHON, CliRun, Lab, one_line, run_cli
 from waiting import wait_for
 
+from zconnect_tui.manager import Manager
 from zconnect_tui.model import now_utc
 from zconnect_tui.model_table import to_table
 from zconnect_tui.store import Store
@@ -214,7 +215,6 @@ def test_the_eleventh_refresh_in_ten_minutes_is_never_sent(lab: Lab, tmp_path: P
     """Counted in the store, per refresh token, for every machine: in-process here (each refresh is the
     Manager's), with Zoho's own throttle off so that only zconnect's budget can stop the 11th."""
     from zconnect_tui.errors import RateLimited
-    from zconnect_tui.manager import Manager
 
     lab.add("desk")
     shared(lab, tmp_path, pg_url)
@@ -268,3 +268,29 @@ def test_the_database_read_for_token_agrees_with_the_store(lab: Lab, pg_url: str
     monkeypatch.setenv("ZCONNECT_STORE_KEY", STORE_KEY)
     store.update("desk", lambda c: setattr(c.token, "expires_at", now_utc() + timedelta(minutes=4)))
     assert database_token(pg_url, "desk") is None
+
+
+async def test_the_dashboard_works_on_the_shared_store(lab: Lab, pg_url: str) -> None:
+    """The TUI unchanged on the database: the table lists it, Refresh goes through the store's lock and the
+    new token lands in the database."""
+    from test_tui_dashboard import note_containing
+    from test_tui_support import SIZE
+    from textual.widgets import DataTable
+
+    from zconnect_tui.tui.app import ZconnectApp
+    from zconnect_tui.tui.screens.dashboard import DashboardScreen
+
+    before = lab.add("desk")
+    store = PostgresStore(pg_url)
+    snap = lab.store.load()
+    store.transaction(lambda there: (there.connections.update(snap.connections),
+                                     there.data_centers.update(snap.data_centers)))
+    app = ZconnectApp(Manager(store), wizard=False, prefill={})
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, DashboardScreen)
+        assert [str(c) for c in app.screen.query_one(DataTable).get_row("desk")][:4] == ["● valid", "desk", "desk",
+                                                                                         "lab"]
+        await pilot.press("r")
+        await note_containing(pilot, "Refreshed desk: valid")
+    assert store.load().get("desk").token.access_token != before.token.access_token
+    assert len(lab.emu.token_requests("refresh_token")) == 1
