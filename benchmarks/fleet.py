@@ -76,6 +76,7 @@ def fleet(lab: Lab, work: Path, envs: list[dict[str, str]], seconds: float, issu
     """Run the machines at once; what they saw, what the emulator did, and how many expiries passed (the
     token stored at `issued` enters its refresh margin after `cycle` seconds, and each new one as well)."""
     before = len(lab.emu.token_requests("refresh_token"))
+    started = time.monotonic()
     procs = []
     for n, env in enumerate(envs):
         out = work / f"tally{n}.json"
@@ -87,9 +88,12 @@ def fleet(lab: Lab, work: Path, envs: list[dict[str, str]], seconds: float, issu
     tallies = [json.loads(out.read_text()) for _, out in procs]
     total = {key: sum(t[key] for t in tallies) for key in ("calls", "ok", "denied", "failed", "rejected")}
     refreshes = len(lab.emu.token_requests("refresh_token")) - before
+    times = [r.at for r in lab.emu.token_requests("refresh_token") if r.at >= started]
+    # The most refreshes sent within one token's fresh life (`cycle` seconds): 1 means one per expiry.
+    crowded = max((sum(1 for t in times if s <= t < s + cycle) for s in times), default=0)
     errors = [e for t in tallies for e in t["errors"]][:2]
     expiries = int((time.monotonic() - issued) // cycle)
-    return {**total, "refreshes": refreshes, "errors": errors, "expiries": expiries}
+    return {**total, "refreshes": refreshes, "errors": errors, "expiries": expiries, "crowded": crowded}
 
 
 def timed(argv: list[str], env: dict[str, str], before: object = None) -> float:
@@ -180,7 +184,7 @@ def main() -> None:
     print(f"{args.machines} machines, {args.expiries} expiries (one every {args.cycle:g} s), {seconds:g} s each run")
     print(f"{'':28}{'(a) copies of a file':>22}{'(b) shared store':>18}")
     for label, key_ in (("token calls", "calls"), ("expiries that passed", "expiries"),
-                        ("refreshes at Zoho", "refreshes"),
+                        ("refreshes at Zoho", "refreshes"), ("most in one token's life", "crowded"),
                         ("Access Denied (throttled)", "denied"), ("401s (token rejected)", "rejected"),
                         ("other failures", "failed"), ("calls that worked", "ok")):
         print(f"{label:28}{copies[key_]:>22}{shared[key_]:>18}")

@@ -10,6 +10,7 @@ import secrets
 import socket
 import socketserver
 import struct
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,6 +32,8 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes = b""
     dc: str = ""  # the location of the data-centre front end that received it
+    at: float = field(default_factory=time.monotonic)
+    """When it arrived (benchmarks/fleet.py counts refreshes per token lifetime)."""
 
     @property
     def params(self) -> dict[str, str]:
