@@ -293,7 +293,7 @@ class PostgresStore:
 
     def token_served(self, conn: Connection) -> None:
         """Keep `conn`'s access token in this machine's cache until its refresh margin."""
-        if conn.token.expires_at is not None:
+        if conn.token.expires_at is not None and token_cache.read(self.url, conn.name) != conn.token.access_token:
             token_cache.write(self.url, conn.name, conn.token.access_token, conn.token.expires_at.timestamp())
 
 
