@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -22,6 +23,12 @@ sys.path.insert(0, str(TESTS))
 from reliability.lab import free_port  # noqa: E402,F401  (re-exported for the tests)
 from thread_check import no_server_thread_left  # noqa: E402,F401  (autouse: every test)
 from zoho_emulator import ZohoEmulator  # noqa: E402
+
+if TYPE_CHECKING:
+    from pg_lab import PgLab
+
+    from zconnect_tui.store import Store
+    from zconnect_tui.stores.base import ConnectionStore
 
 CLIENT_ID = "1000.TESTCLIENT0000000000000000000000"
 CLIENT_SECRET = "0123456789abcdef0123456789abcdef01234567ab"
@@ -184,3 +191,65 @@ def desk(emulator: ZohoEmulator, config_path: Path) -> Registered:
                       env={"ZC_SECRET": CLIENT_SECRET})
     assert result.code == 0, result.err
     return Registered("desk", port, redirect)
+
+
+STORE_KINDS = ("file", "memory", "postgres")
+"""Every `ConnectionStore` the Manager's in-process tests run on (issue #19 item 4)."""
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def on_kind(store_kind: str, request: pytest.FixtureRequest) -> Callable[[Store], ConnectionStore]:
+    """The store a Manager test runs on, made from a file store the test filled: that file store itself, a
+    memory store holding what the file holds (secrets kept apart, as a keyring keeps them), or a fresh
+    PostgreSQL database (tests/pg_lab.py) holding it (secrets sealed)."""
+
+    def convert(store: Store) -> ConnectionStore:
+        if store_kind == "file":
+            return store
+        snapshot = store.load()
+        if store_kind == "memory":
+            from zconnect_tui.stores.memory import MemoryStore
+
+            return MemoryStore(snapshot)
+        from zconnect_tui.stores.postgres import PostgresStore
+
+        shared = PostgresStore(request.getfixturevalue("pg_url"))
+        shared.transaction(lambda snap: (snap.connections.update(snapshot.connections),
+                                         snap.data_centers.update(snapshot.data_centers)))
+        return shared
+
+    return convert
+
+
+@pytest.fixture(scope="session")
+def pg_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgLab]:
+    """A real PostgreSQL server, one per pytest worker (tests/pg_lab.py); each test takes its own database."""
+    from pg_lab import PgLab
+
+    lab = PgLab.start(tmp_path_factory.mktemp("pg"))
+    try:
+        yield lab
+    finally:
+        lab.close()
+
+
+STORE_KEY = "q5K0S6FtYH8s2fVh9dV2m5Zb3Tn1cE4qX7uJwR0aL8k="
+"""A fixed ZCONNECT_STORE_KEY for the tests (crypto.new_key's shape)."""
+
+
+@pytest.fixture
+def pg_url(pg_lab: PgLab, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh database with the zconnect schema, and ZCONNECT_STORE_KEY set for it."""
+    from zconnect_tui.stores import schema
+    from zconnect_tui.stores.crypto import key_id, parse_key
+    from zconnect_tui.stores.postgres import PostgresStore
+
+    monkeypatch.setenv("ZCONNECT_STORE_KEY", STORE_KEY)
+    url = pg_lab.database()
+    schema.init(PostgresStore(url), key_id(parse_key(STORE_KEY, "key")))
+    return url

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -28,6 +28,10 @@ from zconnect_tui.products import paginator_for
 from zconnect_tui.products.crm import CrmPaginator
 from zconnect_tui.products.desk import DeskPaginator
 from zconnect_tui.saved import body_from_fields, fill, typed_value
+from zconnect_tui.store import Store
+from zconnect_tui.stores.base import ConnectionStore
+
+OnKind = Callable[[Store], ConnectionStore]
 
 
 @pytest.fixture
@@ -149,8 +153,9 @@ def test_error_classification() -> None:
 
 
 # ----- the core as the TUI will use it ----------------------------------------------------------
-def test_run_returns_status_headers_time_and_body(lab: Lab) -> None:
-    response = ApiCall(Manager(lab.store), "desk", ApiRequest("GET", "/api/v1/tickets", [("limit", "2")])).run()
+def test_run_returns_status_headers_time_and_body(lab: Lab, on_kind: OnKind) -> None:
+    request = ApiRequest("GET", "/api/v1/tickets", [("limit", "2")])
+    response = ApiCall(Manager(on_kind(lab.store)), "desk", request).run()
     assert response.status == 200 and response.ok and response.elapsed > 0
     assert ("content-type", "application/json;charset=UTF-8") in response.headers
     assert len(response.json()["data"]) == 2
@@ -187,7 +192,7 @@ def test_cancel_during_a_rate_limit_wait(lab: Lab) -> None:
     assert len(lab.emu.requests_to("/api/v1/tickets")) == 1
 
 
-def test_a_long_walk_renews_the_token_between_pages(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_long_walk_renews_the_token_between_pages(lab: Lab, monkeypatch: pytest.MonkeyPatch, on_kind: OnKind) -> None:
     """Each page takes 20 (pretend) minutes: past the 5-minute margin the token is refreshed first."""
     from datetime import timedelta
 
@@ -204,7 +209,7 @@ def test_a_long_walk_renews_the_token_between_pages(lab: Lab, monkeypatch: pytes
 
     for module in (zconnect_tui.model, zconnect_tui.api, zconnect_tui.manager, zconnect_tui.manager_auth):
         monkeypatch.setattr(module, "now_utc", clock)
-    call = ApiCall(Manager(lab.store), "desk", ApiRequest("GET", "/api/v1/tickets", paginate=True))
+    call = ApiCall(Manager(on_kind(lab.store)), "desk", ApiRequest("GET", "/api/v1/tickets", paginate=True))
     tokens = []
     for _ in call.responses():
         tokens.append(lab.emu.requests_to("/api/v1/tickets")[-1].headers["authorization"])
@@ -232,7 +237,7 @@ def test_paginating_keeps_memory_flat(lab: Lab) -> None:
     assert peaks[30] - peaks[5] < 512 * 1024, peaks
 
 
-def test_a_walk_that_does_not_move_stops(tmp_path: Path, httpx_mock: HTTPXMock) -> None:
+def test_a_walk_that_does_not_move_stops(tmp_path: Path, httpx_mock: HTTPXMock, on_kind: OnKind) -> None:
     """Wire-level: a CRM that keeps handing out the same page_token ends the walk with an error."""
     import re
     from datetime import UTC, datetime, timedelta
@@ -247,7 +252,7 @@ def test_a_walk_that_does_not_move_stops(tmp_path: Path, httpx_mock: HTTPXMock) 
     store.save_connection(crm)
     httpx_mock.add_response(url=re.compile(r"https://www\.zohoapis\.com/crm/v8/Leads\?.*"), is_reusable=True,
                             json={"data": [{"id": "1"}], "info": {"more_records": True, "next_page_token": "same"}})
-    call = ApiCall(Manager(store), "c", ApiRequest("GET", "/crm/v8/Leads", paginate=True))
+    call = ApiCall(Manager(on_kind(store)), "c", ApiRequest("GET", "/crm/v8/Leads", paginate=True))
     seen = []
     with pytest.raises(ZconnectError, match="again without a way forward"):
         for response in call.responses():

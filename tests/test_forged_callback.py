@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from zconnect_tui.listener import CallbackResult
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import AUTHORIZED, Connection, now_utc
 from zconnect_tui.store import Store
+from zconnect_tui.stores.base import ConnectionStore
+
+OnKind = Callable[[Store], ConnectionStore]
 
 
 def test_forged_callback_from_another_process_gets_nothing(tmp_path: Path) -> None:
@@ -82,14 +86,14 @@ def _eu_user_connection(store: Store) -> Connection:
     return conn
 
 
-def test_refresh_and_revoke_go_only_to_the_issuer(tmp_path: Path, httpx_mock: HTTPXMock) -> None:
+def test_refresh_and_revoke_go_only_to_the_issuer(tmp_path: Path, httpx_mock: HTTPXMock, on_kind: OnKind) -> None:
     store = Store(tmp_path / "c.toml")
     _eu_user_connection(store)
     httpx_mock.add_response(url="https://accounts.zoho.eu/oauth/v2/token",
                             json={"access_token": "1000.new.access", "expires_in": 3600,
                                   "api_domain": "https://www.zohoapis.eu"})
     httpx_mock.add_response(url="https://accounts.zoho.eu/oauth/v2/token/revoke", json={"status": "success"})
-    manager = Manager(store)
+    manager = Manager(on_kind(store))
     conn = manager.refresh("desk")
     assert conn.token.issued_by == "https://accounts.zoho.eu" and conn.api_domain == "https://www.zohoapis.eu"
     assert manager.revoke("desk") is True
@@ -98,11 +102,12 @@ def test_refresh_and_revoke_go_only_to_the_issuer(tmp_path: Path, httpx_mock: HT
 
 
 def test_reauthorization_revokes_the_old_refresh_token_where_it_was_issued(tmp_path: Path,
-                                                                           httpx_mock: HTTPXMock) -> None:
+                                                                           httpx_mock: HTTPXMock,
+                                                                           on_kind: OnKind) -> None:
     """The replaced refresh token goes back to its own issuer, never to the new callback's server."""
     store = Store(tmp_path / "c.toml")
     _eu_user_connection(store)
-    manager = Manager(store)
+    manager = Manager(on_kind(store))
     flow = manager.begin_authorization("desk")
     httpx_mock.add_response(url="https://accounts.zoho.com/oauth/v2/token",
                             json={"access_token": "1000.new.access", "refresh_token": "1000.new.refresh",

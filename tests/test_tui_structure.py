@@ -104,7 +104,8 @@ def test_front_ends_reach_the_store_only_through_the_manager() -> None:
         runtime = source.split("if TYPE_CHECKING:")[0]
         assert "zconnect_tui.store" not in runtime, path
     commands = (PACKAGE / "commands.py").read_text()
-    assert commands.count("Store(") == 1 and "Manager(Store(args.config))" in commands
+    assert "Store(" not in commands and commands.count("open_store(") == 1  # stores.open_store picks the store
+    assert "Manager(open_store(args.config))" in commands
     assert ".store." not in commands
 
 

@@ -55,6 +55,12 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
         """The Desk organisation the user picks on the consent page (None: the default one)."""
         self.spoof_accounts_server: str | None = None
         self.rate_limit = True
+        """Zoho's limits (facts §14), each switchable: 10 refreshes per refresh token in 10 minutes (on, as
+        before), at most `max_refresh_tokens` per user and client (20; the 21st deletes the oldest), and at
+        most `max_active_access` live access tokens per refresh token (off unless a test sets 15: the 16th
+        then invalidates the oldest)."""
+        self.max_refresh_tokens = MAX_REFRESH_TOKENS
+        self.max_active_access: int | None = None
         self.throttle_status = 200  # the throttle has also been seen as HTTP 400 (facts §13.2)
         self.throttle_body: dict[str, Any] = dict(sup.ACCESS_DENIED)
         self.enforce_scopes = False  # when True, resource APIs demand a scope of their product
@@ -85,6 +91,8 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
         """Merged into every successful token answer (e.g. a broken `expires_in`)."""
         self._conns: set[socket.socket] = set()
         self._stopping = threading.Event()
+        self.hang_release = threading.Event()
+        """Set it to end every "hang" fault now (they then answer normally)."""
         self._server: sup.EmulatorServer | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
@@ -156,6 +164,14 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
             raise RuntimeError("ZohoEmulator not started")
         return self._port
 
+    def hang_wait(self) -> bool:
+        """A "hang" fault's wait: True when stop() ended it, False after `hang_seconds` or `hang_release`."""
+        deadline = time.monotonic() + self.hang_seconds  # real time, whatever `clock` a test set
+        while not self._stopping.wait(0.02):
+            if self.hang_release.is_set() or time.monotonic() >= deadline:
+                return False
+        return True
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
@@ -179,6 +195,10 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
 
     def _mint_access(self, client_id: str, scopes: list[str], parent: str | None, dc: str = "",
                      org_id: str = "") -> str:
+        if parent is not None and self.max_active_access is not None:
+            live = [k for k, v in self._access.items() if v.parent == parent]  # oldest first (insertion order)
+            for old in live[: max(0, len(live) - self.max_active_access + 1)]:
+                del self._access[old]
         token = sup.new_token()
         self._access[token] = _Token(client_id, scopes, self.clock() + self.access_token_lifetime, parent,
                                      dc or self.location, org_id)
@@ -187,7 +207,7 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
 
     def _mint_refresh(self, client_id: str, scopes: list[str], dc: str = "", org_id: str = "") -> str:
         mine = [k for k, v in self._refresh.items() if v.client_id == client_id]
-        if len(mine) >= MAX_REFRESH_TOKENS:
+        if len(mine) >= self.max_refresh_tokens:
             self._kill_refresh(mine[0])
         token = sup.new_token()
         self._refresh[token] = _Token(client_id, scopes, dc=dc or self.location, org_id=org_id)

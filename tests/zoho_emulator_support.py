@@ -10,6 +10,7 @@ import secrets
 import socket
 import socketserver
 import struct
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -32,6 +33,8 @@ class RecordedRequest:
     body: bytes = b""
     dc: str = ""  # the location of the data-centre front end that received it
     host: str = ""  # the product whose own host received it ("" for the data centre's main front end)
+    at: float = field(default_factory=time.monotonic)
+    """When it arrived (benchmarks/fleet.py counts refreshes per token lifetime)."""
 
     @property
     def params(self) -> dict[str, str]:
@@ -155,7 +158,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             emu.requests.append(rec)
         fault = emu._take_fault(split.path)
         if fault == "hang":  # then answer normally, unless stop() interrupts the wait
-            if emu._stopping.wait(emu.hang_seconds):
+            if emu.hang_wait():
                 self.close_connection = True
                 return
         elif fault == "reset":

@@ -203,6 +203,12 @@ COMMANDS: tuple[Command, ...] = (
             a("shell", choices=("bash", "zsh", "fish"), help="bash: eval \"$(zconnect completion bash)\" in "
               "~/.bashrc; zsh: the same in ~/.zshrc, after compinit; fish: zconnect completion fish | source"),
             body="zconnect_tui.completion"),
+    Command("store", "a store many machines share (PostgreSQL): init URL creates its schema, migrate --to "
+            "URL|file moves the connections, keygen prints a new key for its secrets",
+            a("action", choices=("init", "migrate", "keygen")),
+            a("url", nargs="?", help="init: the database, postgresql://user@host/database"),
+            a("--to", metavar="URL|file", help="migrate: where the connections go"),
+            body="zconnect_tui.store_cli", epilog=("zconnect_tui.store_cli", "EPILOG")),
 )
 """Every command, declared once: the parser is built from this table and `commands.run` dispatches
 on the name. A new command is one entry here plus its `cmd_<name>` in its `body` module."""

@@ -28,7 +28,7 @@ from zconnect_tui.model import (
     validate_port,
     validate_secret,
 )
-from zconnect_tui.store import Store
+from zconnect_tui.stores import open_store
 from zconnect_tui.text import clean
 from zconnect_tui.verify import account_check
 
@@ -48,7 +48,7 @@ def _warn(text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch a parsed command line to `cmd_<command>` (cli.COMMANDS declares them)."""
-    manager = Manager(Store(args.config))
+    manager = Manager(open_store(args.config))
     if args.command not in (None, "new", "path"):
         for warning in manager.warnings():
             _warn(f"zconnect: {warning}")

@@ -1,8 +1,9 @@
 """What you can do with a stored connection: token, refresh, authorize, verify, revoke.
 
 Both the CLI and the TUI call this module and only this one: neither front end talks to the
-store or to Zoho directly. Every change runs inside `Store.transaction`, so it re-reads the
-file under the lock and a failed network call changes nothing. The file lock is never held
+store or to Zoho directly. The store is injected (`stores.base.ConnectionStore`: the TOML file,
+memory, …). Every change runs inside `store.transaction`, so it re-reads the store under its
+lock and a failed network call changes nothing. The file lock is never held
 across a call to Zoho: a refresh (or revoke) holds only its connection's refresh lock while it
 waits for Zoho, so two processes still make one refresh, and everything else goes on meanwhile.
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zconnect_tui.datacenters import DataCenters
@@ -36,7 +36,7 @@ from zconnect_tui.model import (
     validate_port,
     validate_secret,
 )
-from zconnect_tui.store import Snapshot, Store
+from zconnect_tui.stores.base import ConnectionStore, Snapshot
 
 if TYPE_CHECKING:  # httpx (through oauth) loads only when a command needs it
     from zconnect_tui.exports import ExportOptions, Rendered
@@ -76,15 +76,15 @@ class Manager(Authorizations, SavedApis):
     """Operations on the connections in one store (authorization: manager_auth.py; saved APIs:
     manager_apis.py)."""
 
-    def __init__(self, store: Store, client_factory: Callable[[], ZohoClient] | None = None) -> None:
+    def __init__(self, store: ConnectionStore, client_factory: Callable[[], ZohoClient] | None = None) -> None:
         self.store = store
         self._client_factory = client_factory or _default_client
 
     # ----- reading ------------------------------------------------------------------------------
     @property
-    def path(self) -> Path:
-        """The connections file."""
-        return self.store.path
+    def path(self) -> str:
+        """Where the connections are (the file's path for the file store), as `zconnect path` prints it."""
+        return self.store.describe()
 
     def snapshot(self) -> Snapshot:
         """The whole file, parsed (no lock: a read sees one complete version)."""
@@ -201,9 +201,10 @@ class Manager(Authorizations, SavedApis):
         """A valid access token, refreshed first when less than 5 minutes remain."""
         conn = self.get(name)
         self._ensure_usable(conn)
-        if _fresh(conn):
-            return conn.token.access_token
-        return self.refresh(name, only_if_needed=True).token.access_token
+        if not _fresh(conn):
+            conn = self.refresh(name, only_if_needed=True)
+        self.store.token_served(conn)
+        return conn.token.access_token
 
     def _ensure_usable(self, conn: Connection) -> None:
         if conn.status in (NEEDS_REAUTH, REVOKED) or not conn.token.access_token:
@@ -234,6 +235,7 @@ class Manager(Authorizations, SavedApis):
                                            remedy=Remedy(Fix.AUTHORIZE_OR_OFFLINE, conn.name))
             issuer = issuer_of(conn, snap.dcs())
             used = conn.token.refresh_token
+            self.store.count_refresh(name, used)  # a shared store refuses an 11th refresh in 10 minutes
             try:
                 # Multi-DC: the issuing data centre's own secret when one is stored, else the common one.
                 secret = conn.secret_for(issuer.key)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from zconnect_tui.errors import UsageError
 from zconnect_tui.model import Connection
-from zconnect_tui.store import Store
+from zconnect_tui.stores.base import ConnectionStore
 
 if TYPE_CHECKING:
     from zconnect_tui.saved import SavedApi
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 class SavedApis:
     """Mixed into `Manager`."""
 
-    store: Store
+    store: ConnectionStore
 
     def save_api(self, name: str, key: str, api: SavedApi) -> Connection:
         """Store (or replace) the saved API `key` of connection `name`; what the file would refuse to read

@@ -23,7 +23,7 @@ from zconnect_tui.model import (
     validate_port,
     validate_secret,
 )
-from zconnect_tui.store import Snapshot, Store
+from zconnect_tui.stores.base import ConnectionStore, Snapshot
 from zconnect_tui.text import clean
 
 if TYPE_CHECKING:  # httpx (through oauth) and the listener load only when a command needs them
@@ -102,7 +102,7 @@ def put_secret(conn: Connection, secret: str, dc: str | None = None) -> bool:
 class Authorizations:
     """Mixed into `Manager`: consent, device flow, secrets."""
 
-    store: Store
+    store: ConnectionStore
     _client_factory: Callable[[], ZohoClient]
 
     def _with_client(self, fn: Callable[[ZohoClient], T]) -> T:

@@ -1,4 +1,9 @@
-"""The connections file: crash-safe, lock-protected TOML.
+"""The connections file: crash-safe, lock-protected TOML; the file implementation of `stores.base.ConnectionStore`.
+
+Only this module (and `store_token.py`, its read-only answer for `zconnect token`'s fast path, and
+`listing.py`, its index) reads or writes the file. Secrets stay inline in each connection's table,
+unless the file starts with `secrets = "keyring"`: then they live in the OS keyring
+(`stores/keyring_secrets.py`) and each table lists the kinds it has there (`keyring = [...]`).
 
 Rules (PRODUCT.md "Storage"):
 - directory 0700, file 0600, written atomically (temp file in the same directory, fsync, rename);
@@ -16,18 +21,21 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from zconnect_tui.datacenters import DataCenters
-from zconnect_tui.errors import ConfigError, Fix, NoSuchConnection, Remedy
+from zconnect_tui.errors import ConfigError
 from zconnect_tui.model import NAME_RE, Connection, now_utc
-from zconnect_tui.model_table import from_table, to_table
+from zconnect_tui.model_table import from_table
+from zconnect_tui.store_keyring import KeyringFile
+from zconnect_tui.store_moves import Moves
+from zconnect_tui.stores.base import InlineSecrets, SecretStore, Snapshot, secrets_of, sync_secrets
 from zconnect_tui.text import clean
 
 FORMAT_VERSION = 1
 T = TypeVar("T")
+__all__ = ["FORMAT_VERSION", "Snapshot", "Store", "default_path"]  # Snapshot: stores.base's, named here as before
 
 
 def default_path() -> Path:
@@ -40,35 +48,37 @@ def default_path() -> Path:
     return Path(user_config_dir("zconnect")) / "connections.toml"
 
 
-@dataclass
-class Snapshot:
-    """One parsed state of the file. `extra` keeps top-level keys this version does not know."""
-
-    connections: dict[str, Connection] = field(default_factory=dict)
-    data_centers: dict[str, Any] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def get(self, name: str) -> Connection:
-        try:
-            return self.connections[name]
-        except KeyError:
-            known = ", ".join(sorted(self.connections)) or "none yet"
-            raise NoSuchConnection(
-                f"No connection named {name!r} (known: {known}).", remedy=Remedy(Fix.PICK_CONNECTION, name),
-            ) from None
-
-    def dcs(self) -> DataCenters:
-        return DataCenters.from_config(self.data_centers)
-
-
-class Store:
-    """Reads and writes one connections file."""
+class Store(KeyringFile, Moves):
+    """Reads and writes one connections file (a `ConnectionStore`; `FileStore` names it too)."""
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.last_lock_wait = 0.0
         """Seconds the last `transaction` waited for the lock (reported by benchmarks)."""
+        self.secrets: SecretStore = InlineSecrets(self)
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def preamble(self) -> dict[str, Any]:
+        """The keys before the file's first table (`store`, `secrets`, …), without parsing the rest."""
+        from zconnect_tui.store_token import preamble
+
+        raw = self._read()
+        if raw is None:
+            return {}
+        head = preamble(raw)
+        if head is None:
+            head = {k: v for k, v in self._doc(raw).items() if not isinstance(v, dict)}
+        return head
+
+    def fast_token(self, name: str) -> str | None:
+        """`name`'s stored access token when it is good for more than the refresh margin, read without
+        parsing the whole file (what `zconnect token`'s fast path calls, through `store_token`)."""
+        from zconnect_tui.store_token import cached_token
+
+        return cached_token(str(self.path), name)
 
     # ----- reading ----------------------------------------------------------------------
     def load(self) -> Snapshot:
@@ -84,11 +94,11 @@ class Store:
         except OSError as exc:
             raise ConfigError(f"Cannot read {self.path}: {exc.strerror}.", "Check its permissions.") from None
 
-    def _parse(self, raw: bytes) -> Snapshot:
+    def _doc(self, raw: bytes) -> dict[str, Any]:
         import tomllib  # here, not at the top: a new user (no file yet) starts without it (#10)
 
         try:
-            doc = tomllib.loads(raw.decode("utf-8"))
+            return tomllib.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
             raise ConfigError(f"{self.path} is not UTF-8 text.", self._untouched()) from None
         except tomllib.TOMLDecodeError as exc:
@@ -96,6 +106,16 @@ class Store:
         except RecursionError:  # tomllib recurses once per level: 50,000 nested `[` would end in a traceback
             raise ConfigError(f"{self.path} is nested too deeply to read (arrays or tables hundreds of levels "
                               "inside each other).", self._untouched()) from None
+
+    def _parse(self, raw: bytes) -> Snapshot:
+        doc = self._doc(raw)
+        if "store" in doc:  # the connections are in a database; this file only names it (stores.open_store)
+            raise ConfigError(f"{self.path} names a shared store (store = ...); its connections are there.",
+                              "Use zconnect without --config FILE pointing at a copy, or move them back with "
+                              "`zconnect store migrate --to file`.")
+        self.secrets = self._secrets_for(doc.get("secrets", "inline"))
+        self._in_keyring: dict[str, dict[str, str]] = {}
+        """What each connection has in the keyring now (kind -> value): a transaction writes only the rest."""
         version = doc.get("version", FORMAT_VERSION)
         if not isinstance(version, int) or version > FORMAT_VERSION:
             raise ConfigError(
@@ -116,6 +136,8 @@ class Store:
             if not isinstance(table, dict):
                 raise ConfigError(f"{self.path}: [connections.{name}] must be a table.", self._untouched())
             conns[name] = from_table(name, table)
+            if "keyring" in table:  # kept in the keyring by a `secrets = "keyring"` file, whatever it says now
+                self._fill_from_keyring(conns[name], table["keyring"])
         extra = {k: v for k, v in doc.items() if k not in ("version", "connections", "data_centers")}
         DataCenters.from_config(dcs)  # validate early: a bad custom DC is an error at load, not at use
         return Snapshot(conns, dcs, extra)
@@ -201,7 +223,16 @@ class Store:
             self._remove_orphans()
             raw = self._read()
             snap = Snapshot() if raw is None else self._parse(raw)
+            held = dict(getattr(self, "_in_keyring", {}))
             result = change(snap)
+            if not self.secrets.inline:  # the keyring first: a file that lists a secret always has it there
+                for name in held.keys() | snap.connections.keys():
+                    after = secrets_of(snap.connections[name]) if name in snap.connections else {}
+                    sync_secrets(self.secrets, name, held.get(name, {}), after)
+                    if held.get(name, {}).get("access_token") != after.get("access_token"):
+                        from zconnect_tui import token_cache
+
+                        token_cache.drop(self.keyring_id(), name)
             data = self._serialise(snap)
             if data != raw:  # e.g. a `token` call that found another process had refreshed
                 self._write(data)
@@ -266,7 +297,7 @@ class Store:
         doc: dict[str, Any] = {"version": FORMAT_VERSION, **snap.extra}
         if snap.data_centers:
             doc["data_centers"] = snap.data_centers
-        doc["connections"] = {name: to_table(c) for name, c in sorted(snap.connections.items())}
+        doc["connections"] = {name: self._table(c) for name, c in sorted(snap.connections.items())}
         import tomli_w  # only a write needs it: reading (the fast paths, a first frame) does not
 
         try:
@@ -274,6 +305,9 @@ class Store:
         except RecursionError:  # a kept unknown key that tomllib could just read, a few hundred levels deep
             raise ConfigError(f"{self.path} holds a value nested too deeply to write back.",
                               "Remove it by hand; nothing was changed.") from None
+
+    def count_refresh(self, name: str, refresh_token: str) -> None:
+        """Nothing to count: copies of a file cannot share a budget (a shared store does, postgres.py)."""
 
     def _write(self, data: bytes) -> None:
         target = self._target()
@@ -347,3 +381,6 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+FileStore = Store
