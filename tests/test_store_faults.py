@@ -15,7 +15,6 @@ import pytest
 from conftest import STORE_KEY
 from pg_lab import PgLab
 from reliability.lab import PYTHON, Lab, one_line, run_cli
-from waiting import wait_for
 
 from zconnect_tui import token_cache
 from zconnect_tui.manager import Manager
@@ -110,34 +109,3 @@ def test_a_restart_mid_fleet_is_survived(fleet: tuple[Lab, str], tmp_path: Path,
     assert len(served) == 1 and served <= lab.emu.live_access_tokens, served
     assert len(lab.emu.token_requests("refresh_token")) == 1
     assert manager.access_token("desk") in served
-
-
-def test_the_wire_reader_logs_in_with_scram_sha_256(own_pg: PgLab) -> None:
-    """`token`'s psycopg-free database read (stores/pg_wire.py) against a real server that asks for a
-    SCRAM-SHA-256 password (a role of its own on this module's server; postgres keeps trust)."""
-    import psycopg
-
-    from zconnect_tui.stores import pg_wire
-
-    hba = own_pg.data / "pg_hba.conf"
-    if "scram_user" not in hba.read_text():
-        hba.write_text("local all scram_user scram-sha-256\n" + hba.read_text())
-    with psycopg.connect(own_pg.url(), autocommit=True) as db:
-        db.execute("SET password_encryption = 'scram-sha-256'")
-        db.execute("DROP ROLE IF EXISTS scram_user")
-        db.execute("CREATE ROLE scram_user LOGIN PASSWORD 'pen''cil'")
-        db.execute("SELECT pg_reload_conf()")
-    url = own_pg.url().replace("postgres@", "scram_user:pen%27cil@")
-
-    def asks_for_the_password() -> bool:  # pg_reload_conf() only signals the server
-        try:
-            psycopg.connect(url.replace("pen%27cil", "wrong")).close()
-        except psycopg.OperationalError:
-            return True
-        return False
-
-    wait_for(asks_for_the_password, 10, "the server to ask scram_user for a password")
-    assert pg_wire.query_row(url, "SELECT current_user, 'ok'") == ["scram_user", "ok"]
-    assert pg_wire.query_row(url.replace("pen%27cil", "wrong"), "SELECT 1") is None
-    with psycopg.connect(url) as db:  # and psycopg agrees the password is right
-        assert db.execute("SELECT current_user").fetchone() == ("scram_user",)

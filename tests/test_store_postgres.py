@@ -238,9 +238,8 @@ def test_token_answers_from_this_machines_cache_without_psycopg(lab: Lab, tmp_pa
             "print('LOADED', [m for m in ('psycopg', 'cryptography', 'argparse') if m in sys.modules]); sys.exit(rc)")
     runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
             for _ in range(2)]
-    # The cache empty: one query (stores/postgres_token.py over pg_wire.py), without psycopg or the full CLI;
-    # then the cache answers.
-    assert runs[0].stdout.splitlines() == [conn.token.access_token, "LOADED ['cryptography']"], runs[0].stderr
+    # The cache empty: one query (stores/postgres_token.py), still without the full CLI; then the cache answers.
+    assert runs[0].stdout.splitlines() == [conn.token.access_token, "LOADED ['psycopg', 'cryptography']"]
     assert runs[1].stdout.splitlines() == [conn.token.access_token, "LOADED []"], runs[1].stderr
     cache = [p for p in (tmp_path / "machine0" / "cache").rglob("*") if p.is_file()]
     assert len(cache) == 1 and oct(cache[0].stat().st_mode & 0o777) == "0o600"
@@ -295,28 +294,3 @@ async def test_the_dashboard_works_on_the_shared_store(lab: Lab, pg_url: str) ->
         await note_containing(pilot, "Refreshed desk: valid")
     assert store.load().get("desk").token.access_token != before.token.access_token
     assert len(lab.emu.token_requests("refresh_token")) == 1
-
-
-def test_the_wire_reader_reads_what_psycopg_reads_and_knows_scram(pg_url: str) -> None:
-    """pg_wire.py: the same row as psycopg on the real server; RFC 7677's SCRAM-SHA-256 example; and None
-    (psycopg's turn) for what it does not handle, never a guess."""
-    from zconnect_tui.stores import pg_wire
-
-    sql = "SELECT key, value, NULL, '\\x00ff'::bytea FROM zconnect_meta WHERE key = " + pg_wire.quote("key_id")
-    with psycopg.connect(pg_url) as db:
-        wanted = db.execute(sql).fetchone()
-    assert wanted is not None
-    row = pg_wire.query_row(pg_url, sql)
-    assert row is not None and row[0] == wanted[0] and json.loads(row[1] or "") == wanted[1] and row[2] is None
-    assert row[3] == "\\x00ff" and bytes(wanted[3]) == b"\x00\xff"
-    assert pg_wire.query_row(pg_url, "SELECT 1 WHERE false") == []
-    assert pg_wire.query_row(pg_url, "SELECT * FROM nosuch") is None  # an error: psycopg will say it
-    assert pg_wire.query_row(pg_url + "&sslrootcert=x", "SELECT 1") is None  # an option only libpq knows
-    assert pg_wire.query_row(pg_url.replace("postgres@", ""), "SELECT 1") is None  # user from libpq's defaults
-    assert pg_wire.quote("it's") == "'it''s'"
-    scram = pg_wire.Scram("pencil", nonce="rOprNGfwEbeRWgbNEkqO")
-    scram.first_bare = "n=user,r=rOprNGfwEbeRWgbNEkqO"  # the RFC's user name (PostgreSQL sends none)
-    final = scram.client_final("r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,"
-                               "i=4096")
-    assert final.endswith(",p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
-    assert scram.verify("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=") and not scram.verify("v=AAAA")
