@@ -47,10 +47,12 @@ def test_cli_shows_the_account_and_warns_when_it_changed(profiled: str, emulator
     assert same.code == 0 and same.err == "" and "Zoho account: ada@example.com." in same.out
     swap_account(emulator)
     swapped = zconnect("authorize", profiled, "--timeout", "30")
-    assert swapped.code == 0 and "Zoho account: mallory@example.com." in swapped.out
-    [warning] = swapped.err.splitlines()
-    assert warning.startswith("zconnect: warning: This consent connected a different Zoho account and organization")
+    assert "Zoho account: mallory@example.com." in swapped.out
+    warning, refused = swapped.err.splitlines()
+    assert warning.startswith("zconnect: warning: This consent connected a different Zoho account than before")
     assert "(was ada@example.com, Difference Works (60002000002))" in warning and "zconnect revoke desk" in warning
+    # The other account's organisations are not the stored one's: it is kept, never swapped silently (#20).
+    assert swapped.code == 1 and "no longer reaches Difference Works (60002000002)" in refused
 
 
 async def test_dashboard_reauthorization_shows_the_account_and_warns_when_it_changed(
