@@ -15,6 +15,8 @@ from zoho_emulator import ZohoEmulator
 
 from zconnect_tui import listener
 from zconnect_tui.services import PROFILE_SCOPE
+from zconnect_tui.store import Store
+from zconnect_tui.tui.org_picker import OrgPickerModal
 from zconnect_tui.tui.screens.dashboard import DashboardScreen
 
 MALLORY = {"Email": "mallory@example.com", "Display_Name": "Mallory", "ZUID": 1}
@@ -63,8 +65,11 @@ async def test_dashboard_reauthorization_shows_the_account_and_warns_when_it_cha
         await pilot.press("a")  # the modal opens and, with the fake browser, closes by itself
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="authorized")
         note = await note_containing(pilot, "Zoho account: mallory@example.com")
-        assert "different Zoho account and organization than before (was ada@example.com" in note
+        assert "different Zoho account than before (was ada@example.com" in note
         assert any(n.severity == "warning" and "mallory" in n.message for n in app._notifications)
+        # The other account's organisations do not include the stored one: it is kept, and asked about (#20).
+        await wait_for(pilot, lambda: isinstance(app.screen, OrgPickerModal), what="the organisation picker")
+        assert Store(config_path).load().get("desk").org_id == "60002000002"
 
 
 async def test_the_wizards_last_step_shows_the_zoho_account(emulator: ZohoEmulator, config_path: Path,

@@ -29,6 +29,10 @@ def one_line(err: str) -> str:
 
 @pytest.fixture
 def books(emulator: ZohoEmulator, config_path: Path) -> str:
+    return add_books(emulator)
+
+
+def add_books(emulator: ZohoEmulator) -> str:
     """`books`: a Books connection added with the CLI, its client registered at the emulator."""
     port = free_port()
     emulator.register_client(CLIENT_ID, CLIENT_SECRET, [f"http://127.0.0.1:{port}/callback"])
