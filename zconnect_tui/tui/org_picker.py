@@ -40,18 +40,25 @@ class OrgPicker(Vertical):
     OrgPicker #org-list { height: auto; max-height: 8; }
     """
 
-    def __init__(self, manager: Manager, conn: Connection, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, manager: Manager, conn: Connection, result: Verification | None = None, *,
+                 id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
-        self.manager, self.conn = manager, conn
+        self.manager, self.conn, self.result = manager, conn, result
         self.orgs: list[Organization] = []
 
     def compose(self) -> ComposeResult:
         yield Static("", id="org-status", markup=False)
-        yield OptionList(id="org-list")
+        listing = OptionList(id="org-list")
+        listing.display = False  # until there is something to list
+        yield listing
         yield FieldError(id="org-error")
 
     def on_mount(self) -> None:
-        self.query_one("#org-list", OptionList).display = False
+        # Here, not in the dialog's on_mount: the list exists once this widget has composed (and not when
+        # the app is already closing).
+        if self.result is not None and self.query("#org-list"):
+            self.show(self.result)
+            self.query_one("#org-list", OptionList).focus()
 
     @property
     def loading_orgs(self) -> bool:
@@ -116,14 +123,10 @@ class OrgPickerModal(Dialog[bool]):
         with Vertical(classes="dialog wide"):
             yield Static(f"Choose {self.conn.name}'s {noun}", classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-scroll"):
-                yield OrgPicker(self.manager, self.conn, id="org-picker")
+                yield OrgPicker(self.manager, self.conn, self.result, id="org-picker")
             with Horizontal(classes="buttons"):
                 yield Button("Use this one", id="org-use", variant="primary")
                 yield Button("Keep the stored one (esc)", id="org-keep")
-
-    def on_mount(self) -> None:
-        self.query_one(OrgPicker).show(self.result)
-        self.query_one("#org-list", OptionList).focus()
 
     @on(Button.Pressed, "#org-use")
     @on(OptionList.OptionSelected, "#org-list")
