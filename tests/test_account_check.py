@@ -15,6 +15,8 @@ from zoho_emulator import ZohoEmulator
 
 from zconnect_tui import listener
 from zconnect_tui.services import PROFILE_SCOPE
+from zconnect_tui.store import Store
+from zconnect_tui.tui.org_picker import OrgPickerModal
 from zconnect_tui.tui.screens.dashboard import DashboardScreen
 
 MALLORY = {"Email": "mallory@example.com", "Display_Name": "Mallory", "ZUID": 1}
@@ -47,10 +49,12 @@ def test_cli_shows_the_account_and_warns_when_it_changed(profiled: str, emulator
     assert same.code == 0 and same.err == "" and "Zoho account: ada@example.com." in same.out
     swap_account(emulator)
     swapped = zconnect("authorize", profiled, "--timeout", "30")
-    assert swapped.code == 0 and "Zoho account: mallory@example.com." in swapped.out
-    [warning] = swapped.err.splitlines()
-    assert warning.startswith("zconnect: warning: This consent connected a different Zoho account and organization")
+    assert "Zoho account: mallory@example.com." in swapped.out
+    warning, refused = swapped.err.splitlines()
+    assert warning.startswith("zconnect: warning: This consent connected a different Zoho account than before")
     assert "(was ada@example.com, Difference Works (60002000002))" in warning and "zconnect revoke desk" in warning
+    # The other account's organisations are not the stored one's: it is kept, never swapped silently (#20).
+    assert swapped.code == 1 and "no longer reaches Difference Works (60002000002)" in refused
 
 
 async def test_dashboard_reauthorization_shows_the_account_and_warns_when_it_changed(
@@ -61,8 +65,12 @@ async def test_dashboard_reauthorization_shows_the_account_and_warns_when_it_cha
         await pilot.press("a")  # the modal opens and, with the fake browser, closes by itself
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="authorized")
         note = await note_containing(pilot, "Zoho account: mallory@example.com")
-        assert "different Zoho account and organization than before (was ada@example.com" in note
-        outcome = app.screen.outcomes["desk"]  # the details panel's top, in the error colour
+        assert "different Zoho account than before (was ada@example.com" in note
+        dashboard = app.screen
+        # The other account's organisations do not include the stored one: it is kept, and asked about (#20).
+        await wait_for(pilot, lambda: isinstance(app.screen, OrgPickerModal), what="the organisation picker")
+        assert Store(config_path).load().get("desk").org_id == "60002000002"
+        outcome = dashboard.outcomes["desk"]  # the details panel's top, in the error colour
         assert not outcome[0] and "mallory" in outcome[1]
 
 

@@ -72,6 +72,18 @@ class Controls:
                                        client.home, self._picked_org())
             return code
 
+    def keep_orgs(self, ids: list[str]) -> None:
+        """From now on the user belongs only to the organisations and portals with these ids (as if
+        removed from the others at Zoho): Desk's, Books', Inventory's and Projects' lists keep only them,
+        so the next consent's token reaches only them (Desk's binding: ``consent_org``)."""
+        emu: Any = self
+        with self.lock:
+            emu.orgs[:] = [o for o in emu.orgs if str(o.get("id")) in ids]
+            emu.books_orgs[:] = [o for o in emu.books_orgs if str(o.get("organization_id")) in ids]
+            emu.products.inventory_orgs[:] = [o for o in emu.products.inventory_orgs
+                                              if str(o.get("organization_id")) in ids]
+            emu.products.portals[:] = [p for p in emu.products.portals if str(p.get("id_string")) in ids]
+
     def queue_fault(self, kind: str, count: int = 1, path_prefix: str = "/oauth/v2/token") -> None:
         """Answer the next ``count`` requests whose path starts with ``path_prefix`` with fault ``kind``."""
         if kind not in FAULT_KINDS:

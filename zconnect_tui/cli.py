@@ -100,6 +100,8 @@ GIVEN_NAME = a("name", help="the connection's name (see `zconnect list`)")
 JSON = a("--json", action="store_true", help="machine-readable output")
 SECRET_ENV = a("--client-secret-env", metavar="VAR", help="read the secret from this environment variable "
                "(else stdin, else a hidden prompt; never from the command line)")
+ORG = a("--org", metavar="ID", help="the organization (Projects: portal) the calls name; it must be one the token "
+        "reaches, else the choices are listed")
 COMMANDS: tuple[Command, ...] = (
     Command("new", "open the wizard to create a connection",
             a("--service", help="prefill the Zoho service (desk, crm, books, …)"),
@@ -120,7 +122,7 @@ COMMANDS: tuple[Command, ...] = (
             a("--port", type=int, help="listen on this port (moves the redirect URI to "
               "http://127.0.0.1:P/callback; register that)"),
             a("--timeout", type=seconds, default=300.0, metavar="S", help="seconds to wait (default 300; "
-              "a Non-browser client waits as long as Zoho's code lives)")),
+              "a Non-browser client waits as long as Zoho's code lives)"), ORG),
     Command("token", "print a valid access token (refreshing when under 5 minutes remain)", NAME),
     Command("refresh", "force a token refresh", NAME),
     Command("test", "call the service's verification endpoint", NAME, a("--json", action="store_true",
@@ -155,15 +157,15 @@ COMMANDS: tuple[Command, ...] = (
                      "(Non-browser Applications: enter a code at Zoho's verification page; for SSH)"),
                    a("--self-client", dest="client_type", action="store_const", const="self",
                      help="the same as --client-type self"))),
-    Command("edit", "change a connection's scopes, port or access type (its secret: `zconnect secret`); says "
-            "when re-authorization is needed", NAME,
+    Command("edit", "change a connection's scopes, port, access type or organization (its secret: "
+            "`zconnect secret`); says when re-authorization is needed", NAME,
             a("--scopes", help="comma-separated; replaces the connection's scopes"),
             a("--port", type=int, help="loopback port of the redirect URI (register the new URI)"),
             a("--access-type", choices=("offline", "online"), help="offline keeps a refresh token; online "
               "gives only an access token (about an hour)"),
             a("--rotate-secret", action="store_true", help="replace the Client Secret, read as `add` reads it: "
               "the same as `zconnect secret NAME` (use that; this flag is for doing it along with another change)"),
-            SECRET_ENV),
+            SECRET_ENV, ORG),
     Command("secret", "replace the Client Secret, or store a data centre's own (Multi-DC); "
             "`edit --rotate-secret` is the same", NAME,
             a("--dc", help="the data centre whose own secret this is (the API Console's Multi-DC setting can give "

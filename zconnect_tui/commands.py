@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from zconnect_tui.cli_org import missed_org, org_arg, reached_org
 from zconnect_tui.errors import FlowError, UsageError, ZconnectError
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import (
@@ -209,16 +210,20 @@ def cmd_edit(manager: Manager, args: argparse.Namespace) -> int:
     conn = manager.get(args.name)
     if args.client_secret_env and not args.rotate_secret:
         raise UsageError("--client-secret-env goes with --rotate-secret.", "Add --rotate-secret.")
-    if args.scopes is None and args.port is None and args.access_type is None and not args.rotate_secret:
-        raise UsageError(f"Nothing to change for {conn.name}.",
-                         "Give --scopes, --port, --access-type or --rotate-secret (see `zconnect edit --help`).")
+    if args.scopes is None and args.port is None and args.access_type is None and not args.rotate_secret \
+            and args.org is None:
+        raise UsageError(f"Nothing to change for {conn.name}.", "Give --scopes, --port, --access-type, --org or "
+                         "--rotate-secret (see `zconnect edit --help`).")
     # Everything is checked before the secret is asked for, so a typo costs no paste.
     scopes = parse_scopes(args.scopes) if args.scopes is not None else None
     port = validate_port(args.port) if args.port is not None else None
-    if args.rotate_secret and args.scopes is None and args.port is None and args.access_type is None:
+    if args.rotate_secret and args.scopes is None and args.port is None and args.access_type is None \
+            and args.org is None:
         return cmd_secret(manager, args)  # `edit --rotate-secret` alone is `zconnect secret NAME` (no --dc)
+    org = reached_org(manager, conn, org_arg(conn, args.org)) if args.org is not None else None
     secret = _new_secret(args, conn) if args.rotate_secret else None
-    result = manager.edit(args.name, scopes=scopes, port=port, access_type=args.access_type, client_secret=secret)
+    result = manager.edit(args.name, scopes=scopes, port=port, access_type=args.access_type, client_secret=secret,
+                          org=org)
     if not result.changed:
         _out(f"{args.name} already has these settings; nothing changed.")
         return 0
@@ -309,11 +314,12 @@ def _read_pastes(flow: AuthorizationFlow, lines: StdinLines, prompt_tty: bool) -
 
 def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
     previous = manager.get(args.name)
+    org_id = org_arg(previous, args.org)  # refused before the consent, not after
     if previous.client_type == NON_BROWSER:
         from zconnect_tui.cli_device import authorize_device
 
         conn = authorize_device(manager, args)
-        return _verified(manager, conn, previous, None)
+        return _verified(manager, conn, previous, None, org_id)
     flow = manager.begin_authorization(args.name, port=args.port)
     conn = flow.conn
     if conn.redirect_uri != previous.redirect_uri:
@@ -351,20 +357,24 @@ def cmd_authorize(manager: Manager, args: argparse.Namespace) -> int:
         flow.close()
     _out("Received the authorization; exchanging the code…")
     conn = manager.complete_authorization(flow, result)
-    return _verified(manager, conn, previous, lines)
+    return _verified(manager, conn, previous, lines, org_id)
 
 
-def _verified(manager: Manager, conn: Connection, previous: Connection, lines: StdinLines | None) -> int:
-    """After the tokens: the verification call, and the organisation (the guide's step 7)."""
+def _verified(manager: Manager, conn: Connection, previous: Connection, lines: StdinLines | None,
+              org_id: str = "") -> int:
+    """After the tokens: the verification call, and the organisation (the guide's step 7): `org_id`
+    (`--org`), else the stored one, is kept when the token reaches it; when not, nothing about it changes
+    and the command fails saying so (a different one is never stored without being chosen)."""
     _out(f"{conn.name} is authorized ({conn.token_state()}; data centre {conn.location}).")
     try:
-        verification, org = manager.verify_and_pick(conn.name)
+        verification, org = manager.verify_and_pick(conn.name, org_id)
     except ZconnectError as exc:
         _warn(f"zconnect: warning: authorized, but the verification call failed: {exc.one_line()}")
-        return 0
+        return exc.exit_code if org_id else 0  # --org could not be checked, so it was not stored
     _out(verification.summary + ".")
     noun = verification.noun
-    if org is None and len(verification.organizations) > 1:
+    missed = verification.org_missed
+    if org is None and missed is None and len(verification.organizations) > 1:
         _out(f"Zoho marks none of these {noun}s as default:")
         chosen = _choose_org(verification.organizations, lines or StdinLines(), noun)
         if chosen is None:
@@ -376,6 +386,8 @@ def _verified(manager: Manager, conn: Connection, previous: Connection, lines: S
     _out(summary)
     if warning:
         _warn(f"zconnect: warning: {warning}")
+    if missed is not None:
+        raise missed_org(conn.name, verification, missed, asked=bool(org_id))
     _out(f"Use it: zconnect token {conn.name}")
     return 0
 

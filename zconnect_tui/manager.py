@@ -22,6 +22,7 @@ from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import Fix, NeedsReauthorization, Remedy, UsageError, ZohoError, from_other_dc
 from zconnect_tui.manager_apis import SavedApis
 from zconnect_tui.manager_auth import Authorizations, apply_tokens, issuer_of, put_secret
+from zconnect_tui.manager_orgs import Organizations
 from zconnect_tui.model import (
     AUTHORIZED,
     NEEDS_REAUTH,
@@ -72,9 +73,9 @@ def _dead_refresh_token(conn: Connection) -> NeedsReauthorization:
     )
 
 
-class Manager(Authorizations, SavedApis):
-    """Operations on the connections in one store (authorization: manager_auth.py; saved APIs:
-    manager_apis.py)."""
+class Manager(Authorizations, Organizations, SavedApis):
+    """Operations on the connections in one store (authorization: manager_auth.py; organisations:
+    manager_orgs.py; saved APIs: manager_apis.py)."""
 
     def __init__(self, store: ConnectionStore, client_factory: Callable[[], ZohoClient] | None = None) -> None:
         self.store = store
@@ -160,8 +161,11 @@ class Manager(Authorizations, SavedApis):
         self.store.remove(name)
 
     def edit(self, name: str, *, scopes: list[str] | None = None, port: int | None = None,
-             access_type: AccessType | str | None = None, client_secret: str | None = None) -> EditResult:
-        """Change a connection's scopes, port, access type or secret; tokens are kept.
+             access_type: AccessType | str | None = None, client_secret: str | None = None,
+             org: Organization | None = None) -> EditResult:
+        """Change a connection's scopes, port, access type, secret or organisation; tokens are kept.
+
+        `org` is one `organizations` found the token reaches (the caller checked it with the stored token).
 
         New scopes or another access type reach the token only through a new consent
         (`needs_consent`); a new port means a new redirect URI to register (`register_uri`).
@@ -190,6 +194,12 @@ class Manager(Authorizations, SavedApis):
                 result.register_uri = conn.redirect_uri
             if secret is not None and put_secret(conn, secret):
                 result.changed.append("client secret")
+            if org is not None and (org.id, org.name) != (conn.org_id, conn.org_name):
+                from zconnect_tui.model import ORG_NOT_REACHED
+
+                conn.org_id, conn.org_name = org.id, org.name
+                conn.last_error = "" if ORG_NOT_REACHED in conn.last_error else conn.last_error
+                result.changed.append(_noun(conn))
             # A connection that never had tokens needs its first consent anyway.
             result.needs_consent = result.needs_consent or not conn.ever_authorized
             return result
@@ -303,52 +313,12 @@ class Manager(Authorizations, SavedApis):
 
         return self._with_client(run)
 
-    def set_organization(self, name: str, org: Organization | None, user: str = "") -> Connection:
-        def change(conn: Connection) -> Connection:
-            if org is not None:
-                conn.org_id, conn.org_name = org.id, org.name
-            if user:
-                conn.user = user
-            return conn
 
-        return self.store.update(name, change)
+def _noun(conn: Connection) -> str:
+    from zconnect_tui.products import product_of
 
-    def verify_and_pick(self, name: str) -> tuple[Verification, Organization | None]:
-        """Verify, and store the organisation the token works for (or the user) when that is clear.
-
-        Where a product binds a token to the context chosen on Zoho's consent page (Desk), which need
-        not be the one Zoho marks default, the organisations are tried with the profile's probe (default
-        first) and the one the product accepts is stored; elsewhere Zoho's default is. Several accepting
-        and none default: None, and `result.organizations` holds only those, for the front end to ask.
-        The Zoho account behind the token is named too when the connection may ask (the account check
-        after consent).
-        """
-        from zconnect_tui.products import product_of
-        from zconnect_tui.verify import default_org, identify, pick_org, verify
-
-        self.access_token(name)
-        snap = self.store.load()
-        conn, dcs = snap.get(name), snap.dcs()
-
-        def run(client: ZohoClient) -> tuple[Verification, Organization | None]:
-            result = verify(client, conn, dcs, check_org=False)
-            if not result.user:
-                result.user = identify(client, conn, dcs)
-            context = product_of(conn.service).context
-            if context is None or not context.probe_path:
-                org = default_org(result.organizations)
-                if context is not None and context.check_listed:
-                    result.org_checked = org  # listed: the token reaches it
-                return result, org
-            org, accepted = pick_org(client, conn, dcs, result.organizations)
-            result.organizations = accepted if org is None else result.organizations
-            result.org_checked = org
-            return result, org
-
-        result, org = self._with_client(run)
-        if org is not None or result.user:
-            self.set_organization(name, org, result.user)
-        return result, org
+    context = product_of(conn.service).context
+    return context.noun if context else "organization"
 
 
 def _fresh(conn: Connection) -> bool:

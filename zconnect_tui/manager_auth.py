@@ -16,6 +16,7 @@ from zconnect_tui.datacenters import DataCenter, DataCenters
 from zconnect_tui.errors import UsageError, ZconnectError, ZohoError, from_other_dc
 from zconnect_tui.model import (
     AUTHORIZED,
+    ORG_NOT_REACHED,
     Connection,
     TokenSet,
     now_utc,
@@ -61,7 +62,8 @@ def apply_tokens(conn: Connection, tokens: TokenResponse, dcs: DataCenters, issu
     if tokens.scope:
         conn.token.scope = tokens.scope
     conn.status = AUTHORIZED
-    conn.last_error = ""
+    # The note that the token does not reach the stored organisation stays until one is chosen.
+    conn.last_error = conn.last_error if ORG_NOT_REACHED in conn.last_error else ""
     if tokens.api_domain:
         trusted = dcs.trusted_api_domain(conn.dc, tokens.api_domain)
         if trusted:

@@ -280,6 +280,10 @@ Connection.self_client = property(lambda self: self.client_type == SELF)  # type
 
 
 # ----- validation (shared by the CLI and the wizard) ----------------------------------------
+ORG_NOT_REACHED = "does not reach the stored"
+"""In `last_error` while a new token does not reach the stored organisation: it is kept, unchanged, until
+one is chosen (`edit --org`, Edit); a refresh leaves the note, choosing an organisation clears it."""
+
 MAX_ORG_ID = 40
 """Characters in an organisation id at most: a bound well above the ids in Zoho's examples."""
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from zconnect_tui.connector import api_base, user_dc
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import Fix, Remedy, Unreachable, ZconnectError, ZohoError
-from zconnect_tui.model import MAX_ORG_ID, Connection, org_id_ok
+from zconnect_tui.model import MAX_ORG_ID, ORG_NOT_REACHED, Connection, org_id_ok
 from zconnect_tui.products import Context, Product, product_of
 from zconnect_tui.products.base import HEADER, PATH
 from zconnect_tui.services import PROFILE_SCOPE
@@ -51,6 +51,9 @@ class Verification:
     """The stored organisation, proved by a call that sent it (Desk) or found among those listed."""
     noun: str = "organization"
     """What the front ends call the entries: "organization" or "portal"."""
+    org_missed: Organization | None = None
+    """The organisation asked for (`--org`, or the stored one after a new consent) that this token does
+    not reach: nothing was stored, and `organizations` holds those it does reach, to choose from."""
 
 
 class OrgRefused(ZohoError):
@@ -248,6 +251,53 @@ def pick_org(client: ZohoClient, conn: Connection, dcs: DataCenters,
                          f"Authorize again (`zconnect authorize {conn.name}`) and choose the {noun} on "
                          "Zoho's consent page.")
     return default_org(accepted), accepted
+
+
+def _accepts(client: ZohoClient, conn: Connection, dcs: DataCenters, org: Organization) -> bool:
+    try:
+        check_org_accepts(client, conn, dcs, org)
+    except OrgRefused:
+        return False
+    return True
+
+
+def reach(client: ZohoClient, conn: Connection, dcs: DataCenters, result: Verification, wanted: str, *,
+          probe_all: bool = False) -> None:
+    """Whether the token reaches the organisation `wanted` (an id): `result.org_checked` when it does,
+    `result.org_missed` when not, and then (or with `probe_all`) `result.organizations` narrowed to the
+    ones it reaches. Reaching is being listed, and, for a product that binds a token to one (Desk),
+    accepting the token with the profile's probe (at most MAX_ORG_PROBES are tried)."""
+    ctx = product_of(conn.service).context
+    if ctx is None:
+        return
+    listed = result.organizations
+    found = next((o for o in listed if o.id == wanted), None) if wanted else None
+    if found is not None and (not ctx.probe_path or _accepts(client, conn, dcs, found)):
+        result.org_checked = found
+    elif wanted:
+        result.org_missed = found or Organization(wanted, conn.org_name if wanted == conn.org_id else "")
+    if ctx.probe_path and (probe_all or result.org_missed is not None):
+        result.organizations = [o for o in listed[:MAX_ORG_PROBES]
+                                if o is result.org_checked or (o is not found and _accepts(client, conn, dcs, o))]
+
+
+def org_label(org: Organization) -> str:
+    """"Acme Support (60001)", or the id alone."""
+    return f"{org.name} ({org.id})" if org.name else org.id
+
+
+def choices(orgs: list[Organization]) -> str:
+    """The organisations to choose from, in one line: "Zylker (60002), Acme (60001)", or "none"."""
+    return ", ".join(org_label(o) for o in orgs[:MAX_ORG_PROBES]) or "none"
+
+
+def missed_note(conn: Connection, missed: Organization) -> str:
+    """`last_error` while the token does not reach the stored organisation: the organisation is kept,
+    unchanged, so that no call names another one the user did not choose."""
+    product = product_of(conn.service)
+    noun = product.context.noun if product.context else "organization"
+    return (f"The token {ORG_NOT_REACHED} {noun} {org_label(missed)}; it is kept until you choose one the token "
+            f"reaches (Edit, or `zconnect edit {conn.name} --org ID`).")
 
 
 def default_org(orgs: list[Organization]) -> Organization | None:

@@ -29,6 +29,7 @@ from zconnect_tui.tui.work import off_thread
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
     from zconnect_tui.tui.connections_table import ConnectionsTable
+    from zconnect_tui.verify import Verification
 
 RUNNING = {"refresh": "refreshing", "test": "testing", "revoke": "revoking", "remove": "removing",
            "copy_token": "getting a token", "account": "checking the account of"}
@@ -189,6 +190,8 @@ class CoreCalls(StyledAtMount, Screen[None]):
                 self._result(name, False, f"✘ {summary}\n{warning}")
             else:
                 self._result(name, True, f"✔ {summary}")
+            if verification.org_missed is not None:
+                self._ask_org(after, verification)
             return
         if action == "copy_token" and isinstance(result, str):
             self.app.copy_to_clipboard(result)  # never displayed
@@ -203,6 +206,23 @@ class CoreCalls(StyledAtMount, Screen[None]):
         else:
             text = f"Removed {name}."
         self._result(name, True, f"✔ {text}")
+
+    def _ask_org(self, conn: Connection, verification: Verification) -> None:
+        """The new token does not reach the stored organisation: it stays until the user picks one."""
+        from zconnect_tui.tui.org_picker import OrgPickerModal
+        from zconnect_tui.verify import org_label
+
+        missed = verification.org_missed
+        assert missed is not None
+        kept = (f"✘ {conn.name}'s new token no longer reaches {org_label(missed)}; it is kept until you choose "
+                f"one the token reaches (Edit, {key_of('edit')}).")
+        self._result(conn.name, False, f"{self.outcomes.get(conn.name, (True, ''))[1]}\n{kept}".strip())
+
+        def picked(chosen: bool | None) -> None:
+            if chosen:
+                self._result(conn.name, True, f"✔ {conn.name}'s {verification.noun} is chosen.")
+
+        self.app.push_screen(OrgPickerModal(self.manager, conn, verification), callback=picked)
 
     def _failed(self, name: str, error: ZconnectError) -> None:
         self._result(name, False, f"✘ {error.message} {fix_text(error)}".strip())

@@ -1,4 +1,5 @@
-"""Edit a connection: scopes, port, access type, or a new Client Secret; says what needs a new consent."""
+"""Edit a connection: scopes, port, access type, a new Client Secret, or the organisation (one the stored token
+reaches); says what needs a new consent."""
 
 from __future__ import annotations
 
@@ -9,20 +10,23 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, SelectionList, Static
+from textual.widgets import Button, Checkbox, Input, OptionList, RadioButton, RadioSet, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.manager import EditResult
 from zconnect_tui.model import AccessType, Connection, redirect_uri_for, validate_port, validate_secret
-from zconnect_tui.products import PRODUCTS
+from zconnect_tui.products import PRODUCTS, product_of
 from zconnect_tui.services import parse_scopes
+from zconnect_tui.text import clean
+from zconnect_tui.tui.org_picker import OrgPicker
 from zconnect_tui.tui.screens.dialog import Dialog
 from zconnect_tui.tui.widgets import FieldError, as_error
 from zconnect_tui.tui.work import off_thread
 
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
+    from zconnect_tui.verify import Organization
 
 
 class EditScreen(Dialog[EditResult | None]):
@@ -46,6 +50,9 @@ class EditScreen(Dialog[EditResult | None]):
         service = PRODUCTS.get(conn.service)
         self.catalogue = list(service.scopes) if service else []
         self.saving = False
+        context = product_of(conn.service).context
+        # A product whose calls name an organisation, and a token to ask which ones it reaches.
+        self.org_noun = context.noun if context is not None and conn.token.access_token else ""
 
     def compose(self) -> ComposeResult:
         conn = self.conn
@@ -72,6 +79,9 @@ class EditScreen(Dialog[EditResult | None]):
                                 classes="secret")
                     yield Checkbox("Reveal", id="reveal")
                 yield FieldError(id="secret-error")
+                if self.org_noun:
+                    yield Static(self.org_noun.capitalize(), classes="field-label")
+                    yield OrgPicker(self.manager, conn, id="org-picker")
             # Under the form, not at its end: what Save will mean (and why it failed) stays in view at
             # 60×20, where the form scrolls.
             yield Static("", id="edit-note", markup=False)
@@ -84,7 +94,15 @@ class EditScreen(Dialog[EditResult | None]):
         for widget in self.query("#port-label, #port"):
             widget.display = self.conn.uses_redirect
         self.query_one("#scopes").focus()
+        if self.org_noun:
+            self.query_one(OrgPicker).load()  # off the UI thread: the list comes from Zoho
         self._note()
+
+    def _org(self) -> Organization | None:
+        """The organisation to store: the picked one when it is not the stored one."""
+        found = self.query(OrgPicker)
+        org = found.first(OrgPicker).chosen() if found else None
+        return org if org is not None and org.id != self.conn.org_id else None
 
     # ----- reading ------------------------------------------------------------------------------------
     def _scopes(self) -> list[str]:
@@ -117,11 +135,14 @@ class EditScreen(Dialog[EditResult | None]):
                          "tokens keep working).")
         if values["client_secret"] is not None:
             lines.append("The new secret replaces the stored one for refreshes from now on.")
+        if (org := self._org()) is not None:
+            lines.append(f"Calls will name the {self.org_noun} {clean(org.name or org.id)} ({org.id}).")
         self.query_one("#edit-note", Static).update("\n".join(lines) or "Nothing changed yet.")
 
     @on(Input.Changed)
     @on(RadioSet.Changed)
     @on(SelectionList.SelectedChanged)
+    @on(OptionList.OptionHighlighted, "#org-list")
     def _changed(self) -> None:
         self._note()
 
@@ -167,7 +188,7 @@ class EditScreen(Dialog[EditResult | None]):
 
     @work(exclusive=True, group="edit", exit_on_error=False)
     async def _save(self, values: dict[str, object]) -> None:
-        manager, name, access = self.manager, self.conn.name, self._access()
+        manager, name, access, org = self.manager, self.conn.name, self._access(), self._org()
         scopes, port, secret = values["scopes"], values["port"], values["client_secret"]
         assert isinstance(scopes, list) and (port is None or isinstance(port, int))
         assert secret is None or isinstance(secret, str)
@@ -175,7 +196,7 @@ class EditScreen(Dialog[EditResult | None]):
         self.query_one("#save", Button).disabled = True
         try:
             result = await off_thread(lambda: manager.edit(name, scopes=scopes, port=port, access_type=access,
-                                                           client_secret=secret))
+                                                           client_secret=secret, org=org))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - shown inline, never a crash

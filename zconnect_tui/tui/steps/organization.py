@@ -92,7 +92,11 @@ class OrganizationStep(Step):
         manager = self.ctx.manager
         try:
             # The account check: which Zoho account consented (shown at step 8).
-            result = await off_thread(lambda: manager.verify(name, identify_user=True))
+            # A connection with an organisation stored (authorized again): what the token reaches, the
+            # stored one marked, so that a choice replaces it, never Zoho's default (#20).
+            stored = self.ctx.draft.authorized is not None and bool(self.ctx.draft.authorized.org_id)
+            result = await off_thread(lambda: manager.organizations(name, identify_user=True) if stored
+                                      else manager.verify(name, identify_user=True))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - shown inline, never a crash
@@ -137,10 +141,14 @@ class OrganizationStep(Step):
             return
         choose = ("Choose one (↑/↓), then Next:" if len(result.organizations) > 1
                   else "The only one: Next connects it.")  # nothing to choose, no ↑/↓ to press
+        if result.org_missed is not None:
+            from zconnect_tui.verify import org_label
+
+            choose = f"The token no longer reaches {org_label(result.org_missed)}. {choose}"
         status.update(f"✔ {clean(result.summary)}. {choose}")
         orgs.clear_options()
         orgs.add_options([Option(self._label(o), id=o.id) for o in result.organizations])
-        default = default_org(result.organizations)
+        default = result.org_checked or default_org(result.organizations)
         orgs.highlighted = result.organizations.index(default) if default else 0
         orgs.display = True
         orgs.focus()
