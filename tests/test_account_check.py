@@ -64,9 +64,9 @@ async def test_dashboard_reauthorization_shows_the_account_and_warns_when_it_cha
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")  # the modal opens and, with the fake browser, closes by itself
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="authorized")
+        dashboard = app.screen
         note = await note_containing(pilot, "Zoho account: mallory@example.com")
         assert "different Zoho account than before (was ada@example.com" in note
-        dashboard = app.screen
         # The other account's organisations do not include the stored one: it is kept, and asked about (#20).
         await wait_for(pilot, lambda: isinstance(app.screen, OrgPickerModal), what="the organisation picker")
         assert Store(config_path).load().get("desk").org_id == "60002000002"
