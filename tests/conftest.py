@@ -21,7 +21,8 @@ sys.path.insert(0, str(TESTS))
 
 from reliability.lab import free_port  # noqa: E402,F401  (re-exported for the tests)
 from thread_check import no_server_thread_left  # noqa: E402,F401  (autouse: every test)
-from zoho_emulator import ZohoEmulator  # noqa: E402
+
+from zconnect_tui.lab.emulator import ZohoEmulator  # noqa: E402
 
 CLIENT_ID = "1000.TESTCLIENT0000000000000000000000"
 CLIENT_SECRET = "0123456789abcdef0123456789abcdef01234567ab"

@@ -4,9 +4,9 @@ Wire behaviour follows /work/shared/reference/zoho-oauth-facts.md (sections 1-4,
 errors are HTTP 200 ``{"error": ...}``; resource APIs answer 401 with each product's own error body. One
 emulator can answer for several data centres (``add_dc``): each is a front end on its own port sharing
 the state, so a user of another data centre is redirected there (Multi-DC). Stdlib only; the HTTP plumbing
-and canned data live in tests/zoho_emulator_support.py, the device flow in tests/zoho_emulator_device.py,
-the switches tests flip and the inspection helpers in tests/zoho_emulator_controls.py.
-Run by hand: ``python tests/zoho_emulator.py --port 9000 --client-id ID --client-secret S --redirect-uri URI``
+and canned data live in zconnect_tui/lab/support.py, the device flow in zconnect_tui/lab/device.py,
+the switches tests flip and the inspection helpers in zconnect_tui/lab/controls.py.
+Run by hand: ``python -m zconnect_tui.lab.emulator --port 9000 --client-id ID --client-secret S --redirect-uri URI``
 """
 
 from __future__ import annotations
@@ -19,18 +19,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-if __package__:  # imported as tests.zoho_emulator
-    from . import zoho_emulator_products as products
-    from . import zoho_emulator_support as sup
-    from .zoho_emulator_controls import Controls
-    from .zoho_emulator_device import DeviceFlowEndpoints
-    from .zoho_emulator_resources import ResourceEndpoints
-else:  # imported with tests/ on sys.path, or run as a script
-    import zoho_emulator_products as products
-    import zoho_emulator_support as sup
-    from zoho_emulator_controls import Controls
-    from zoho_emulator_device import DeviceFlowEndpoints
-    from zoho_emulator_resources import ResourceEndpoints
+from zconnect_tui.lab import products
+from zconnect_tui.lab import support as sup
+from zconnect_tui.lab.controls import Controls
+from zconnect_tui.lab.device import DeviceFlowEndpoints
+from zconnect_tui.lab.resources import ResourceEndpoints
 
 RecordedRequest, Resp, FAULT_KINDS = sup.RecordedRequest, sup.Resp, sup.FAULT_KINDS
 _Client, _Grant, _Token = sup.Client, sup.Grant, sup.Token
@@ -90,7 +83,7 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
         self._port: int | None = None
         self._front_ends: dict[str, tuple[sup.EmulatorServer, threading.Thread]] = {}
         self.products = products.Products(self)
-        """Desk tickets/contacts, CRM records, Books invoices (tests/zoho_emulator_products.py)."""
+        """Desk tickets/contacts, CRM records, Books invoices (zconnect_tui/lab/products.py)."""
 
     # ----- lifecycle -------------------------------------------------------------------------------------
     def start(self, port: int = 0) -> ZohoEmulator:
