@@ -203,6 +203,12 @@ COMMANDS: tuple[Command, ...] = (
             a("shell", choices=("bash", "zsh", "fish"), help="bash: eval \"$(zconnect completion bash)\" in "
               "~/.bashrc; zsh: the same in ~/.zshrc, after compinit; fish: zconnect completion fish | source"),
             body="zconnect_tui.completion"),
+    Command("lab", "try zconnect without a Zoho account: a local Zoho emulator as data centre `lab`, with a demo "
+            "client, until Ctrl-C (prints what to type)",
+            a("--port", type=int, help="the emulator's port on 127.0.0.1 (default 9000 when free, else a free one)"),
+            a("--config", dest="lab_config", metavar="FILE", help="the connections file to add [data_centers.lab] "
+              "to (the same as zconnect's --config)"),
+            body="zconnect_tui.lab.cli"),
 )
 """Every command, declared once: the parser is built from this table and `commands.run` dispatches
 on the name. A new command is one entry here plus its `cmd_<name>` in its `body` module."""

@@ -21,6 +21,7 @@ from typing import Any
 
 from zconnect_tui.lab import products
 from zconnect_tui.lab import support as sup
+from zconnect_tui.lab.consent import DECISION, consent_page
 from zconnect_tui.lab.controls import Controls
 from zconnect_tui.lab.device import DeviceFlowEndpoints
 from zconnect_tui.lab.resources import ResourceEndpoints
@@ -41,7 +42,7 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
         super().__init__()
         self.location = location
         """The primary data centre (the one ``start`` serves, where clients are registered by default)."""
-        self.consent = "approve"  # "approve" | "deny"
+        self.consent = "approve"  # "approve" | "deny" | "ask" (a page with Accept and Deny: `zconnect lab`)
         self.user_location: str | None = None
         """The data centre of the user who consents (None: the one whose consent page they used)."""
         self.consent_org: str | None = None
@@ -229,6 +230,7 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
     def _handle(self, req: RecordedRequest) -> Resp:
         routes: dict[tuple[str, str], Callable[[RecordedRequest], Resp]] = {
             ("GET", "/oauth/v2/auth"): self._auth,
+            ("POST", "/oauth/v2/auth"): self._auth,  # the consent page's Accept or Deny (consent = "ask")
             ("POST", "/oauth/v2/token"): self._token,
             ("POST", "/oauth/v2/token/revoke"): self._revoke,
             ("GET", "/oauth/user/info"): self._user_info,
@@ -250,7 +252,7 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
             return route(req)
 
     def _auth(self, req: RecordedRequest) -> Resp:
-        q = req.query
+        q = req.params
         client_id = q.get("client_id", "")
         client = self._clients.get(client_id)
         if client is None or client.secret_at(req.dc) is None:  # unknown here, or Multi-DC off
@@ -267,7 +269,9 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
         if q.get("code_challenge") and method not in ("S256", "plain"):
             return sup.error_page("Invalid Code Challenge Method", "Use S256 or plain.")
         state = {"state": q["state"]} if "state" in q else {}
-        if self.consent == "deny":
+        if self.consent == "ask" and req.method == "GET":
+            return consent_page(q, self.user, req.dc)
+        if self.consent == "deny" or (self.consent == "ask" and q.get(DECISION) != "accept"):
             return sup.redirect(redirect, {"error": "access_denied", **state})
         refresh = self._consent_refresh(client_id, q)
         code = sup.new_token()
@@ -355,7 +359,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--self-client", action="store_true", help="also allow Self Client codes")
     parser.add_argument("--client-type", choices=["server", "self", "non-browser"], default=None,
                         help="the client's type (non-browser: the device flow; approve at the printed URL)")
-    parser.add_argument("--consent", choices=["approve", "deny"], default="approve")
+    parser.add_argument("--consent", choices=["approve", "deny", "ask"], default="approve",
+                        help="ask: a consent page with Accept and Deny")
     args = parser.parse_args(argv)
     emu = ZohoEmulator(args.location)
     emu.consent = args.consent
