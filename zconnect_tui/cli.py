@@ -208,6 +208,8 @@ COMMANDS: tuple[Command, ...] = (
             a("--port", type=int, help="the emulator's port on 127.0.0.1 (default 9000 when free, else a free one)"),
             a("--config", dest="lab_config", metavar="FILE", help="the connections file to add [data_centers.lab] "
               "to (the same as zconnect's --config)"),
+            a("--redirect-port", type=int, default=9646, metavar="P", help="the demo client's redirect URI is "
+              "http://127.0.0.1:P/callback (default 9646, zconnect's own default)"),
             body="zconnect_tui.lab.cli"),
 )
 """Every command, declared once: the parser is built from this table and `commands.run` dispatches

@@ -112,13 +112,21 @@ class Manager(Authorizations, SavedApis):
         had before (None: new). When `keep(old)` says so, the old table stays and nothing is written."""
         parse_custom(key, table)  # refused now, not at the next read of the file
 
+        class Kept(Exception):
+            """Aborts the transaction: the file stays byte for byte as it was."""
+
         def change(snap: Snapshot) -> dict[str, Any] | None:
             old = snap.data_centers.get(key)
-            if not (isinstance(old, dict) and keep is not None and keep(old)):
-                snap.data_centers[key] = dict(table)
-            return old if isinstance(old, dict) else None
+            old = old if isinstance(old, dict) else None
+            if old is not None and keep is not None and keep(old):
+                raise Kept(old)
+            snap.data_centers[key] = dict(table)
+            return old
 
-        return self.store.transaction(change)
+        try:
+            return self.store.transaction(change)
+        except Kept as kept:
+            return dict(kept.args[0])
 
     def export(self, name: str, fmt: str, options: ExportOptions | None = None) -> str:
         """`name` in the export format `fmt` (one of `exports.FORMATS`; secrets masked); its errors raised."""

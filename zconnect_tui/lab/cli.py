@@ -28,7 +28,6 @@ LABEL = "zconnect lab (local emulator)"
 """Marks a `[data_centers.lab]` that `zconnect lab` wrote, which it may rewrite (its port can change)."""
 CLIENT_ID = "1000.LAB0DEMO0CLIENT0ZCONNECT0000000"
 CLIENT_SECRET = "1ab0de70c11e0700000000000000000000000000ab"  # a demo secret: this emulator's, not Zoho's
-REDIRECT_URI = redirect_uri_for(DEFAULT_PORT)
 DEFAULT_LAB_PORT = 9000
 NAME = "lab-desk"
 
@@ -36,16 +35,23 @@ NAME = "lab-desk"
 class LabEmulator(ZohoEmulator):
     """The emulator plus an "API Console" page at / that shows the demo client, as Zoho's console would."""
 
+    redirect_port = DEFAULT_PORT
+
+    @property
+    def redirect_uri(self) -> str:
+        """The demo client's one redirect URI."""
+        return redirect_uri_for(self.redirect_port)
+
     def _handle(self, req: RecordedRequest) -> Resp:
         if req.method == "GET" and req.path == "/":
-            return console_page()
+            return console_page(self.redirect_uri)
         return super()._handle(req)
 
 
-def console_page() -> Resp:
+def console_page(redirect_uri: str) -> Resp:
     """The demo client's Client ID, Client Secret and redirect URI, as the API Console shows a client."""
     rows = "".join(f"<tr><th align=left>{k}</th><td><code>{v}</code></td></tr>" for k, v in
-                   (("Client ID", CLIENT_ID), ("Client Secret", CLIENT_SECRET), ("Redirect URI", REDIRECT_URI)))
+                   (("Client ID", CLIENT_ID), ("Client Secret", CLIENT_SECRET), ("Redirect URI", redirect_uri)))
     body = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>API Console (zconnect lab)</title></head>"
             "<body style='font-family:sans-serif;max-width:40em;margin:3em auto'><h2>zconnect lab: API Console"
             "</h2><p>One client is registered (Server-based Applications). Its secret is a demo secret of this "
@@ -53,11 +59,12 @@ def console_page() -> Resp:
     return Resp(200, sup.HTML_CT, body.encode())
 
 
-def start(port: int | None) -> LabEmulator:
+def start(port: int | None, redirect_port: int = DEFAULT_PORT) -> LabEmulator:
     """The emulator on 127.0.0.1: `port`, else 9000 when free, else a free port; the demo client registered."""
     emu = LabEmulator(DC)
     emu.consent = "ask"  # a real page with Accept and Deny, as Zoho's
-    emu.register_client(CLIENT_ID, CLIENT_SECRET, [REDIRECT_URI])
+    emu.redirect_port = redirect_port
+    emu.register_client(CLIENT_ID, CLIENT_SECRET, [emu.redirect_uri])
     try:
         emu.start(DEFAULT_LAB_PORT if port is None else port)
     except OSError as exc:
@@ -75,25 +82,28 @@ def data_center(emu: ZohoEmulator) -> dict[str, str]:
             "projects": emu.add_product_host("projects")}
 
 
-def instructions(manager: Manager, url: str) -> str:
+def instructions(manager: Manager, emu: LabEmulator) -> str:
     """What to type in another terminal, short and exact."""
     config = "" if manager.store.path == Store().path else f" --config {shlex.quote(str(manager.store.path))}"
     z = f"zconnect{config}"
     added = NAME in manager.snapshot().connections
+    port = emu.redirect_port
+    add_port = "" if port == DEFAULT_PORT else f" --port {port}"
+    wizard_port = "" if port == DEFAULT_PORT else f"; the port in step 3: {port}"
     lines = [
-        f"zconnect lab: a Zoho emulator on {url}, data centre `{DC}` in {manager.store.path}.",
+        f"zconnect lab: a Zoho emulator on {emu.url}, data centre `{DC}` in {manager.store.path}.",
         "Nothing here reaches Zoho. Its one client (a demo; the secret is this local emulator's, not a real one):",
         f"  Client ID      {CLIENT_ID}",
         f"  Client Secret  {CLIENT_SECRET}",
-        f"  Redirect URI   {REDIRECT_URI}",
+        f"  Redirect URI   {emu.redirect_uri}",
         "",
-        "In another terminal, either walk the wizard (paste the ID and secret above when it asks):",
+        f"In another terminal, either walk the wizard (paste the ID and secret above when it asks{wizard_port}):",
         f"  {z} new --service desk --dc {DC} --name {NAME}",
         "or add it from the command line:" if not added else f"or, as {NAME} exists already:",
     ]
     if not added:
         lines.append(f"  ZS={CLIENT_SECRET} {z} add {NAME} --service desk --dc {DC} --client-id {CLIENT_ID} "
-                     "--client-secret-env ZS")
+                     f"--client-secret-env ZS{add_port}")
     lines += [
         f"  {z} authorize {NAME}      # the consent page opens in your browser: click Accept",
         "then:",
@@ -112,7 +122,7 @@ def cmd_lab(manager: Manager, args: argparse.Namespace) -> int:
     # Ctrl-C and SIGTERM stop it, even when started with SIGINT ignored (a shell without job control).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _interrupt)
-    emu = start(args.port)
+    emu = start(args.port, args.redirect_port)
     try:
         old = manager.set_data_center(DC, data_center(emu), keep=lambda old: old.get("label") != LABEL)
         if old is not None and old.get("label") != LABEL:
@@ -120,7 +130,7 @@ def cmd_lab(manager: Manager, args: argparse.Namespace) -> int:
             raise ConfigError(f"{manager.store.path} already has a [data_centers.{DC}] of its own "
                                 f"(accounts = {where}); zconnect lab leaves it as it is.",
                                 "Remove that table, or run the lab with another file: zconnect lab --config FILE")
-        print(clean(instructions(manager, emu.url), keep="\n"), flush=True)
+        print(clean(instructions(manager, emu), keep="\n"), flush=True)
         threading.Event().wait()  # until Ctrl-C raises KeyboardInterrupt here
     except KeyboardInterrupt:
         print("lab stopped", flush=True)
