@@ -205,7 +205,8 @@ COMMANDS: tuple[Command, ...] = (
             body="zconnect_tui.completion"),
     Command("lab", "try zconnect without a Zoho account: a local Zoho emulator as data centre `lab`, with a demo "
             "client, until Ctrl-C (prints what to type)",
-            a("--port", type=int, help="the emulator's port on 127.0.0.1 (default 9000 when free, else a free one)"),
+            a("--port", type=int, metavar="P", help="the emulator's port on 127.0.0.1 (default 9000 when free, "
+              "else a free one)"),
             a("--config", dest="lab_config", metavar="FILE", help="the connections file to add [data_centers.lab] "
               "to (the same as zconnect's --config)"),
             a("--redirect-port", type=int, default=9646, metavar="P", help="the demo client's redirect URI is "

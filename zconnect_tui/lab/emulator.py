@@ -230,7 +230,6 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
     def _handle(self, req: RecordedRequest) -> Resp:
         routes: dict[tuple[str, str], Callable[[RecordedRequest], Resp]] = {
             ("GET", "/oauth/v2/auth"): self._auth,
-            ("POST", "/oauth/v2/auth"): self._auth,  # the consent page's Accept or Deny (consent = "ask")
             ("POST", "/oauth/v2/token"): self._token,
             ("POST", "/oauth/v2/token/revoke"): self._revoke,
             ("GET", "/oauth/user/info"): self._user_info,
@@ -239,6 +238,8 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
             ("GET", "/_emulator/self-client-code"): self._manual_code,
             **self.device_routes(),
         }
+        if self.consent == "ask":  # the consent page's Accept or Deny; else a POST there is a 404, as at Zoho
+            routes["POST", "/oauth/v2/auth"] = self._auth
         route = routes.get((req.method, req.path))
         if route is None and req.method == "GET" and _CRM_ORG.fullmatch(req.path):
             route = self._crm_org
