@@ -7,7 +7,7 @@
 3. With 1,000 connections in the file against one: `zconnect token NAME` (target at most 1.5x),
    `zconnect list` (at most 2x); and `token` against `python -c pass` (at most 3x).
 
-Everything runs against the in-repo emulator on 127.0.0.1 (tests/zoho_emulator.py), in fresh
+Everything runs against the in-repo emulator on 127.0.0.1 (zconnect_tui/lab/emulator.py), in fresh
 interpreters with bytecode compiled as after `pip install`; commands alternate so machine noise
 hits both sides. It prints medians and ratios; no pass/fail on time.
 

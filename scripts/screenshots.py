@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from test_tui_support import drive_to, make_app, wait_for  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
 from textual.widgets import DataTable, Input, TabbedContent  # noqa: E402
-from zoho_emulator import ZohoEmulator  # noqa: E402
 
+from zconnect_tui.lab.emulator import ZohoEmulator  # noqa: E402
 from zconnect_tui.manager import Manager  # noqa: E402
 from zconnect_tui.model import ClientType, Connection, now_utc  # noqa: E402
 from zconnect_tui.saved import SavedApi  # noqa: E402

@@ -22,7 +22,8 @@ sys.path.insert(0, str(TESTS))
 
 from reliability.lab import free_port  # noqa: E402,F401  (re-exported for the tests)
 from thread_check import no_server_thread_left  # noqa: E402,F401  (autouse: every test)
-from zoho_emulator import ZohoEmulator  # noqa: E402
+
+from zconnect_tui.lab.emulator import ZohoEmulator  # noqa: E402
 
 if TYPE_CHECKING:
     from pg_lab import PgLab

@@ -11,9 +11,9 @@ from inprocess import zconnect
 from test_tui_dashboard import note_containing
 from test_tui_support import SIZE, drive_to, make_app, shows, wait_for
 from textual.widgets import Label, SelectionList, Static
-from zoho_emulator import ZohoEmulator
 
 from zconnect_tui import listener
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.services import PROFILE_SCOPE
 from zconnect_tui.store import Store
 from zconnect_tui.tui.org_picker import OrgPickerModal

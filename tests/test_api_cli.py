@@ -16,7 +16,8 @@ import httpx
 import pytest
 from api_lab import BOOKS_ORG, DESK_ORG, api_lab, run_bytes
 from reliability.lab import PYTHON, Lab, one_line_error
-from zoho_emulator import ZohoEmulator
+
+from zconnect_tui.lab.emulator import ZohoEmulator
 
 
 @pytest.fixture

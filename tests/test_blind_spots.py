@@ -15,12 +15,12 @@ from typing import Any
 import httpx
 import pytest
 from reliability.lab import Lab, free_port, one_line_error
-from zoho_emulator import ZohoEmulator
 
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.device import ZOHO_MIN_POLL, DeviceFlow
 from zconnect_tui.errors import AccessDenied
 from zconnect_tui.flow import AuthorizationFlow
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.model import Connection, redirect_uri_for
 
 

@@ -20,12 +20,12 @@ from conftest import CLIENT_ID, CLIENT_SECRET, EU_SECRET
 from inprocess import zconnect
 from reliability.lab import one_line
 from waiting import wait_for
-from zoho_emulator import ZohoEmulator
 
 from zconnect_tui.cli_device import Countdown
 from zconnect_tui.datacenters import BUILTIN, DataCenters
 from zconnect_tui.device import DeviceFlow, DeviceProgress, parse_device_code, seconds
 from zconnect_tui.errors import FlowCancelled, Unreachable
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.model import Connection
 from zconnect_tui.oauth import MAX_RESPONSE_BYTES, ZohoClient
 from zconnect_tui.store import Store

@@ -1,4 +1,4 @@
-"""Tests for the test infrastructure itself: tests/zoho_emulator.py and tests/fake_browser.py."""
+"""Tests for the test infrastructure itself: zconnect_tui/lab/emulator.py and tests/fake_browser.py."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from waiting import wait_for
-from zoho_emulator import ZohoEmulator
+
+from zconnect_tui.lab.emulator import ZohoEmulator
 
 CID = "1000.GMB0YULZHJK411248S8I5GZ4CHUEX0"
 SECRET = "215734b0a1c9f0e2d3c4b5a6978812345609c2b6ab"
@@ -634,7 +635,7 @@ def test_cli_serves_until_ctrl_c(tmp_path, how: str) -> None:
     Such a shell (`(pytest &)`, some CI wrappers) starts children with SIGINT ignored; the
     second case recreates that whatever the way this test itself was started.
     """
-    cmd = [sys.executable, str(TESTS / "zoho_emulator.py"), "--port", "0", "--client-id", CID]
+    cmd = [sys.executable, "-m", "zconnect_tui.lab.emulator", "--port", "0", "--client-id", CID]
     cmd += ["--client-secret", SECRET, "--redirect-uri", REDIRECT]
     preexec = _ignore_sigint if how == "sigint-inherited-ignored" else None
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec)

@@ -13,8 +13,8 @@ import os
 import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, EU_SECRET, free_port
 from inprocess import zconnect
-from zoho_emulator import ZohoEmulator
 
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.model import Connection, redirect_uri_for
 from zconnect_tui.store import Store
 

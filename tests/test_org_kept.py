@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, DC, free_port, run_cli
 from inprocess import zconnect
-from zoho_emulator import ZohoEmulator
 
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.model import ORG_NOT_REACHED
 from zconnect_tui.store import Store
 

@@ -20,8 +20,8 @@ from api_lab import api_lab, run_bytes
 from conftest import CLIENT_ID, CLIENT_SECRET, DC, free_port, run_cli
 from inprocess import zconnect
 from reliability.lab import Lab
-from zoho_emulator import ZohoEmulator
 
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.store import Store
 
 TESTS = Path(__file__).resolve().parent

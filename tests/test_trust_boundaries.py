@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from reliability.lab import CLIENT_SECRET, Lab, free_port, one_line_error
-from zoho_emulator import ZohoEmulator
 
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.model import redirect_uri_for
 
 

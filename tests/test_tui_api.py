@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import zoho_emulator_support as sup
 from api_lab import DESK_ORG, api_lab
 from pytest_textual_snapshot import SVGImageExtension
 from reliability.lab import Lab
@@ -23,6 +22,7 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, Static, TextArea
 
+from zconnect_tui.lab import support as sup
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import mask
 from zconnect_tui.saved import SavedApi

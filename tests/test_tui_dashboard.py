@@ -13,8 +13,8 @@ from test_tui_support import SIZE, frame_text, keys_on_screen, make_app, record_
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable
-from zoho_emulator import ZohoEmulator
 
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import mask
 from zconnect_tui.oauth import RETRY_DELAYS

@@ -16,9 +16,9 @@ from conftest import CLIENT_SECRET, EU_SECRET
 from test_tui_support import SIZE, drive_to, frame_text, key_of, make_app, next_step, shows, wait_for, wizard
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input
-from zoho_emulator import ZohoEmulator
 
 from zconnect_tui.device import DeviceProgress
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.model import ClientType, Connection
 from zconnect_tui.store import Store
 from zconnect_tui.tui import device_panel

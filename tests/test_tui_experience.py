@@ -25,9 +25,9 @@ from test_tui_support import (
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, Static
-from zoho_emulator import ZohoEmulator
 
 from zconnect_tui.errors import ZconnectError
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import Connection, Status, now_utc
 from zconnect_tui.model_table import to_table

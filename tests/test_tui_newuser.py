@@ -27,8 +27,8 @@ from test_tui_support import (
 )
 from textual.pilot import Pilot
 from textual.widgets import Input
-from zoho_emulator import ZohoEmulator
 
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.tui.authorize_panel import AuthorizePanel
 from zconnect_tui.tui.screens.api import ApiScreen
 from zconnect_tui.tui.screens.authorize import AuthorizeModal

@@ -13,8 +13,8 @@ from test_org_kept import BOOKS_DEFAULT, BOOKS_OTHER, DEFAULT, OTHER, add_books
 from test_tui_dashboard import note_containing
 from test_tui_support import SIZE, make_app, open_dialog, shows, wait_for
 from textual.widgets import OptionList
-from zoho_emulator import ZohoEmulator
 
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.model import ORG_NOT_REACHED
 from zconnect_tui.store import Store
 from zconnect_tui.tui.org_picker import OrgPicker, OrgPickerModal

@@ -10,9 +10,9 @@ import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, DC, Browser, free_port
 from test_tui_support import SIZE, drive_to, frame_text, make_app, next_step, wait_for
 from textual.widgets import OptionList, Static
-from zoho_emulator import ZohoEmulator
 
 from zconnect_tui import listener
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.store import Store
 
 

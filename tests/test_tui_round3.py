@@ -12,8 +12,8 @@ from test_tui_experience import dashboard, write_states
 from test_tui_support import SIZE, frame_text, keys_on_screen, make_app, type_into, wait_for, wizard
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
-from zoho_emulator import ZohoEmulator
 
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.model import Connection
 from zconnect_tui.store import Store
 from zconnect_tui.tui.authorize_panel import AuthorizePanel

@@ -14,8 +14,8 @@ from test_tui_support import SIZE, drive_to, frame_text, key_of, make_app, next_
 from test_tui_wizard import auth_panel, port, register  # noqa: F401 - a fixture
 from textual import events
 from textual.widgets import Input, Select, Static
-from zoho_emulator import ZohoEmulator
 
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import ClientType
 from zconnect_tui.tui.consent import Phase

@@ -22,11 +22,11 @@ from syrupy.assertion import SnapshotAssertion
 from test_tui_support import drive_to, make_app, wait_for
 from textual.pilot import Pilot
 from textual.widgets import Input
-from zoho_emulator import ZohoEmulator
 
 from zconnect_tui import flow, listener, manager, manager_auth, model
 from zconnect_tui.device import DeviceCode, DeviceFlow, DeviceProgress
 from zconnect_tui.errors import FlowCancelled, multi_dc_error
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import AUTHORIZED, NEEDS_REAUTH, ClientType, Connection, redirect_uri_for
 from zconnect_tui.store import Store

@@ -23,10 +23,10 @@ from test_tui_support import (
     wizard,
 )
 from textual.widgets import Button, Input, Select, SelectionList
-from zoho_emulator import ZohoEmulator
 
 from zconnect_tui import listener
 from zconnect_tui.errors import AccessDenied, PortInUse
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.listener import port_is_free
 from zconnect_tui.store import Store
 from zconnect_tui.tui.authorize_panel import AuthorizePanel

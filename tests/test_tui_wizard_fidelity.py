@@ -24,10 +24,10 @@ from test_tui_support import (
 from test_tui_wizard import auth_panel, port, register, shown  # noqa: F401 - fixture
 from textual import events
 from textual.widgets import Checkbox, Input, RadioButton, Static
-from zoho_emulator import ZohoEmulator
 
 from zconnect_tui.errors import MultiDCRejected
 from zconnect_tui.guide_text import MULTI_DC
+from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.model import ClientType, redirect_uri_for
 from zconnect_tui.products import PRODUCTS as SERVICES
 from zconnect_tui.store import Store

@@ -10,9 +10,9 @@ import pytest
 from conftest import CLIENT_SECRET
 from inprocess import zconnect
 from reliability.lab import one_line
-from zoho_emulator_support import ACCESS_DENIED, ACCESS_DENIED_LOCALIZED
 
 from zconnect_tui.errors import RateLimited, ZohoError
+from zconnect_tui.lab.support import ACCESS_DENIED, ACCESS_DENIED_LOCALIZED
 from zconnect_tui.model import Connection, now_utc
 from zconnect_tui.oauth import ZohoClient
 from zconnect_tui.store import Store

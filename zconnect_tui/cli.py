@@ -211,6 +211,15 @@ COMMANDS: tuple[Command, ...] = (
             a("url", nargs="?", help="init: the database, postgresql://user@host/database"),
             a("--to", metavar="URL|file", help="migrate: where the connections go"),
             body="zconnect_tui.store_cli", epilog=("zconnect_tui.store_cli", "EPILOG")),
+    Command("lab", "try zconnect without a Zoho account: a local Zoho emulator as data centre `lab`, with a demo "
+            "client, until Ctrl-C (prints what to type)",
+            a("--port", type=int, metavar="P", help="the emulator's port on 127.0.0.1 (default 9000 when free, "
+              "else a free one)"),
+            a("--config", dest="lab_config", metavar="FILE", help="the connections file to add [data_centers.lab] "
+              "to (the same as zconnect's --config)"),
+            a("--redirect-port", type=int, default=9646, metavar="P", help="the demo client's redirect URI is "
+              "http://127.0.0.1:P/callback (default 9646, zconnect's own default)"),
+            body="zconnect_tui.lab.cli"),
 )
 """Every command, declared once: the parser is built from this table and `commands.run` dispatches
 on the name. A new command is one entry here plus its `cmd_<name>` in its `body` module."""

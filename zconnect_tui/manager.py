@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from zconnect_tui.datacenters import DataCenters
+from zconnect_tui.datacenters import DataCenters, parse_custom
 from zconnect_tui.errors import Fix, NeedsReauthorization, Remedy, UsageError, ZohoError, from_other_dc
 from zconnect_tui.manager_apis import SavedApis
 from zconnect_tui.manager_auth import Authorizations, apply_tokens, issuer_of, put_secret
@@ -106,6 +106,28 @@ class Manager(Authorizations, Organizations, SavedApis):
     def warnings(self) -> list[str]:
         """What a user should know about the file: readable by others, or owned by someone else."""
         return self.store.warnings()
+
+    def set_data_center(self, key: str, table: dict[str, str],
+                        keep: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any] | None:
+        """Write `[data_centers.KEY]` = `table`, checked as the file's own tables are; returns the table it
+        had before (None: new). When `keep(old)` says so, the old table stays and nothing is written."""
+        parse_custom(key, table)  # refused now, not at the next read of the file
+
+        class Kept(Exception):
+            """Aborts the transaction: the file stays byte for byte as it was."""
+
+        def change(snap: Snapshot) -> dict[str, Any] | None:
+            old = snap.data_centers.get(key)
+            old = old if isinstance(old, dict) else None
+            if old is not None and keep is not None and keep(old):
+                raise Kept(old)
+            snap.data_centers[key] = dict(table)
+            return old
+
+        try:
+            return self.store.transaction(change)
+        except Kept as kept:
+            return dict(kept.args[0])
 
     def export(self, name: str, fmt: str, options: ExportOptions | None = None) -> str:
         """`name` in the export format `fmt` (one of `exports.FORMATS`; secrets masked); its errors raised."""

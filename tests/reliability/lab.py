@@ -17,8 +17,7 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
-from zoho_emulator import ZohoEmulator  # noqa: E402
-
+from zconnect_tui.lab.emulator import ZohoEmulator  # noqa: E402
 from zconnect_tui.model import AUTHORIZED, Connection, now_utc, redirect_uri_for  # noqa: E402
 from zconnect_tui.store import Store  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""What a test does to the emulator, for tests/zoho_emulator.py, as a mixin: register clients, queue
+"""What a test does to the emulator, for zconnect_tui/lab/emulator.py, as a mixin: register clients, queue
 faults and canned answers, expire or revoke tokens, and look at what was requested.
 """
 
@@ -8,10 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-if __package__:
-    from . import zoho_emulator_support as sup
-else:
-    import zoho_emulator_support as sup
+from zconnect_tui.lab import support as sup
 
 RecordedRequest, Resp, FAULT_KINDS = sup.RecordedRequest, sup.Resp, sup.FAULT_KINDS
 _Client, _Grant, _Token = sup.Client, sup.Grant, sup.Token

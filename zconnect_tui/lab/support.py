@@ -1,4 +1,4 @@
-"""Plumbing for tests/zoho_emulator.py: records, HTTP server and handler, responses, faults, canned data."""
+"""Plumbing for zconnect_tui/lab/emulator.py: records, HTTP server and handler, responses, faults, canned data."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The calls that verify a connection, for tests/zoho_emulator.py, as a mixin: Accounts' user info,
+"""The calls that verify a connection, for zconnect_tui/lab/emulator.py, as a mixin: Accounts' user info,
 Desk organisations, CRM org, Books and Inventory organizations, Projects portals, and the Self Client
-code helper (the product lists, Desk tickets among them, are in tests/zoho_emulator_products.py,
+code helper (the product lists, Desk tickets among them, are in zconnect_tui/lab/products.py,
 behind `_desk_guard`, which also routes the Projects and Inventory calls here).
 
 Resource APIs answer with each product's own error body and real HTTP statuses (facts §3.4, §9).
@@ -14,12 +14,8 @@ import re
 import threading
 from typing import Any
 
-if __package__:
-    from . import zoho_emulator_products as prod
-    from . import zoho_emulator_support as sup
-else:
-    import zoho_emulator_products as prod
-    import zoho_emulator_support as sup
+from zconnect_tui.lab import products as prod
+from zconnect_tui.lab import support as sup
 
 RecordedRequest, Resp = sup.RecordedRequest, sup.Resp
 
@@ -34,7 +30,7 @@ class ResourceEndpoints:
     orgs: list[dict[str, Any]]
     crm_org: dict[str, Any]
     books_orgs: list[dict[str, Any]]
-    products: Any  # tests/zoho_emulator_products.Products
+    products: Any  # zconnect_tui.lab.products.Products
     _clients: dict[str, sup.Client]
 
     def _user_info(self, req: RecordedRequest) -> Resp:

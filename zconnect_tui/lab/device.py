@@ -1,4 +1,4 @@
-"""Zoho's device flow ("Non-browser Applications") for tests/zoho_emulator.py, as a mixin.
+"""Zoho's device flow ("Non-browser Applications") for zconnect_tui/lab/emulator.py, as a mixin.
 
 `POST /oauth/v3/device/code` and `POST /oauth/v3/device/token` as facts §6.3 and §13.3 describe
 them (https://zoho.com/accounts/protocol/oauth/devices/initiation-request.html, polling-request.html):
@@ -17,10 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-if __package__:
-    from . import zoho_emulator_support as sup
-else:
-    import zoho_emulator_support as sup
+from zconnect_tui.lab import support as sup
 
 
 @dataclass

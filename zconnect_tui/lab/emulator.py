@@ -4,9 +4,9 @@ Wire behaviour follows /work/shared/reference/zoho-oauth-facts.md (sections 1-4,
 errors are HTTP 200 ``{"error": ...}``; resource APIs answer 401 with each product's own error body. One
 emulator can answer for several data centres (``add_dc``): each is a front end on its own port sharing
 the state, so a user of another data centre is redirected there (Multi-DC). Stdlib only; the HTTP plumbing
-and canned data live in tests/zoho_emulator_support.py, the device flow in tests/zoho_emulator_device.py,
-the switches tests flip and the inspection helpers in tests/zoho_emulator_controls.py.
-Run by hand: ``python tests/zoho_emulator.py --port 9000 --client-id ID --client-secret S --redirect-uri URI``
+and canned data live in zconnect_tui/lab/support.py, the device flow in zconnect_tui/lab/device.py,
+the switches tests flip and the inspection helpers in zconnect_tui/lab/controls.py.
+Run by hand: ``python -m zconnect_tui.lab.emulator --port 9000 --client-id ID --client-secret S --redirect-uri URI``
 """
 
 from __future__ import annotations
@@ -19,18 +19,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-if __package__:  # imported as tests.zoho_emulator
-    from . import zoho_emulator_products as products
-    from . import zoho_emulator_support as sup
-    from .zoho_emulator_controls import Controls
-    from .zoho_emulator_device import DeviceFlowEndpoints
-    from .zoho_emulator_resources import ResourceEndpoints
-else:  # imported with tests/ on sys.path, or run as a script
-    import zoho_emulator_products as products
-    import zoho_emulator_support as sup
-    from zoho_emulator_controls import Controls
-    from zoho_emulator_device import DeviceFlowEndpoints
-    from zoho_emulator_resources import ResourceEndpoints
+from zconnect_tui.lab import products
+from zconnect_tui.lab import support as sup
+from zconnect_tui.lab.consent import DECISION, consent_page
+from zconnect_tui.lab.controls import Controls
+from zconnect_tui.lab.device import DeviceFlowEndpoints
+from zconnect_tui.lab.resources import ResourceEndpoints
 
 RecordedRequest, Resp, FAULT_KINDS = sup.RecordedRequest, sup.Resp, sup.FAULT_KINDS
 _Client, _Grant, _Token = sup.Client, sup.Grant, sup.Token
@@ -48,7 +42,7 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
         super().__init__()
         self.location = location
         """The primary data centre (the one ``start`` serves, where clients are registered by default)."""
-        self.consent = "approve"  # "approve" | "deny"
+        self.consent = "approve"  # "approve" | "deny" | "ask" (a page with Accept and Deny: `zconnect lab`)
         self.user_location: str | None = None
         """The data centre of the user who consents (None: the one whose consent page they used)."""
         self.consent_org: str | None = None
@@ -98,7 +92,7 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
         self._port: int | None = None
         self._front_ends: dict[str, tuple[sup.EmulatorServer, threading.Thread]] = {}
         self.products = products.Products(self)
-        """Desk tickets/contacts, CRM records, Books invoices (tests/zoho_emulator_products.py)."""
+        """Desk tickets/contacts, CRM records, Books invoices (zconnect_tui/lab/products.py)."""
 
     # ----- lifecycle -------------------------------------------------------------------------------------
     def start(self, port: int = 0) -> ZohoEmulator:
@@ -264,6 +258,8 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
             ("GET", "/_emulator/self-client-code"): self._manual_code,
             **self.device_routes(),
         }
+        if self.consent == "ask":  # the consent page's Accept or Deny; else a POST there is a 404, as at Zoho
+            routes["POST", "/oauth/v2/auth"] = self._auth
         route = routes.get((req.method, req.path))
         if route is None and req.method == "GET" and _CRM_ORG.fullmatch(req.path):
             route = self._crm_org
@@ -277,7 +273,7 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
             return route(req)
 
     def _auth(self, req: RecordedRequest) -> Resp:
-        q = req.query
+        q = req.params
         client_id = q.get("client_id", "")
         client = self._clients.get(client_id)
         if client is None or client.secret_at(req.dc) is None:  # unknown here, or Multi-DC off
@@ -294,7 +290,9 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
         if q.get("code_challenge") and method not in ("S256", "plain"):
             return sup.error_page("Invalid Code Challenge Method", "Use S256 or plain.")
         state = {"state": q["state"]} if "state" in q else {}
-        if self.consent == "deny":
+        if self.consent == "ask" and req.method == "GET":
+            return consent_page(q, self.user, req.dc)
+        if self.consent == "deny" or (self.consent == "ask" and q.get(DECISION) != "accept"):
             return sup.redirect(redirect, {"error": "access_denied", **state})
         refresh = self._consent_refresh(client_id, q)
         code = sup.new_token()
@@ -382,7 +380,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--self-client", action="store_true", help="also allow Self Client codes")
     parser.add_argument("--client-type", choices=["server", "self", "non-browser"], default=None,
                         help="the client's type (non-browser: the device flow; approve at the printed URL)")
-    parser.add_argument("--consent", choices=["approve", "deny"], default="approve")
+    parser.add_argument("--consent", choices=["approve", "deny", "ask"], default="approve",
+                        help="ask: a consent page with Accept and Deny")
     args = parser.parse_args(argv)
     emu = ZohoEmulator(args.location)
     emu.consent = args.consent

@@ -20,10 +20,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-if __package__:
-    from . import zoho_emulator_support as sup
-else:
-    import zoho_emulator_support as sup
+from zconnect_tui.lab import support as sup
 
 _CRM_MODULE = re.compile(r"/crm/v\d+(?:\.\d+)?/(Leads|Contacts|Accounts|Deals)")
 _DESK_TICKET = re.compile(r"/api/v1/tickets/(\d+)")
