@@ -71,7 +71,9 @@ def _field_value(kind: str, text: str) -> Field:
 
 def _merge(base: list[tuple[str, T]], extra: list[tuple[str, T]], fold: bool = False) -> list[tuple[str, T]]:
     """`extra` overrides entries of `base` with the same key (case-insensitive for headers)."""
-    norm = (lambda k: k.lower()) if fold else (lambda k: k)
+    def norm(key: str) -> str:
+        return key.lower() if fold else key
+
     overridden = {norm(k) for k, _ in extra}
     return [(k, v) for k, v in base if norm(k) not in overridden] + extra
 
@@ -85,7 +87,7 @@ def _open_input(path: str) -> IO[bytes]:
         while chunk := sys.stdin.buffer.read(64 * 1024):
             spool.write(chunk)
         spool.seek(0)
-        return spool  # type: ignore[return-value]
+        return spool
     try:
         return open(path, "rb")
     except OSError as exc:
@@ -281,7 +283,7 @@ def cmd_apis(manager: Manager, args: argparse.Namespace) -> int:
     if not conn.apis:
         print(f"{conn.name} has no saved APIs yet. Save one: zconnect api {conn.name} PATH [-f k=v …] --save KEY")
         return EXIT_OK
-    table = [("KEY", "METHOD", "PATH", "FIELDS", "NEEDS")]
+    table: list[tuple[str, ...]] = [("KEY", "METHOD", "PATH", "FIELDS", "NEEDS")]
     for key, api in sorted(conn.apis.items()):
         shown = ", ".join(f"{k}={v}" for k, v in api.fields.items()) or "-"
         needs = " ".join(f"-p {n}" for n in _asked(conn, api)) or "-"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from zconnect_tui.fastpath import try_fast_token
 
@@ -247,7 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="`zconnect COMMAND --help` for its own flags; none: the dashboard or wizard")
     for command in COMMANDS:
         epilog = command.epilog  # (module, name): text that lives with the command's body, read for --help
-        p = sub.add_parser(command.name, help=command.help, description=command.help, epilog=epilog,
+        # Parser.epilog reads a (module, name) pair when help is shown; argparse's stub says str only.
+        p = sub.add_parser(command.name, help=command.help, description=command.help, epilog=cast(str | None, epilog),
                            formatter_class=argparse.RawDescriptionHelpFormatter if epilog else argparse.HelpFormatter)
         for flags, options in command.args:
             if flags == EXCLUSIVE:
@@ -306,6 +307,7 @@ def _positionals(args: argparse.Namespace, extra: list[str], argv: list[str]) ->
         at = command_index(argv)
         if at is not None and argv[at + 1:at + 2] == ["--"]:
             args.argv, args.name = [args.name, *args.argv], None
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -102,9 +102,8 @@ def cmd_list(manager: Manager, args: argparse.Namespace) -> int:
         return 0
     cleaned = [tuple(clean(cell) for cell in (c.name, c.service, c.location or c.dc, c.org_name or c.user or "-",
                                               c.token_state())) for c in conns]
-    rows = [HEADER, *cleaned]
     marked = any(c.name == default for c in conns)
-    lines = table(rows, None if (room := terminal_width()) is None else room - (2 if marked else 0))
+    lines = table([HEADER, *cleaned], None if (room := terminal_width()) is None else room - (2 if marked else 0))
     for line, name in zip(lines, [None, *(c.name for c in conns)], strict=True):
         if marked:
             line = ("* " if name == default else "  ") + line

@@ -52,7 +52,7 @@ def parse_token_argv(argv: list[str]) -> tuple[str | None, str | None] | None:
     return None
 
 
-def preamble(data: bytes, key: str) -> dict | None:
+def preamble(data: bytes, key: str) -> dict[str, object] | None:
     """The file's top-level keys, parsed from the text before its first table, if `key` may be among them.
 
     TOML puts every top-level key before the first table header, so this is the whole file's
@@ -73,7 +73,7 @@ def preamble(data: bytes, key: str) -> dict | None:
         return None
 
 
-def connection_table(data: bytes, name: str | None) -> dict | None:
+def connection_table(data: bytes, name: str | None) -> dict[str, object] | None:
     """`[connections.NAME]` (with its sub-tables) parsed from the file's bytes, without parsing the rest.
 
     tomllib on a file of 1,000 connections takes longer than the whole fast path, so only the

@@ -335,10 +335,14 @@ class ApiScreen(StyledAtMount, Screen[None]):
             return
         from zconnect_tui.tui.screens.api_save import SaveApiModal
 
+        def saved(named: tuple[str, str] | None) -> None:
+            if named:
+                self._save(api, *named)
+
         picked = self.conn.apis.get(self.picked or "")
         self.app.push_screen(SaveApiModal(self.conn.name, sorted(self.conn.apis), self.picked or "",
                                           clean(picked.description) if picked else ""),
-                             callback=lambda named: self._save(api, *named) if named else None)
+                             callback=saved)
 
     @work(exclusive=True, group="api-save", exit_on_error=False)
     async def _save(self, api: Any, key: str, description: str) -> None:
