@@ -103,9 +103,9 @@ def test_front_ends_reach_the_store_only_through_the_manager() -> None:
         assert "Store(" not in source and ".store." not in source, path
         runtime = source.split("if TYPE_CHECKING:")[0]
         assert "zconnect_tui.store" not in runtime, path
-    commands = (PACKAGE / "commands.py").read_text()
-    assert commands.count("Store(") == 1 and "Manager(Store(args.config))" in commands
-    assert ".store." not in commands
+    dispatch = (PACKAGE / "cli.py").read_text()
+    assert dispatch.count("Store(") == 1 and "Manager(Store(args.config))" in dispatch
+    assert ".store." not in dispatch and "Store(" not in (PACKAGE / "commands.py").read_text()
 
 
 def test_no_textual_in_the_core() -> None:
