@@ -9,7 +9,7 @@ import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, DC, Browser, free_port
 from inprocess import zconnect
 from test_tui_dashboard import note_containing
-from test_tui_support import SIZE, drive_to, make_app, shows, wait_for
+from test_tui_support import SIZE, drive_to, make_app, notices, shows, wait_for
 from textual.widgets import Label, SelectionList, Static
 from zoho_emulator import ZohoEmulator
 
@@ -62,7 +62,7 @@ async def test_dashboard_reauthorization_shows_the_account_and_warns_when_it_cha
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="authorized")
         note = await note_containing(pilot, "Zoho account: mallory@example.com")
         assert "different Zoho account and organization than before (was ada@example.com" in note
-        assert any(n.severity == "warning" and "mallory" in n.message for n in app._notifications)
+        assert any(n.severity == "warning" and "mallory" in n.message for n in notices(app))
 
 
 async def test_the_wizards_last_step_shows_the_zoho_account(emulator: ZohoEmulator, config_path: Path,

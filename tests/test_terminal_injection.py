@@ -14,7 +14,7 @@ from conftest import Registered
 from inprocess import zconnect
 from reliability.lab import Lab, one_line_error
 from test_tui_dashboard import authorize, note_containing
-from test_tui_support import SIZE, frame_text, make_app, wait_for
+from test_tui_support import SIZE, frame_text, make_app, notices, wait_for
 from textual.widgets import DataTable, Static
 
 from zconnect_tui.cli_io import IO
@@ -140,4 +140,4 @@ async def test_tui_cells_details_and_notifications_show_no_control_character(
         # Any notification, whoever sends it, is cleaned by the app.
         app.notify(HOSTILE, title=HOSTILE)
         await pilot.pause()
-        assert_clean(*(f"{n.title} {n.message}" for n in app._notifications))
+        assert_clean(*(f"{n.title} {n.message}" for n in notices(app)))

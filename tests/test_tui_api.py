@@ -18,7 +18,7 @@ from api_lab import DESK_ORG, api_lab
 from pytest_textual_snapshot import SVGImageExtension
 from reliability.lab import Lab
 from syrupy.assertion import SnapshotAssertion
-from test_tui_support import frame_text, keys_on_screen, make_app, shows, type_into, wait_for
+from test_tui_support import frame_text, keys_on_screen, make_app, notices, shows, type_into, wait_for
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, Static, TextArea
@@ -382,7 +382,7 @@ async def test_answer_rows_fit_the_width_with_no_horizontal_scrollbar(lab: Lab) 
         tree.move_cursor(subject)
         await pilot.press("enter")
         await wait_for(pilot, lambda: long.strip() in " ".join(
-            str(n.message) for n in app._notifications), what="the whole value")
+            str(n.message) for n in notices(app)), what="the whole value")
 
 
 # ----- snapshots ---------------------------------------------------------------------------------------

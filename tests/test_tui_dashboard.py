@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import CLIENT_SECRET, Browser, Registered
-from test_tui_support import SIZE, frame_text, keys_on_screen, make_app, record_lock_threads, shows, wait_for
+from test_tui_support import SIZE, frame_text, keys_on_screen, make_app, notices, record_lock_threads, shows, wait_for
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable
@@ -51,7 +51,7 @@ def authorized(desk: Registered, config_path: Path) -> Registered:
 
 def notes(app: ZconnectApp) -> list[str]:
     """Every notification's text so far (title and message)."""
-    return [f"{n.title} {n.message}" for n in app._notifications]
+    return [f"{n.title} {n.message}" for n in notices(app)]
 
 
 async def note_containing(pilot: Pilot, text: str) -> str:
@@ -120,8 +120,8 @@ async def test_fault_on_refresh_is_a_notification(authorized: Registered, config
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
-        await wait_for(pilot, lambda: any(n.severity == "error" for n in app._notifications), what="error")
-        error = next(n for n in app._notifications if n.severity == "error")
+        await wait_for(pilot, lambda: any(n.severity == "error" for n in notices(app)), what="error")
+        error = next(n for n in notices(app) if n.severity == "error")
         assert "503" in error.message or "Zoho" in error.message
         assert isinstance(app.screen, DashboardScreen) and app.is_running
         await pilot.press("r")  # the fault was one-off: the next refresh works

@@ -9,7 +9,7 @@ import pytest
 from conftest import CLIENT_SECRET, Registered, free_port
 from test_tui_dashboard import authorized, note_containing  # noqa: F401 - a fixture
 from test_tui_experience import dashboard, write_states
-from test_tui_support import footer_keys, frame_text, keys_on_screen, make_app, shows, wait_for
+from test_tui_support import footer_keys, frame_text, keys_on_screen, make_app, notices, shows, wait_for
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
@@ -204,9 +204,9 @@ async def test_a_greyed_out_key_says_why_it_does_not_apply(config_path: Path) ->
         await pilot.pause()
         assert screen.check_action("refresh", ()) is None
         await pilot.press("r")
-        await wait_for(pilot, lambda: any("fresh was never authorized" in n.message for n in app._notifications),
+        await wait_for(pilot, lambda: any("fresh was never authorized" in n.message for n in notices(app)),
                        what="the reason as a notification")
         app.clear_notifications()
         await pilot.press("slash", *"fresh", "c", "r")
         await pilot.pause()
-        assert not list(app._notifications)
+        assert not list(notices(app))
