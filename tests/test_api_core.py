@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import threading
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from api_lab import api_lab
 from pytest_httpx import HTTPXMock
 from reliability.lab import Lab
 from waiting import wait_for
@@ -28,12 +26,6 @@ from zconnect_tui.products import paginator_for
 from zconnect_tui.products.crm import CrmPaginator
 from zconnect_tui.products.desk import DeskPaginator
 from zconnect_tui.saved import body_from_fields, fill, typed_value
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    with api_lab(tmp_path / "lab") as lab:
-        yield lab
 
 
 # ----- where the token may go -------------------------------------------------------------------

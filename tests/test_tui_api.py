@@ -9,12 +9,11 @@ secret on screen or in a screenshot even when a body echoes one. Snapshots at 80
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import zoho_emulator_support as sup
-from api_lab import DESK_ORG, api_lab
+from api_lab import DESK_ORG
 from pytest_textual_snapshot import SVGImageExtension
 from reliability.lab import Lab
 from syrupy.assertion import SnapshotAssertion
@@ -35,12 +34,6 @@ from zconnect_tui.tui.screens.dashboard import DashboardScreen
 from zconnect_tui.tui.screens.help import HelpScreen
 
 SIZE = (80, 24)
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    with api_lab(tmp_path / "lab") as lab:
-        yield lab
 
 
 def save(lab: Lab, name: str, key: str, api: SavedApi) -> None:
