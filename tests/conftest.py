@@ -20,7 +20,7 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))
 
-from reliability.lab import free_port  # noqa: E402,F401  (re-exported for the tests)
+from reliability.lab import Lab, free_port  # noqa: E402,F401  (free_port: re-exported for the tests)
 from thread_check import no_server_thread_left  # noqa: E402,F401  (autouse: every test)
 
 from zconnect_tui.lab.emulator import ZohoEmulator  # noqa: E402
@@ -254,3 +254,12 @@ def pg_url(pg_lab: PgLab, monkeypatch: pytest.MonkeyPatch) -> str:
     url = pg_lab.database()
     schema.init(PostgresStore(url), key_id(parse_key(STORE_KEY, "key")))
     return url
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Lab]:
+    """The API lab (tests/api_lab.py): the emulator with desk, crm and books connections authorized."""
+    from api_lab import api_lab  # imported when a test asks for it: most tests never do
+
+    with api_lab(tmp_path / "lab") as built:
+        yield built

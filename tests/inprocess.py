@@ -1,7 +1,8 @@
 """`zconnect …` run in this process (`zconnect_tui.cli.main`), for tests that need many runs quickly.
 
 Same arguments, environment and standard streams as a subprocess would get, without the ~0.3 s start:
-stdout and stderr are captured, stdin is a string, the environment is applied for the run and restored.
+the command gets its own IO object (stdout and stderr captured, stdin a string; `sys` is not touched),
+the environment is applied for the run and restored.
 Use the real subprocess (conftest.run_cli, Lab.cli) where the process boundary is the point.
 """
 
@@ -9,13 +10,12 @@ from __future__ import annotations
 
 import io
 import os
-import sys
 import traceback
-from contextlib import redirect_stderr, redirect_stdout
 
 from reliability.lab import CliRun as Run  # the same record a subprocess run gives
 
 from zconnect_tui import cli
+from zconnect_tui.cli_io import IO
 
 
 def zconnect(*args: str, env: dict[str, str | None] | None = None, stdin: str | None = "",
@@ -26,27 +26,24 @@ def zconnect(*args: str, env: dict[str, str | None] | None = None, stdin: str | 
     """
     env = env or {}
     saved = {key: os.environ.get(key) for key in env}  # only these change: restoring all would cost ~1 ms
-    saved_stdin = sys.stdin
     out, err = io.StringIO(), io.StringIO()
+    streams = IO(stdin=io.StringIO(stdin or ""), stdout=out, stderr=err)
     try:
         for key, value in env.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        sys.stdin = io.StringIO(stdin or "")
-        with redirect_stdout(out), redirect_stderr(err):
-            try:
-                # Fresh string objects, as a process's argv has: argparse compares values with defaults by
-                # identity (a mutually exclusive `--client-type server` would pass as the interned default).
-                code = cli.main([arg.encode().decode() for arg in args])
-            except SystemExit as exc:  # argparse: --help, usage errors
-                code = exc.code if isinstance(exc.code, int) else 1
-            except Exception:  # what the interpreter would do: a traceback on stderr, exit 1
-                traceback.print_exc()
-                code = 1
+        try:
+            # Fresh string objects, as a process's argv has: argparse compares values with defaults by
+            # identity (a mutually exclusive `--client-type server` would pass as the interned default).
+            code = cli.main([arg.encode().decode() for arg in args], io=streams)
+        except SystemExit as exc:  # argparse: --help, usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+        except Exception:  # what the interpreter would do: a traceback on stderr, exit 1
+            traceback.print_exc(file=err)
+            code = 1
     finally:
-        sys.stdin = saved_stdin
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from api_lab import api_lab, run_on_tty
+from api_lab import run_on_tty
 from pytest_httpx import HTTPXMock
 from reliability.bounded import BODY, hostile
 from reliability.lab import PYTHON, Lab, one_line, one_line_error
@@ -156,12 +155,6 @@ def test_a_single_body_to_a_file_is_streamed_through_whatever_its_size(tmp_path:
 
 
 # ----- Zoho's text on a terminal goes through text.clean ------------------------------------------
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    with api_lab(tmp_path / "lab") as lab:
-        yield lab
-
-
 def test_terminal_escapes_come_from_text_clean() -> None:
     assert terminal_safe("a\x1bb\ud800c\u200fd\re") == "a\\u001bb\\ud800c\\u200fd\\u000de"  # one definition of unsafe
 

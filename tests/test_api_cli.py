@@ -9,21 +9,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from api_lab import BOOKS_ORG, DESK_ORG, api_lab, run_bytes
+from api_lab import BOOKS_ORG, DESK_ORG, run_bytes
 from reliability.lab import PYTHON, Lab, one_line_error
 
 from zconnect_tui.lab.emulator import ZohoEmulator
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    with api_lab(tmp_path / "lab") as lab:
-        yield lab
 
 
 def token_of(lab: Lab, name: str) -> str:

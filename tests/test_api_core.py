@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import threading
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from api_lab import api_lab
 from pytest_httpx import HTTPXMock
 from reliability.lab import Lab
 from waiting import wait_for
@@ -32,12 +31,6 @@ from zconnect_tui.store import Store
 from zconnect_tui.stores.base import ConnectionStore
 
 OnKind = Callable[[Store], ConnectionStore]
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    with api_lab(tmp_path / "lab") as lab:
-        yield lab
 
 
 # ----- where the token may go -------------------------------------------------------------------

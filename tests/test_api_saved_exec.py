@@ -5,22 +5,13 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
-from api_lab import DESK_ORG, api_lab, run_on_tty
+from api_lab import DESK_ORG, run_on_tty
 from reliability.hygiene import find_secrets
 from reliability.lab import CLIENT_SECRET, Lab, one_line_error
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    with api_lab(tmp_path / "lab") as lab:
-        yield lab
 
 
 # ----- saved APIs -------------------------------------------------------------------------------

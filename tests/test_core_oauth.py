@@ -138,7 +138,7 @@ def test_exchange_retries_only_a_refused_connect(httpx_mock):
 def test_self_client_exchange_has_no_redirect_uri(httpx_mock):
     httpx_mock.add_response(url=TOKEN_URL, json={"access_token": "1000.a", "expires_in": 3600})
     with ZohoClient() as client:
-        client.exchange_code(ACCOUNTS, conn(self_client=True, redirect_uri=""), "c", None)
+        client.exchange_code(ACCOUNTS, conn(client_type="self", redirect_uri=""), "c", None)
     assert "redirect_uri" not in parse_qs(httpx_mock.get_request().content.decode())
 
 

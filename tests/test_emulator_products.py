@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from api_lab import BOOKS_ORG, DESK_ORG, api_lab
+from api_lab import BOOKS_ORG, DESK_ORG
 from reliability.lab import Lab
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Iterator[tuple[Lab, httpx.Client]]:
-    with api_lab(tmp_path / "lab") as lab:
-        token = lab.store.load().get("desk").token.access_token
-        crm = lab.store.load().get("crm").token.access_token
-        books = lab.store.load().get("books").token.access_token
-        with httpx.Client(base_url=lab.emu.url, trust_env=False) as client:
-            client.tokens = {"desk": token, "crm": crm, "books": books}  # type: ignore[attr-defined]
-            yield lab, client
+def lab(lab: Lab) -> Iterator[tuple[Lab, httpx.Client]]:
+    """conftest's lab, with an HTTP client and each connection's token (this file calls the emulator itself)."""
+    token = lab.store.load().get("desk").token.access_token
+    crm = lab.store.load().get("crm").token.access_token
+    books = lab.store.load().get("books").token.access_token
+    with httpx.Client(base_url=lab.emu.url, trust_env=False) as client:
+        client.tokens = {"desk": token, "crm": crm, "books": books}  # type: ignore[attr-defined]
+        yield lab, client
 
 
 def auth(client: httpx.Client, name: str, **headers: str) -> dict[str, str]:

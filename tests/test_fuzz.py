@@ -65,7 +65,7 @@ def base_file(path: Path, names: tuple[str, ...] = (*CONNECTIONS, "self")) -> by
     for name in names:
         if name == "self":
             store.save_connection(Connection(name="self", service="desk", dc="us", client_id="1000.SELF",
-                                             scopes=["Desk.basic.READ"], client_secret="s", self_client=True))
+                                             scopes=["Desk.basic.READ"], client_secret="s", client_type="self"))
             continue
         service, dc, hours = CONNECTIONS[name]
         conn = Connection(name=name, service=service, dc=dc, client_id="1000.CLIENT", scopes=["Desk.basic.READ"],

@@ -23,6 +23,7 @@ from reliability.lab import Lab
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
+from zconnect_tui.cli_io import IO
 from zconnect_tui.cli_list import cmd_list
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.exports import render as export
@@ -105,13 +106,13 @@ def test_zconnect_lists_cells_neutralise_hostile_strings(kind: str, capsys: pyte
                                                         tmp_path: Path) -> None:
     value = HOSTILE[kind]
     conns = [hostile_connection(value), Connection("plain", "crm", "eu", "1000.X", ["ZohoCRM.org.READ"])]
-    assert cmd_list(Listing(conns, tmp_path / "none.toml"), argparse.Namespace(json=False, names=False)) == 0  # type: ignore[arg-type]
+    assert cmd_list(Listing(conns, tmp_path / "none.toml"), argparse.Namespace(json=False, names=False), IO()) == 0  # type: ignore[arg-type]
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert len(lines) == 3, lines  # the header and one row each: a line break in a cell forges no row
     assert not unsafe(out, allowed="\n") and "\t" not in out, unsafe(out, allowed="\n")
     assert lines[2].startswith("plain  ") and f"Acme {clean(value)}" in lines[1]
-    assert cmd_list(Listing(conns, tmp_path / "none.toml"), argparse.Namespace(json=True, names=False)) == 0  # type: ignore[arg-type]
+    assert cmd_list(Listing(conns, tmp_path / "none.toml"), argparse.Namespace(json=True, names=False), IO()) == 0  # type: ignore[arg-type]
     assert not unsafe(capsys.readouterr().out, allowed="\n")
 
 

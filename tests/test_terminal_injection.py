@@ -14,9 +14,10 @@ from conftest import Registered
 from inprocess import zconnect
 from reliability.lab import Lab, one_line_error
 from test_tui_dashboard import authorize, note_containing
-from test_tui_support import SIZE, frame_text, make_app, wait_for
+from test_tui_support import SIZE, frame_text, make_app, notices, wait_for
 from textual.widgets import DataTable, Static
 
+from zconnect_tui.cli_io import IO
 from zconnect_tui.commands import _out
 from zconnect_tui.store import Store
 from zconnect_tui.text import clean
@@ -42,7 +43,7 @@ def test_clean_strips_controls_and_bidi_but_keeps_the_words() -> None:
 
 
 def test_cli_output_is_cleaned_where_it_is_printed(capsys) -> None:  # noqa: ANN001
-    _out(f"org {HOSTILE}\tnext\nline two")
+    _out(IO(), f"org {HOSTILE}\tnext\nline two")
     out = capsys.readouterr().out
     assert_clean(out)
     assert out == "org Acme]52;c;ZWNobyBwd25lZA==[2J31mevil\tnext\nline two\n"
@@ -139,4 +140,4 @@ async def test_tui_cells_details_and_notifications_show_no_control_character(
         # Any notification, whoever sends it, is cleaned by the app.
         app.notify(HOSTILE, title=HOSTILE)
         await pilot.pause()
-        assert_clean(*(f"{n.title} {n.message}" for n in app._notifications))
+        assert_clean(*(f"{n.title} {n.message}" for n in notices(app)))

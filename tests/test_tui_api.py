@@ -9,15 +9,14 @@ secret on screen or in a screenshot even when a body echoes one. Snapshots at 80
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_lab import DESK_ORG, api_lab
+from api_lab import DESK_ORG
 from pytest_textual_snapshot import SVGImageExtension
 from reliability.lab import Lab
 from syrupy.assertion import SnapshotAssertion
-from test_tui_support import frame_text, keys_on_screen, make_app, shows, type_into, wait_for
+from test_tui_support import frame_text, keys_on_screen, make_app, notices, shows, type_into, wait_for
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Select, Static, TextArea
@@ -36,12 +35,6 @@ from zconnect_tui.tui.screens.dashboard import DashboardScreen
 from zconnect_tui.tui.screens.help import HelpScreen
 
 SIZE = (80, 24)
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    with api_lab(tmp_path / "lab") as lab:
-        yield lab
 
 
 def save(lab: Lab, name: str, key: str, api: SavedApi) -> None:
@@ -385,7 +378,7 @@ async def test_answer_rows_fit_the_width_with_no_horizontal_scrollbar(lab: Lab) 
         tree.move_cursor(subject)
         await pilot.press("enter")
         await wait_for(pilot, lambda: long.strip() in " ".join(
-            str(n.message) for n in app._notifications), what="the whole value")
+            str(n.message) for n in notices(app)), what="the whole value")
 
 
 # ----- snapshots ---------------------------------------------------------------------------------------

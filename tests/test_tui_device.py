@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CLIENT_SECRET, EU_SECRET
-from test_tui_support import SIZE, drive_to, frame_text, key_of, make_app, next_step, shows, wait_for, wizard
+from test_tui_support import SIZE, drive_to, frame_text, key_of, make_app, next_step, notices, shows, wait_for, wizard
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input
 
@@ -88,7 +88,7 @@ async def test_the_non_browser_branch_end_to_end(emulator: ZohoEmulator, device_
         assert screen.query_one("#next", Button).disabled and "Esc cancels" in frame
         # Copy buttons for both (OSC 52, with the note for tmux).
         await pilot.click("#device-copy-code")
-        assert app.clipboard == code and any("set-clipboard on" in n.message for n in app._notifications)
+        assert app.clipboard == code and any("set-clipboard on" in n.message for n in notices(app))
         await pilot.click("#device-copy-url")
         assert app.clipboard == f"{emulator.url}/oauth/v3/device"
         emulator.device_approve(code)  # the user, on another device

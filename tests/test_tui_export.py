@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from test_export_formats import fixed
-from test_tui_support import make_app, open_dialog, wait_for
+from test_tui_support import make_app, notices, open_dialog, wait_for
 
 from zconnect_tui import exports
 from zconnect_tui.datacenters import DataCenters
@@ -42,7 +42,7 @@ async def test_a_failing_renderer_shows_its_error_in_its_tab_and_the_others_work
         shown = str(export.query_one("#format-boom .export-text").content)
         assert shown.startswith("This format could not be made: Unexpected error: RuntimeError: this renderer")
         await pilot.press("c")
-        assert app.clipboard == "" and any("Nothing to copy" in str(n.message) for n in app._notifications)
+        assert app.clipboard == "" and any("Nothing to copy" in str(n.message) for n in notices(app))
 
         await pilot.press("right", "right", "right", "right")  # env, json, curl, deluge: still there
         assert export.shown == "deluge"

@@ -9,7 +9,7 @@ import pytest
 from conftest import CLIENT_SECRET, Registered, free_port
 from test_tui_dashboard import authorized, note_containing  # noqa: F401 - a fixture
 from test_tui_experience import dashboard, write_states
-from test_tui_support import footer_keys, frame_text, keys_on_screen, make_app, shows, wait_for
+from test_tui_support import footer_keys, frame_text, keys_on_screen, make_app, notices, shows, wait_for
 from textual.pilot import Pilot
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
@@ -207,8 +207,8 @@ async def test_a_greyed_out_key_says_why_it_does_not_apply(config_path: Path) ->
         status = screen.query_one("#status", Static)  # one line above the keys, not a toast (#22 item 9)
         await wait_for(pilot, lambda: status.display and "fresh was never authorized" in str(status.content),
                        what="the reason above the keys")
-        assert not list(app._notifications)
+        assert not list(notices(app))
         screen.note("")
         await pilot.press("slash", *"fresh", "c", "r")
         await pilot.pause()
-        assert not status.display and not list(app._notifications)
+        assert not status.display and not list(notices(app))

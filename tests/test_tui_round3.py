@@ -9,7 +9,7 @@ import pytest
 from conftest import CLIENT_SECRET, Registered
 from test_tui_dashboard import authorized, conn  # noqa: F401 - a fixture
 from test_tui_experience import dashboard, write_states
-from test_tui_support import SIZE, frame_text, keys_on_screen, make_app, type_into, wait_for, wizard
+from test_tui_support import SIZE, frame_text, keys_on_screen, make_app, notices, type_into, wait_for, wizard
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
@@ -58,8 +58,8 @@ async def test_ctrl_c_says_how_to_quit_in_plain_words(tmp_path: Path) -> None:
         wizard(pilot)
         app.set_focus(None)  # (a focused field takes ctrl+c as copy)
         await pilot.press("ctrl+c")
-        await wait_for(pilot, lambda: list(app._notifications), what="the notice")
-        [note] = list(app._notifications)
+        await wait_for(pilot, lambda: notices(app), what="the notice")
+        [note] = notices(app)
         assert note.message == "Press ctrl+q to quit zconnect." and "[" not in note.message
 
 
@@ -153,7 +153,7 @@ async def test_a_refresh_shows_its_result_once_in_the_details_not_as_a_toast(aut
         await wait_for(pilot, lambda: "Refreshed desk" in frame_text(app), what="the result on screen")
         await pilot.pause()
         assert frame_text(app).count("Refreshed desk") == 1
-        assert not list(app._notifications)
+        assert not notices(app)
 
 
 async def test_after_zoho_refuses_the_refresh_token_the_panel_no_longer_gives_an_expiry(
@@ -203,7 +203,7 @@ async def test_the_save_api_dialogs_name_error_goes_once_fixed_and_the_save_is_s
         await pilot.press("enter")
         status = app.screen.query_one("#api-status", Static)
         await wait_for(pilot, lambda: str(status.content).startswith("✔ Saved @good_name"), what="the save")
-        assert not list(app._notifications)  # said once, in the status line (item 9)
+        assert not notices(app)  # said once, in the status line (item 9)
 
 
 async def test_esc_and_ctrl_q_on_a_typed_api_call_ask_first(authorized: Registered,  # noqa: F811

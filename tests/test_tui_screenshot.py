@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CLIENT_SECRET
-from test_tui_support import SIZE, drive_to, errors, key_of, make_app, type_into, wait_for
+from test_tui_support import SIZE, drive_to, errors, key_of, make_app, notices, type_into, wait_for
 from textual.widgets import Checkbox, Input
 
 from zconnect_tui.tui.app import screenshot_dir
@@ -42,7 +42,7 @@ async def test_screenshot_masks_a_revealed_secret_and_a_failed_save_is_one_line(
         # Not into the current directory (a git work tree picked one up, #22 item 11), and it says where.
         assert not list(tmp_path.glob("*.svg"))
         [shot] = list(shots.glob("*.svg"))
-        assert any(n.message == f"Saved {shot}" for n in app._notifications)
+        assert any(n.message == f"Saved {shot}" for n in notices(app))
         # Save into a directory zconnect cannot write (issue #8 reproduced it with a read-only config dir;
         # here the lock path is a directory, which stops root too): one line under the form, no crash.
         config_path.with_name(config_path.name + ".lock").mkdir(parents=True)

@@ -103,10 +103,9 @@ def test_front_ends_reach_the_store_only_through_the_manager() -> None:
         assert "Store(" not in source and ".store." not in source, path
         runtime = source.split("if TYPE_CHECKING:")[0]
         assert "zconnect_tui.store" not in runtime, path
-    commands = (PACKAGE / "commands.py").read_text()
-    assert "Store(" not in commands and commands.count("open_store(") == 1  # stores.open_store picks the store
-    assert "Manager(open_store(args.config))" in commands
-    assert ".store." not in commands
+    dispatch = (PACKAGE / "cli.py").read_text()
+    assert dispatch.count("open_store(") == 1 and "Manager(open_store(args.config))" in dispatch
+    assert ".store." not in dispatch and "Store(" not in (PACKAGE / "commands.py").read_text()
 
 
 def test_no_textual_in_the_core() -> None:

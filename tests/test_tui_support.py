@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from textual import events
+from textual.app import App
+from textual.notifications import Notification
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Button, Input, RadioButton, Select
@@ -64,6 +66,11 @@ async def open_dialog(pilot: Pilot, key: str, screen_type: type[Screen], what: s
     await pilot.press(key)
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen_type), what=what)
     return pilot.app.screen
+
+
+def notices(app: App[object]) -> list[Notification]:
+    """The notifications on screen now: the one place the tests read Textual's private `_notifications`."""
+    return list(app._notifications)
 
 
 def frame_text(app: ZconnectApp) -> str:

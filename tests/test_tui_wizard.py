@@ -16,6 +16,7 @@ from test_tui_support import (
     key_of,
     make_app,
     next_step,
+    notices,
     record_lock_threads,
     shows,
     type_into,
@@ -82,7 +83,7 @@ async def test_whole_wizard_through_the_real_listener(emulator: ZohoEmulator, co
         screen = wizard(pilot)
         assert key_of(screen) == "authorize" and await shows(pilot, "✔ Authorized")
         assert str(screen.query_one("#nav-hint").content) == "" and not screen.query_one("#next", Button).disabled
-        assert not any("no tokens yet" in n.message for n in app._notifications)
+        assert not any("no tokens yet" in n.message for n in notices(app))
         await next_step(pilot)
         await next_step(pilot)
         await next_step(pilot)  # Finish

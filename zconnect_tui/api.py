@@ -28,7 +28,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -123,7 +123,8 @@ class ApiResponse:
 
     @property
     def content_type(self) -> str:
-        return self._raw.headers.get("content-type", "")
+        value: str = self._raw.headers.get("content-type", "")
+        return value
 
     def iter_bytes(self) -> Iterator[bytes]:
         """The body as it arrives (decoded from gzip if Zoho compressed it), within the request's deadline."""
@@ -291,11 +292,12 @@ class ApiCall:
                 # server takes chunked uploads. Rewound for a retry after a refresh.
                 sent_headers["Content-Length"] = str(body.seek(0, 2))
                 body.seek(0)
-                content = iter(lambda: body.read(CHUNK), b"")  # type: ignore[union-attr]
+                content = iter(lambda: body.read(CHUNK), b"")
             # One overall deadline for this request: connect, upload, headers and the whole body.
             deadline = Deadline(http_timeout_seconds())
             try:
-                request = client.build_request(method, url, params=params, content=content, headers=sent_headers,
+                request = client.build_request(method, url, params=tuple(params), content=content,
+                                               headers=sent_headers,
                                                extensions={"trace": self._trace, "timeout": deadline})
             except httpx.InvalidURL as exc:
                 raise UsageError(f"zconnect cannot send to {clean(url, limit=120, escape=True)}: "
@@ -343,7 +345,7 @@ class ApiCall:
                 continue
             return response, token
 
-    def responses(self) -> Iterator[ApiResponse]:
+    def responses(self) -> Generator[ApiResponse, None, None]:
         """Each response in turn: one, or every page with `paginate`. Close each before the next."""
         conn, target, url, params, headers, body = self._prepare()
         method = self.request.method.upper()

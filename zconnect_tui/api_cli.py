@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING, TypeVar
+from typing import IO as Stream
+from typing import TYPE_CHECKING, TypeVar
 
 from zconnect_tui.errors import EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE, UsageError, ZconnectError
 from zconnect_tui.saved import (
@@ -32,6 +32,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from zconnect_tui import apiout
     from zconnect_tui.api import ApiCall, ApiRequest, ApiResponse
+    from zconnect_tui.cli_io import IO
     from zconnect_tui.manager import Manager
     from zconnect_tui.model import Connection
 
@@ -53,7 +54,7 @@ Exit codes: 0 for 2xx, 1 for 4xx, 3 needs re-authorization, 4 network or 5xx, 5 
 
 
 # ----- api ------------------------------------------------------------------------------------------
-def _field_value(kind: str, text: str) -> Field:
+def _field_value(io: IO, kind: str, text: str) -> Field:
     key, value = split_field(text, f"-{kind}")
     if kind == "f":
         return key, value
@@ -61,7 +62,7 @@ def _field_value(kind: str, text: str) -> Field:
         source = value[1:]
         try:
             if source == "-":
-                return key, sys.stdin.read()
+                return key, io.stdin.read()
             with open(source, encoding="utf-8") as fh:
                 return key, fh.read()
         except (OSError, UnicodeDecodeError) as exc:
@@ -71,32 +72,34 @@ def _field_value(kind: str, text: str) -> Field:
 
 def _merge(base: list[tuple[str, T]], extra: list[tuple[str, T]], fold: bool = False) -> list[tuple[str, T]]:
     """`extra` overrides entries of `base` with the same key (case-insensitive for headers)."""
-    norm = (lambda k: k.lower()) if fold else (lambda k: k)
+    def norm(key: str) -> str:
+        return key.lower() if fold else key
+
     overridden = {norm(k) for k, _ in extra}
     return [(k, v) for k, v in base if norm(k) not in overridden] + extra
 
 
-def _open_input(path: str) -> IO[bytes]:
+def _open_input(io: IO, path: str) -> Stream[bytes]:
     import tempfile
 
     if path == "-":
         # A retry after a refresh sends the body again: keep stdin in a spooled file, not in memory.
         spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
-        while chunk := sys.stdin.buffer.read(64 * 1024):
+        while chunk := io.stdin_bytes.read(64 * 1024):
             spool.write(chunk)
         spool.seek(0)
-        return spool  # type: ignore[return-value]
+        return spool
     try:
         return open(path, "rb")
     except OSError as exc:
         raise UsageError(f"Cannot read {path}: {exc.strerror}.", "Check the path given to --input.") from None
 
 
-def cmd_api(manager: Manager, args: argparse.Namespace) -> int:
+def cmd_api(manager: Manager, args: argparse.Namespace, io: IO) -> int:
     from zconnect_tui.api import ApiRequest
 
     conn = manager.get(args.name)
-    fields = [_field_value(kind, text) for kind, text in args.fields]
+    fields = [_field_value(io, kind, text) for kind, text in args.fields]
     headers = [parse_header(h) for h in args.headers]
     params = dict(split_field(p, "-p") for p in args.params)
     what = "The call"
@@ -116,7 +119,7 @@ def cmd_api(manager: Manager, args: argparse.Namespace) -> int:
         method = validate_method(args.method or ("POST" if args.input else "GET"))
         path = args.path
     if args.save:
-        return _save(manager, args, SavedApi(method, path, dict(fields), dict(headers)), params)
+        return _save(manager, args, io, SavedApi(method, path, dict(fields), dict(headers)), params)
     api = SavedApi(method, path, dict(fields), dict(headers))
     from zconnect_tui.products import product_of
 
@@ -128,11 +131,11 @@ def cmd_api(manager: Manager, args: argparse.Namespace) -> int:
         method=method, path=fill(path, params, in_url=True),
         fields=[(k, fill(v, params) if isinstance(v, str) else v) for k, v in fields],
         headers=[(k, fill(v, params)) for k, v in headers],
-        body=_open_input(args.input) if args.input else None, paginate=args.paginate)
-    return _send(manager, args, request)
+        body=_open_input(io, args.input) if args.input else None, paginate=args.paginate)
+    return _send(manager, args, io, request)
 
 
-def _save(manager: Manager, args: argparse.Namespace, api: SavedApi, params: dict[str, str]) -> int:
+def _save(manager: Manager, args: argparse.Namespace, io: IO, api: SavedApi, params: dict[str, str]) -> int:
     key = validate_key(args.save)
     if args.input or args.paginate or params:
         raise UsageError("--save stores a call's method, path, fields and headers, with {placeholders} unfilled.",
@@ -143,33 +146,33 @@ def _save(manager: Manager, args: argparse.Namespace, api: SavedApi, params: dic
         raise UsageError("A saved API cannot hold a null field (the config file is TOML).", "Leave it out.")
     conn = manager.save_api(args.name, key, api)
     needs = " ".join(f"-p {n}=…" for n in _asked(conn, api))
-    print(clean(f"Saved @{key} on {args.name}: {api.method} {api.path}. Run it: zconnect api {args.name} @{key}"
-                + (f" {needs}" if needs else "")), flush=True)
+    io.out(clean(f"Saved @{key} on {args.name}: {api.method} {api.path}. Run it: zconnect api {args.name} @{key}"
+                 + (f" {needs}" if needs else "")))
     return EXIT_OK
 
 
-def _send(manager: Manager, args: argparse.Namespace, request: ApiRequest) -> int:
+def _send(manager: Manager, args: argparse.Namespace, io: IO, request: ApiRequest) -> int:
     from zconnect_tui import apiout
     from zconnect_tui.api import ApiCall
 
-    out = sys.stdout.buffer
-    tty = sys.stdout.isatty()
+    out = io.stdout_bytes
+    tty = io.is_terminal(io.stdout)
     jq = apiout.jq_program(args.jq) if args.jq and not args.silent else None  # a bad EXPR: before any call
 
     def note(seconds: float, why: str) -> None:
-        print(f"zconnect: {why}: retrying in {seconds:g} s…", file=sys.stderr, flush=True)
+        io.err(f"zconnect: {why}: retrying in {seconds:g} s…")
 
     call = ApiCall(manager, args.name, request, on_wait=note)
     try:
-        last = _write_responses(call, args, request.paginate, out, tty, jq)
+        last = _write_responses(io, call, args, request.paginate, out, tty, jq)
     except BrokenPipeError:
         # The reader went away (`… | head`): stop fetching pages, and say nothing more.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), io.stdout.fileno())
         return EXIT_OK
-    return _exit_for(last, request.method, args, apiout.one_line, manager.get(args.name).service)
+    return _exit_for(io, last, request.method, args, apiout.one_line, manager.get(args.name).service)
 
 
-def _write_responses(call: ApiCall, args: argparse.Namespace, paginate: bool, out: IO[bytes],
+def _write_responses(io: IO, call: ApiCall, args: argparse.Namespace, paginate: bool, out: Stream[bytes],
                      tty: bool, jq: apiout.JqProgram | None = None) -> ApiResponse:
     """Write each response (each page) as it arrives; returns the last one."""
     from zconnect_tui import apiout
@@ -192,8 +195,8 @@ def _write_responses(call: ApiCall, args: argparse.Namespace, paginate: bool, ou
             shown = apiout.for_terminal(data, response.content_type, colour=True)
             if shown is None:
                 kind = clean(response.content_type, limit=80) or "binary data"
-                print(f"zconnect: not showing {len(data)} bytes of {kind} on the terminal. Send the output to a "
-                      "file: … > FILE", file=sys.stderr)
+                io.err(f"zconnect: not showing {len(data)} bytes of {kind} on the terminal. Send the output to a "
+                       "file: … > FILE")
             else:
                 apiout.write_text(out, shown)
         elif paginate or not response.ok:
@@ -209,7 +212,7 @@ def _write_responses(call: ApiCall, args: argparse.Namespace, paginate: bool, ou
     return last
 
 
-def _exit_for(response: ApiResponse, method: str, args: argparse.Namespace,
+def _exit_for(io: IO, response: ApiResponse, method: str, args: argparse.Namespace,
               one_line: Callable[[str], str], service: str = "") -> int:
     if response.ok:
         return EXIT_OK
@@ -249,7 +252,7 @@ def _exit_for(response: ApiResponse, method: str, args: argparse.Namespace,
         hint = "Zoho is having trouble; try again in a minute."
     else:
         hint = seen
-    print(f"zconnect: {head}. {hint}", file=sys.stderr, flush=True)
+    io.err(f"zconnect: {head}. {hint}")
     return EXIT_UNREACHABLE if status >= 500 else EXIT_ERROR
 
 
@@ -262,12 +265,12 @@ def _asked(conn: Connection, api: SavedApi) -> list[str]:
 
 
 # ----- apis -----------------------------------------------------------------------------------------
-def cmd_apis(manager: Manager, args: argparse.Namespace) -> int:
+def cmd_apis(manager: Manager, args: argparse.Namespace, io: IO) -> int:
     from zconnect_tui.apitarget import saved_api_url
 
     if args.delete:
         manager.remove_api(args.name, args.delete)
-        print(f"Removed @{args.delete} from {args.name}.")
+        io.out(f"Removed @{args.delete} from {args.name}.")
         return EXIT_OK
     snap = manager.snapshot()
     conn = snap.get(args.name)
@@ -276,19 +279,19 @@ def cmd_apis(manager: Manager, args: argparse.Namespace) -> int:
         rows = [{"key": k, "method": a.method, "path": a.path, "fields": a.fields, "headers": a.headers,
                  "placeholders": a.placeholders(), "url": saved_api_url(conn, dcs, a)}
                 for k, a in sorted(conn.apis.items())]
-        print(json.dumps(rows, indent=2))
+        io.out(json.dumps(rows, indent=2))
         return EXIT_OK
     if not conn.apis:
-        print(f"{conn.name} has no saved APIs yet. Save one: zconnect api {conn.name} PATH [-f k=v …] --save KEY")
+        io.out(f"{conn.name} has no saved APIs yet. Save one: zconnect api {conn.name} PATH [-f k=v …] --save KEY")
         return EXIT_OK
-    table = [("KEY", "METHOD", "PATH", "FIELDS", "NEEDS")]
+    table: list[tuple[str, ...]] = [("KEY", "METHOD", "PATH", "FIELDS", "NEEDS")]
     for key, api in sorted(conn.apis.items()):
         shown = ", ".join(f"{k}={v}" for k, v in api.fields.items()) or "-"
         needs = " ".join(f"-p {n}" for n in _asked(conn, api)) or "-"
         table.append(tuple(clean(cell, limit=200) for cell in ("@" + key, api.method, api.path, shown, needs)))
     widths = [max(len(row[i]) for row in table) for i in range(5)]
     for row in table:  # the config file is outside input: every cell cleaned (text.clean)
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        io.out("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     return EXIT_OK
 
 
@@ -305,7 +308,7 @@ def exec_environment(manager: Manager, name: str) -> dict[str, str]:
             "ZOHO_ORG_ID": conn.org_id, "ZOHO_CONNECTION": conn.name}
 
 
-def cmd_exec(manager: Manager, args: argparse.Namespace) -> int:
+def cmd_exec(manager: Manager, args: argparse.Namespace, io: IO) -> int:
     argv = list(args.argv)
     if argv and argv[0] == "--":
         argv = argv[1:]
@@ -314,8 +317,8 @@ def cmd_exec(manager: Manager, args: argparse.Namespace) -> int:
     import subprocess
 
     env = {**os.environ, **exec_environment(manager, args.name)}
-    sys.stdout.flush()
-    sys.stderr.flush()
+    io.stdout.flush()
+    io.stderr.flush()
     try:
         if os.name == "posix":
             os.execvpe(argv[0], argv, env)  # CMD takes over this process: its signals, its exit code

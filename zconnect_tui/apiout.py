@@ -98,13 +98,14 @@ def jq_program(expr: str) -> JqProgram:
     from zconnect_tui.errors import UsageError
 
     try:
-        import jq
+        import jq  # type: ignore[import-not-found]  # the jq package ships no type information
     except ImportError:
         raise UsageError("--jq needs the jq library, which is not installed.",
                          f"Install it: {JQ_EXTRA} (in a checkout: pip install '.[jq]'), or pipe the output to jq.") \
             from None
     try:
-        return jq.compile(expr)
+        program: JqProgram = jq.compile(expr)
+        return program
     except ValueError as exc:
         raise UsageError(f"--jq: {one_line(str(exc).replace('jq: error: ', '').split(chr(10))[0])}.",
                          "Check the expression (jq's syntax, as for `gh api --jq`).") from None

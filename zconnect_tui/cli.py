@@ -2,19 +2,22 @@
 
 `zconnect token [NAME]` first tries `fastpath`, which answers from the file without argparse
 or httpx. Command bodies live in `commands.py` (and the modules a `Command` names), imported only
-after parsing. A NAME left out is the default connection (`cli_default.py`).
+after parsing, and dispatched here (`dispatch`): imports flow one way, cli -> bodies. Every body gets
+the IO object (`cli_io.IO`) and prints through it. A NAME left out is the default connection (`cli_default.py`).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from zconnect_tui.fastpath import try_fast_token
 
 if TYPE_CHECKING:
     import argparse
+
+    from zconnect_tui.cli_io import IO
 
 EPILOG = """\
 examples:
@@ -221,12 +224,13 @@ COMMANDS: tuple[Command, ...] = (
               "http://127.0.0.1:P/callback (default 9646, zconnect's own default)"),
             body="zconnect_tui.lab.cli"),
 )
-"""Every command, declared once: the parser is built from this table and `commands.run` dispatches
+"""Every command, declared once: the parser is built from this table and `dispatch` dispatches
 on the name. A new command is one entry here plus its `cmd_<name>` in its `body` module."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser (built only when the fast path cannot answer)."""
+    """The full argument parser (built only when the fast path cannot answer); help and usage errors go to
+    the running command's IO (`cli_io.current`)."""
     import argparse
 
     from zconnect_tui import __version__
@@ -238,6 +242,16 @@ def build_parser() -> argparse.ArgumentParser:
             from zconnect_tui.text import clean
 
             self.exit(2, f"zconnect: {clean(message)}. See `{self.prog} --help`.\n")
+
+        def _print_message(self, message: str, file: Any = None) -> None:
+            # argparse writes help to sys.stdout and errors to sys.stderr: the running command's IO instead.
+            from zconnect_tui.cli_io import current
+
+            io = current()
+            if message and io is not None:
+                (io.stderr if file is sys.stderr else io.stdout).write(message)
+            elif message:
+                super()._print_message(message, file)
 
         @property
         def epilog(self) -> str | None:
@@ -264,7 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="`zconnect COMMAND --help` for its own flags; none: the dashboard or wizard")
     for command in COMMANDS:
         epilog = command.epilog  # (module, name): text that lives with the command's body, read for --help
-        p = sub.add_parser(command.name, help=command.help, description=command.help, epilog=epilog,
+        # Parser.epilog reads a (module, name) pair when help is shown; argparse's stub says str only.
+        p = sub.add_parser(command.name, help=command.help, description=command.help, epilog=cast(str | None, epilog),
                            formatter_class=argparse.RawDescriptionHelpFormatter if epilog else argparse.HelpFormatter)
         for flags, options in command.args:
             if flags == EXCLUSIVE:
@@ -323,20 +338,58 @@ def _positionals(args: argparse.Namespace, extra: list[str], argv: list[str]) ->
         at = command_index(argv)
         if at is not None and argv[at + 1:at + 2] == ["--"]:
             args.argv, args.name = [args.name, *args.argv], None
+    return None
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `zconnect` console script."""
+def dispatch(args: argparse.Namespace, io: IO) -> int:
+    """Run a parsed command line: `cmd_<command>(manager, args, io)` in the module COMMANDS names."""
+    import importlib
+    from collections.abc import Callable
+
+    from zconnect_tui.manager import Manager
+    from zconnect_tui.stores import open_store
+    from zconnect_tui.text import clean
+
+    manager = Manager(open_store(args.config))
+    if args.command not in (None, "new", "path"):
+        for warning in manager.warnings():
+            io.err(clean(f"zconnect: {warning}"))
+    name = args.command or "new"
+    command = next(c for c in COMMANDS if c.name == name)
+    if command.name_optional and args.name is None and name != "use":
+        from zconnect_tui.cli_default import resolve
+
+        args.name = resolve(manager, name)
+    handler: Callable[[Manager, argparse.Namespace, IO], int] = getattr(importlib.import_module(command.body),
+                                                                        f"cmd_{name}")
+    return handler(manager, args, io)
+
+
+def main(argv: list[str] | None = None, io: IO | None = None) -> int:
+    """Entry point of the `zconnect` console script; `io`: the streams (the process's own when None)."""
     args_list = sys.argv[1:] if argv is None else argv
-    if try_fast_token(args_list):
+    if io is not None and io.stdout is not sys.stdout:
+        # The token fast path writes to sys.stdout and stays as small as it is: pointed at io.stdout for it.
+        from contextlib import redirect_stdout
+
+        with redirect_stdout(io.stdout):
+            if try_fast_token(args_list):
+                return 0
+    elif try_fast_token(args_list):
         return 0
+    from zconnect_tui.cli_io import IO, running
+
+    with running(io or IO()) as streams:
+        return _main(args_list, streams)
+
+
+def _main(args_list: list[str], io: IO) -> int:
     unknown = unknown_command(args_list)
     if unknown is not None:
-        sys.stderr.write(unknown)
+        io.stderr.write(unknown)
         return 2
     parser = build_parser()
     args, extra = parser.parse_known_args(args_list)
-    from zconnect_tui import commands
     from zconnect_tui.errors import ZconnectError
     from zconnect_tui.text import clean
 
@@ -348,12 +401,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, f"zconnect: unrecognized arguments: {clean(' '.join(extra))}. See `{where}`.\n")
 
     try:
-        return commands.run(args)
+        return dispatch(args, io)
     except ZconnectError as exc:
-        print(f"zconnect: {clean(exc.one_line())}", file=sys.stderr)
+        io.err(f"zconnect: {clean(exc.one_line())}")
         return exc.exit_code
     except KeyboardInterrupt:
-        print("zconnect: interrupted.", file=sys.stderr)
+        io.err("zconnect: interrupted.")
         return 130
 
 

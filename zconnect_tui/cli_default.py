@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import sys
 from typing import TYPE_CHECKING
 
 from zconnect_tui.errors import ConfigError, NoSuchConnection, UsageError
@@ -19,6 +18,7 @@ from zconnect_tui.model import NAME_RE
 from zconnect_tui.text import clean
 
 if TYPE_CHECKING:
+    from zconnect_tui.cli_io import IO
     from zconnect_tui.manager import Manager
     from zconnect_tui.store import Snapshot
 
@@ -73,20 +73,20 @@ def resolve(manager: Manager, command: str) -> str:
     return name
 
 
-def cmd_use(manager: Manager, args: argparse.Namespace) -> int:
+def cmd_use(manager: Manager, args: argparse.Namespace, io: IO) -> int:
     """`zconnect use NAME` sets the default; `--clear` forgets it; alone, says which it is."""
     if args.clear:
         if args.name is not None:
             raise UsageError("--clear forgets the default; it takes no NAME.", "Write: zconnect use --clear")
         manager.store.transaction(lambda snap: snap.extra.pop(KEY, None))
-        print("No default connection now: give each command its NAME.")
+        io.out("No default connection now: give each command its NAME.")
         return 0
     if args.name is None:
         found = current(manager)
         if found is None:
-            print("No default connection. Set one: zconnect use NAME")
+            io.out("No default connection. Set one: zconnect use NAME")
         else:
-            print(clean(f"{found[0]} ({found[1]})"))
+            io.out(clean(f"{found[0]} ({found[1]})"))
         return 0
 
     def change(snap: Snapshot) -> None:
@@ -94,10 +94,9 @@ def cmd_use(manager: Manager, args: argparse.Namespace) -> int:
         snap.extra[KEY] = args.name
 
     manager.store.transaction(change)
-    print(clean(f"{args.name} is the default connection: a command without NAME uses it "
-                f"(`zconnect token`, `zconnect api /api/…`)."))
+    io.out(clean(f"{args.name} is the default connection: a command without NAME uses it "
+                 f"(`zconnect token`, `zconnect api /api/…`)."))
     env = os.environ.get(ENV_CONNECTION, "")
     if env and env != args.name:
-        print(clean(f"zconnect: note: {ENV_CONNECTION}={env} overrides it in this environment."),
-              file=sys.stderr)
+        io.err(clean(f"zconnect: note: {ENV_CONNECTION}={env} overrides it in this environment."))
     return 0

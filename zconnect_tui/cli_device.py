@@ -7,9 +7,9 @@ updates in place on a terminal, an occasional plain line otherwise (logs, CI). C
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TextIO
 
+from zconnect_tui.cli_io import IO
 from zconnect_tui.device import DeviceProgress
 from zconnect_tui.errors import FlowCancelled, UsageError
 from zconnect_tui.manager import Manager
@@ -63,7 +63,7 @@ class Countdown:
             self._live = False
 
 
-def authorize_device(manager: Manager, args: argparse.Namespace) -> Connection:
+def authorize_device(manager: Manager, args: argparse.Namespace, io: IO) -> Connection:
     """Run the device flow for `args.name` and store the tokens; returns the updated connection."""
     if args.port is not None:
         raise UsageError("--port does not apply to a Non-browser client: it has no redirect URI.",
@@ -73,14 +73,14 @@ def authorize_device(manager: Manager, args: argparse.Namespace) -> Connection:
     code = flow.code
     assert code is not None
     conn = flow.conn
-    out = sys.stdout
+    out = io.stdout
     # Checked when Zoho's answer was read (device.parse_device_code) and cleaned again here, as every
     # string from Zoho is before a terminal sees it.
     out.write(f"Authorize {conn.name} ({conn.service}, data centre {conn.dc}) from any device with a browser:\n"
               f"\n  1. Open   {clean(code.verification_url)}\n  2. Enter  {clean(code.user_code)}\n\n"
               f"The code expires in {clock_text(code.expires_in)}.\n")
     out.flush()
-    countdown = Countdown(out, out.isatty())
+    countdown = Countdown(out, io.is_terminal(out))
     try:
         result = manager.poll_device(flow, countdown)
     except KeyboardInterrupt:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import sys
 import unicodedata
 from typing import TYPE_CHECKING
 
 from zconnect_tui.text import clean
 
 if TYPE_CHECKING:
+    from zconnect_tui.cli_io import IO
     from zconnect_tui.manager import Manager
 
 HEADER = ("NAME", "SERVICE", "DC", "ORGANIZATION", "TOKEN")
@@ -71,20 +70,13 @@ def table(rows: list[tuple[str, ...]], room: int | None) -> list[str]:
     return lines
 
 
-def terminal_width() -> int | None:
-    """The terminal's width in cells when stdout is one, else None (piped: nothing is cut)."""
-    if not sys.stdout.isatty():
-        return None
-    return shutil.get_terminal_size().columns
-
-
-def cmd_list(manager: Manager, args: argparse.Namespace) -> int:
+def cmd_list(manager: Manager, args: argparse.Namespace, io: IO) -> int:
     from zconnect_tui.cli_default import current
 
     conns = sorted(manager.listing(), key=lambda c: c.name)
     if args.names:
         for conn in conns:
-            print(conn.name)
+            io.out(conn.name)
         return 0
     found = current(manager)
     default = found[0] if found else None
@@ -95,18 +87,17 @@ def cmd_list(manager: Manager, args: argparse.Namespace) -> int:
             data = conn.public_dict()
             rows.append({**{k: data[k] for k in keys}, "expires_at": data["token"]["expires_at"],
                          "default": conn.name == default})
-        print(clean(json.dumps(rows, indent=2), keep="\n"))
+        io.out(clean(json.dumps(rows, indent=2), keep="\n"))
         return 0
     if not conns:
-        print("No connections yet. Create one with `zconnect new` (wizard) or `zconnect add`.")
+        io.out("No connections yet. Create one with `zconnect new` (wizard) or `zconnect add`.")
         return 0
     cleaned = [tuple(clean(cell) for cell in (c.name, c.service, c.location or c.dc, c.org_name or c.user or "-",
                                               c.token_state())) for c in conns]
-    rows = [HEADER, *cleaned]
     marked = any(c.name == default for c in conns)
-    lines = table(rows, None if (room := terminal_width()) is None else room - (2 if marked else 0))
+    lines = table([HEADER, *cleaned], None if (room := io.width()) is None else room - (2 if marked else 0))
     for line, name in zip(lines, [None, *(c.name for c in conns)], strict=True):
         if marked:
             line = ("* " if name == default else "  ") + line
-        print(line)
+        io.out(line)
     return 0

@@ -9,11 +9,11 @@ the `--config FILE` typed on the line, if any. Everything else is written into t
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from zconnect_tui.cli_io import IO
     from zconnect_tui.manager import Manager
 
 NO_NAMES = ("add",)
@@ -314,6 +314,6 @@ def script(shell: str) -> str:
     return SHELLS[shell](specs())
 
 
-def cmd_completion(manager: Manager, args: argparse.Namespace) -> int:
-    sys.stdout.write(script(args.shell))
+def cmd_completion(manager: Manager, args: argparse.Namespace, io: IO) -> int:
+    io.stdout.write(script(args.shell))
     return 0

@@ -186,13 +186,15 @@ def parse_custom(name: str, table: object) -> DataCenter:
     if wrong:
         raise ConfigError(f"data_centers.{name}.{wrong[0]} must be a string.", "Fix or remove it.")
     urls = {k: check_url(table[k], f"data_centers.{name}.{k}") for k in _URL_FIELDS if k in table}
+    # accounts and api are required (checked above); console is optional.
+    accounts, api, console = urls["accounts"], urls["api"], urls.get("console")
     hosts = tuple((k, check_url(table[k], f"data_centers.{name}.{k}")) for k in PRODUCTS if k in table)
     family = table.get("family")
     if family is not None and (not re.fullmatch(_DC_NAME, family) or family == "zoho"):
         raise ConfigError(f"data_centers.{name}.family must name a group of your own data centres.",
                           "Write e.g. family = \"lab\" in each data centre that hands users to the others.")
     return DataCenter(key=name, label=clean(str(table.get("label", name)), limit=80), builtin=False,
-                      family=family, hosts=hosts, **urls)
+                      family=family, hosts=hosts, accounts=accounts, api=api, console=console)
 
 
 Origin = tuple[str, str, int]

@@ -163,7 +163,7 @@ class DeviceFlow:
         assert self.code is not None
         return self.code.expires_in - (self._clock() - self._started)
 
-    def poll(self, client: ZohoClient, on_progress: Callable[[DeviceProgress], None] | None = None) -> DeviceResult:
+    def poll(self, client: ZohoClient, on_progress: Callable[[DeviceProgress], object] | None = None) -> DeviceResult:
         """Poll until the user approves (tokens), denies, the code expires, or `cancel`."""
         if self.code is None:
             raise UsageError("The device flow was not started.", "Call start() first.")
@@ -204,7 +204,7 @@ class DeviceFlow:
         return {"client_id": self.conn.client_id, "client_secret": self.conn.secret_for(self.dc.key),
                 "grant_type": "device_token", "code": self.code.device_code}
 
-    def _wait_until(self, when: float, note: str, on_progress: Callable[[DeviceProgress], None] | None) -> None:
+    def _wait_until(self, when: float, note: str, on_progress: Callable[[DeviceProgress], object] | None) -> None:
         while True:
             now = self._clock()
             remaining = self.remaining()

@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zconnect_tui.errors import UsageError, ZconnectError
 from zconnect_tui.manager import Manager
 from zconnect_tui.text import clean
 
+if TYPE_CHECKING:
+    from zconnect_tui.cli_io import IO
 
-def cmd_export(manager: Manager, args: argparse.Namespace) -> int:
+
+def cmd_export(manager: Manager, args: argparse.Namespace, io: IO) -> int:
     from zconnect_tui.exports import ExportOptions, get
 
     options = ExportOptions(namespace=args.namespace or "", connector=args.connector or "")
@@ -19,17 +23,17 @@ def cmd_export(manager: Manager, args: argparse.Namespace) -> int:
     if args.output is None:
         if fmt.files is not None:
             raise UsageError(f"The {fmt.key} format is a folder of files.", "Add --output DIR to write them there.")
-        print(clean(manager.export(args.name, fmt.key, options), keep="\n\t"), flush=True)
+        io.out(clean(manager.export(args.name, fmt.key, options), keep="\n\t"))
         return 0
     files = manager.export_files(args.name, fmt.key, options)
     folder = Path(args.output)
     write(folder, files)
     width = max(len(name) for name in files)
-    print(clean(f"Wrote {fmt.title} of {args.name} to {folder} ({len(files)} files):"))
+    io.out(clean(f"Wrote {fmt.title} of {args.name} to {folder} ({len(files)} files):"))
     for name, text in files.items():
-        print(clean(f"  {name.ljust(width)}  {summary(name, text)}"))
+        io.out(clean(f"  {name.ljust(width)}  {summary(name, text)}"))
     if fmt.key == "posting":
-        print(clean(f"Open it with: posting --collection {folder}"))
+        io.out(clean(f"Open it with: posting --collection {folder}"))
     return 0
 
 

@@ -97,7 +97,7 @@ class AuthorizationFlow:
             self.listener.outcome = self.outcome
             self.listener.start()
 
-    def open_browser(self, on_done: Callable[[bool], None] | None = None) -> tuple[bool, str]:
+    def open_browser(self, on_done: Callable[[bool], object] | None = None) -> tuple[bool, str]:
         """Open the consent page in a browser; returns (started, reason-if-not).
 
         The browser gets a new one-time start link on the listener, never the consent URL itself: a

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from zconnect_tui import safejson
-from zconnect_tui.model import NAME_RE, STATUSES, Connection, TokenSet
+from zconnect_tui.model import NAME_RE, STATUSES, Connection, Status, TokenSet
 from zconnect_tui.text import clean
 
 INDEX_FORMAT = 1
@@ -102,5 +102,7 @@ def _connection(row: dict[str, Any]) -> Connection:
         raise ValueError("a local time")
     token = TokenSet(access_token=PRESENT if row["access"] else "", refresh_token=PRESENT if row["refresh"] else "",
                      expires_at=expires)
-    fields = {k: clean(row[k]) for k in FIELDS}
-    return Connection(name=name, client_id="", scopes=[], token=token, **fields)
+    text = {k: clean(row[k]) for k in FIELDS}
+    return Connection(name=name, client_id="", scopes=[], token=token, service=text["service"], dc=text["dc"],
+                      location=text["location"], org_id=text["org_id"], org_name=text["org_name"], user=text["user"],
+                      status=Status(text["status"]))

@@ -28,7 +28,7 @@ from zconnect_tui.stores.base import ConnectionStore, Snapshot
 from zconnect_tui.text import clean
 
 if TYPE_CHECKING:  # httpx (through oauth) and the listener load only when a command needs them
-    from zconnect_tui.device import DeviceFlow, DeviceResult
+    from zconnect_tui.device import DeviceFlow, DeviceProgress, DeviceResult
     from zconnect_tui.flow import AuthorizationFlow
     from zconnect_tui.listener import CallbackResult
     from zconnect_tui.oauth import TokenResponse, ZohoClient
@@ -158,7 +158,8 @@ class Authorizations:
         """Ask Zoho for the user code (raises ZohoError, Unreachable)."""
         self._with_client(flow.start)
 
-    def poll_device(self, flow: DeviceFlow, on_progress: Callable[..., None] | None = None) -> DeviceResult:
+    def poll_device(self, flow: DeviceFlow,
+                    on_progress: Callable[[DeviceProgress], object] | None = None) -> DeviceResult:
         """Block until the user approves at Zoho's verification page (run off the UI thread)."""
         return self._with_client(lambda c: flow.poll(c, on_progress))
 
@@ -199,7 +200,7 @@ class Authorizations:
             for token, issuer in stale:
                 try:
                     accounts = dcs.trusted_accounts(conn.dc, issuer).accounts
-                    self._with_client(lambda c, t=token, a=accounts: c.revoke(a, t))
+                    self._with_client(lambda c: c.revoke(accounts, token))  # noqa: B023 (called right here)
                 except ZconnectError:
                     pass
         return conn

@@ -7,7 +7,7 @@ live in its `[connections.NAME.token]` sub-table. Datetimes are timezone-aware U
 from __future__ import annotations
 
 import re
-from dataclasses import InitVar, asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -159,12 +159,8 @@ class Connection:
     token: TokenSet = field(default_factory=TokenSet)
     apis: dict[str, SavedApi] = field(default_factory=dict)
     """Saved APIs (`[connections.NAME.apis.KEY]`), the connector's "APIs that you require"."""
-    self_client: InitVar[bool] = False
-    """Older callers (and files) say `self_client=True`; it means client_type "self"."""
 
-    def __post_init__(self, self_client: bool) -> None:
-        if self_client and self.client_type == SERVER:
-            self.client_type = SELF
+    def __post_init__(self) -> None:
         try:
             self.client_type = ClientType(self.client_type)
         except ValueError:
@@ -175,6 +171,11 @@ class Connection:
         self.access_type = AccessType(self.access_type)
 
     # ----- reading -------------------------------------------------------------------
+    @property
+    def self_client(self) -> bool:
+        """A Self Client (client_type "self"): no redirect, the code is pasted from the console."""
+        return self.client_type == SELF
+
     @property
     def uses_redirect(self) -> bool:
         """Only a Server-based client has a loopback redirect URI."""
@@ -273,10 +274,6 @@ def format_duration(delta: timedelta) -> str:
         return f"{hours}h{minutes:02d}m"
     days, hours = divmod(hours, 24)
     return f"{days}d{hours}h"
-
-
-# `conn.self_client` still reads (the TUI and older code ask it); the field is client_type.
-Connection.self_client = property(lambda self: self.client_type == SELF)  # type: ignore[assignment,method-assign]
 
 
 # ----- validation (shared by the CLI and the wizard) ----------------------------------------

@@ -298,7 +298,7 @@ def parse_apis(conn_name: str, table: object) -> dict[str, SavedApi]:
               and isinstance(fields, dict) and isinstance(headers, dict)
               and all(isinstance(v, str | int | float | bool) for v in fields.values())
               and all(isinstance(v, str) for v in headers.values()))
-        if not ok:
+        if not ok or not isinstance(path, str):
             raise ConfigError(f"{here} needs path (text), method ({'/'.join(METHODS)}), and fields and headers "
                               "tables of plain values.", "Fix or remove it.")
         description = entry.get("description", "")

@@ -77,7 +77,7 @@ class Deadline(dict[str, float]):
     def left(self) -> float:
         return self.end - time.monotonic()
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         left = max(self.left(), 0.001)  # 0 would make the socket non-blocking, not time out
         return min(left, self.connect_limit) if key == "connect" else left
 

@@ -31,6 +31,18 @@ from zconnect_tui.text import clean
 
 _EXAMPLES = {"Fields": "limit=5 status=Open", "Values": "id=42"}
 
+API_KEYS = (
+    ("ctrl+r, Enter", "Run the call (Enter in any box of the form)"),
+    ("Esc", "Cancel the running call; else back to the dashboard"),
+    ("F1", "This help"),
+    ("ctrl+s", "Save the typed call as a named API (then `zconnect api NAME @KEY` runs it too)"),
+    ("Enter on a saved API", "Fill the form with it; Values asks for its {placeholders}"),
+    ("space, Enter", "In the answer: fold or unfold a node; on \"… more\": show the next values"),
+    ("shift+space", "In the answer: unfold or fold the node and its siblings"),
+    ("Enter on a cut value", "In the answer: a value that ends in … is shown whole"),
+)
+"""The help screen's rows for the API screen (kept here, not in the screen: help.py imports no screen)."""
+
 
 def _words(text: str, where: str) -> list[str]:
     try:

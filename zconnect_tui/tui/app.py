@@ -96,7 +96,7 @@ class ZconnectApp(App[int]):
         finally:
             gc.enable()  # also when the app ended before its first frame
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[Any]:
         """The first screen: the wizard when asked or when there is nothing to list, else the dashboard.
 
         It is the app's own first screen, not a screen pushed over Textual's empty default one: a pushed
@@ -159,7 +159,7 @@ class ZconnectApp(App[int]):
         self.switch_screen(self._dashboard(self._snapshot or Snapshot(), select))
 
     def _dashboard(self, snapshot: Snapshot, select: str | None = None, *,
-                   error: ZconnectError | None = None) -> Screen:
+                   error: ZconnectError | None = None) -> Screen[Any]:
         """The dashboard on `snapshot`; `error`: why the file could not be read."""
         from zconnect_tui.tui.screens.dashboard import DashboardScreen
 
@@ -190,10 +190,10 @@ class ZconnectApp(App[int]):
                 self.notify(f"Press {key} to quit zconnect.", title="Do you want to quit?")
                 return
 
-    def action_screenshot(self) -> None:
-        """Save an SVG screenshot in zconnect's data directory (`screenshot_dir`; never the current directory,
-        which may be a git work tree), safe to share: a revealed secret field is masked while the picture
-        is taken, and the file is created 0600 (it never replaces one). The notice names the file."""
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save an SVG screenshot in `path`, else zconnect's data directory (`screenshot_dir`; never the current
+        directory, which may be a git work tree), safe to share: a revealed secret field is masked while the
+        picture is taken, and the file is created 0600 (it never replaces one). The notice names the file."""
         revealed = [field for screen in self.screen_stack for field in screen.query(Input)
                     if field.has_class("secret") and not field.password]
         for field in revealed:
@@ -204,14 +204,15 @@ class ZconnectApp(App[int]):
             for field in revealed:
                 field.password = False
         try:
-            path = screenshot_dir() / f"zconnect_{datetime.now():%Y-%m-%dT%H_%M_%S_%f}.svg"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            target = Path(path) if path else screenshot_dir()
+            target = target / (filename or f"zconnect_{datetime.now():%Y-%m-%dT%H_%M_%S_%f}.svg")
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(svg)
         except OSError as exc:
             self.notify(f"Cannot save the screenshot: {exc.strerror}.", title="Screenshot", severity="error")
             return
-        self.notify(f"Saved {path}", title="Screenshot", timeout=10)
+        self.notify(f"Saved {target}", title="Screenshot", timeout=10)
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
@@ -232,7 +233,7 @@ class ZconnectApp(App[int]):
         self.bell()
         self.panic(Traceback(show_locals=False, width=None, suppress=[rich]))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette: Textual's own commands plus the current screen's (the dashboard's actions)."""
         yield from super().get_system_commands(screen)
         commands = getattr(screen, "palette_commands", None)

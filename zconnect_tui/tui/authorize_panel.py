@@ -332,7 +332,10 @@ class AuthorizePanel(ConsentPanel):
         if flow is None:
             return
         # on_done runs in the browser thread: post_message is the thread-safe way back.
-        opened, why = flow.open_browser(lambda ok, f=flow: self.post_message(self._BrowserDone(f, ok)))
+        def on_done(ok: bool) -> None:
+            self.post_message(self._BrowserDone(flow, ok))
+
+        opened, why = flow.open_browser(on_done)
         if not opened:
             self.query_one("#auth-paste-error", FieldError).show(f"Not opening a browser: {why}. "
                                                                  "Open the URL yourself, or paste.")

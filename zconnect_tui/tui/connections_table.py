@@ -24,17 +24,18 @@ STATE_ORDER = [TokenState.NEEDS_REAUTH, TokenState.EXPIRED, TokenState.EXPIRING,
 class Column(NamedTuple):
     key: str
     label: str
-    sort: Callable[[Connection, datetime], object]
+    sort: Callable[[Connection, datetime], tuple[object, ...]]
+    """A tuple, so that every column's key compares (the name last breaks ties)."""
 
 
-def _expiry(conn: Connection, now: datetime) -> object:
+def _expiry(conn: Connection, now: datetime) -> tuple[object, ...]:
     remaining = conn.token.remaining(now)
     return (remaining is None, remaining.total_seconds() if remaining is not None else 0.0, conn.name)
 
 
 COLUMNS: tuple[Column, ...] = (
     Column("state", "State", lambda c, now: (STATE_ORDER.index(c.state(now)), c.name)),
-    Column("name", "Name", lambda c, now: c.name),
+    Column("name", "Name", lambda c, now: (c.name,)),
     Column("service", "Service", lambda c, now: (c.service, c.name)),
     Column("dc", "DC", lambda c, now: (c.location or c.dc, c.name)),
     Column("expires", "Expires", _expiry),

@@ -15,7 +15,7 @@ is set here from the number of lines the keys were just laid out on (right after
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from textual.content import Content
 from textual.css.query import NoMatches
@@ -79,7 +79,7 @@ class KeyBar(Static):
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
 
-    def _bindings_changed(self, screen: Screen) -> None:
+    def _bindings_changed(self, screen: Screen[Any]) -> None:
         if self.is_attached and screen is self.screen:
             self.refresh_keys()
 

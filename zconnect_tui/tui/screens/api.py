@@ -41,19 +41,7 @@ from zconnect_tui.tui.work import off_thread
 
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
-
-API_KEYS = (
-    ("ctrl+r, Enter", "Run the call (Enter in any box of the form)"),
-    ("Esc", "Cancel the running call; else back to the dashboard"),
-    ("F1", "This help"),
-    ("ctrl+s", "Save the typed call as a named API (then `zconnect api NAME @KEY` runs it too)"),
-    ("Enter on a saved API", "Fill the form with it; Values asks for its {placeholders}"),
-    ("space, Enter", "In the answer: fold or unfold a node; on \"… more\": show the next values"),
-    ("shift+space", "In the answer: unfold or fold the node and its siblings"),
-    ("Enter on a cut value", "In the answer: a value that ends in … is shown whole"),
-)
-"""The help screen's rows for this screen."""
-
+    from zconnect_tui.tui.screens.help import Section
 
 class ApiScreen(StyledAtMount, Screen[None]):
     """Run API calls on one connection; dismisses with None (the dashboard re-reads the file)."""
@@ -350,10 +338,14 @@ class ApiScreen(StyledAtMount, Screen[None]):
             return
         from zconnect_tui.tui.screens.api_save import SaveApiModal
 
+        def saved(named: tuple[str, str] | None) -> None:
+            if named:
+                self._save(api, *named)
+
         picked = self.conn.apis.get(self.picked or "")
         self.app.push_screen(SaveApiModal(self.conn.name, sorted(self.conn.apis), self.picked or "",
                                           clean(picked.description) if picked else ""),
-                             callback=lambda named: self._save(api, *named) if named else None)
+                             callback=saved)
 
     @work(exclusive=True, group="api-save", exit_on_error=False)
     async def _save(self, api: Any, key: str, description: str) -> None:
@@ -379,10 +371,18 @@ class ApiScreen(StyledAtMount, Screen[None]):
         # Once, in the status line where the call's answer shows (a toast said it again, #22 item 9).
         self._status(f"✔ {text} From a shell: zconnect api {name} @{key}{' ' + needs if needs else ''}", "-ok")
 
+    @classmethod
+    def help_sections(cls) -> list[Section]:
+        """The help page opened here: this screen's keys first."""
+        from zconnect_tui.tui.screens.help import help_sections
+        from zconnect_tui.tui.steps import STEPS
+
+        return help_sections(STEPS, "api")
+
     def action_help(self) -> None:
         from zconnect_tui.tui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(opened_from="api"))
+        self.app.push_screen(HelpScreen(self.help_sections()))
 
     # ----- leaving --------------------------------------------------------------------------------
     def action_back(self) -> None:

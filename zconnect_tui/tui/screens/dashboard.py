@@ -34,6 +34,7 @@ from zconnect_tui.tui.work import off_thread
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
     from zconnect_tui.store import Snapshot
+    from zconnect_tui.tui.screens.help import Section
 
 
 WAIT_FOR_RUNNING = (*RUNNING, "authorize", "reauthorize", "edit", "resume")
@@ -383,10 +384,18 @@ class DashboardScreen(FilterSort):
 
         self.app.push_screen(ApiScreen(self.manager, conn), callback=lambda _: self.reload())
 
+    @classmethod
+    def help_sections(cls) -> list[Section]:
+        """The help page opened here: the dashboard's keys and the token states first."""
+        from zconnect_tui.tui.screens.help import help_sections
+        from zconnect_tui.tui.steps import STEPS
+
+        return help_sections(STEPS, "dashboard")
+
     def action_help(self) -> None:
         from zconnect_tui.tui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen())
+        self.app.push_screen(HelpScreen(self.help_sections()))
 
     # ----- command palette -------------------------------------------------------------------------
     def palette_commands(self) -> Iterator[SystemCommand]:

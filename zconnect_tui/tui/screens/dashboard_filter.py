@@ -7,6 +7,8 @@ the letters are typed into the box, so their actions are hidden, and Esc says wh
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.cells import cell_len
 from textual import on
 from textual.binding import Binding
@@ -15,6 +17,9 @@ from textual.widgets import DataTable, Input, Static
 
 from zconnect_tui.tui.connections_table import SORT_KEYS
 from zconnect_tui.tui.screens.dashboard_calls import CoreCalls
+
+if TYPE_CHECKING:
+    from zconnect_tui.model import Connection
 
 ESCAPE = Binding("escape", "escape", "Cancel", id="dashboard.cancel",
                  tooltip="Cancel the running action, or clear the filter")
@@ -51,6 +56,9 @@ def title_text(width: int, filter_text: str, shown: int, total: int, sort_key: s
 
 class FilterSort(CoreCalls):
     """The filter box above the table, the sort order, and Esc; the dashboard supplies the rest."""
+
+    conns: dict[str, Connection]
+    """Set by the dashboard: every connection, before the filter."""
 
     def filter_box(self) -> Input | None:
         """The filter box while it is shown (it is mounted on the first `/`)."""

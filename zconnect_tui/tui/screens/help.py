@@ -12,7 +12,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from zconnect_tui.tui.actions import ACTIONS
-from zconnect_tui.tui.screens.api import API_KEYS
+from zconnect_tui.tui.api_form import API_KEYS
 from zconnect_tui.tui.screens.dialog import Dialog
 from zconnect_tui.tui.states import STATES
 from zconnect_tui.tui.steps.base import Step
@@ -48,7 +48,11 @@ FIRST = {
 """The sections read first, by the screen the help is opened from: that screen's keys, not three pages down."""
 
 
-def help_sections(steps: list[type[Step]], opened_from: str = "wizard") -> list[tuple[str, list[tuple[str, str]]]]:
+Section = tuple[str, list[tuple[str, str]]]
+"""(heading, [(left, right)]): one section of the help page."""
+
+
+def help_sections(steps: list[type[Step]], opened_from: str = "wizard") -> list[Section]:
     """(heading, [(left, right)]) sections, those of the screen `opened_from` first; plain text, so tests and
     the screen read the same."""
     from zconnect_tui.tui.steps import guide_numbers
@@ -79,34 +83,19 @@ class HelpScreen(Dialog[None]):
 
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close", id="help.close", tooltip="Close the help")]
 
-    def __init__(self, steps: list[type[Step]] | None = None, opened_from: str | None = None) -> None:
+    def __init__(self, sections: list[Section] | None = None) -> None:
+        """`sections`: handed by the screen that opens the help (its `help_sections()`, its own keys first)."""
         super().__init__()
-        if steps is None:
+        if sections is None:
             from zconnect_tui.tui.steps import STEPS
 
-            steps = STEPS
-        self.steps = steps
-        self.opened_from = opened_from or self._screen_below()
-        """A key of FIRST: whose keys come first."""
-
-    def _screen_below(self) -> str:
-        # Pushed from the screen that is current now: the wizard's help passes its steps, the
-        # dashboard's passes nothing; either way, the screen itself tells.
-        from zconnect_tui.tui.screens.api import ApiScreen
-        from zconnect_tui.tui.screens.wizard import WizardScreen
-
-        try:
-            below = self.app.screen
-        except Exception:  # noqa: BLE001 - no app running (built in a test): the wizard's order
-            return "wizard"
-        if isinstance(below, WizardScreen):
-            return "wizard"
-        return "api" if isinstance(below, ApiScreen) else "dashboard"
+            sections = help_sections(STEPS)
+        self.sections = sections
 
     @property
     def text(self) -> str:
         return "\n".join(f"{h}\n" + "\n".join(f"  {a}: {b}" for a, b in rows)
-                         for h, rows in help_sections(self.steps, self.opened_from))
+                         for h, rows in self.sections)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide tall"):
@@ -119,7 +108,7 @@ class HelpScreen(Dialog[None]):
         accent = self.app.theme_variables.get("text-accent", "")
         heading = Style(color=accent, bold=True) if accent.startswith("#") else Style(bold=True)
         parts: list[RenderableType] = []
-        for title, rows in help_sections(self.steps, self.opened_from):
+        for title, rows in self.sections:
             grid = Table.grid(padding=(0, 2))
             grid.add_column(no_wrap=True, style=Style(bold=True))
             grid.add_column(ratio=1)

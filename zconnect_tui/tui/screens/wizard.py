@@ -34,6 +34,7 @@ from zconnect_tui.tui.work import off_thread
 if TYPE_CHECKING:
     from zconnect_tui.manager import Manager
     from zconnect_tui.store import Snapshot
+    from zconnect_tui.tui.screens.help import Section
 
 def cut(text: str, width: int) -> str:
     """`text` in at most `width` cells (at least 8), its end replaced by "…" when it is longer."""
@@ -311,10 +312,16 @@ class WizardScreen(WizardLeave):
         if index < self.step and not self._committing:
             self.step = index
 
+    def help_sections(self) -> list[Section]:
+        """The help page opened here: this wizard's steps and keys first."""
+        from zconnect_tui.tui.screens.help import help_sections
+
+        return help_sections(self.steps, "wizard")
+
     def action_help(self) -> None:
         from zconnect_tui.tui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(self.steps))
+        self.app.push_screen(HelpScreen(self.help_sections()))
 
     # ----- events -----------------------------------------------------------------------------------------
     @on(Button.Pressed, "#next")
