@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,7 @@ from zconnect_tui.stores import STORE_ENV, by_url
 from zconnect_tui.text import clean
 
 if TYPE_CHECKING:
+    from zconnect_tui.cli_io import IO
     from zconnect_tui.manager import Manager
     from zconnect_tui.stores.base import Snapshot
     from zconnect_tui.stores.postgres import PostgresStore
@@ -27,8 +27,12 @@ examples:
 """
 
 
+_IO: list[IO] = []
+"""The command's streams (`cli_io.IO`), for the helpers below."""
+
+
 def _out(text: str) -> None:
-    print(clean(text, keep="\n"), flush=True)
+    _IO[-1].out(clean(text, keep="\n"))
 
 
 def _postgres(url: str, where: str) -> PostgresStore:
@@ -39,15 +43,22 @@ def _postgres(url: str, where: str) -> PostgresStore:
     return store
 
 
-def cmd_store(manager: Manager, args: argparse.Namespace) -> int:
+def cmd_store(manager: Manager, args: argparse.Namespace, io: IO) -> int:
     """Dispatch `zconnect store ACTION`."""
+    _IO.append(io)
+    try:
+        return _store(manager, args, io)
+    finally:
+        _IO.pop()
+
+
+def _store(manager: Manager, args: argparse.Namespace, io: IO) -> int:
     if args.action == "keygen":
         from zconnect_tui.stores.crypto import KEY_ENV, new_key
 
         _out(new_key())
-        print(f"Keep it in {KEY_ENV} on every machine that uses the store (or in the OS keyring: service "
-              "zconnect, user store-key). It never goes into the database; without it the secrets do not open.",
-              file=sys.stderr)
+        io.err(f"Keep it in {KEY_ENV} on every machine that uses the store (or in the OS keyring: service "
+               "zconnect, user store-key). It never goes into the database; without it the secrets do not open.")
         return 0
     if args.action == "init":
         url = args.url or os.environ.get(STORE_ENV, "")

@@ -12,7 +12,7 @@ import shlex
 import signal
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zconnect_tui.errors import ConfigError, ZconnectError
 from zconnect_tui.lab import support as sup
@@ -22,6 +22,9 @@ from zconnect_tui.manager import Manager
 from zconnect_tui.model import DEFAULT_PORT, redirect_uri_for
 from zconnect_tui.store import Store
 from zconnect_tui.text import clean
+
+if TYPE_CHECKING:
+    from zconnect_tui.cli_io import IO
 
 DC = "lab"
 LABEL = "zconnect lab (local emulator)"
@@ -115,7 +118,7 @@ def instructions(manager: Manager, emu: LabEmulator) -> str:
     return "\n".join(lines)
 
 
-def cmd_lab(manager: Manager, args: argparse.Namespace) -> int:
+def cmd_lab(manager: Manager, args: argparse.Namespace, io: IO) -> int:
     """Serve the lab until Ctrl-C (exit 0)."""
     if args.lab_config:
         manager = Manager(Store(args.lab_config))
@@ -127,13 +130,13 @@ def cmd_lab(manager: Manager, args: argparse.Namespace) -> int:
         old = manager.set_data_center(DC, data_center(emu), keep=lambda old: old.get("label") != LABEL)
         if old is not None and old.get("label") != LABEL:
             where = clean(str(old.get("accounts", "?")), limit=80)
-            raise ConfigError(f"{manager.store.path} already has a [data_centers.{DC}] of its own "
+            raise ConfigError(f"{manager.path} already has a [data_centers.{DC}] of its own "
                                 f"(accounts = {where}); zconnect lab leaves it as it is.",
                                 "Remove that table, or run the lab with another file: zconnect lab --config FILE")
-        print(clean(instructions(manager, emu), keep="\n"), flush=True)
+        io.out(clean(instructions(manager, emu), keep="\n"))
         threading.Event().wait()  # until Ctrl-C raises KeyboardInterrupt here
     except KeyboardInterrupt:
-        print("lab stopped", flush=True)
+        io.out("lab stopped")
     finally:
         emu.stop()
     return 0
