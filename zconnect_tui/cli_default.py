@@ -13,7 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 from zconnect_tui.errors import ConfigError, NoSuchConnection, UsageError
-from zconnect_tui.fastpath import ENV_CONNECTION, preamble
+from zconnect_tui.fastpath import ENV_CONNECTION
 from zconnect_tui.model import NAME_RE
 from zconnect_tui.text import clean
 
@@ -28,15 +28,9 @@ SET_BY_USE = "set with `zconnect use`"
 
 
 def stored_default(manager: Manager) -> str | None:
-    """The file's `default`, read from the top of the file (a full parse only when that does not parse alone)."""
-    try:
-        data = manager.path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ConfigError(f"Cannot read {manager.path}: {exc.strerror}.", "Check its permissions.") from None
-    head = preamble(data, KEY)
-    value = head.get(KEY) if head is not None else manager.snapshot().extra.get(KEY)
+    """The store's `default` (the file's: read from the top of the file, a full parse only when that does not
+    parse alone)."""
+    value = manager.top_level(KEY)
     if value is None:
         return None
     if not isinstance(value, str) or not re.match(NAME_RE, value):

@@ -62,11 +62,11 @@ def try_fast_token(argv: list[str]) -> bool:
     parsed = parse_token_argv(argv)
     if parsed is None:
         return False
-    config, name = parsed[0], parsed[1] if parsed[1] is not None else os.environ.get(ENV_CONNECTION) or None
-    shared = os.environ.get("ZCONNECT_STORE", "").strip()
-    if shared:
-        token = None
-    else:
+    config = parsed[0]
+    name = parsed[1] if parsed[1] is not None else os.environ.get(ENV_CONNECTION) or None
+    token: str | None = None
+    shared: str | None = os.environ.get("ZCONNECT_STORE", "").strip()
+    if not shared:
         token, shared = fast_answer(config_path(config), name)
     if token is None and shared and name is not None:
         # A shared database or secrets in the keyring: this machine's cache (token_cache.py) answers until

@@ -87,6 +87,14 @@ class Manager(Authorizations, Organizations, SavedApis):
         """Where the connections are (the file's path for the file store), as `zconnect path` prints it."""
         return self.store.describe()
 
+    def top_level(self, key: str) -> object:
+        """A top-level setting of the store (`default`): the file store reads it without a full parse."""
+        from zconnect_tui.store import Store
+
+        if isinstance(self.store, Store):
+            return self.store.top_level(key)
+        return self.store.load().extra.get(key)
+
     def snapshot(self) -> Snapshot:
         """The whole file, parsed (no lock: a read sees one complete version)."""
         return self.store.load()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from zconnect_tui.model import ORG_NOT_REACHED, Connection
-from zconnect_tui.store import Store
+from zconnect_tui.stores.base import ConnectionStore
 
 if TYPE_CHECKING:  # httpx (through oauth) loads only when a command needs it
     from zconnect_tui.oauth import ZohoClient
@@ -24,7 +24,7 @@ T = TypeVar("T")
 class Organizations:
     """Mixed into `Manager`: the organisation a connection's calls name."""
 
-    store: Store
+    store: ConnectionStore
 
     def _with_client(self, fn: Callable[[ZohoClient], T]) -> T:
         raise NotImplementedError

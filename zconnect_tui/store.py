@@ -73,6 +73,19 @@ class Store(KeyringFile, Moves):
             head = {k: v for k, v in self._doc(raw).items() if not isinstance(v, dict)}
         return head
 
+    def top_level(self, key: str) -> object:
+        """The top-level `key` (`default`), read from the text before the first table when it parses alone
+        (text without `key` in it loads no TOML parser at all: `list` stays on its index)."""
+        from zconnect_tui.store_token import preamble
+
+        raw = self._read()
+        if raw is None:
+            return None
+        head = preamble(raw, key)
+        if head is None:
+            head = {k: v for k, v in self._doc(raw).items() if not isinstance(v, dict)}
+        return head.get(key)
+
     def fast_token(self, name: str) -> str | None:
         """`name`'s stored access token when it is good for more than the refresh margin, read without
         parsing the whole file (what `zconnect token`'s fast path calls, through `store_token`)."""

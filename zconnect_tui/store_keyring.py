@@ -7,7 +7,7 @@ lists some is read from the keyring whatever the file says now, so switching eit
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from zconnect_tui.errors import ConfigError
 from zconnect_tui.model import Connection
@@ -15,7 +15,9 @@ from zconnect_tui.model_table import to_table
 from zconnect_tui.stores.base import InlineSecrets, SecretStore, put_secrets, secrets_of
 
 if TYPE_CHECKING:
-    from zconnect_tui.store import Store
+    from pathlib import Path
+
+    from zconnect_tui.stores.base import ConnectionStore
 
 
 class KeyringFile:
@@ -23,21 +25,25 @@ class KeyringFile:
 
     secrets: SecretStore
     _in_keyring: dict[str, dict[str, str]]
+    path: Path
 
-    def _secrets_for(self: Store, mode: object) -> SecretStore:
+    if TYPE_CHECKING:  # the file store's own, used here
+        def _untouched(self) -> str: ...
+
+    def _secrets_for(self, mode: object) -> SecretStore:
         if mode == "inline":
-            return self.secrets if self.secrets.inline else InlineSecrets(self)
+            return self.secrets if self.secrets.inline else InlineSecrets(cast("ConnectionStore", self))  # the Store
         if mode == "keyring":
             from zconnect_tui.stores.keyring_secrets import KeyringSecrets
 
             return self.secrets if not self.secrets.inline else KeyringSecrets(self.keyring_id())
         raise ConfigError(f"{self.path}: secrets must be \"inline\" or \"keyring\".", self._untouched())
 
-    def keyring_id(self: Store) -> str:
+    def keyring_id(self) -> str:
         """How the keyring and the token cache name this file (as `store_token.tokens_elsewhere` does)."""
         return "file:" + os.path.realpath(self.path)
 
-    def _fill_from_keyring(self: Store, conn: Connection, kinds: object) -> None:
+    def _fill_from_keyring(self, conn: Connection, kinds: object) -> None:
         from zconnect_tui.stores.keyring_secrets import KeyringSecrets
 
         if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
@@ -48,7 +54,7 @@ class KeyringFile:
         self._in_keyring[conn.name] = held
         put_secrets(conn, {**secrets_of(conn), **held})
 
-    def _table(self: Store, conn: Connection) -> dict[str, Any]:
+    def _table(self, conn: Connection) -> dict[str, Any]:
         if self.secrets.inline:
             return to_table(conn)
         from dataclasses import replace
@@ -61,7 +67,7 @@ class KeyringFile:
             table["keyring"] = kinds
         return table
 
-    def token_served(self: Store, conn: Connection) -> None:
+    def token_served(self, conn: Connection) -> None:
         """With secrets in the keyring, `token`'s fast path reads this machine's cache (token_cache.py)."""
         if not self.secrets.inline and conn.token.expires_at is not None:
             from zconnect_tui import token_cache

@@ -10,16 +10,28 @@ from zconnect_tui.errors import ConfigError
 from zconnect_tui.stores.base import SecretStore, Snapshot, secrets_of, sync_secrets
 
 if TYPE_CHECKING:
-    from zconnect_tui.store import Store
+    from contextlib import AbstractContextManager
+    from pathlib import Path
+    from typing import Any
 
 
 class Moves:
     """The moves of the file store (its attributes are `store.Store`'s)."""
 
     secrets: SecretStore
+    path: Path
+
+    if TYPE_CHECKING:  # the file store's own, used here
+        def lock(self) -> AbstractContextManager[None]: ...
+        def preamble(self) -> dict[str, Any]: ...
+        def _read(self) -> bytes | None: ...
+        def _parse(self, raw: bytes) -> Snapshot: ...
+        def _serialise(self, snap: Snapshot) -> bytes: ...
+        def _write(self, data: bytes) -> None: ...
+        def _secrets_for(self, mode: object) -> SecretStore: ...
 
     # ----- moving to and from another store (`zconnect store migrate`) -------------------------------
-    def move_out(self: Store, url: str, deliver: Callable[[Snapshot], Callable[[], None]]) -> int:
+    def move_out(self, url: str, deliver: Callable[[Snapshot], Callable[[], None]]) -> int:
         """Under the lock: hand every connection to `deliver` (which commits them elsewhere and returns how to
         undo that), then leave in the file only `store = url` and its other top-level keys. Returns how many
         moved; 0 when the file already names `url`. A failed rewrite undoes the delivery."""
@@ -41,7 +53,7 @@ class Moves:
             index_path(self.path).unlink(missing_ok=True)
             return len(snap.connections)
 
-    def move_in(self: Store, snap: Snapshot) -> Callable[[], None]:
+    def move_in(self, snap: Snapshot) -> Callable[[], None]:
         """Under the lock: write `snap` as the file's connections, replacing a file that only names a store
         (or none). Returns how to put the old file back (the caller's commit may still fail)."""
         with self.lock():

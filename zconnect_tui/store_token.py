@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 REFRESH_MARGIN_SECONDS = 300  # keep in step with model.REFRESH_MARGIN
 
 
-def preamble(data: bytes, key: str | None = None) -> dict | None:
+def preamble(data: bytes, key: str | None = None) -> dict[str, Any] | None:
     """The keys before the file's first table (`version`, `store`, `secrets`, `default`, …), or None when
     only a full parse can tell (multi-line strings) or the preamble does not parse. With `key`, text
     without it answers {} without loading tomllib (`list` reads an index, not the TOML)."""
@@ -33,7 +34,7 @@ def preamble(data: bytes, key: str | None = None) -> dict | None:
         return None
 
 
-def tokens_elsewhere(head: dict, path: str) -> str | None:
+def tokens_elsewhere(head: dict[str, Any], path: str) -> str | None:
     """The token cache's name for the store when the file says tokens are not in it: the database's URL
     (`store = "postgresql://…"`), or the file itself when its secrets are in the OS keyring."""
     store = head.get("store")
@@ -44,7 +45,7 @@ def tokens_elsewhere(head: dict, path: str) -> str | None:
     return None
 
 
-def connection_table(data: bytes, name: str | None) -> dict | None:
+def connection_table(data: bytes, name: str | None) -> dict[str, Any] | None:
     """`[connections.NAME]` (with its sub-tables) parsed from the file's bytes, without parsing the rest.
 
     tomllib on a file of 1,000 connections takes longer than the whole fast path, so only the

@@ -16,10 +16,10 @@ import sys
 import time
 
 try:  # the built-in SHA-256: hashlib would first load OpenSSL, about a fifth of the fast path's time
-    from _sha2 import sha256  # Python 3.12+
+    from _sha2 import sha256  # type: ignore[import-not-found]  # CPython 3.12+'s private module: no stub
 except ImportError:  # pragma: no cover - by version
     try:
-        from _sha256 import sha256  # Python 3.11
+        from _sha256 import sha256  # type: ignore[import-not-found]  # CPython 3.11's private module: no stub
     except ImportError:
         from hashlib import sha256
 

@@ -87,14 +87,14 @@ def data_center(emu: ZohoEmulator) -> dict[str, str]:
 
 def instructions(manager: Manager, emu: LabEmulator) -> str:
     """What to type in another terminal, short and exact."""
-    config = "" if manager.store.path == Store().path else f" --config {shlex.quote(str(manager.store.path))}"
+    config = "" if manager.path == Store().describe() else f" --config {shlex.quote(manager.path)}"
     z = f"zconnect{config}"
     added = NAME in manager.snapshot().connections
     port = emu.redirect_port
     add_port = "" if port == DEFAULT_PORT else f" --port {port}"
     wizard_port = "" if port == DEFAULT_PORT else f"; the port in step 3: {port}"
     lines = [
-        f"zconnect lab: a Zoho emulator on {emu.url}, data centre `{DC}` in {manager.store.path}.",
+        f"zconnect lab: a Zoho emulator on {emu.url}, data centre `{DC}` in {manager.path}.",
         "Nothing here reaches Zoho. Its one client (a demo; the secret is this local emulator's, not a real one):",
         f"  Client ID      {CLIENT_ID}",
         f"  Client Secret  {CLIENT_SECRET}",

@@ -396,5 +396,8 @@ class ApiScreen(StyledAtMount, Screen[None]):
             return
         from zconnect_tui.tui.screens.confirm import ConfirmModal
 
-        self.app.push_screen(ConfirmModal("Leave the API screen?", text, "Leave", cancel="Stay"),
-                             callback=lambda leave: self.dismiss(None) if leave else None)
+        def leave(ok: bool | None) -> None:
+            if ok:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmModal("Leave the API screen?", text, "Leave", cancel="Stay"), callback=leave)
