@@ -9,9 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from zconnect_tui.lab import support as sup
-
-RecordedRequest, Resp, FAULT_KINDS = sup.RecordedRequest, sup.Resp, sup.FAULT_KINDS
-_Client, _Grant, _Token = sup.Client, sup.Grant, sup.Token
+from zconnect_tui.lab.support import FAULT_KINDS, RecordedRequest, Resp
+from zconnect_tui.lab.support import Client as _Client
+from zconnect_tui.lab.support import Grant as _Grant
+from zconnect_tui.lab.support import Token as _Token
 
 
 class Controls:
@@ -107,7 +108,8 @@ class Controls:
                     canned[1] -= 1
                     if canned[1] <= 0:
                         self._canned.remove(canned)
-                    return canned[2]
+                    resp: Resp = canned[2]  # entries are [path_prefix, remaining, Resp]
+                    return resp
         return None
 
     def _take_fault(self, path: str) -> str | None:
@@ -117,7 +119,8 @@ class Controls:
                     fault[1] -= 1
                     if fault[1] <= 0:
                         self._faults.remove(fault)
-                    return fault[0]
+                    kind: str = fault[0]  # entries are [kind, remaining, path_prefix]
+                    return kind
         return None
 
     def expire_all_codes(self) -> None:

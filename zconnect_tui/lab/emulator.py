@@ -25,9 +25,10 @@ from zconnect_tui.lab.consent import DECISION, consent_page
 from zconnect_tui.lab.controls import Controls
 from zconnect_tui.lab.device import DeviceFlowEndpoints
 from zconnect_tui.lab.resources import ResourceEndpoints
-
-RecordedRequest, Resp, FAULT_KINDS = sup.RecordedRequest, sup.Resp, sup.FAULT_KINDS
-_Client, _Grant, _Token = sup.Client, sup.Grant, sup.Token
+from zconnect_tui.lab.support import Client as _Client
+from zconnect_tui.lab.support import Grant as _Grant
+from zconnect_tui.lab.support import RecordedRequest, Resp
+from zconnect_tui.lab.support import Token as _Token
 
 RATE_WINDOW = 600.0  # refresh-token grants: 10 per refresh token per 10 minutes (facts §4)
 RATE_MAX = 10

@@ -18,9 +18,12 @@ import json
 import re
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zconnect_tui.lab import support as sup
+
+if TYPE_CHECKING:  # emulator.py imports this module, so only the type checker reads the import
+    from zconnect_tui.lab.emulator import ZohoEmulator
 
 _CRM_MODULE = re.compile(r"/crm/v\d+(?:\.\d+)?/(Leads|Contacts|Accounts|Deals)")
 _DESK_TICKET = re.compile(r"/api/v1/tickets/(\d+)")
@@ -99,7 +102,7 @@ def inventory_item(i: int) -> dict[str, Any]:
 class Products:
     """The product endpoints of one ZohoEmulator (called with its lock held)."""
 
-    def __init__(self, emu: Any) -> None:
+    def __init__(self, emu: ZohoEmulator) -> None:
         self.emu = emu
         self.counts = {"tickets": 120, "contacts": 30, "crm": 450, "invoices": 230, "projects": 230, "items": 230}
         self.offset_base = {"desk": 0, "projects": 1}

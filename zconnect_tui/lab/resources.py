@@ -16,8 +16,7 @@ from typing import Any
 
 from zconnect_tui.lab import products as prod
 from zconnect_tui.lab import support as sup
-
-RecordedRequest, Resp = sup.RecordedRequest, sup.Resp
+from zconnect_tui.lab.support import RecordedRequest, Resp
 
 
 class ResourceEndpoints:
@@ -30,7 +29,7 @@ class ResourceEndpoints:
     orgs: list[dict[str, Any]]
     crm_org: dict[str, Any]
     books_orgs: list[dict[str, Any]]
-    products: Any  # zconnect_tui.lab.products.Products
+    products: prod.Products
     _clients: dict[str, sup.Client]
 
     def _user_info(self, req: RecordedRequest) -> Resp:
