@@ -110,7 +110,7 @@ def test_paste_bare_code(emulator, config_path, desk):
     proc.stdin.flush()
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    assert "does not look like" in err  # the bad paste was explained, the wait went on
+    assert "neither a Zoho code" in err  # the bad paste was explained (it has a space), the wait went on
 
 
 def test_wrong_state_is_ignored_and_the_wait_goes_on(emulator, config_path, desk):

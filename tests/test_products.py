@@ -49,7 +49,8 @@ def product_branches(source: str) -> list[tuple[int, str]]:
 def test_nothing_outside_the_profiles_branches_on_a_product() -> None:
     offenders = []
     for path in sorted(PACKAGE.rglob("*.py")):
-        if "products" in path.relative_to(PACKAGE).parts:
+        # products/ is the one place; lab/ is Zoho's side (the emulator serves each product's own paths).
+        if path.relative_to(PACKAGE).parts[0] in ("products", "lab"):
             continue
         for line, why in product_branches(path.read_text()):
             offenders.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {why}")

@@ -361,7 +361,8 @@ async def test_edit_leads_to_reauthorization_and_export_offers_every_format(
         assert "new consent" in str(edit.query_one("#edit-note").content)
         consents = browser.visits().count("/oauth/v2/auth?")
         await pilot.press("ctrl+s")  # the new scope needs consent: the authorize dialog opens by itself
-        await note_containing(pilot, "desk is authorized")
+        # "desk is authorized", then the account check's outcome replaces it in the details panel
+        await note_containing(pilot, "Zoho account")
         assert isinstance(app.screen, DashboardScreen) and browser.visits().count("/oauth/v2/auth?") == consents + 1
     conn = Store(config_path).load().get("desk")
     assert "Desk.tickets.UPDATE" in conn.scopes and "Desk.tickets.UPDATE" in conn.token.scope.replace(",", " ")

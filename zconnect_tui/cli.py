@@ -210,7 +210,8 @@ COMMANDS: tuple[Command, ...] = (
             body="zconnect_tui.completion"),
     Command("store", "a store many machines share (PostgreSQL): init URL creates its schema, migrate --to "
             "URL|file moves the connections, keygen prints a new key for its secrets",
-            a("action", choices=("init", "migrate", "keygen")),
+            a("action", choices=("init", "migrate", "keygen"), help="init: create or migrate the schema; migrate: "
+              "move the connections (--to); keygen: print a new key for the store's secrets"),
             a("url", nargs="?", help="init: the database, postgresql://user@host/database"),
             a("--to", metavar="URL|file", help="migrate: where the connections go"),
             body="zconnect_tui.store_cli", epilog=("zconnect_tui.store_cli", "EPILOG")),

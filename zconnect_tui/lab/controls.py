@@ -36,10 +36,10 @@ class Controls:
     def add_product_host(self, product: str) -> str:
         """Serve `product`'s own host of the primary data centre on a port of its own (Projects'
         `projectsapi`): its routes answer there only; returns its URL (a config's `projects = "…"`)."""
-        server, thread = self._serve(self.location, 0)  # type: ignore[attr-defined]
+        server, thread = self._serve(self.location, 0)  # type: ignore[attr-defined]  # ZohoEmulator's, this mixin's class
         server.host = product
         with self.lock:
-            self._front_ends[f"{product}@host"] = (server, thread)  # type: ignore[attr-defined]
+            self._front_ends[f"{product}@host"] = (server, thread)  # type: ignore[attr-defined]  # ZohoEmulator's
         return f"http://127.0.0.1:{server.server_address[1]}"
 
     def register_client(

@@ -52,13 +52,13 @@ class Resp:
 
 @dataclass
 class Client:
-    secret: str
+    secret: str = field(repr=False)
     redirect_uris: list[str]
     self_client: bool
     kind: str = "server"  # server | self | non-browser (the API Console's client types)
     home: str = ""  # the data centre it is registered in
     multi_dc: bool = False  # the API Console's Multi-DC setting: users of other data centres allowed
-    dc_secrets: dict[str, str] = field(default_factory=dict)  # per-DC secrets; else `secret` everywhere
+    dc_secrets: dict[str, str] = field(default_factory=dict, repr=False)  # per-DC secrets; else `secret` everywhere
 
     def secret_at(self, dc: str) -> str | None:
         """The secret this client has in `dc`, or None when it is unknown there (Multi-DC off)."""

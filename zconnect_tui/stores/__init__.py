@@ -26,7 +26,7 @@ def open_store(config: str | None = None) -> ConnectionStore:
     from zconnect_tui.store import Store
 
     store = Store(config)
-    chosen = store.preamble().get("store")
+    chosen = store.top_level("store")  # no TOML parser loaded when the file's top names no store (`list`)
     if chosen is None:
         return store
     from zconnect_tui.errors import ConfigError

@@ -100,7 +100,7 @@ class PostgresStore:
     def connect(self, *, autocommit: bool = True) -> psycopg.Connection[Any]:
         pg = psycopg_module()
         try:
-            return pg.connect(self.url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT)  # type: ignore[no-any-return]
+            return pg.connect(self.url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT)  # type: ignore[no-any-return]  # loaded lazily
         except pg.OperationalError as exc:
             raise self.unreachable(exc) from None
         except pg.Error as exc:
