@@ -156,7 +156,8 @@ async def test_reauthorize(authorized: Registered, config_path: Path, browser: B
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")  # the modal opens and, with the fake browser, closes by itself
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="authorized")
-        await note_containing(pilot, "desk is authorized")
+        # "desk is authorized", then the account check's outcome replaces it in the details panel
+        await note_containing(pilot, "Zoho account")
     new = conn(config_path)
     assert new.token.refresh_token and new.token.refresh_token != old
     assert old not in emulator.live_refresh_tokens  # the replaced token was revoked
