@@ -26,11 +26,11 @@ from typing import Any, TypeVar
 
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import ConfigError
-from zconnect_tui.model import NAME_RE, Connection, now_utc
+from zconnect_tui.model import NAME_RE, Connection
 from zconnect_tui.model_table import from_table
 from zconnect_tui.store_keyring import KeyringFile
 from zconnect_tui.store_moves import Moves
-from zconnect_tui.stores.base import InlineSecrets, SecretStore, Snapshot, secrets_of, sync_secrets
+from zconnect_tui.stores.base import InlineSecrets, SecretStore, Snapshot, SnapshotEdits, secrets_of, sync_secrets
 from zconnect_tui.text import clean
 
 FORMAT_VERSION = 1
@@ -48,7 +48,7 @@ def default_path() -> Path:
     return Path(user_config_dir("zconnect")) / "connections.toml"
 
 
-class Store(KeyringFile, Moves):
+class Store(KeyringFile, Moves, SnapshotEdits):
     """Reads and writes one connections file (a `ConnectionStore`; `FileStore` names it too)."""
 
     def __init__(self, path: Path | str | None = None) -> None:
@@ -253,37 +253,6 @@ class Store(KeyringFile, Moves):
 
                 write_index(self.path, data, list(snap.connections.values()))
             return result
-
-    def save_connection(self, conn: Connection, *, replace: bool = True) -> None:
-        """Insert or replace one connection (under the lock, with a re-read)."""
-        from zconnect_tui.model import name_taken
-
-        def change(snap: Snapshot) -> None:
-            if not replace and conn.name in snap.connections:
-                raise name_taken(conn.name)
-            conn.updated_at = now_utc()
-            conn.created_at = conn.created_at or conn.updated_at
-            snap.connections[conn.name] = conn
-
-        self.transaction(change)
-
-    def update(self, name: str, change: Callable[[Connection], T]) -> T:
-        """Apply `change` to the freshly re-read connection `name` and save it."""
-
-        def apply(snap: Snapshot) -> T:
-            conn = snap.get(name)
-            result = change(conn)
-            conn.updated_at = now_utc()
-            return result
-
-        return self.transaction(apply)
-
-    def remove(self, name: str) -> None:
-        def apply(snap: Snapshot) -> None:
-            snap.get(name)
-            del snap.connections[name]
-
-        self.transaction(apply)
 
     def _ensure_dir(self) -> None:
         """Create missing directories 0700, each of them (mkdir's `parents` would use the umask's mode)."""

@@ -105,6 +105,52 @@ class ConnectionStore(Protocol):
         ...
 
 
+class SnapshotEdits:
+    """`save_connection`, `update` and `remove` written once on a store's own `transaction` (a re-read under
+    its lock): the file, memory and PostgreSQL stores share them. `_kept` is how a store holds the
+    connection it is given (the memory store keeps a copy, as a real store would)."""
+
+    def transaction(self, change: Callable[[Snapshot], T]) -> T:
+        raise NotImplementedError
+
+    def _kept(self, conn: Connection) -> Connection:
+        return conn
+
+    def save_connection(self, conn: Connection, *, replace: bool = True) -> None:
+        """Insert or replace one connection (under the lock, with a re-read)."""
+        from zconnect_tui.model import name_taken, now_utc
+
+        def change(snap: Snapshot) -> None:
+            if not replace and conn.name in snap.connections:
+                raise name_taken(conn.name)
+            conn.updated_at = now_utc()
+            conn.created_at = conn.created_at or conn.updated_at
+            snap.connections[conn.name] = self._kept(conn)
+
+        self.transaction(change)
+
+    def update(self, name: str, change: Callable[[Connection], T]) -> T:
+        """Apply `change` to the freshly re-read connection `name` and save it."""
+        from zconnect_tui.model import now_utc
+
+        def apply(snap: Snapshot) -> T:
+            conn = snap.get(name)
+            result = change(conn)
+            conn.updated_at = now_utc()
+            return result
+
+        return self.transaction(apply)
+
+    def remove(self, name: str) -> None:
+        """Delete `name` (NoSuchConnection when absent)."""
+
+        def apply(snap: Snapshot) -> None:
+            snap.get(name)
+            del snap.connections[name]
+
+        self.transaction(apply)
+
+
 class SecretStore(Protocol):
     """Secrets by connection name and kind (`CLIENT_SECRET`, `REFRESH_TOKEN`, `ACCESS_TOKEN`, `client_secret:DC`)."""
 

@@ -15,8 +15,8 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from zconnect_tui.model import Connection, name_taken, now_utc
-from zconnect_tui.stores.base import SecretStore, Snapshot, put_secrets, secrets_of, sync_secrets
+from zconnect_tui.model import Connection
+from zconnect_tui.stores.base import SecretStore, Snapshot, SnapshotEdits, put_secrets, secrets_of, sync_secrets
 
 T = TypeVar("T")
 
@@ -42,7 +42,7 @@ class DictSecrets:
         self.values.pop((name, kind), None)
 
 
-class MemoryStore:
+class MemoryStore(SnapshotEdits):
     """A `ConnectionStore` in memory (thread-safe; nothing survives the process)."""
 
     def __init__(self, snapshot: Snapshot | None = None, secrets: SecretStore | None = None) -> None:
@@ -100,31 +100,8 @@ class MemoryStore:
                 put_secrets(conn, {})
         self._records = records
 
-    def save_connection(self, conn: Connection, *, replace: bool = True) -> None:
-        def change(snap: Snapshot) -> None:
-            if not replace and conn.name in snap.connections:
-                raise name_taken(conn.name)
-            conn.updated_at = now_utc()
-            conn.created_at = conn.created_at or conn.updated_at
-            snap.connections[conn.name] = copy.deepcopy(conn)
-
-        self.transaction(change)
-
-    def update(self, name: str, change: Callable[[Connection], T]) -> T:
-        def apply(snap: Snapshot) -> T:
-            conn = snap.get(name)
-            result = change(conn)
-            conn.updated_at = now_utc()
-            return result
-
-        return self.transaction(apply)
-
-    def remove(self, name: str) -> None:
-        def apply(snap: Snapshot) -> None:
-            snap.get(name)
-            del snap.connections[name]
-
-        self.transaction(apply)
+    def _kept(self, conn: Connection) -> Connection:
+        return copy.deepcopy(conn)
 
     def count_refresh(self, name: str, refresh_token: str) -> None:
         """One process: nothing to share."""

@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from zconnect_tui import token_cache
 from zconnect_tui.errors import ConfigError, RateLimited, Unreachable
-from zconnect_tui.model import Connection, name_taken, now_utc
+from zconnect_tui.model import Connection
 from zconnect_tui.stores import schema
-from zconnect_tui.stores.base import InlineSecrets, SecretStore, Snapshot
+from zconnect_tui.stores.base import InlineSecrets, SecretStore, Snapshot, SnapshotEdits
 from zconnect_tui.stores.records import from_record, kinds_of, to_record
 from zconnect_tui.text import clean
 
@@ -83,7 +83,7 @@ def token_id(refresh_token: str) -> str:
     return hashlib.sha256(b"zconnect-refresh\0" + refresh_token.encode()).hexdigest()
 
 
-class PostgresStore:
+class PostgresStore(SnapshotEdits):
     """Connections in a PostgreSQL database, shared by every machine that opens the same URL."""
 
     def __init__(self, url: str) -> None:
@@ -216,32 +216,6 @@ class PostgresStore:
             if (meta.get(key) or {}) != value:
                 cur.execute("INSERT INTO zconnect_meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE "
                             "SET value = EXCLUDED.value", (key, json.dumps(value)))
-
-    def save_connection(self, conn: Connection, *, replace: bool = True) -> None:
-        def change(snap: Snapshot) -> None:
-            if not replace and conn.name in snap.connections:
-                raise name_taken(conn.name)
-            conn.updated_at = now_utc()
-            conn.created_at = conn.created_at or conn.updated_at
-            snap.connections[conn.name] = conn
-
-        self.transaction(change)
-
-    def update(self, name: str, change: Callable[[Connection], T]) -> T:
-        def apply(snap: Snapshot) -> T:
-            conn = snap.get(name)
-            result = change(conn)
-            conn.updated_at = now_utc()
-            return result
-
-        return self.transaction(apply)
-
-    def remove(self, name: str) -> None:
-        def apply(snap: Snapshot) -> None:
-            snap.get(name)
-            del snap.connections[name]
-
-        self.transaction(apply)
 
     # ----- refreshes ----------------------------------------------------------------------------
     @contextlib.contextmanager
