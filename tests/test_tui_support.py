@@ -135,7 +135,9 @@ async def next_step(pilot: Pilot) -> None:
     await pilot.pause()
     screen = pilot.app.screen
     if isinstance(screen, WizardScreen):
-        await wait_for(pilot, lambda: not screen._committing, what="the step's commit")
+        # Keys are held from Next until the next step has its focus (or the commit failed): on a loaded
+        # machine the commit's worker may not have started by the first pause.
+        await wait_for(pilot, lambda: not (screen._committing or screen.holding), what="the step's commit")
         await pilot.pause()
 
 
