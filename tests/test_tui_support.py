@@ -155,6 +155,9 @@ async def drive_to(pilot: Pilot, target: str, *, name: str = "desk", dc: str = "
     no_button_delay(pilot)
     goal = screen.index_of(target)
     while screen.step < goal:
+        # The step is shown (its body mounted, entered, focused): until then Next is ignored. A step the
+        # wizard reached by itself (Zoho accepted at step 6) may still be on its way.
+        await wait_for(pilot, lambda: not screen.holding, what="the step shown")
         key = key_of(screen)
         if key == "connector":
             await screen.body().ready()
