@@ -241,3 +241,19 @@ async def test_at_120_columns_the_details_panel_has_the_client_id_on_one_line(au
                        what="the Client ID on one line")
         table, panel = screen.table, screen.query_one("#details-panel")
         assert panel.region.width > table.region.width  # the room goes where the text is
+
+
+async def test_edit_with_nothing_changed_says_so_whatever_the_stored_order(config_path: Path) -> None:
+    """Found on the tmux journey: `add` stores a service's default scopes in their own order; Edit's list
+    is the catalogue's, so an untouched list read as "New scopes … need a new consent"."""
+    Store(config_path).save_connection(Connection(
+        "fresh", "crm", "lab", "1000.X", ["ZohoCRM.modules.READ", "ZohoCRM.settings.READ", "ZohoCRM.org.READ",
+                                          "ZohoCRM.users.READ", "ZohoCRM.custom.READ"],
+        client_secret=CLIENT_SECRET, redirect_uri="http://127.0.0.1:9646/callback"))
+    app = make_app(config_path, wizard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await dashboard_ready(pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditScreen), what="edit")
+        await pilot.pause()
+        assert str(app.screen.query_one("#edit-note", Static).content) == "Nothing changed yet."

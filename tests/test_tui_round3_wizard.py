@@ -49,16 +49,22 @@ async def test_a_port_typed_at_step_3_is_registered_before_the_browser_opens(
 
 
 async def test_the_proposed_port_goes_straight_to_the_consent(emulator: ZohoEmulator, config_path: Path,
-                                                              browser: Browser, port: int) -> None:  # noqa: F811
+                                                              port: int) -> None:  # noqa: F811
+    import httpx
+
     register(emulator, port)
     app = make_app(config_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await drive_to(pilot, "authorize", client_id=CLIENT_ID, secret=CLIENT_SECRET)
         panel = auth_panel(screen)
-        await wait_for(pilot, lambda: panel.flow is not None, what="the consent at once")
+        await wait_for(pilot, lambda: panel.phase == Phase.WAITING, what="the consent at once")
+        await pilot.pause()
         note = panel.query_one("#auth-uri-note", Static)
         # The waiting screen's note (the fake browser may finish the consent before a frame, hiding the wait).
         assert "Invalid Redirect Uri" in str(note.content) and f"http://127.0.0.1:{port}/callback" in str(note.content)
+        assert panel.flow is not None and panel.flow.url is not None  # (no browser here: the user pastes)
+        await type_into(pilot, "#auth-paste", httpx.get(panel.flow.url, follow_redirects=False).headers["location"])
+        await pilot.press("enter")
         await wait_for(pilot, lambda: key_of(screen) == "organization", what="authorized")
 
 

@@ -142,7 +142,9 @@ async def next_step(pilot: Pilot) -> None:
     await pilot.pause()
     screen = pilot.app.screen
     if isinstance(screen, WizardScreen):
-        await wait_for(pilot, lambda: not screen._committing, what="the step's commit")
+        # Keys are held from Next until the next step has its focus (or the commit failed): on a loaded
+        # machine the commit's worker may not have started by the first pause.
+        await wait_for(pilot, lambda: not (screen._committing or screen.holding), what="the step's commit")
         await pilot.pause()
 
 
@@ -160,6 +162,9 @@ async def drive_to(pilot: Pilot, target: str, *, name: str = "desk", dc: str = "
     no_button_delay(pilot)
     goal = screen.index_of(target)
     while screen.step < goal:
+        # The step is shown (its body mounted, entered, focused): until then Next is ignored. A step the
+        # wizard reached by itself (Zoho accepted at step 6) may still be on its way.
+        await wait_for(pilot, lambda: not screen.holding, what="the step shown")
         key = key_of(screen)
         if key == "connector":
             await screen.body().ready()

@@ -153,8 +153,8 @@ async def test_cancel_then_retry(emulator: ZohoEmulator, config_path: Path, port
     async with app.run_test(size=SIZE) as pilot:
         screen = await drive_to(pilot, "authorize", client_id=CLIENT_ID, secret=CLIENT_SECRET)
         panel = auth_panel(screen)
+        await wait_for(pilot, lambda: "left" in str(screen.query_one("#auth-status").content), what="the countdown")
         assert not port_is_free(port)  # the listener is bound while waiting
-        assert "left" in str(screen.query_one("#auth-status").content)  # the countdown
         await pilot.click("#auth-cancel")
         await wait_for(pilot, lambda: panel.error is not None, what="cancelled")
         assert str(screen.query_one("#auth-status").content).startswith("Cancelled.")

@@ -185,11 +185,12 @@ class CoreCalls(StyledAtMount, Screen[None]):
             verification, after = result
             summary, warning = account_check(before, after, verification.org_checked,
                                              revoke=f"select it and press {key_of('revoke')} to revoke it")
+            done = f"{name} is authorized ({after.token_state()})."  # what the consent did, then whose it was
             if warning:  # loud (the bell), and kept in the details panel: a code for another account slipped in
                 self.app.bell()
-                self._result(name, False, f"✘ {summary}\n{warning}")
+                self._result(name, False, f"✘ {done} {summary}\n{warning}")
             else:
-                self._result(name, True, f"✔ {summary}")
+                self._result(name, True, f"✔ {done} {summary}")
             if verification.org_missed is not None:
                 self._ask_org(after, verification)
             return

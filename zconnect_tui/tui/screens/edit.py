@@ -106,9 +106,12 @@ class EditScreen(Dialog[EditResult | None]):
 
     # ----- reading ------------------------------------------------------------------------------------
     def _scopes(self) -> list[str]:
-        selected = list(self.query_one("#scopes", SelectionList).selected)
+        chosen = list(self.query_one("#scopes", SelectionList).selected)
         extra = self.query_one("#extra-scopes", Input).value.replace(",", " ").split()
-        return parse_scopes(selected + extra)
+        # In the stored order, new ones after (the list shows the catalogue's order): untouched is unchanged.
+        wanted = {*chosen, *extra}
+        kept = [scope for scope in self.conn.scopes if scope in wanted]
+        return parse_scopes(kept + [scope for scope in chosen + extra if scope not in kept])
 
     def _access(self) -> AccessType:
         return AccessType.ONLINE if self.query_one("#access-online", RadioButton).value else AccessType.OFFLINE
