@@ -99,3 +99,31 @@ def test_no_silent_fallback_to_plaintext(desk: Registered, config_path: Path, ba
     line = one_line(result.err)
     assert result.code == 1 and backend in line and "PYTHON_KEYRING_BACKEND" in line
     assert config_path.read_bytes() == before and CLIENT_SECRET.encode() not in before
+
+
+def test_moving_to_the_shared_store_leaves_no_copy_in_the_keyring(tmp_path: Path, keyring_env: Path,
+                                                                   pg_url: str) -> None:
+    """`store migrate --to URL` from a file with `secrets = "keyring"`: the secrets go into the database
+    (sealed) and their keyring entries are deleted, so no copy outlives a revoke or a `remove` done there."""
+    from reliability.lab import Lab
+
+    from zconnect_tui.stores.postgres import PostgresStore
+
+    with Lab(tmp_path / "lab") as lab:
+        added = lab.add("desk")
+        keyring_mode(lab.config)
+        Store(lab.config).update("desk", lambda c: None)  # rewrite: the secrets move to the keyring
+        def entries() -> int:  # desk's entries in keyrings.alt's file (it writes "STORE:desk:KIND" as _3adesk_3a)
+            return "".join(p.read_text() for p in keyring_env.rglob("*") if p.is_file()).count("_3adesk_3a")
+
+        assert entries() >= 3  # the client secret, the refresh and access tokens
+        env = {**lab.env(), "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"], "XDG_DATA_HOME": str(keyring_env),
+               "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+               "ZCONNECT_STORE_KEY": os.environ["ZCONNECT_STORE_KEY"]}
+        moved = run_cli("store", "migrate", "--to", pg_url, env=env)
+        assert moved.code == 0 and "Moved 1 connection" in moved.out and moved.err == "", moved.err
+        assert entries() == 0
+        there = PostgresStore(pg_url).load().get("desk")
+        assert there.client_secret == CLIENT_SECRET and there.token.refresh_token == added.token.refresh_token
+        token = run_cli("token", "desk", env=env)
+        assert token.code == 0 and token.out.strip() == added.token.access_token, token.err

@@ -294,3 +294,20 @@ async def test_the_dashboard_works_on_the_shared_store(lab: Lab, pg_url: str) ->
         await note_containing(pilot, "Refreshed desk: valid")
     assert store.load().get("desk").token.access_token != before.token.access_token
     assert len(lab.emu.token_requests("refresh_token")) == 1
+
+
+def test_the_default_connection_is_the_shared_stores(lab: Lab, tmp_path: Path, pg_url: str) -> None:
+    """`zconnect use NAME` on the shared store keeps the default there: another machine (its own cache, the
+    same store) then gets that connection's token from a bare `zconnect token`; $ZCONNECT_CONNECTION still
+    wins on one machine, and `use --clear` forgets it for all."""
+    desk, crm = lab.add("desk"), lab.add("crm", service="crm")
+    here = shared(lab, tmp_path, pg_url)
+    assert zc(here, "use", "crm").code == 0
+    other = machine(lab, tmp_path, 1)
+    assert zc(other, "token").out.strip() == crm.token.access_token
+    assert zc(other, "use").out.strip() == "crm (set with `zconnect use`)"
+    assert "default" not in lab.config.read_text()  # in the database, not in this machine's file
+    assert zc({**other, "ZCONNECT_CONNECTION": "desk"}, "token").out.strip() == desk.token.access_token
+    assert zc(here, "use", "--clear").code == 0
+    bare = zc(other, "token")
+    assert bare.code == 2 and "needs a connection NAME (no default is set)" in one_line(bare.err)

@@ -8,14 +8,14 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from zconnect_tui.errors import UsageError
+from zconnect_tui.errors import ConfigError, UsageError
 from zconnect_tui.stores import STORE_ENV, by_url
+from zconnect_tui.stores.base import SecretStore, Snapshot, secrets_of, sync_secrets
 from zconnect_tui.text import clean
 
 if TYPE_CHECKING:
     from zconnect_tui.cli_io import IO
     from zconnect_tui.manager import Manager
-    from zconnect_tui.stores.base import Snapshot
     from zconnect_tui.stores.postgres import PostgresStore
 
 EPILOG = """\
@@ -71,7 +71,7 @@ def _store(manager: Manager, args: argparse.Namespace, io: IO) -> int:
                          "Run: zconnect store migrate --to postgresql://user@host/database (or --to file)")
     if args.to == "file":
         return _to_file(manager, args)
-    return _to_database(args, _postgres(args.to, "--to"))
+    return _to_database(args, _postgres(args.to, "--to"), io)
 
 
 def _init(store: PostgresStore) -> int:
@@ -90,13 +90,15 @@ def _init(store: PostgresStore) -> int:
     return 0
 
 
-def _to_database(args: argparse.Namespace, target: PostgresStore) -> int:
+def _to_database(args: argparse.Namespace, target: PostgresStore, io: IO) -> int:
     """The connections file's connections into the database, in one transaction; then the file names it."""
     from zconnect_tui.store import Store
 
     file = Store(args.config)
+    delivered: list[Snapshot] = []
 
     def deliver(snap: Snapshot) -> Callable[[], None]:
+        delivered.append(snap)
         names = sorted(snap.connections)
 
         def take(there: Snapshot) -> None:
@@ -124,7 +126,26 @@ def _to_database(args: argparse.Namespace, target: PostgresStore) -> int:
         return 0
     _out(f"Moved {moved} connection(s) from {file.path} to {target.where}; the file now names the store "
          "(store = ...), so every command uses it.")
+    if delivered and not file.secrets.inline:
+        _forget_keyring_copies(file.secrets, delivered[0], io)
     return 0
+
+
+def _forget_keyring_copies(secrets: SecretStore, moved: Snapshot, io: IO) -> None:
+    """Delete the moved connections' secrets from the keyring the file used: the database holds them now
+    (sealed), and a copy left behind would outlive a revoke or a `remove` done on the shared store.
+    The move has committed, so a keyring that fails here is a note naming what is left, not an error."""
+    left: list[str] = []
+    reason = ""
+    for name, conn in sorted(moved.connections.items()):
+        try:
+            sync_secrets(secrets, name, secrets_of(conn), {})
+        except ConfigError as exc:
+            left.append(name)
+            reason = exc.one_line()
+    if left:
+        io.err(clean(f"zconnect: note: the moved secrets of {', '.join(left)} are still in the keyring "
+                     f"({secrets.describe()}): {reason}", limit=400))
 
 
 def _to_file(manager: Manager, args: argparse.Namespace) -> int:
