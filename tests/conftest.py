@@ -257,6 +257,13 @@ def pg_url(pg_lab: PgLab, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
+def bare_lab(tmp_path: Path) -> Iterator[Lab]:
+    """The emulator with no connections (tests/reliability/lab.py): the test adds the ones it needs."""
+    with Lab(tmp_path / "lab") as built:
+        yield built
+
+
+@pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Lab]:
     """The API lab (tests/api_lab.py): the emulator with desk, crm and books connections authorized."""
     from api_lab import api_lab  # imported when a test asks for it: most tests never do
