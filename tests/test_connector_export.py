@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 from conftest import CLIENT_SECRET
+from factories import REDIRECT_URI, connection
 from inprocess import zconnect
 
 from zconnect_tui.connector import URL_KEYS, connector_fields, render_fields, request_token_url
@@ -16,12 +18,9 @@ from zconnect_tui.model import Connection
 GUIDE_SCOPES = ["Desk.tickets.READ", "Desk.basic.READ", "Desk.contacts.READ"]
 
 
-def conn(**kw) -> Connection:
-    base = dict(name="desk", service="desk", dc="us", client_id="1000.GMB0YULZHJK411248S8I5GZ4CHUEX0",
-                scopes=GUIDE_SCOPES, client_secret=CLIENT_SECRET, access_type="online",
-                redirect_uri="http://127.0.0.1:9646/callback")
-    base.update(kw)
-    return Connection(**base)
+conn = partial(connection, name="desk", dc="us", client_id="1000.GMB0YULZHJK411248S8I5GZ4CHUEX0",
+               scopes=GUIDE_SCOPES, client_secret=CLIENT_SECRET, access_type="online", redirect_uri=REDIRECT_URI)
+"""The guide's connection (its client and scopes, online access); keywords override."""
 
 
 def fields(c: Connection) -> dict[str, str]:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from factories import authorized_connection
 from reliability.lab import CLIENT_SECRET, Lab
 
 from zconnect_tui.errors import NoSuchConnection, UsageError
 from zconnect_tui.manager import Manager
-from zconnect_tui.model import AUTHORIZED, REVOKED, Connection, now_utc
+from zconnect_tui.model import AUTHORIZED, REVOKED, Connection
 from zconnect_tui.saved import SavedApi
 from zconnect_tui.store import Store
 from zconnect_tui.stores.base import ConnectionStore, InlineSecrets, Snapshot, secrets_of
@@ -27,14 +28,11 @@ from zconnect_tui.stores.memory import DictSecrets, MemoryStore
 OnKind = Callable[[Store], ConnectionStore]
 
 
-def conn(name: str = "d", **kw: object) -> Connection:
-    base: dict[str, object] = dict(name=name, service="desk", dc="us", client_id="1000.A", scopes=["Desk.basic.READ"],
-                                   client_secret="s3cret", client_secrets={"eu": "eu-s3cret"})
-    base.update(kw)
-    made = Connection(**base)  # type: ignore[arg-type]  # the test's keywords are Connection's
-    made.token.access_token, made.token.refresh_token = "1000.access", "1000.refresh"
-    made.token.expires_at = now_utc() + timedelta(hours=1)
-    return made
+def conn(name: str = "d", **kw: Any) -> Connection:
+    """A connection holding every kind of secret a store keeps (named in the assertions below)."""
+    secrets = {"client_secret": "s3cret", "client_secrets": {"eu": "eu-s3cret"}, "access_token": "1000.access",
+               "refresh_token": "1000.refresh"}
+    return authorized_connection(name, **{**secrets, **kw})
 
 
 # ----- the contract ----------------------------------------------------------------------------------
