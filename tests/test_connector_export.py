@@ -77,8 +77,7 @@ def test_export_connector_through_the_cli(config_path: Path, desk) -> None:
     assert CLIENT_SECRET not in out.out
 
 
-def test_export_env_has_the_api_base_and_the_org(config_path: Path, emulator, desk, browser) -> None:
-    assert zconnect("authorize", "desk", "--timeout", "20").code == 0
+def test_export_env_has_the_api_base_and_the_org(config_path: Path, emulator, authorized_desk) -> None:
     env = zconnect("export", "desk", "--format", "env")
     exports = dict(line.removeprefix("export ").split("=", 1) for line in env.out.splitlines())
     assert exports["ZOHO_API_BASE"] == emulator.url  # the lab data centre's Desk host

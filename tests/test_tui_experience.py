@@ -333,12 +333,11 @@ async def test_a_connection_never_authorized_says_authorize_and_resumes_its_setu
 
 # ----- 10. edit and export -----------------------------------------------------------------------------------
 async def test_edit_leads_to_reauthorization_and_export_offers_every_format(
-        desk: Registered, config_path: Path, browser: Browser) -> None:
+        authorized_desk_no_browser: Registered, config_path: Path, browser: Browser) -> None:
     from zconnect_tui.exports import keys
     from zconnect_tui.tui.screens.edit import EditScreen
     from zconnect_tui.tui.screens.export import ExportScreen
 
-    authorize(config_path)
     org = Store(config_path).load().get("desk").org_id
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -101,8 +101,7 @@ def test_the_localized_throttle_through_the_cli_changes_nothing(tmp_path) -> Non
         assert lab.emu.token_requests("refresh_token")[-1].headers["accept-language"] == "en"
 
 
-def test_token_calls_ask_for_english_and_keep_secrets_out_of_urls(emulator, config_path, desk, browser) -> None:
-    assert zconnect("authorize", "desk", "--timeout", "20").code == 0
+def test_token_calls_ask_for_english_and_keep_secrets_out_of_urls(emulator, config_path, authorized_desk) -> None:
     assert zconnect("refresh", "desk").code == 0
     assert zconnect("revoke", "desk").code == 0
     calls = emulator.requests_to("/oauth/v2/token") + emulator.requests_to("/oauth/v2/token/revoke")
