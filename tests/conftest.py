@@ -194,6 +194,44 @@ def desk(emulator: ZohoEmulator, config_path: Path) -> Registered:
     return Registered("desk", port, redirect)
 
 
+@pytest.fixture
+def authorized_desk(desk: Registered, browser: Browser) -> Registered:
+    """`desk` authorized through the CLI (`zconnect authorize`, in-process), the fake browser following the
+    consent page; BROWSER stays the fake one for the test."""
+    from inprocess import zconnect
+
+    result = zconnect("authorize", "desk", "--timeout", "20")
+    assert result.code == 0, result.err
+    return desk
+
+
+def authorize(config: Path, name: str = "desk") -> None:
+    """Authorize a stored connection through the core, pasting the redirect (no browser needed)."""
+    import httpx
+
+    from zconnect_tui.manager import Manager
+    from zconnect_tui.store import Store
+
+    manager = Manager(Store(config))
+    flow = manager.begin_authorization(name)
+    flow.start()
+    try:
+        location = httpx.get(flow.url or "", follow_redirects=False).headers["location"]
+        flow.submit_paste(location)
+        manager.complete_authorization(flow, flow.wait(5))
+    finally:
+        flow.close()
+    manager.verify_and_pick(name)
+
+
+@pytest.fixture
+def authorized_desk_no_browser(desk: Registered, config_path: Path) -> Registered:
+    """`desk` authorized through the core (`authorize`: the redirect pasted), with no browser: BROWSER still
+    opens nothing, as the TUI tests that re-authorize need."""
+    authorize(config_path)
+    return desk
+
+
 STORE_KINDS = ("file", "memory", "postgres")
 """Every `ConnectionStore` the Manager's in-process tests run on (issue #19 item 4)."""
 
@@ -254,6 +292,13 @@ def pg_url(pg_lab: PgLab, monkeypatch: pytest.MonkeyPatch) -> str:
     url = pg_lab.database()
     schema.init(PostgresStore(url), key_id(parse_key(STORE_KEY, "key")))
     return url
+
+
+@pytest.fixture
+def bare_lab(tmp_path: Path) -> Iterator[Lab]:
+    """The emulator with no connections (tests/reliability/lab.py): the test adds the ones it needs."""
+    with Lab(tmp_path / "lab") as built:
+        yield built
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from api_lab import run_on_tty
+from factories import authorized_connection as authorized
 from pytest_httpx import HTTPXMock
 from reliability.bounded import BODY, hostile
 from reliability.lab import PYTHON, Lab, one_line, one_line_error
@@ -34,14 +34,6 @@ from zconnect_tui.store import Snapshot, Store
 from zconnect_tui.wire import MAX_RESPONSE_BYTES
 
 OSC52 = "\x1b]52;c;ZWNobyBwd25lZA==\x07"
-
-
-def authorized(name: str = "desk", *, service: str = "desk", dc: str = "us", **kw: str) -> Connection:
-    conn = Connection(name=name, service=service, dc=dc, client_id="1000.A", scopes=["Desk.basic.READ"],
-                      client_secret="s3cret", status="authorized", **kw)
-    conn.token.access_token, conn.token.refresh_token = "1000.live.token", "1000.refresh"
-    conn.token.expires_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
-    return conn
 
 
 def stored(path: Path, conn: Connection, data_centers: dict[str, dict[str, str]] | None = None) -> Store:
@@ -64,18 +56,19 @@ def test_a_tampered_file_cannot_send_a_zoho_connections_token_to_another_host(
         tmp_path: Path, httpx_mock: HTTPXMock, tampered: dict[str, str]) -> None:
     """A connection registered at Zoho whose file names a data centre of the file's own (another local
     user's emulator, say) as the user's: the trust rule refuses before anything is sent."""
-    store = stored(tmp_path / "c.toml", authorized(org_id="1", **tampered), LAB)
+    store = stored(tmp_path / "c.toml", authorized("desk", dc="us", org_id="1", **tampered), LAB)
     with pytest.raises(ZconnectError, match="is not trusted for a connection registered in data centre 'us'"):
         ApiCall(Manager(store), "desk", ApiRequest("GET", "/api/v1/tickets")).run()
     assert httpx_mock.get_requests() == []
 
 
 def test_an_api_domain_in_the_file_is_a_base_and_a_host_only_when_the_rule_trusts_it() -> None:
-    evil = target_for(authorized(service="crm", api_domain="https://evil.example"), DataCenters())
+    evil = target_for(authorized(dc="us", service="crm", api_domain="https://evil.example"), DataCenters())
     assert evil.base == "https://www.zohoapis.com"  # the data centre's own, not the file's
     with pytest.raises(UsageError, match="Refused"):
         evil.check("https://evil.example/crm/v8/org")
-    zoho = target_for(authorized(service="crm", location="eu", api_domain="https://www.zohoapis.eu"), DataCenters())
+    zoho = target_for(authorized(dc="us", service="crm", location="eu", api_domain="https://www.zohoapis.eu"),
+                      DataCenters())
     assert zoho.base == "https://www.zohoapis.eu"
     zoho.check("https://api.zoho.eu/crm/v2/org")  # the older API host of the same data centre
     with pytest.raises(UsageError, match="Refused"):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from factories import authorized_connection, connection
 from pytest_httpx import HTTPXMock
 from reliability.lab import Lab
 from waiting import wait_for
@@ -21,7 +22,6 @@ from zconnect_tui.apitarget import target_for
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import UsageError
 from zconnect_tui.manager import Manager
-from zconnect_tui.model import Connection
 from zconnect_tui.pagination import PageContextPaginator
 from zconnect_tui.products import paginator_for
 from zconnect_tui.products.crm import CrmPaginator
@@ -34,12 +34,8 @@ OnKind = Callable[[Store], ConnectionStore]
 
 
 # ----- where the token may go -------------------------------------------------------------------
-def conn(service: str, dc: str = "us", **kw: str) -> Connection:
-    return Connection(name="c", service=service, dc=dc, client_id="1000.A", scopes=["x.y.READ"], **kw)
-
-
 def test_desk_in_its_users_own_data_centre() -> None:
-    target = target_for(conn("desk", location="eu", api_domain="https://www.zohoapis.eu"), DataCenters())
+    target = target_for(connection(service="desk", location="eu", api_domain="https://www.zohoapis.eu"), DataCenters())
     assert target.url_for("/api/v1/tickets") == "https://desk.zoho.eu/api/v1/tickets"
     for ok in ("https://desk.zoho.eu/api/v1/x", "https://www.zohoapis.eu/crm/v8/org",
                "https://sandbox.zohoapis.eu/crm/v8/Leads", "https://content.zohoapis.eu/crm/v8/files",
@@ -54,19 +50,19 @@ def test_desk_in_its_users_own_data_centre() -> None:
 
 
 def test_crm_and_books_use_the_stored_api_domain() -> None:
-    crm = target_for(conn("crm", location="in", api_domain="https://www.zohoapis.in"), DataCenters())
+    crm = target_for(connection(service="crm", location="in", api_domain="https://www.zohoapis.in"), DataCenters())
     assert crm.url_for("crm/v8/Leads") == "https://www.zohoapis.in/crm/v8/Leads"
     assert crm.url_for("//evil.example/x").startswith("https://www.zohoapis.in//")  # a path, not a host
     with pytest.raises(UsageError):
         crm.url_for("https://www.zohoapis.com/crm/v8/Leads")  # the US domain is another data centre
-    books = target_for(conn("books", dc="ca"), DataCenters())  # before the first token: the DC's domain
+    books = target_for(connection(service="books", dc="ca"), DataCenters())  # before the first token: the DC's domain
     assert books.base == "https://www.zohoapis.ca"
 
 
 def test_a_custom_data_centre_allows_only_its_own_hosts() -> None:
     dcs = DataCenters.from_config({"lab": {"accounts": "http://127.0.0.1:9000", "api": "http://127.0.0.1:9001",
                                            "desk": "http://localhost:9002"}})
-    target = target_for(conn("desk", dc="lab"), dcs)
+    target = target_for(connection(service="desk", dc="lab"), dcs)
     assert target.base == "http://localhost:9002"
     target.check("http://127.0.0.1:9001/crm/v8/org")
     for bad in ("http://127.0.0.1:9000/oauth/user/info", "https://www.zohoapis.com/x", "http://127.0.0.1:9003/x"):
@@ -233,15 +229,13 @@ def test_paginating_keeps_memory_flat(lab: Lab) -> None:
 def test_a_walk_that_does_not_move_stops(tmp_path: Path, httpx_mock: HTTPXMock, on_kind: OnKind) -> None:
     """Wire-level: a CRM that keeps handing out the same page_token ends the walk with an error."""
     import re
-    from datetime import UTC, datetime, timedelta
 
     from zconnect_tui.errors import ZconnectError
     from zconnect_tui.store import Store
 
     store = Store(tmp_path / "c.toml")
-    crm = conn("crm", status="authorized", location="us", api_domain="https://www.zohoapis.com")
-    crm.token.access_token, crm.token.refresh_token = "1000.a", "1000.r"
-    crm.token.expires_at = datetime.now(UTC) + timedelta(hours=1)
+    crm = authorized_connection("c", service="crm", access_token="1000.a", location="us",
+                                api_domain="https://www.zohoapis.com")
     store.save_connection(crm)
     httpx_mock.add_response(url=re.compile(r"https://www\.zohoapis\.com/crm/v8/Leads\?.*"), is_reusable=True,
                             json={"data": [{"id": "1"}], "info": {"more_records": True, "next_page_token": "same"}})

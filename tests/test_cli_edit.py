@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from conftest import CLIENT_SECRET, Registered, run_cli
-from test_tui_dashboard import authorize
 
 from zconnect_tui import cli, commands
 from zconnect_tui.errors import CLI_WORDS, Fix, Remedy, ZconnectError
@@ -17,8 +16,8 @@ from zconnect_tui.store import Store
 from zconnect_tui.tui.remedies import error_text, fix_text
 
 
-def test_edit_says_what_needs_reauthorization_and_keeps_tokens(desk: Registered, config_path: Path) -> None:
-    authorize(config_path)
+def test_edit_says_what_needs_reauthorization_and_keeps_tokens(authorized_desk_no_browser: Registered,
+                                                               config_path: Path) -> None:
     before = Store(config_path).load().get("desk")
     scopes = run_cli("edit", "desk", "--scopes", "Desk.tickets.ALL,Desk.basic.READ")
     assert scopes.code == 0, scopes.err

@@ -14,16 +14,8 @@ from test_cli_flow import expire_token
 from zconnect_tui.store import Store
 
 
-@pytest.fixture
-def authorized(emulator, config_path, desk, browser):
-    # In-process: the set-up, not the subject (each test below runs its own commands as processes).
-    result = zconnect("authorize", "desk", "--timeout", "20")
-    assert result.code == 0, result.err
-    return desk
-
-
 @pytest.mark.parametrize("fault", ["503", "refused"])
-def test_unreachable_is_exit_4_and_store_untouched(emulator, config_path, authorized, fault):
+def test_unreachable_is_exit_4_and_store_untouched(emulator, config_path, authorized_desk, fault):
     expire_token(config_path)
     before = config_path.read_bytes()
     if fault == "503":
@@ -37,7 +29,7 @@ def test_unreachable_is_exit_4_and_store_untouched(emulator, config_path, author
     assert config_path.read_bytes() == before
 
 
-def test_rate_limit_is_explained(emulator, config_path, authorized):
+def test_rate_limit_is_explained(emulator, config_path, authorized_desk):
     for _ in range(10):  # using up the allowance, in-process; the refusal below is a real process
         assert zconnect("refresh", "desk").code == 0
     before = config_path.read_bytes()
@@ -47,7 +39,7 @@ def test_rate_limit_is_explained(emulator, config_path, authorized):
     assert config_path.read_bytes() == before
 
 
-def test_revoked_refresh_token_needs_reauthorization(emulator, config_path, authorized):
+def test_revoked_refresh_token_needs_reauthorization(emulator, config_path, authorized_desk):
     conn = Store(config_path).load().get("desk")
     emulator.revoke_refresh_token(conn.token.refresh_token)  # the user revoked it in Zoho's web UI
     expire_token(config_path)
@@ -91,7 +83,7 @@ def test_secret_never_from_argv(config_path):
     assert result.code == 2  # there is no such option
 
 
-def test_two_processes_refreshing_at_once_lose_nothing(emulator, config_path, authorized):
+def test_two_processes_refreshing_at_once_lose_nothing(emulator, config_path, authorized_desk):
     """Both `token` calls see an expiring token; the lock makes the second reuse the first's refresh."""
     run_cli("add", "other", "--service", "crm", "--dc", "lab", "--client-id", "1000.OTHER", stdin="s2\n")
     expire_token(config_path)
@@ -108,7 +100,7 @@ def test_two_processes_refreshing_at_once_lose_nothing(emulator, config_path, au
     assert emulator.refresh_count(refresh_token) == 1
 
 
-def test_loosened_file_mode_warns_even_on_the_token_fast_path(config_path, authorized):
+def test_loosened_file_mode_warns_even_on_the_token_fast_path(config_path, authorized_desk):
     config_path.chmod(0o644)
     result = run_cli("token", "desk")
     assert result.code == 0 and result.out.count("\n") == 1  # stdout stays just the token

@@ -8,21 +8,13 @@ import json
 import re
 import subprocess
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from api_lab import api_lab, run_bytes, run_on_tty
+from api_lab import run_bytes, run_on_tty
 from inprocess import zconnect
 from reliability.lab import PYTHON, Lab, one_line
 
 from zconnect_tui.cli import build_parser
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    with api_lab(tmp_path / "lab") as lab:
-        yield lab
 
 
 def token_of(lab: Lab, name: str) -> str:

@@ -11,8 +11,6 @@ import pty
 import struct
 import subprocess
 import termios
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from reliability.lab import PYTHON, Lab, one_line
@@ -25,12 +23,13 @@ ORG = "組織" * 20  # wide characters: two cells each
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    with Lab(tmp_path / "lab") as lab:
-        lab.add(LONG)
-        lab.store.update(LONG, lambda c: setattr(c, "org_name", ORG))
-        lab.add("desk", authorized=False)
-        yield lab
+def lab(bare_lab: Lab) -> Lab:
+    """conftest's bare_lab with the longest name (its organisation's name in wide characters) and a desk not
+    authorized."""
+    bare_lab.add(LONG)
+    bare_lab.store.update(LONG, lambda c: setattr(c, "org_name", ORG))
+    bare_lab.add("desk", authorized=False)
+    return bare_lab
 
 
 def list_on_terminal(lab: Lab, columns: int, *args: str) -> list[str]:

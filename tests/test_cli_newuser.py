@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import Registered, run_cli
-from test_tui_dashboard import authorize
 
 from zconnect_tui.manager import Manager
 from zconnect_tui.model import Connection
@@ -27,8 +26,7 @@ def test_a_mistyped_flag_points_to_the_commands_own_help(config_path: Path) -> N
     assert run_cli("exec", "nope", "--", "echo", "--jsn").code == 5
 
 
-def test_export_curl_from_the_cli_is_the_tuis_curl(desk: Registered, config_path: Path) -> None:
-    authorize(config_path)
+def test_export_curl_from_the_cli_is_the_tuis_curl(authorized_desk_no_browser: Registered, config_path: Path) -> None:
     org = Store(config_path).load().get("desk").org_id
     result = run_cli("export", "desk", "--format", "curl")
     assert result.code == 0, result.err

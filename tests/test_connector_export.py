@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 from conftest import CLIENT_SECRET
+from factories import REDIRECT_URI, connection
 from inprocess import zconnect
 
 from zconnect_tui.connector import URL_KEYS, connector_fields, render_fields, request_token_url
@@ -16,12 +18,9 @@ from zconnect_tui.model import Connection
 GUIDE_SCOPES = ["Desk.tickets.READ", "Desk.basic.READ", "Desk.contacts.READ"]
 
 
-def conn(**kw) -> Connection:
-    base = dict(name="desk", service="desk", dc="us", client_id="1000.GMB0YULZHJK411248S8I5GZ4CHUEX0",
-                scopes=GUIDE_SCOPES, client_secret=CLIENT_SECRET, access_type="online",
-                redirect_uri="http://127.0.0.1:9646/callback")
-    base.update(kw)
-    return Connection(**base)
+conn = partial(connection, name="desk", dc="us", client_id="1000.GMB0YULZHJK411248S8I5GZ4CHUEX0",
+               scopes=GUIDE_SCOPES, client_secret=CLIENT_SECRET, access_type="online", redirect_uri=REDIRECT_URI)
+"""The guide's connection (its client and scopes, online access); keywords override."""
 
 
 def fields(c: Connection) -> dict[str, str]:
@@ -78,8 +77,7 @@ def test_export_connector_through_the_cli(config_path: Path, desk) -> None:
     assert CLIENT_SECRET not in out.out
 
 
-def test_export_env_has_the_api_base_and_the_org(config_path: Path, emulator, desk, browser) -> None:
-    assert zconnect("authorize", "desk", "--timeout", "20").code == 0
+def test_export_env_has_the_api_base_and_the_org(config_path: Path, emulator, authorized_desk) -> None:
     env = zconnect("export", "desk", "--format", "env")
     exports = dict(line.removeprefix("export ").split("=", 1) for line in env.out.splitlines())
     assert exports["ZOHO_API_BASE"] == emulator.url  # the lab data centre's Desk host

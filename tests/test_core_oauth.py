@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from factories import REDIRECT_URI, connection
 
 from zconnect_tui import oauth
 from zconnect_tui.datacenters import BUILTIN
 from zconnect_tui.errors import RateLimited, Unreachable, ZohoError
-from zconnect_tui.model import Connection
 from zconnect_tui.oauth import ZohoClient, consent_url, new_pkce, new_state, request_token_url
 
 ACCOUNTS = "https://accounts.zoho.eu"
@@ -22,13 +23,9 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(oauth, "RETRY_DELAYS", (0.0, 0.0))
 
 
-def conn(**kw) -> Connection:
-    base = dict(name="desk", service="desk", dc="eu", client_id="1000.ABC",
-                scopes=["Desk.tickets.READ", "Desk.basic.READ"], client_secret="s3cr3t", redirect_uri="http://127.0.0.1:9646/callback")
-    base.update(kw)
-    c = Connection(**base)
-    c.token.refresh_token = "1000.rt"
-    return c
+conn = partial(connection, dc="eu", scopes=["Desk.tickets.READ", "Desk.basic.READ"], client_secret="s3cr3t",
+               redirect_uri=REDIRECT_URI, refresh_token="1000.rt")
+"""Desk in eu with a refresh token, and the scopes, secret and redirect the wire assertions below name."""
 
 
 def test_consent_url_has_state_pkce_and_offline_consent():

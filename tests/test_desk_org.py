@@ -27,8 +27,7 @@ def test_the_organisation_chosen_at_consent_is_stored_not_zohos_default(emulator
     assert probes and probes[-1].headers["orgid"] == OTHER
 
 
-def test_test_sends_the_stored_orgid_and_explains_a_mismatch(emulator, config_path, desk, browser):
-    assert zconnect("authorize", "desk", "--timeout", "20").code == 0
+def test_test_sends_the_stored_orgid_and_explains_a_mismatch(emulator, config_path, authorized_desk):
     ok = zconnect("test", "desk")
     assert ok.code == 0 and f"Difference Works accepts the token (orgId {DEFAULT})" in ok.out
     assert emulator.requests_to(f"/api/v1/organizations/{DEFAULT}")[-1].headers["orgid"] == DEFAULT
@@ -54,8 +53,7 @@ def test_no_organisation_accepting_the_token_is_said(emulator, config_path, desk
     assert Store(config_path).load().get("desk").org_id == ""
 
 
-def test_desk_demands_the_orgid_where_desk_does(emulator, config_path, desk, browser):
-    assert zconnect("authorize", "desk", "--timeout", "20").code == 0
+def test_desk_demands_the_orgid_where_desk_does(emulator, config_path, authorized_desk):
     token = zconnect("token", "desk").out.strip()
     import httpx
 

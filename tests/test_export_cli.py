@@ -84,8 +84,7 @@ class FakePosting:
 
 
 def test_a_posting_collection_runs_against_zoho_with_the_token_from_zconnect(
-        config_path: Path, emulator, desk, browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert zconnect("authorize", "desk", "--timeout", "20").code == 0
+        config_path: Path, emulator, authorized_desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     save_two_apis()
     folder = tmp_path / "collection"
     run = zconnect("export", "desk", "--format", "posting", "--output", str(folder))
@@ -116,7 +115,7 @@ def test_a_posting_collection_runs_against_zoho_with_the_token_from_zconnect(
     assert len(answer.json()["data"]) == 5
 
 
-def test_the_readmes_walkthrough_runs_as_written(config_path: Path, emulator, desk, browser) -> None:
+def test_the_readmes_walkthrough_runs_as_written(config_path: Path, emulator, authorized_desk) -> None:
     """From a saved API tried with `zconnect api` to the exports pasted in the extension (README)."""
     import re
     import shlex
@@ -125,7 +124,6 @@ def test_the_readmes_walkthrough_runs_as_written(config_path: Path, emulator, de
     section = readme.split("### From a saved API to an extension", 1)[1]
     block = re.search(r"```sh\n(.*?)```", section, re.S)
     assert block
-    assert zconnect("authorize", "desk", "--timeout", "20").code == 0
     org = Store(config_path).load().get("desk").org_id
     outputs = []
     for line in block.group(1).splitlines():

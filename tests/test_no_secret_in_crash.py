@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from conftest import CLIENT_SECRET, Registered
-from test_tui_dashboard import authorize
 from test_tui_support import SIZE, make_app, wait_for
 from textual.widgets import Static
 
@@ -62,8 +61,8 @@ sys.exit(ZconnectApp(Manager(Store(sys.argv[1]))).run(headless=True, size=(100, 
 """
 
 
-def test_a_tui_crash_report_shows_no_local_variables(tmp_path: Path, desk: Registered, config_path: Path) -> None:
-    authorize(config_path)
+def test_a_tui_crash_report_shows_no_local_variables(tmp_path: Path, authorized_desk_no_browser: Registered,
+                                                     config_path: Path) -> None:
     conn = Store(config_path).load().get("desk")
     proc = subprocess.run([sys.executable, "-c", CRASH, str(config_path)], capture_output=True, text=True,
                           timeout=60, env={**os.environ, "COLUMNS": "100"})
@@ -109,9 +108,8 @@ def test_wrong_types_in_the_file_are_one_line_naming_the_key(tmp_path: Path, cap
     assert config_path.read_bytes() == before
 
 
-async def test_dashboard_shows_a_wrong_type_as_one_line_instead_of_crashing(desk: Registered,
+async def test_dashboard_shows_a_wrong_type_as_one_line_instead_of_crashing(authorized_desk_no_browser: Registered,
                                                                             config_path: Path) -> None:
-    authorize(config_path)
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, DashboardScreen)

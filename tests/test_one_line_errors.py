@@ -8,12 +8,10 @@ and a CR/LF placeholder value in a header (a usage error, exit 2, not "the conne
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from api_lab import api_lab
 from reliability.lab import Lab, one_line, run_cli
 from test_tui_support import SIZE, make_app, shows
 
@@ -23,12 +21,6 @@ from zconnect_tui.tui.screens.dashboard import DashboardScreen
 
 DEEP = 50_000
 DEEP_VALUES = {"array": "[" * DEEP + "]" * DEEP, "inline table": "{a = " * DEEP + "1" + "}" * DEEP}
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    with api_lab(tmp_path / "lab") as lab:
-        yield lab
 
 
 # ----- a file nested 50,000 deep -------------------------------------------------------------------

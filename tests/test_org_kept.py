@@ -83,8 +83,8 @@ def test_edit_org_stores_one_the_token_reaches_and_api_sends_it(emulator, config
     assert emulator.requests_to("/books/v3/invoices")[-1].params["organization_id"] == BOOKS_OTHER
 
 
-def test_edit_org_the_token_does_not_reach_changes_nothing(emulator, config_path, desk, browser):
-    assert zconnect("authorize", "desk", "--timeout", "20").code == 0  # Desk binds the token to the default
+def test_edit_org_the_token_does_not_reach_changes_nothing(emulator, config_path, authorized_desk):
+    # Authorized: Desk binds the token to the default organization.
     before = config_path.read_bytes()
     edited = zconnect("edit", "desk", "--org", OTHER)  # listed, but the token is not bound to it
     line = one_line(edited.err)

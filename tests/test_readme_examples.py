@@ -55,7 +55,7 @@ def bin_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def authorized(emulator, config_path, browser) -> None:
+def authorized_desk_and_crm(emulator, config_path, browser) -> None:
     """`desk` and `crm`, the README's connection names, authorized through the CLI as a user would (in this
     process: the examples themselves then run `zconnect` as a real command)."""
     ports = [free_port(), free_port()]
@@ -74,7 +74,7 @@ def test_the_readme_has_curl_examples_for_desk_and_crm() -> None:
     assert any("/api/v1/tickets" in e for e in examples) and any("/crm/v8/org" in e for e in examples)
 
 
-def test_every_curl_example_works_against_the_emulator(authorized, bin_dir: Path, emulator) -> None:
+def test_every_curl_example_works_against_the_emulator(authorized_desk_and_crm, bin_dir: Path, emulator) -> None:
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
 
     def run(script: str) -> dict:

@@ -14,12 +14,9 @@ import io
 import os
 import re
 import traceback
-from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
-from pathlib import Path
 
 import pytest
-from api_lab import api_lab
 from reliability.lab import CliRun, Lab, one_line
 from test_tui_api import SIZE, open_api
 from test_tui_support import make_app, wait_for
@@ -40,12 +37,6 @@ UNSAFE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]")  # a final line brea
 def toml(text: str) -> str:
     """`text` as a TOML basic string's body (control characters as \\uXXXX escapes)."""
     return "".join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else c for c in text)
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    with api_lab(tmp_path / "lab") as lab:
-        yield lab
 
 
 def cli(lab: Lab, *args: str) -> CliRun:

@@ -9,11 +9,11 @@ import stat
 import subprocess
 import sys
 import tomllib
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
+from factories import authorized_connection
 
 from zconnect_tui import fastpath
 from zconnect_tui.listing import index_path
@@ -22,13 +22,11 @@ from zconnect_tui.saved import SavedApi
 from zconnect_tui.store import Snapshot, Store
 
 
-def make_conn(name: str, hours: float = 1.0, **kw: Any) -> Connection:
-    conn = Connection(name=name, service="desk", dc="us", client_id=f"1000.{name.upper()}", scopes=["Desk.basic.READ"],
-                      client_secret=f"secret-{name}", status="authorized", org_name=f"Org {name}", **kw)
-    conn.token.access_token = f"1000.access.{name}"
-    conn.token.refresh_token = f"1000.refresh.{name}"
-    conn.token.expires_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=hours)
-    return conn
+def make_conn(name: str, hours: float = 1.0) -> Connection:
+    """An authorized connection whose client, secret, tokens and organisation all carry its name."""
+    return authorized_connection(name, client_id=f"1000.{name.upper()}", client_secret=f"secret-{name}",
+                                 org_name=f"Org {name}", access_token=f"1000.access.{name}",
+                                 refresh_token=f"1000.refresh.{name}", valid_for=timedelta(hours=hours))
 
 
 def write_many(path: Path, count: int) -> Store:

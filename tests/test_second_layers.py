@@ -14,11 +14,10 @@ import argparse
 import shlex
 import subprocess
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_lab import api_lab, run_on_tty
+from api_lab import run_on_tty
 from reliability.lab import Lab
 from textual.app import App, ComposeResult
 from textual.widgets import Static
@@ -71,12 +70,6 @@ def hostile_connection(value: str) -> Connection:
 
 
 # ----- zconnect api: a text/plain body on a terminal -----------------------------------------------
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    with api_lab(tmp_path / "lab") as lab:
-        yield lab
-
-
 def test_a_hostile_text_body_on_a_terminal_is_shown_escaped(lab: Lab) -> None:
     body = f"subject: {OSC52} \x1b[2J \u009b31m \u202eevil \u200bzw\nnext line\n".encode() + b"raw C1 \x9b31m\n"
     lab.emu.queue_response("/api/v1/tickets", None, raw=body, content_type="text/plain; charset=utf-8")

@@ -19,7 +19,6 @@ import pytest
 from conftest import Browser, Registered
 from inprocess import zconnect
 from reliability.lab import one_line_error
-from test_tui_dashboard import authorize
 from test_tui_support import SIZE, make_app, shows, wait_for
 
 from zconnect_tui import listener as listener_module
@@ -138,9 +137,9 @@ def test_a_second_opening_of_the_link_is_one_line_and_exit_1(desk: Registered, c
     assert config_path.read_bytes() == before
 
 
-async def test_the_tui_says_the_link_was_used_and_offers_retry(desk: Registered, config_path: Path, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    authorize(config_path)
+async def test_the_tui_says_the_link_was_used_and_offers_retry(
+        authorized_desk_no_browser: Registered, config_path: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     before = Store(config_path).load().get("desk").token.refresh_token
     _browser_opening_twice(tmp_path, monkeypatch)
     app = make_app(config_path, wizard=False)

@@ -9,16 +9,17 @@ never depends on where a secret lives.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from datetime import timedelta
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from factories import authorized_connection
 from reliability.lab import CLIENT_SECRET, Lab
 
 from zconnect_tui.errors import NoSuchConnection, UsageError
 from zconnect_tui.manager import Manager
-from zconnect_tui.model import AUTHORIZED, REVOKED, Connection, now_utc
+from zconnect_tui.model import AUTHORIZED, REVOKED, Connection
 from zconnect_tui.saved import SavedApi
 from zconnect_tui.store import Store
 from zconnect_tui.stores.base import ConnectionStore, InlineSecrets, Snapshot, secrets_of
@@ -27,20 +28,11 @@ from zconnect_tui.stores.memory import DictSecrets, MemoryStore
 OnKind = Callable[[Store], ConnectionStore]
 
 
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    with Lab(tmp_path / "lab") as lab:
-        yield lab
-
-
-def conn(name: str = "d", **kw: object) -> Connection:
-    base: dict[str, object] = dict(name=name, service="desk", dc="us", client_id="1000.A", scopes=["Desk.basic.READ"],
-                                   client_secret="s3cret", client_secrets={"eu": "eu-s3cret"})
-    base.update(kw)
-    made = Connection(**base)  # type: ignore[arg-type]  # the test's keywords are Connection's
-    made.token.access_token, made.token.refresh_token = "1000.access", "1000.refresh"
-    made.token.expires_at = now_utc() + timedelta(hours=1)
-    return made
+def conn(name: str = "d", **kw: Any) -> Connection:
+    """A connection holding every kind of secret a store keeps (named in the assertions below)."""
+    secrets = {"client_secret": "s3cret", "client_secrets": {"eu": "eu-s3cret"}, "access_token": "1000.access",
+               "refresh_token": "1000.refresh"}
+    return authorized_connection(name, **{**secrets, **kw})
 
 
 # ----- the contract ----------------------------------------------------------------------------------
@@ -133,9 +125,9 @@ def test_secrets_live_where_the_store_says(tmp_path: Path) -> None:
 
 
 # ----- the Manager on each store -------------------------------------------------------------------
-def test_manager_definitions_on_every_store(lab: Lab, on_kind: OnKind) -> None:
-    lab.add("desk")
-    manager = Manager(on_kind(lab.store))
+def test_manager_definitions_on_every_store(bare_lab: Lab, on_kind: OnKind) -> None:
+    bare_lab.add("desk")
+    manager = Manager(on_kind(bare_lab.store))
     result = manager.edit("desk", scopes=["Desk.tickets.READ"], port=9700, client_secret="new-secret")
     assert result.changed == ["scopes", "port", "client secret"] and result.needs_consent
     manager.set_secret("desk", "lab-own-secret", dc="lab")  # the registration DC's own is the common secret
@@ -152,13 +144,13 @@ def test_manager_definitions_on_every_store(lab: Lab, on_kind: OnKind) -> None:
     manager.remove_api("desk", "open")
     manager.remove("desk3")
     assert list(manager.get("desk").apis) == [] and [c.name for c in manager.listing()] == ["desk"]
-    assert manager.path == manager.store.describe() and manager.dcs().get("lab").accounts == lab.emu.url
+    assert manager.path == manager.store.describe() and manager.dcs().get("lab").accounts == bare_lab.emu.url
 
 
-def test_manager_tokens_on_every_store(lab: Lab, on_kind: OnKind) -> None:
+def test_manager_tokens_on_every_store(bare_lab: Lab, on_kind: OnKind) -> None:
     """Token, refresh (once for many threads), verify and revoke against the emulator."""
-    old = lab.add("desk", expired=True)
-    manager = Manager(on_kind(lab.store))
+    old = bare_lab.add("desk", expired=True)
+    manager = Manager(on_kind(bare_lab.store))
     tokens: list[str] = []
     threads = [threading.Thread(target=lambda: tokens.append(manager.access_token("desk"))) for _ in range(4)]
     for thread in threads:
@@ -166,10 +158,10 @@ def test_manager_tokens_on_every_store(lab: Lab, on_kind: OnKind) -> None:
     for thread in threads:
         thread.join(30)
     assert len(set(tokens)) == 1 and tokens[0] != old.token.access_token and len(tokens) == 4
-    assert len(lab.emu.token_requests("refresh_token")) == 1  # the refresh lock: one refresh for four callers
+    assert len(bare_lab.emu.token_requests("refresh_token")) == 1  # the refresh lock: one refresh for four callers
     assert manager.verify("desk").kind == "desk"
     assert manager.get("desk").status == AUTHORIZED and manager.get("desk").client_secret == CLIENT_SECRET
     assert manager.revoke("desk") is True
     after = manager.get("desk")
     assert after.status == REVOKED and secrets_of(after) == {"client_secret": CLIENT_SECRET}
-    assert old.token.refresh_token not in lab.emu.live_refresh_tokens
+    assert old.token.refresh_token not in bare_lab.emu.live_refresh_tokens

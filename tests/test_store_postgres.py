@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,12 +26,6 @@ from zconnect_tui.model import now_utc
 from zconnect_tui.model_table import to_table
 from zconnect_tui.store import Store
 from zconnect_tui.stores.postgres import PostgresStore
-
-
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[Lab]:
-    with Lab(tmp_path / "lab") as lab:
-        yield lab
 
 
 def machine(lab: Lab, tmp_path: Path, n: int, **extra: str) -> dict[str, str]:
@@ -61,11 +54,11 @@ def dump(url: str) -> bytes:
 
 
 # ----- init, migrate, keygen ----------------------------------------------------------------------------
-def test_init_then_migrate_there_and_back_loses_nothing(lab: Lab, tmp_path: Path, pg_lab: object) -> None:
-    lab.add("desk")
-    lab.add("crm", service="crm", authorized=False)
-    before = {name: to_table(conn) for name, conn in lab.store.load().connections.items()}
-    env = machine(lab, tmp_path, 0)
+def test_init_then_migrate_there_and_back_loses_nothing(bare_lab: Lab, tmp_path: Path, pg_lab: object) -> None:
+    bare_lab.add("desk")
+    bare_lab.add("crm", service="crm", authorized=False)
+    before = {name: to_table(conn) for name, conn in bare_lab.store.load().connections.items()}
+    env = machine(bare_lab, tmp_path, 0)
     key = zc(env, "store", "keygen")
     assert key.code == 0 and len(key.out.strip()) == 44 and "ZCONNECT_STORE_KEY" in key.err
     url = pg_lab.database()  # type: ignore[attr-defined]
@@ -74,7 +67,7 @@ def test_init_then_migrate_there_and_back_loses_nothing(lab: Lab, tmp_path: Path
     assert "version 2 already" in zc(env, "store", "init", url).out
     moved = zc(env, "store", "migrate", "--to", url)
     assert moved.code == 0 and "Moved 2 connection(s)" in moved.out, moved.err
-    pointer = lab.config.read_text()
+    pointer = bare_lab.config.read_text()
     assert f'store = "{url}"' in pointer and "[connections." not in pointer and "[data_centers" not in pointer
     assert zc(env, "path").out.strip() == f"{url} (PostgreSQL)"
     listed = json.loads(zc(env, "list", "--json").out)
@@ -82,7 +75,7 @@ def test_init_then_migrate_there_and_back_loses_nothing(lab: Lab, tmp_path: Path
     assert zc(env, "test", "desk").code == 0  # every command works on the store: a verification call with its token
     back = zc(env, "store", "migrate", "--to", "file")
     assert back.code == 0 and "Moved 2 connection(s)" in back.out, back.err
-    after = {name: to_table(conn) for name, conn in Store(lab.config).load().connections.items()}
+    after = {name: to_table(conn) for name, conn in Store(bare_lab.config).load().connections.items()}
     assert after.keys() == before.keys() and after["crm"] == before["crm"]
     assert {k: v for k, v in after["desk"].items() if k not in ("updated_at", "org_id", "org_name", "user")} == \
         {k: v for k, v in before["desk"].items() if k not in ("updated_at", "org_id", "org_name", "user")}
@@ -90,39 +83,39 @@ def test_init_then_migrate_there_and_back_loses_nothing(lab: Lab, tmp_path: Path
         assert conn.execute("SELECT count(*) FROM zconnect_connections").fetchone() == (0,)
 
 
-def test_a_migration_that_fails_midway_changes_nothing(lab: Lab, tmp_path: Path, pg_url: str) -> None:
+def test_a_migration_that_fails_midway_changes_nothing(bare_lab: Lab, tmp_path: Path, pg_url: str) -> None:
     """Into the database: one transaction (a row refused half-way leaves none); back to the file: the file is
     put back when the database cannot delete its rows."""
-    lab.add("desk")
-    lab.add("crm", service="crm")
-    before = lab.config.read_bytes()
+    bare_lab.add("desk")
+    bare_lab.add("crm", service="crm")
+    before = bare_lab.config.read_bytes()
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused %', "
                      "COALESCE(NEW.name, OLD.name); END $$ LANGUAGE plpgsql")
         conn.execute("CREATE TRIGGER no_crm BEFORE INSERT ON zconnect_connections FOR EACH ROW WHEN "
                      "(NEW.name = 'desk') EXECUTE FUNCTION refuse()")  # crm goes in first, then desk fails
-    env = machine(lab, tmp_path, 0)
+    env = machine(bare_lab, tmp_path, 0)
     failed = zc(env, "store", "migrate", "--to", pg_url)
     assert failed.code == 1 and "refused desk" in one_line(failed.err)
-    assert lab.config.read_bytes() == before and b"[connections.crm]" in before
+    assert bare_lab.config.read_bytes() == before and b"[connections.crm]" in before
     with psycopg.connect(pg_url, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM zconnect_connections").fetchone() == (0,)
         conn.execute("DROP TRIGGER no_crm ON zconnect_connections")
         assert zc(env, "store", "migrate", "--to", pg_url).code == 0
         conn.execute("CREATE TRIGGER keep BEFORE DELETE ON zconnect_connections FOR EACH ROW EXECUTE FUNCTION "
                      "refuse()")
-    pointer = lab.config.read_bytes()
+    pointer = bare_lab.config.read_bytes()
     failed = zc(env, "store", "migrate", "--to", "file")
     assert failed.code == 1 and "refused" in one_line(failed.err)
-    assert lab.config.read_bytes() == pointer  # the connections written to the file were taken back out
+    assert bare_lab.config.read_bytes() == pointer  # the connections written to the file were taken back out
     assert sorted(c.name for c in PostgresStore(pg_url).listing()) == ["crm", "desk"]
 
 
-def test_two_migrations_at_once_move_everything_once(lab: Lab, tmp_path: Path, pg_url: str) -> None:
+def test_two_migrations_at_once_move_everything_once(bare_lab: Lab, tmp_path: Path, pg_url: str) -> None:
     for i in range(6):
-        lab.add(f"c{i}", authorized=False)
+        bare_lab.add(f"c{i}", authorized=False)
     argv = [PYTHON, "-m", "zconnect_tui", "store", "migrate", "--to", pg_url]
-    runs = [subprocess.Popen(argv, env=machine(lab, tmp_path, n), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    runs = [subprocess.Popen(argv, env=machine(bare_lab, tmp_path, n), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True) for n in range(2)]
     outs = [run.communicate(timeout=60) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outs
@@ -132,9 +125,9 @@ def test_two_migrations_at_once_move_everything_once(lab: Lab, tmp_path: Path, p
 
 
 # ----- secrets at rest ---------------------------------------------------------------------------------------
-def test_a_stolen_dump_holds_no_secret_and_a_wrong_key_is_one_line(lab: Lab, tmp_path: Path, pg_url: str) -> None:
-    conn = lab.add("desk")
-    env = shared(lab, tmp_path, pg_url)
+def test_a_stolen_dump_holds_no_secret_and_a_wrong_key_is_one_line(bare_lab: Lab, tmp_path: Path, pg_url: str) -> None:
+    conn = bare_lab.add("desk")
+    env = shared(bare_lab, tmp_path, pg_url)
     assert zc(env, "token", "desk").out.strip() == conn.token.access_token
     dumped = dump(pg_url)
     for secret in (conn.client_secret, conn.token.refresh_token, conn.token.access_token):
@@ -150,9 +143,9 @@ def test_a_stolen_dump_holds_no_secret_and_a_wrong_key_is_one_line(lab: Lab, tmp
     assert moved.code == 1 and "do not open with this key" in one_line(moved.err)
 
 
-def test_a_store_without_the_schema_or_from_a_newer_zconnect_is_one_line(lab: Lab, tmp_path: Path,
+def test_a_store_without_the_schema_or_from_a_newer_zconnect_is_one_line(bare_lab: Lab, tmp_path: Path,
                                                                          pg_lab: object, pg_url: str) -> None:
-    env = machine(lab, tmp_path, 0, ZCONNECT_STORE=pg_lab.database())  # type: ignore[attr-defined]
+    env = machine(bare_lab, tmp_path, 0, ZCONNECT_STORE=pg_lab.database())  # type: ignore[attr-defined]
     bare = zc(env, "list")
     assert bare.code == 1 and "has no zconnect schema" in one_line(bare.err) and "zconnect store init" in bare.err
     with psycopg.connect(pg_url, autocommit=True) as db:
@@ -162,21 +155,21 @@ def test_a_store_without_the_schema_or_from_a_newer_zconnect_is_one_line(lab: La
 
 
 # ----- one refresh per expiry ------------------------------------------------------------------------------
-def test_many_machines_make_one_refresh(lab: Lab, tmp_path: Path, pg_url: str) -> None:
+def test_many_machines_make_one_refresh(bare_lab: Lab, tmp_path: Path, pg_url: str) -> None:
     """Machine 0's refresh is held at Zoho until the five others wait for its lock in the database (or, were
     there no lock, have sent refreshes of their own); then they all print the one new token."""
-    old = lab.add("desk", expired=True)
-    shared(lab, tmp_path, pg_url)
-    lab.emu.hang_seconds = 120
-    lab.emu.queue_fault("hang", path_prefix="/oauth/v2/token")
+    old = bare_lab.add("desk", expired=True)
+    shared(bare_lab, tmp_path, pg_url)
+    bare_lab.emu.hang_seconds = 120
+    bare_lab.emu.queue_fault("hang", path_prefix="/oauth/v2/token")
     argv = [PYTHON, "-m", "zconnect_tui", "token", "desk"]
 
     def start(n: int) -> subprocess.Popen[str]:
-        env = machine(lab, tmp_path, n, ZCONNECT_HTTP_TIMEOUT="90")  # machine 0 waits at Zoho while the rest start
+        env = machine(bare_lab, tmp_path, n, ZCONNECT_HTTP_TIMEOUT="90")  # machine 0 waits at Zoho while the rest start
         return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     runs = [start(0)]
-    wait_for(lambda: lab.emu.token_requests("refresh_token"), 60, "machine 0's refresh to reach Zoho")
+    wait_for(lambda: bare_lab.emu.token_requests("refresh_token"), 60, "machine 0's refresh to reach Zoho")
     runs += [start(n) for n in range(1, 6)]
 
     def waiting_for_the_lock() -> int:
@@ -184,41 +177,41 @@ def test_many_machines_make_one_refresh(lab: Lab, tmp_path: Path, pg_url: str) -
             row = db.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").fetchone()
         return int(row[0]) if row else 0
 
-    wait_for(lambda: waiting_for_the_lock() == 5 or len(lab.emu.token_requests("refresh_token")) > 1, 90,
+    wait_for(lambda: waiting_for_the_lock() == 5 or len(bare_lab.emu.token_requests("refresh_token")) > 1, 90,
              "the other machines to wait for the lock")
-    lab.emu.hang_release.set()
+    bare_lab.emu.hang_release.set()
     outs = [run.communicate(timeout=90) for run in runs]
     assert all(run.returncode == 0 for run in runs), outs
     tokens = {out.strip() for out, _ in outs}
     assert len(tokens) == 1 and old.token.access_token not in tokens
-    assert len(lab.emu.token_requests("refresh_token")) == 1
+    assert len(bare_lab.emu.token_requests("refresh_token")) == 1
 
 
-def test_a_machine_killed_holding_the_refresh_lock_releases_it(lab: Lab, tmp_path: Path, pg_url: str) -> None:
-    lab.add("desk", expired=True)
-    shared(lab, tmp_path, pg_url)
-    lab.emu.hang_seconds = 120
-    lab.emu.queue_fault("hang", path_prefix="/oauth/v2/token")
-    first = subprocess.Popen([PYTHON, "-m", "zconnect_tui", "token", "desk"], env=machine(lab, tmp_path, 1),
+def test_a_machine_killed_holding_the_refresh_lock_releases_it(bare_lab: Lab, tmp_path: Path, pg_url: str) -> None:
+    bare_lab.add("desk", expired=True)
+    shared(bare_lab, tmp_path, pg_url)
+    bare_lab.emu.hang_seconds = 120
+    bare_lab.emu.queue_fault("hang", path_prefix="/oauth/v2/token")
+    first = subprocess.Popen([PYTHON, "-m", "zconnect_tui", "token", "desk"], env=machine(bare_lab, tmp_path, 1),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    wait_for(lambda: lab.emu.token_requests("refresh_token"), 60, "machine 1's refresh to reach Zoho")
+    wait_for(lambda: bare_lab.emu.token_requests("refresh_token"), 60, "machine 1's refresh to reach Zoho")
     first.send_signal(signal.SIGKILL)  # mid-refresh, holding desk's refresh lock
     first.wait(10)
-    second = zc(machine(lab, tmp_path, 2, ZCONNECT_HTTP_TIMEOUT="60"), "token", "desk", timeout=30)
+    second = zc(machine(bare_lab, tmp_path, 2, ZCONNECT_HTTP_TIMEOUT="60"), "token", "desk", timeout=30)
     # ZCONNECT_HTTP_TIMEOUT=60 sets the lock session's idle limit past this test's time: only the
     # session's end (the kill) can have freed the lock.
     assert second.code == 0 and second.out.strip(), second.err
-    assert len(lab.emu.token_requests("refresh_token")) == 2
+    assert len(bare_lab.emu.token_requests("refresh_token")) == 2
 
 
-def test_the_eleventh_refresh_in_ten_minutes_is_never_sent(lab: Lab, tmp_path: Path, pg_url: str) -> None:
+def test_the_eleventh_refresh_in_ten_minutes_is_never_sent(bare_lab: Lab, tmp_path: Path, pg_url: str) -> None:
     """Counted in the store, per refresh token, for every machine: in-process here (each refresh is the
     Manager's), with Zoho's own throttle off so that only zconnect's budget can stop the 11th."""
     from zconnect_tui.errors import RateLimited
 
-    lab.add("desk")
-    shared(lab, tmp_path, pg_url)
-    lab.emu.rate_limit = False
+    bare_lab.add("desk")
+    shared(bare_lab, tmp_path, pg_url)
+    bare_lab.emu.rate_limit = False
     machines = [Manager(PostgresStore(pg_url)) for _ in range(2)]
     for n in range(10):
         machines[n % 2].refresh("desk")
@@ -227,13 +220,13 @@ def test_the_eleventh_refresh_in_ten_minutes_is_never_sent(lab: Lab, tmp_path: P
     line = refused.value.one_line()
     assert "made 10 access tokens in the last 10 minutes" in line and "zconnect sends no more" in line
     assert "Try again in 9m" in line or "Try again in 10m00s" in line, line
-    assert len(lab.emu.token_requests("refresh_token")) == 10
+    assert len(bare_lab.emu.token_requests("refresh_token")) == 10
 
 
 # ----- token from the cache ----------------------------------------------------------------------------------
-def test_token_answers_from_this_machines_cache_without_psycopg(lab: Lab, tmp_path: Path, pg_url: str) -> None:
-    conn = lab.add("desk")
-    env = shared(lab, tmp_path, pg_url)
+def test_token_answers_from_this_machines_cache_without_psycopg(bare_lab: Lab, tmp_path: Path, pg_url: str) -> None:
+    conn = bare_lab.add("desk")
+    env = shared(bare_lab, tmp_path, pg_url)
     code = ("import sys; from zconnect_tui.cli import main; rc = main(['token', 'desk']); "
             "print('LOADED', [m for m in ('psycopg', 'cryptography', 'argparse') if m in sys.modules]); sys.exit(rc)")
     runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
@@ -251,15 +244,15 @@ def test_token_answers_from_this_machines_cache_without_psycopg(lab: Lab, tmp_pa
     assert os.environ.get("ZCONNECT_STORE") is None  # the file's `store = …` line chose the store
 
 
-def test_the_database_read_for_token_agrees_with_the_store(lab: Lab, pg_url: str,
+def test_the_database_read_for_token_agrees_with_the_store(bare_lab: Lab, pg_url: str,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """postgres_token.py repeats the sealed blob's layout and the key id: it opens what the store sealed, and
     leaves every case it is not sure of (another key, a token inside the margin) to the full CLI."""
     from zconnect_tui.stores.postgres_token import database_token
 
-    conn = lab.add("desk")
+    conn = bare_lab.add("desk")
     store = PostgresStore(pg_url)
-    snap = lab.store.load()
+    snap = bare_lab.store.load()
     store.transaction(lambda there: there.connections.update(snap.connections))
     assert database_token(pg_url, "desk") == conn.token.access_token
     assert database_token(pg_url, "nosuch") is None
@@ -270,7 +263,7 @@ def test_the_database_read_for_token_agrees_with_the_store(lab: Lab, pg_url: str
     assert database_token(pg_url, "desk") is None
 
 
-async def test_the_dashboard_works_on_the_shared_store(lab: Lab, pg_url: str) -> None:
+async def test_the_dashboard_works_on_the_shared_store(bare_lab: Lab, pg_url: str) -> None:
     """The TUI unchanged on the database: the table lists it, Refresh goes through the store's lock and the
     new token lands in the database."""
     from test_tui_dashboard import note_containing
@@ -280,9 +273,9 @@ async def test_the_dashboard_works_on_the_shared_store(lab: Lab, pg_url: str) ->
     from zconnect_tui.tui.app import ZconnectApp
     from zconnect_tui.tui.screens.dashboard import DashboardScreen
 
-    before = lab.add("desk")
+    before = bare_lab.add("desk")
     store = PostgresStore(pg_url)
-    snap = lab.store.load()
+    snap = bare_lab.store.load()
     store.transaction(lambda there: (there.connections.update(snap.connections),
                                      there.data_centers.update(snap.data_centers)))
     app = ZconnectApp(Manager(store), wizard=False, prefill={})
@@ -293,20 +286,20 @@ async def test_the_dashboard_works_on_the_shared_store(lab: Lab, pg_url: str) ->
         await pilot.press("r")
         await note_containing(pilot, "Refreshed desk: valid")
     assert store.load().get("desk").token.access_token != before.token.access_token
-    assert len(lab.emu.token_requests("refresh_token")) == 1
+    assert len(bare_lab.emu.token_requests("refresh_token")) == 1
 
 
-def test_the_default_connection_is_the_shared_stores(lab: Lab, tmp_path: Path, pg_url: str) -> None:
+def test_the_default_connection_is_the_shared_stores(bare_lab: Lab, tmp_path: Path, pg_url: str) -> None:
     """`zconnect use NAME` on the shared store keeps the default there: another machine (its own cache, the
     same store) then gets that connection's token from a bare `zconnect token`; $ZCONNECT_CONNECTION still
     wins on one machine, and `use --clear` forgets it for all."""
-    desk, crm = lab.add("desk"), lab.add("crm", service="crm")
-    here = shared(lab, tmp_path, pg_url)
+    desk, crm = bare_lab.add("desk"), bare_lab.add("crm", service="crm")
+    here = shared(bare_lab, tmp_path, pg_url)
     assert zc(here, "use", "crm").code == 0
-    other = machine(lab, tmp_path, 1)
+    other = machine(bare_lab, tmp_path, 1)
     assert zc(other, "token").out.strip() == crm.token.access_token
     assert zc(other, "use").out.strip() == "crm (set with `zconnect use`)"
-    assert "default" not in lab.config.read_text()  # in the database, not in this machine's file
+    assert "default" not in bare_lab.config.read_text()  # in the database, not in this machine's file
     assert zc({**other, "ZCONNECT_CONNECTION": "desk"}, "token").out.strip() == desk.token.access_token
     assert zc(here, "use", "--clear").code == 0
     bare = zc(other, "token")

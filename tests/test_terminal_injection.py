@@ -13,7 +13,7 @@ from pathlib import Path
 from conftest import Registered
 from inprocess import zconnect
 from reliability.lab import Lab, one_line_error
-from test_tui_dashboard import authorize, note_containing
+from test_tui_dashboard import note_containing
 from test_tui_support import SIZE, frame_text, make_app, notices, wait_for
 from textual.widgets import DataTable, Static
 
@@ -109,8 +109,7 @@ def test_hostile_error_texts_are_one_clean_line(tmp_path: Path) -> None:
 
 
 async def test_tui_cells_details_and_notifications_show_no_control_character(
-        desk: Registered, config_path: Path, emulator) -> None:  # noqa: ANN001
-    authorize(config_path)
+        authorized_desk_no_browser: Registered, config_path: Path, emulator) -> None:  # noqa: ANN001
     text = json.dumps(HOSTILE)
     config_path.write_text(re.sub(r'(?m)^org_name = .*$', lambda _: f"org_name = {text}\nlast_error = {text}",
                                   config_path.read_text()))

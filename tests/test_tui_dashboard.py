@@ -6,16 +6,14 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
-import httpx
 import pytest
-from conftest import CLIENT_SECRET, Browser, Registered
+from conftest import CLIENT_SECRET, Browser, Registered, authorize
 from test_tui_support import SIZE, frame_text, keys_on_screen, make_app, record_lock_threads, shows, wait_for
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from zconnect_tui.lab.emulator import ZohoEmulator
-from zconnect_tui.manager import Manager
 from zconnect_tui.model import mask
 from zconnect_tui.oauth import RETRY_DELAYS
 from zconnect_tui.store import Store
@@ -28,26 +26,6 @@ from zconnect_tui.tui.screens.dashboard import DashboardScreen
 from zconnect_tui.tui.screens.details import DetailsScreen
 from zconnect_tui.tui.screens.export import ExportScreen
 from zconnect_tui.tui.screens.wizard import WizardScreen
-
-
-def authorize(config: Path, name: str = "desk") -> None:
-    """Authorize a stored connection through the core, pasting the redirect (no browser needed)."""
-    manager = Manager(Store(config))
-    flow = manager.begin_authorization(name)
-    flow.start()
-    try:
-        location = httpx.get(flow.url or "", follow_redirects=False).headers["location"]
-        flow.submit_paste(location)
-        manager.complete_authorization(flow, flow.wait(5))
-    finally:
-        flow.close()
-    manager.verify_and_pick(name)
-
-
-@pytest.fixture
-def authorized(desk: Registered, config_path: Path) -> Registered:
-    authorize(config_path)
-    return desk
 
 
 def results(app: ZconnectApp) -> dict[str, tuple[bool, str]]:
@@ -74,7 +52,8 @@ def conn(config: Path, name: str = "desk"):  # noqa: ANN201 - a Connection
     return Store(config).load().get(name)
 
 
-async def test_table_lists_connections_with_live_state(authorized: Registered, config_path: Path) -> None:
+async def test_table_lists_connections_with_live_state(authorized_desk_no_browser: Registered,
+                                                       config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, DashboardScreen)
@@ -107,7 +86,7 @@ async def test_empty_state_and_new(config_path: Path) -> None:
         assert isinstance(app.screen, WizardScreen)
 
 
-async def test_refresh_and_test(authorized: Registered, config_path: Path, emulator: ZohoEmulator,
+async def test_refresh_and_test(authorized_desk_no_browser: Registered, config_path: Path, emulator: ZohoEmulator,
                                 monkeypatch: pytest.MonkeyPatch) -> None:
     before = conn(config_path).token.access_token
     locks = record_lock_threads(monkeypatch)
@@ -122,7 +101,7 @@ async def test_refresh_and_test(authorized: Registered, config_path: Path, emula
     assert locks and not any(locks)  # the refresh locked the file from a worker thread
 
 
-async def test_fault_on_refresh_is_shown_in_the_details(authorized: Registered, config_path: Path,
+async def test_fault_on_refresh_is_shown_in_the_details(authorized_desk_no_browser: Registered, config_path: Path,
                                                         emulator: ZohoEmulator) -> None:
     # Refreshes are retried on 503 (repeat-safe): fail every attempt so the error reaches the user.
     emulator.queue_fault("503", count=len(RETRY_DELAYS) + 1)
@@ -137,7 +116,7 @@ async def test_fault_on_refresh_is_shown_in_the_details(authorized: Registered, 
         await note_containing(pilot, "Refreshed desk")
 
 
-async def test_dead_refresh_token_says_reauthorize(authorized: Registered, config_path: Path,
+async def test_dead_refresh_token_says_reauthorize(authorized_desk_no_browser: Registered, config_path: Path,
                                                    emulator: ZohoEmulator) -> None:
     emulator.revoke_refresh_token(conn(config_path).token.refresh_token)
     app = make_app(config_path, wizard=False)
@@ -149,7 +128,7 @@ async def test_dead_refresh_token_says_reauthorize(authorized: Registered, confi
         await wait_for(pilot, lambda: table.get_row("desk")[0].plain == "▲ re-authorize")
 
 
-async def test_reauthorize(authorized: Registered, config_path: Path, browser: Browser,
+async def test_reauthorize(authorized_desk_no_browser: Registered, config_path: Path, browser: Browser,
                            emulator: ZohoEmulator) -> None:
     old = conn(config_path).token.refresh_token
     app = make_app(config_path, wizard=False)
@@ -164,7 +143,7 @@ async def test_reauthorize(authorized: Registered, config_path: Path, browser: B
     assert new.org_id  # kept
 
 
-async def test_reauthorize_escape_stops_waiting(authorized: Registered, config_path: Path) -> None:
+async def test_reauthorize_escape_stops_waiting(authorized_desk_no_browser: Registered, config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")
@@ -179,7 +158,8 @@ async def test_reauthorize_escape_stops_waiting(authorized: Registered, config_p
     assert conn(config_path).status == "authorized"
 
 
-async def test_revoke_confirmed(authorized: Registered, config_path: Path, emulator: ZohoEmulator) -> None:
+async def test_revoke_confirmed(authorized_desk_no_browser: Registered, config_path: Path,
+                                emulator: ZohoEmulator) -> None:
     refresh = conn(config_path).token.refresh_token
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -192,7 +172,7 @@ async def test_revoke_confirmed(authorized: Registered, config_path: Path, emula
     assert refresh not in emulator.live_refresh_tokens
 
 
-async def test_remove_cancelled_then_confirmed(authorized: Registered, config_path: Path) -> None:
+async def test_remove_cancelled_then_confirmed(authorized_desk_no_browser: Registered, config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("d")
@@ -210,7 +190,7 @@ async def test_remove_cancelled_then_confirmed(authorized: Registered, config_pa
     assert "desk" not in Store(config_path).load().connections
 
 
-async def test_copy_token_never_shows_it(authorized: Registered, config_path: Path) -> None:
+async def test_copy_token_never_shows_it(authorized_desk_no_browser: Registered, config_path: Path) -> None:
     token = conn(config_path).token.access_token
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -222,7 +202,7 @@ async def test_copy_token_never_shows_it(authorized: Registered, config_path: Pa
         assert token not in frame_text(app)
 
 
-async def test_export_and_details_are_masked(authorized: Registered, config_path: Path) -> None:
+async def test_export_and_details_are_masked(authorized_desk_no_browser: Registered, config_path: Path) -> None:
     stored = conn(config_path)
     secrets = (CLIENT_SECRET, stored.token.access_token, stored.token.refresh_token)
     app = make_app(config_path, wizard=False)
@@ -244,7 +224,7 @@ async def test_export_and_details_are_masked(authorized: Registered, config_path
         assert isinstance(app.screen, DashboardScreen)
 
 
-async def test_actions_are_in_the_command_palette(authorized: Registered, config_path: Path) -> None:
+async def test_actions_are_in_the_command_palette(authorized_desk_no_browser: Registered, config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
@@ -283,7 +263,7 @@ async def test_names_from_zoho_are_shown_literally_never_as_markup(
         assert "Acme [EU] [/]" in frame_text(app)
 
 
-def test_quitting_as_the_first_frame_shows_is_clean(authorized: Registered, config_path: Path,
+def test_quitting_as_the_first_frame_shows_is_clean(authorized_desk_no_browser: Registered, config_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """q pressed the moment the dashboard appears: the app closes with no crash report (what the first frame
     left for later, the details panel, is not mounted into a screen that is going away)."""

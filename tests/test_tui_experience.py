@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 from conftest import CLIENT_SECRET, Browser, Registered
+from factories import authorized_connection, connection
 from test_tui_dashboard import authorize, note_containing
 from test_tui_snapshots import fixed_config, pinned  # noqa: F401 - fixtures
 from test_tui_support import (
@@ -29,7 +30,7 @@ from textual.widgets import Button, DataTable, Input, Static
 from zconnect_tui.errors import ZconnectError
 from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.manager import Manager
-from zconnect_tui.model import Connection, Status, now_utc
+from zconnect_tui.model import Connection, Status
 from zconnect_tui.model_table import to_table
 from zconnect_tui.store import Store
 from zconnect_tui.tui.keybar import KeyBar
@@ -149,16 +150,15 @@ async def test_a_hung_server_shows_progress_and_esc_cancels(emulator: ZohoEmulat
 # ----- 7. state at a glance ---------------------------------------------------------------------------
 def write_states(path: Path, extra: int = 0) -> None:
     """One connection per state (and `extra` more, valid), written directly as the CLI would have."""
-    now = now_utc()
 
     def conn(name: str, status: Status, minutes: int | None, service: str = "desk", org_name: str = "") -> Connection:
-        c = Connection(name, service, "lab", "1000.X", ["Desk.basic.READ"], client_secret="s" * 42,
-                       redirect_uri="http://127.0.0.1:9646/callback", status=status, org_name=org_name)
-        if minutes is not None:
-            c.token.access_token, c.token.refresh_token = "a" * 20, "r" * 20
-            # Half a minute past the mark: "in 41m" or "5m ago" reads the same for 30 s.
-            c.token.expires_at = now + timedelta(minutes=minutes, seconds=30 if minutes > 0 else -30)
-        return c
+        fields = {"service": service, "dc": "lab", "client_id": "1000.X", "client_secret": "s" * 42,
+                  "status": status, "org_name": org_name}
+        if minutes is None:
+            return connection(name, **fields)
+        # Half a minute past the mark: "in 41m" or "5m ago" reads the same for 30 s.
+        return authorized_connection(name, access_token="a" * 20, refresh_token="r" * 20,
+                                     valid_for=timedelta(minutes=minutes, seconds=30 if minutes > 0 else -30), **fields)
 
     conns = [conn("valid", Status.AUTHORIZED, 41, org_name="Zylker"), conn("soon", Status.AUTHORIZED, 3),
              conn("stale", Status.AUTHORIZED, -5), conn("dead", Status.NEEDS_REAUTH, -5),
@@ -333,12 +333,11 @@ async def test_a_connection_never_authorized_says_authorize_and_resumes_its_setu
 
 # ----- 10. edit and export -----------------------------------------------------------------------------------
 async def test_edit_leads_to_reauthorization_and_export_offers_every_format(
-        desk: Registered, config_path: Path, browser: Browser) -> None:
+        authorized_desk_no_browser: Registered, config_path: Path, browser: Browser) -> None:
     from zconnect_tui.exports import keys
     from zconnect_tui.tui.screens.edit import EditScreen
     from zconnect_tui.tui.screens.export import ExportScreen
 
-    authorize(config_path)
     org = Store(config_path).load().get("desk").org_id
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=(80, 24)) as pilot:

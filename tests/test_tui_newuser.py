@@ -128,8 +128,7 @@ async def test_edit_shows_a_bad_port_as_it_is_typed(desk: Registered, config_pat
 
 
 # ----- help opens at the keys of the screen it is opened from --------------------------------------------------
-async def test_help_opens_at_this_screens_keys(desk: Registered, config_path: Path) -> None:
-    authorize(config_path)
+async def test_help_opens_at_this_screens_keys(authorized_desk_no_browser: Registered, config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         dash = await dashboard(pilot)
@@ -200,10 +199,10 @@ async def test_details_offer_the_token_command_only_with_a_token(desk: Registere
                        what="the command, now that it works")
 
 
-async def test_details_at_60_columns_keep_wrapped_values_in_their_column(desk: Registered, config_path: Path) -> None:
+async def test_details_at_60_columns_keep_wrapped_values_in_their_column(authorized_desk_no_browser: Registered,
+                                                                         config_path: Path) -> None:
     from zconnect_tui.tui.screens.details import DetailsScreen
 
-    authorize(config_path)
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=(60, 20)) as pilot:
         await dashboard(pilot)
@@ -249,12 +248,11 @@ async def test_a_single_organization_is_not_offered_as_a_choice(
 
 
 async def test_no_empty_consent_url_while_the_listener_starts(
-        desk: Registered, config_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        authorized_desk_no_browser: Registered, config_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
     from zconnect_tui.manager import Manager
 
-    authorize(config_path)
     release = threading.Event()
     begin = Manager.begin_authorization
 

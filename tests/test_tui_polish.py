@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CLIENT_SECRET, Registered, free_port
-from test_tui_dashboard import authorized, note_containing  # noqa: F401 - a fixture
+from test_tui_dashboard import note_containing
 from test_tui_experience import dashboard, write_states
 from test_tui_support import footer_keys, frame_text, keys_on_screen, make_app, notices, shows, wait_for
 from textual.pilot import Pilot
@@ -131,7 +131,7 @@ async def test_the_consent_dialog_shows_a_redirect_uri_literally_never_as_markup
 
 # ----- found using the dashboard in tmux (60×20, 80×24, 120×40) -------------------------------------------------
 async def test_no_blank_row_above_the_keys_once_an_action_is_done(
-        authorized: Registered, config_path: Path) -> None:  # noqa: F811 - the fixture
+        authorized_desk_no_browser: Registered, config_path: Path) -> None:
     """The progress line goes when the action ends: the details panel reaches down to the key bar again."""
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CLIENT_SECRET, Registered
-from test_tui_dashboard import authorized, conn  # noqa: F401 - a fixture
+from test_tui_dashboard import conn
 from test_tui_experience import dashboard, write_states
 from test_tui_support import SIZE, frame_text, keys_on_screen, make_app, notices, type_into, wait_for, wizard
 from textual.pilot import Pilot
@@ -143,7 +143,7 @@ async def test_a_port_changed_in_edit_is_registered_before_the_consent(desk: Reg
 
 
 # ----- item 9: a result once, where the user looks; the panel true ------------------------------------------
-async def test_a_refresh_shows_its_result_once_in_the_details_not_as_a_toast(authorized: Registered,  # noqa: F811
+async def test_a_refresh_shows_its_result_once_in_the_details_not_as_a_toast(authorized_desk_no_browser: Registered,
                                                                              config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
@@ -157,7 +157,7 @@ async def test_a_refresh_shows_its_result_once_in_the_details_not_as_a_toast(aut
 
 
 async def test_after_zoho_refuses_the_refresh_token_the_panel_no_longer_gives_an_expiry(
-        authorized: Registered, config_path: Path, emulator: ZohoEmulator) -> None:  # noqa: F811
+        authorized_desk_no_browser: Registered, config_path: Path, emulator: ZohoEmulator) -> None:
     emulator.revoke_refresh_token(conn(config_path).token.refresh_token)
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -182,8 +182,8 @@ async def test_the_key_bar_lists_w_when_the_panel_says_press_w(config_path: Path
 
 
 # ----- item 11: the smaller ones ------------------------------------------------------------------------------
-async def test_the_save_api_dialogs_name_error_goes_once_fixed_and_the_save_is_said_once(authorized: Registered,  # noqa: F811
-                                                                          config_path: Path) -> None:
+async def test_the_save_api_dialogs_name_error_goes_once_fixed_and_the_save_is_said_once(
+        authorized_desk_no_browser: Registered, config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
         await dashboard_ready(pilot)
@@ -206,7 +206,7 @@ async def test_the_save_api_dialogs_name_error_goes_once_fixed_and_the_save_is_s
         assert not notices(app)  # said once, in the status line (item 9)
 
 
-async def test_esc_and_ctrl_q_on_a_typed_api_call_ask_first(authorized: Registered,  # noqa: F811
+async def test_esc_and_ctrl_q_on_a_typed_api_call_ask_first(authorized_desk_no_browser: Registered,
                                                             config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -231,7 +231,7 @@ async def test_esc_and_ctrl_q_on_a_typed_api_call_ask_first(authorized: Register
         assert app.is_running and app.screen is api
 
 
-async def test_at_120_columns_the_details_panel_has_the_client_id_on_one_line(authorized: Registered,  # noqa: F811
+async def test_at_120_columns_the_details_panel_has_the_client_id_on_one_line(authorized_desk_no_browser: Registered,
                                                                                config_path: Path) -> None:
     client_id = conn(config_path).client_id
     app = make_app(config_path, wizard=False)

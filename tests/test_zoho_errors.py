@@ -4,16 +4,17 @@ lifetimes, and the headers and encoding of token calls."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import httpx
 import pytest
 from conftest import CLIENT_SECRET
+from factories import connection
 from inprocess import zconnect
 from reliability.lab import one_line
 
 from zconnect_tui.errors import RateLimited, ZohoError
 from zconnect_tui.lab.support import ACCESS_DENIED, ACCESS_DENIED_LOCALIZED
-from zconnect_tui.model import Connection, now_utc
 from zconnect_tui.oauth import ZohoClient
 from zconnect_tui.store import Store
 
@@ -21,12 +22,8 @@ ACCOUNTS = "https://accounts.zoho.eu"
 TOKEN_URL = f"{ACCOUNTS}/oauth/v2/token"
 
 
-def conn(refreshed_ago: timedelta | None = None, **kw) -> Connection:
-    c = Connection("desk", "desk", "eu", "1000.ABC", ["Desk.basic.READ"], client_secret="s3cr3t",
-                   redirect_uri="http://127.0.0.1:9646/callback", **kw)
-    c.token.refresh_token = "1000.rt"
-    c.token.refreshed_at = now_utc() - refreshed_ago if refreshed_ago is not None else None
-    return c
+conn = partial(connection, dc="eu", refresh_token="1000.rt")
+"""Desk in eu with a refresh token (`refreshed_ago`: when it was last refreshed)."""
 
 
 def test_access_denied_on_the_redirect_names_both_causes(emulator, config_path, desk, browser) -> None:
@@ -48,7 +45,7 @@ def test_access_denied_on_the_redirect_names_both_causes(emulator, config_path, 
 def test_the_refresh_throttle_is_recognised_by_shape(httpx_mock, status, body, refreshed_ago) -> None:
     httpx_mock.add_response(url=TOKEN_URL, status_code=status, json=body)
     with ZohoClient() as client, pytest.raises(RateLimited) as info:
-        client.refresh(ACCOUNTS, conn(refreshed_ago))
+        client.refresh(ACCOUNTS, conn(refreshed_ago=refreshed_ago))
     assert "Zoho allows 10 refreshes per 10 minutes" in info.value.hint
     assert "extends" not in info.value.one_line()  # no source says retrying extends the block
 
@@ -62,7 +59,7 @@ def test_the_refresh_throttle_is_recognised_by_shape(httpx_mock, status, body, r
 def test_known_errors_are_not_mistaken_for_the_throttle(httpx_mock, status, body, refreshed_ago, code) -> None:
     httpx_mock.add_response(url=TOKEN_URL, status_code=status, json=body)
     with ZohoClient() as client, pytest.raises(ZohoError) as info:
-        client.refresh(ACCOUNTS, conn(refreshed_ago))
+        client.refresh(ACCOUNTS, conn(refreshed_ago=refreshed_ago))
     assert not isinstance(info.value, RateLimited) and info.value.code == code
 
 
@@ -104,8 +101,7 @@ def test_the_localized_throttle_through_the_cli_changes_nothing(tmp_path) -> Non
         assert lab.emu.token_requests("refresh_token")[-1].headers["accept-language"] == "en"
 
 
-def test_token_calls_ask_for_english_and_keep_secrets_out_of_urls(emulator, config_path, desk, browser) -> None:
-    assert zconnect("authorize", "desk", "--timeout", "20").code == 0
+def test_token_calls_ask_for_english_and_keep_secrets_out_of_urls(emulator, config_path, authorized_desk) -> None:
     assert zconnect("refresh", "desk").code == 0
     assert zconnect("revoke", "desk").code == 0
     calls = emulator.requests_to("/oauth/v2/token") + emulator.requests_to("/oauth/v2/token/revoke")
