@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import tomli_w
-from conftest import CLIENT_SECRET, Browser, Registered
+from conftest import CLIENT_SECRET, Browser, Registered, authorize
 from factories import authorized_connection, connection
-from test_tui_dashboard import authorize, note_containing
+from test_tui_dashboard import note_containing
 from test_tui_snapshots import fixed_config, pinned  # noqa: F401 - fixtures
 from test_tui_support import (
     drive_to,

@@ -12,8 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CLIENT_ID, CLIENT_SECRET, DC, Browser, Registered, run_cli
-from test_tui_dashboard import authorize
+from conftest import CLIENT_ID, CLIENT_SECRET, DC, Browser, Registered, authorize, run_cli
 from test_tui_support import (
     SIZE,
     drive_to,
