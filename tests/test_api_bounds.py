@@ -22,7 +22,7 @@ from reliability.lab import PYTHON, Lab, one_line, one_line_error
 
 from zconnect_tui.api import ApiCall, ApiRequest
 from zconnect_tui.apiout import terminal_safe
-from zconnect_tui.apitarget import target_for
+from zconnect_tui.apitarget import target_for, token_origins
 from zconnect_tui.connector import api_base, user_dc
 from zconnect_tui.datacenters import BUILTIN, DataCenters, origin_of
 from zconnect_tui.errors import UsageError, ZconnectError
@@ -80,7 +80,7 @@ def test_every_base_zconnect_computes_is_inside_the_one_rule() -> None:
     dcs = DataCenters.from_config({**LAB, "lab2": {"accounts": "http://127.0.0.1:8", "api": "http://127.0.0.1:8",
                                                    "desk": "http://localhost:7", "family": "f"},
                                    "lab3": {"accounts": "http://127.0.0.1:6", "api": "http://127.0.0.1:6/api",
-                                            "family": "f"}})
+                                            "family": "f"}}, PRODUCTS)
     cases = [authorized(dc=dc, service=service, **extra)
              for dc in BUILTIN for service in ("desk", "crm", "books")
              for extra in ({}, {"location": "eu"}, {"accounts_server": "https://accounts.zoho.in"},
@@ -89,7 +89,7 @@ def test_every_base_zconnect_computes_is_inside_the_one_rule() -> None:
     cases += [authorized(dc="lab2", service="crm", location="lab3", api_domain="http://127.0.0.1:6/api")]
     for conn in cases:
         user = user_dc(conn, dcs)
-        allowed = dcs.token_origins(conn.dc, user, conn.api_domain)
+        allowed = token_origins(dcs, conn.dc, user, conn.api_domain)
         target = target_for(conn, dcs)
         assert origin_of(api_base(conn, dcs)) in allowed and target.allowed == allowed, conn
         assert f"export ZOHO_API_BASE={target.base}" in render("env", conn, dcs)

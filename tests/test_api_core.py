@@ -23,7 +23,7 @@ from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import UsageError
 from zconnect_tui.manager import Manager
 from zconnect_tui.pagination import PageContextPaginator
-from zconnect_tui.products import paginator_for
+from zconnect_tui.products import PRODUCTS, paginator_for
 from zconnect_tui.products.crm import CrmPaginator
 from zconnect_tui.products.desk import DeskPaginator
 from zconnect_tui.saved import body_from_fields, fill, typed_value
@@ -61,7 +61,7 @@ def test_crm_and_books_use_the_stored_api_domain() -> None:
 
 def test_a_custom_data_centre_allows_only_its_own_hosts() -> None:
     dcs = DataCenters.from_config({"lab": {"accounts": "http://127.0.0.1:9000", "api": "http://127.0.0.1:9001",
-                                           "desk": "http://localhost:9002"}})
+                                           "desk": "http://localhost:9002"}}, PRODUCTS)
     target = target_for(connection(service="desk", dc="lab"), dcs)
     assert target.base == "http://localhost:9002"
     target.check("http://127.0.0.1:9001/crm/v8/org")

@@ -35,15 +35,16 @@ def test_http_only_for_loopback():
     assert check_url("http://127.0.0.1:9000/", "x") == "http://127.0.0.1:9000"
     assert check_url("http://localhost:9000", "x") == "http://localhost:9000"
     with pytest.raises(ConfigError, match="non-loopback"):
-        parse_custom("evil", {"accounts": "http://accounts.example.com", "api": "https://api.example.com"})
+        parse_custom("evil", {"accounts": "http://accounts.example.com", "api": "https://api.example.com"}, SERVICES)
     with pytest.raises(ConfigError, match="lacks api"):
-        parse_custom("half", {"accounts": "https://a.example.com"})
+        parse_custom("half", {"accounts": "https://a.example.com"}, SERVICES)
 
 
 def test_trust_rule_for_accounts_servers():
     """Built-in connections trust only Zoho's servers; a user-defined data centre's only its own."""
     dcs = DataCenters.from_config({"lab": {"accounts": "http://127.0.0.1:9000", "api": "http://127.0.0.1:9000"},
-                                   "old": {"accounts": "http://127.0.0.1:9001", "api": "http://127.0.0.1:9001"}})
+                                   "old": {"accounts": "http://127.0.0.1:9001", "api": "http://127.0.0.1:9001"}},
+                                  SERVICES)
     assert dcs.trusted_accounts("us", "https://accounts.zoho.eu/").key == "eu"  # Zoho's redirect of an EU user
     assert dcs.trusted_accounts("us", None).key == dcs.trusted_accounts("us", "").key == "us"
     assert dcs.trusted_accounts("lab", "http://127.0.0.1:9000").key == "lab"
@@ -56,7 +57,8 @@ def test_trust_rule_for_accounts_servers():
 
 
 def test_trust_rule_for_api_domains():
-    dcs = DataCenters.from_config({"lab": {"accounts": "http://127.0.0.1:9000", "api": "http://127.0.0.1:9000"}})
+    dcs = DataCenters.from_config({"lab": {"accounts": "http://127.0.0.1:9000", "api": "http://127.0.0.1:9000"}},
+                                  SERVICES)
     for good in ("https://www.zohoapis.eu", "https://www.zohoapis.com/", "https://sandbox.zohoapis.com.au",
                  "https://api.zoho.com", "https://www.zohoapis.ca"):
         assert dcs.trusted_api_domain("us", good) == good.rstrip("/"), good
@@ -74,14 +76,14 @@ def test_trust_rule_for_api_domains():
                                  "https://x.example\x1b]52;c;AA\x07", "https://"])
 def test_data_centre_urls_that_could_be_read_two_ways_are_refused(url: str) -> None:
     with pytest.raises(ConfigError) as info:
-        parse_custom("lab", {"accounts": url, "api": "https://api.example.com"})
+        parse_custom("lab", {"accounts": url, "api": "https://api.example.com"}, SERVICES)
     assert "data_centers.lab.accounts" in info.value.message and "\x1b" not in info.value.one_line()
 
 
 @pytest.mark.parametrize("name", sorted(BUILTIN))
 def test_a_configured_data_centre_cannot_replace_a_builtin_one(name: str) -> None:
     with pytest.raises(ConfigError, match="would replace Zoho's built-in data centre"):
-        DataCenters.from_config({name: {"accounts": "http://127.0.0.1:9000", "api": "http://127.0.0.1:9000"}})
+        DataCenters.from_config({name: {"accounts": "http://127.0.0.1:9000", "api": "http://127.0.0.1:9000"}}, SERVICES)
 
 
 # ----- services and scopes ------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def test_trust_follows_the_family() -> None:
         "solo": {"accounts": "http://127.0.0.1:9002", "api": "http://127.0.0.1:9002"},
         # declares a family named like `solo`: it does not make `solo` (which declares none) trust it
         "intruder": {"accounts": "http://127.0.0.1:9003", "api": "http://127.0.0.1:9003", "family": "solo"},
-    })
+    }, SERVICES)
 
     def refused(home: str, url: str | None = None, location: str | None = None) -> bool:
         with pytest.raises(ZconnectError, match="is not trusted .* refused"):
@@ -68,4 +68,5 @@ def test_trust_follows_the_family() -> None:
 @pytest.mark.parametrize("family", ["zoho", "", 5])
 def test_a_data_centre_cannot_join_zohos_family(family: object) -> None:
     with pytest.raises(ConfigError, match="family"):
-        parse_custom("fake", {"accounts": "https://a.example.com", "api": "https://a.example.com", "family": family})
+        parse_custom("fake", {"accounts": "https://a.example.com", "api": "https://a.example.com", "family": family},
+                     SERVICES)

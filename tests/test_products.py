@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from zconnect_tui.apitarget import token_origins
 from zconnect_tui.connector import api_base
 from zconnect_tui.datacenters import BUILTIN, DataCenters, parse_custom
 from zconnect_tui.errors import ConfigError
@@ -102,13 +103,14 @@ def test_projects_and_inventory_hosts_per_data_centre() -> None:
 
 def test_a_data_centre_of_your_own_names_any_product_host() -> None:
     dcs = DataCenters.from_config({"lab": {"accounts": "http://127.0.0.1:9000", "api": "http://127.0.0.1:9000",
-                                           "projects": "http://127.0.0.1:9001", "inventory": "http://localhost:9002"}})
+                                           "projects": "http://127.0.0.1:9001", "inventory": "http://localhost:9002"}},
+                                  PRODUCTS)
     lab = dcs.get("lab")
     conn = Connection(name="p", service="projects", dc="lab", client_id="1000.A", scopes=["x.y.READ"])
     assert api_base(conn, dcs) == "http://127.0.0.1:9001"
     conn.service = "inventory"
     assert api_base(conn, dcs) == "http://localhost:9002"
-    allowed = dcs.token_origins("lab", lab)
+    allowed = token_origins(dcs, "lab", lab)
     assert {("http", "127.0.0.1", 9001), ("http", "localhost", 9002), ("http", "127.0.0.1", 9000)} == set(allowed)
     conn.service = "desk"  # a product with a host of its own, none named: one line saying which key to add
     with pytest.raises(ConfigError) as refused:
@@ -117,7 +119,7 @@ def test_a_data_centre_of_your_own_names_any_product_host() -> None:
     for bad in ("http://evil.example:9001", "https://u:p@127.0.0.1", 5):  # the same URL rules as `api`
         with pytest.raises(ConfigError, match="data_centers.lab.projects"):
             parse_custom("lab", {"accounts": "http://127.0.0.1:9000", "api": "http://127.0.0.1:9000",
-                                 "projects": bad})
+                                 "projects": bad}, PRODUCTS)
 
 
 def test_projects_pages_by_index_and_range_and_drops_repeats() -> None:

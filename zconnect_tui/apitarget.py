@@ -1,7 +1,7 @@
 """Where an API call may go: the connection's own service host, in its own data centre.
 
 The token is sent only to the origins (scheme, host, port) of the one rule,
-`DataCenters.token_origins` (the user's data centre's API hosts and product hosts, and the stored
+`token_origins` below (the user's data centre's API hosts and product hosts, and the stored
 `api_domain` if the rule trusts it), checked on the final URL of every request, never to
 anything a path or a response could point at. The base is the product's: its own host for a product
 that has one (Desk, Projects), else the stored `api_domain` or, before the first token, the data
@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 from zconnect_tui.connector import api_base, user_dc
-from zconnect_tui.datacenters import DEFAULT_PORTS, DataCenters, Origin, check_url, origin_of
+from zconnect_tui.datacenters import DEFAULT_PORTS, DataCenter, DataCenters, Origin, api_origins, check_url, origin_of
 from zconnect_tui.errors import UsageError
 from zconnect_tui.model import Connection
 from zconnect_tui.saved import SavedApi, query_value
 from zconnect_tui.text import clean
 
-__all__ = ["Origin", "Target", "origin_of", "saved_api_url", "target_for"]
+__all__ = ["Origin", "Target", "origin_of", "saved_api_url", "target_for", "token_origins"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,31 @@ def target_for(conn: Connection, dcs: DataCenters) -> Target:
     user = user_dc(conn, dcs)
     base = check_url(api_base(conn, dcs), "the API base")  # the product's own host, else api_domain
     hosts = {key: host for key, product in PRODUCTS.items() if (host := product.host_of(user))}
-    return Target(base=base, allowed=dcs.token_origins(conn.dc, user, conn.api_domain), hosts=hosts)
+    return Target(base=base, allowed=token_origins(dcs, conn.dc, user, conn.api_domain), hosts=hosts)
+
+
+def token_origins(dcs: DataCenters, home: str, user: DataCenter, api_domain: str | None = None) -> frozenset[Origin]:
+    """THE RULE for an access token: the only origins a connection registered in `home`, whose user
+    lives in `user`, sends it to (verification calls, `zconnect api`, `exec`'s ZOHO_API_BASE).
+
+    `user`'s API hosts and each product's host there (Desk's, Projects'; in a data centre of the
+    user's, every product host its table names), plus the stored `api_domain` when
+    `dcs.trusted_api_domain` accepts it; `user` must itself be trusted (`connector.user_dc` asks
+    `dcs.trusted_accounts`). The one other place a token goes, `{accounts}/oauth/user/info`, is
+    `user`'s accounts server.
+    """
+    from zconnect_tui.products import PRODUCTS
+
+    dcs.trusted_accounts(home, location=user.key)  # raises unless the rule trusts `user`
+    allowed = api_origins(user)
+    for product in PRODUCTS.values():
+        host = product.host_of(user)
+        if host and (origin := origin_of(host)) is not None:
+            allowed.add(origin)
+    domain = dcs.trusted_api_domain(home, api_domain)
+    if domain and (stored := origin_of(domain)) is not None:
+        allowed.add(stored)
+    return frozenset(allowed)
 
 
 def saved_api_url(conn: Connection, dcs: DataCenters, api: SavedApi) -> str:

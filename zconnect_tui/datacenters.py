@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -163,8 +163,9 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def parse_custom(name: str, table: object) -> DataCenter:
-    """Build a user-defined data centre from its `[data_centers.NAME]` table."""
+def parse_custom(name: str, table: object, products: Collection[str]) -> DataCenter:
+    """Build a user-defined data centre from its `[data_centers.NAME]` table, where `products` are the keys
+    that may name a product's host (`desk = "…"`; the caller's, which sits above the product profiles)."""
     where = f"[data_centers.{clean(name, limit=40)}]"
     if name in BUILTIN:
         raise ConfigError(f"{where} would replace Zoho's built-in data centre {name!r}; refused.",
@@ -180,15 +181,13 @@ def parse_custom(name: str, table: object) -> DataCenter:
             f"{where} lacks {' and '.join(missing)}.",
             "Each data centre needs at least accounts = \"…\" and api = \"…\".",
         )
-    from zconnect_tui.products import PRODUCTS  # here: the profiles import this module
-
-    wrong = [k for k in (*_URL_FIELDS, *PRODUCTS, "label", "family") if k in table and not isinstance(table[k], str)]
+    wrong = [k for k in (*_URL_FIELDS, *products, "label", "family") if k in table and not isinstance(table[k], str)]
     if wrong:
         raise ConfigError(f"data_centers.{name}.{wrong[0]} must be a string.", "Fix or remove it.")
     urls = {k: check_url(table[k], f"data_centers.{name}.{k}") for k in _URL_FIELDS if k in table}
     # accounts and api are required (checked above); console is optional.
     accounts, api, console = urls["accounts"], urls["api"], urls.get("console")
-    hosts = tuple((k, check_url(table[k], f"data_centers.{name}.{k}")) for k in PRODUCTS if k in table)
+    hosts = tuple((k, check_url(table[k], f"data_centers.{name}.{k}")) for k in products if k in table)
     family = table.get("family")
     if family is not None and (not re.fullmatch(_DC_NAME, family) or family == "zoho"):
         raise ConfigError(f"data_centers.{name}.family must name a group of your own data centres.",
@@ -216,7 +215,7 @@ def origin_of(url: str) -> Origin | None:
         return None
 
 
-def _api_origins(dc: DataCenter) -> set[Origin]:
+def api_origins(dc: DataCenter) -> set[Origin]:
     """The API hosts of one data centre (not a product's own host): Zoho's for a built-in one, else its `api`."""
     if not dc.builtin:
         return {o for o in (origin_of(dc.api),) if o is not None}
@@ -235,8 +234,9 @@ class DataCenters:
             self._all[dc.key] = dc
 
     @classmethod
-    def from_config(cls, tables: Mapping[str, object]) -> DataCenters:
-        return cls(parse_custom(name, table) for name, table in tables.items())
+    def from_config(cls, tables: Mapping[str, object], products: Collection[str]) -> DataCenters:
+        """The built-in ones plus the config's `[data_centers.NAME]` tables (see `parse_custom`)."""
+        return cls(parse_custom(name, table, products) for name, table in tables.items())
 
     def __iter__(self) -> Iterator[DataCenter]:
         return iter(self._all.values())
@@ -257,6 +257,7 @@ class DataCenters:
             ) from None
 
     # ----- the trust rule: the one place that decides where codes, secrets and tokens may go ----------
+    # (an access token's origins, which add each product's host, are `apitarget.token_origins`, built on these)
     def trusted(self, home: str) -> list[DataCenter]:
         """The data centres a connection registered in `home` may hand its code, secret and tokens to.
 
@@ -306,7 +307,7 @@ class DataCenters:
 
     def trusted_api_domain(self, home: str, url: str | None) -> str | None:
         """`url` (normalised) when it may be stored as the API domain of a connection registered in
-        `home`, else None: an API host (see `_api_origins`) of a data centre the rule trusts, with no
+        `home`, else None: an API host (see `api_origins`) of a data centre the rule trusts, with no
         path (the `api` itself, path included, for a user-defined one). Token responses name it."""
         if not url:
             return None
@@ -316,31 +317,8 @@ class DataCenters:
             return None
         for dc in self.trusted(home):
             parts = urlsplit(checked)
-            if dc.builtin and parts.port is None and parts.path in ("", "/") and origin_of(checked) in _api_origins(dc):
+            if dc.builtin and parts.port is None and parts.path in ("", "/") and origin_of(checked) in api_origins(dc):
                 return checked
             if not dc.builtin and checked.lower() == dc.api.lower():
                 return checked
         return None
-
-    def token_origins(self, home: str, user: DataCenter, api_domain: str | None = None) -> frozenset[Origin]:
-        """THE RULE for an access token: the only origins a connection registered in `home`, whose user
-        lives in `user`, sends it to (verification calls, `zconnect api`, `exec`'s ZOHO_API_BASE).
-
-        `user`'s API hosts and each product's host there (Desk's, Projects'; in a data centre of the
-        user's, every product host its table names), plus the stored `api_domain` when
-        `trusted_api_domain` accepts it; `user` must itself be trusted (`connector.user_dc` asks
-        `trusted_accounts`). The one other place a token goes, `{accounts}/oauth/user/info`, is
-        `user`'s accounts server.
-        """
-        from zconnect_tui.products import PRODUCTS
-
-        self.trusted_accounts(home, location=user.key)  # raises unless the rule trusts `user`
-        allowed = _api_origins(user)
-        for product in PRODUCTS.values():
-            host = product.host_of(user)
-            if host and (origin := origin_of(host)) is not None:
-                allowed.add(origin)
-        domain = self.trusted_api_domain(home, api_domain)
-        if domain and (stored := origin_of(domain)) is not None:
-            allowed.add(stored)
-        return frozenset(allowed)

@@ -119,7 +119,9 @@ class Manager(Authorizations, Organizations, SavedApis):
                         keep: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any] | None:
         """Write `[data_centers.KEY]` = `table`, checked as the file's own tables are; returns the table it
         had before (None: new). When `keep(old)` says so, the old table stays and nothing is written."""
-        parse_custom(key, table)  # refused now, not at the next read of the file
+        from zconnect_tui.products import PRODUCTS  # the keys that name a product's host in the table
+
+        parse_custom(key, table, PRODUCTS)  # refused now, not at the next read of the file
 
         class Kept(Exception):
             """Aborts the transaction: the file stays byte for byte as it was."""

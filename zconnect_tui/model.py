@@ -282,23 +282,8 @@ ORG_NOT_REACHED = "does not reach the stored"
 one is chosen (`edit --org`, Edit); a refresh leaves the note, choosing an organisation clears it."""
 
 MAX_ORG_ID = 40
-"""Characters in an organisation id at most: a bound well above the ids in Zoho's examples."""
-
-
-def org_id_ok(service: str, org_id: str) -> bool:
-    """The one rule for an organisation (or portal) id, from Zoho's JSON (verify.py) or from the file
-    (from_table): digits for a product that sends it (a header, a query, a path: its profile says so)."""
-    from zconnect_tui.products import product_of
-
-    return product_of(service).id_ok(org_id, MAX_ORG_ID)
-
-
-def org_id_numeric(service: str) -> bool:
-    """Whether `service`'s organisation ids are digits (the file's error says which rule applies)."""
-    from zconnect_tui.products import product_of
-
-    context = product_of(service).context
-    return context is not None and context.numeric
+"""Characters in an organisation id at most: a bound well above the ids in Zoho's examples (the rule for
+an id, which also asks the product, is `products.org_id_ok`)."""
 
 
 def validate_client_id(client_id: str) -> str:

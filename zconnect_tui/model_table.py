@@ -24,8 +24,6 @@ from zconnect_tui.model import (
     Connection,
     Status,
     TokenSet,
-    org_id_numeric,
-    org_id_ok,
 )
 from zconnect_tui.text import clean
 
@@ -115,11 +113,15 @@ def from_table(name: str, table: dict[str, Any]) -> Connection:
 
         apis = parse_apis(name, table["apis"])
     conn = Connection(name=name, token=token, apis=apis, **known)
-    if known.get("org_id") and not org_id_ok(conn.service, table["org_id"]):  # the raw text: "1\x1b2" is no id
-        rule = f"a number of at most {MAX_ORG_ID} digits" if org_id_numeric(conn.service) else \
-            f"at most {MAX_ORG_ID} characters"
-        raise ConfigError(f"{clean(where)}.org_id must be {rule}; the file was left untouched.",
-                          remedy=Remedy(Fix.FIX_CONFIG, key=f"{clean(where)}.org_id"))
+    if known.get("org_id"):
+        # The rule is the product's: its profiles load with the first organisation id, as before (#10).
+        from zconnect_tui.products import org_id_numeric, org_id_ok
+
+        if not org_id_ok(conn.service, table["org_id"]):  # the raw text: "1\x1b2" is no id
+            rule = f"a number of at most {MAX_ORG_ID} digits" if org_id_numeric(conn.service) else \
+                f"at most {MAX_ORG_ID} characters"
+            raise ConfigError(f"{clean(where)}.org_id must be {rule}; the file was left untouched.",
+                              remedy=Remedy(Fix.FIX_CONFIG, key=f"{clean(where)}.org_id"))
     if re.match(LOOPBACK_REDIRECT, conn.redirect_uri) and conn.port is None:
         raise ConfigError(f"{clean(where)}.redirect_uri has a port outside 1-65535.",
                           remedy=Remedy(Fix.SET_PORT, name))

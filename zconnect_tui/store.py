@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import ConfigError
 from zconnect_tui.model import NAME_RE, Connection
 from zconnect_tui.model_table import from_table
@@ -152,8 +151,9 @@ class Store(KeyringFile, Moves, SnapshotEdits):
             if "keyring" in table:  # kept in the keyring by a `secrets = "keyring"` file, whatever it says now
                 self._fill_from_keyring(conns[name], table["keyring"])
         extra = {k: v for k, v in doc.items() if k not in ("version", "connections", "data_centers")}
-        DataCenters.from_config(dcs)  # validate early: a bad custom DC is an error at load, not at use
-        return Snapshot(conns, dcs, extra)
+        snapshot = Snapshot(conns, dcs, extra)
+        snapshot.dcs()  # validate early: a bad custom DC is an error at load, not at use
+        return snapshot
 
     def listing(self) -> list[Connection]:
         """The connections for `zconnect list`: from the index when it matches the file, else parsed."""

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from zconnect_tui.connector import api_base, user_dc
 from zconnect_tui.datacenters import DataCenters
 from zconnect_tui.errors import Fix, Remedy, Unreachable, ZconnectError, ZohoError
-from zconnect_tui.model import MAX_ORG_ID, ORG_NOT_REACHED, Connection, org_id_ok
-from zconnect_tui.products import Context, Product, product_of
+from zconnect_tui.model import MAX_ORG_ID, ORG_NOT_REACHED, Connection
+from zconnect_tui.products import Context, Product, org_id_ok, product_of
 from zconnect_tui.products.base import HEADER, PATH
 from zconnect_tui.services import PROFILE_SCOPE
 from zconnect_tui.text import text_field
@@ -126,7 +126,7 @@ def _items(body: dict[str, Any], key: str, url: str) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)]
 
 
-# The rule (digits for a product whose ids are sent, MAX_ORG_ID at most) is model.org_id_ok, shared with
+# The rule (digits for a product whose ids are sent, MAX_ORG_ID at most) is products.org_id_ok, shared with
 # the file. CRM's org id is stored as it comes (cleaned, bounded): no call of zconnect's sends it.
 
 

@@ -17,13 +17,11 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from zconnect_tui.lab import support as sup
-
-if TYPE_CHECKING:  # emulator.py imports this module, so only the type checker reads the import
-    from zconnect_tui.lab.emulator import ZohoEmulator
 
 _CRM_MODULE = re.compile(r"/crm/v\d+(?:\.\d+)?/(Leads|Contacts|Accounts|Deals)")
 _DESK_TICKET = re.compile(r"/api/v1/tickets/(\d+)")
@@ -99,10 +97,28 @@ def inventory_item(i: int) -> dict[str, Any]:
             "status": "active", "rate": 6 + i % 7, "stock_on_hand": i % 40}
 
 
+class Emulator(Protocol):
+    """What the product endpoints use of the ZohoEmulator that owns them (emulator.py imports this module)."""
+
+    lock: threading.RLock
+    orgs: list[dict[str, Any]]
+    books_orgs: list[dict[str, Any]]
+
+    def _bearer(self, req: sup.RecordedRequest, prefix: str, bearer_ok: bool) -> str | None: ...
+
+    def _desk_guard(self, req: sup.RecordedRequest) -> sup.Token | sup.Resp: ...
+
+    def _inventory_orgs(self, req: sup.RecordedRequest) -> sup.Resp: ...
+
+    def _projects_portals(self, req: sup.RecordedRequest) -> sup.Resp: ...
+
+    def expire_access_tokens(self) -> None: ...
+
+
 class Products:
     """The product endpoints of one ZohoEmulator (called with its lock held)."""
 
-    def __init__(self, emu: ZohoEmulator) -> None:
+    def __init__(self, emu: Emulator) -> None:
         self.emu = emu
         self.counts = {"tickets": 120, "contacts": 30, "crm": 450, "invoices": 230, "projects": 230, "items": 230}
         self.offset_base = {"desk": 0, "projects": 1}

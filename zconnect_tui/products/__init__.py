@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from zconnect_tui.errors import UsageError
+from zconnect_tui.model import MAX_ORG_ID
 from zconnect_tui.pagination import Paginator
 from zconnect_tui.products.base import MISSING, OTHER, Context, Product
 from zconnect_tui.products.books import BOOKS
@@ -23,8 +24,8 @@ from zconnect_tui.products.projects import PROJECTS
 if TYPE_CHECKING:
     from zconnect_tui.datacenters import DataCenter
 
-__all__ = ["DEFAULT_PRODUCT", "MISSING", "OTHER", "PRODUCTS", "Context", "Product", "get_product", "paginator_for",
-           "product_of", "unconfirmed"]
+__all__ = ["DEFAULT_PRODUCT", "MISSING", "OTHER", "PRODUCTS", "Context", "Product", "get_product", "org_id_numeric",
+           "org_id_ok", "paginator_for", "product_of", "unconfirmed"]
 
 PRODUCTS: dict[str, Product] = {p.key: p for p in (
     DESK,
@@ -57,6 +58,19 @@ def product_of(service: str) -> Product:
     it) is treated as a product checked through /oauth/user/info."""
     return PRODUCTS.get(service) or CUSTOM
 
+
+
+def org_id_ok(service: str, org_id: str) -> bool:
+    """The one rule for an organisation (or portal) id, from Zoho's JSON (verify.py) or from the file
+    (from_table): digits for a product that sends it (a header, a query, a path: its profile says so),
+    MAX_ORG_ID characters at most."""
+    return product_of(service).id_ok(org_id, MAX_ORG_ID)
+
+
+def org_id_numeric(service: str) -> bool:
+    """Whether `service`'s organisation ids are digits (the file's error says which rule applies)."""
+    context = product_of(service).context
+    return context is not None and context.numeric
 
 def paginator_for(path: str, own_hosts: Iterable[str] = ()) -> Paginator | None:
     """The paginator for a list at `path` (`own_hosts`: the products whose own host the URL is on),

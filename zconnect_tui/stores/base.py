@@ -48,9 +48,14 @@ class Snapshot:
             ) from None
 
     def dcs(self) -> DataCenters:
+        """The built-in data centres plus this state's own tables, checked (a bad one is a ConfigError)."""
         from zconnect_tui.datacenters import DataCenters
 
-        return DataCenters.from_config(self.data_centers)
+        if not self.data_centers:  # the profiles load only when a table may name a product's host (#10)
+            return DataCenters()
+        from zconnect_tui.products import PRODUCTS  # the keys that name a product's host in a table
+
+        return DataCenters.from_config(self.data_centers, PRODUCTS)
 
 
 class ConnectionStore(Protocol):

@@ -157,12 +157,10 @@ class PostgresStore(SnapshotEdits):
         return self._sealer
 
     def _snapshot(self, meta: dict[str, Any], rows: dict[str, _Row]) -> Snapshot:
-        from zconnect_tui.datacenters import DataCenters
-
-        dcs = meta.get("data_centers") or {}
-        DataCenters.from_config(dcs)  # a bad data centre is an error at load, as in the file
+        dcs = dict(meta.get("data_centers") or {})
+        Snapshot(data_centers=dcs).dcs()  # a bad data centre is an error at load, as in the file
         conns = {name: from_record(name, row.record, row.secrets) for name, row in sorted(rows.items())}
-        return Snapshot(conns, dict(dcs), dict(meta.get("extra") or {}))
+        return Snapshot(conns, dcs, dict(meta.get("extra") or {}))
 
     def load(self) -> Snapshot:
         return self.run(lambda cur: self._snapshot(*self._read(cur)))
