@@ -3,6 +3,7 @@
 A TOML file nested 50,000 deep (every command, the `token` fast path and the TUI), a path with DEL or other
 control characters, a non-ASCII header value (-H, -p, a saved API), a SOCKS or FTP proxy in the environment,
 and a CR/LF placeholder value in a header (a usage error, exit 2, not "the connection broke", exit 4).
+Also SSL_CERT_FILE naming no certificates, and a pipe whose reader went away (`zconnect list | head -1`).
 """
 
 from __future__ import annotations
@@ -142,3 +143,42 @@ def test_a_proxy_scheme_zconnect_cannot_use_is_named_in_one_line(
     assert f"{variable} names a {scheme}:// proxy" in line and "http:// and https:// proxies" in line
     assert "hunter2" not in run.err and "127.0.0.1" not in run.err
     assert config.read_bytes() == before
+
+
+@pytest.mark.parametrize("certs", ["missing", "garbage"])
+@pytest.mark.parametrize("command", [("refresh", "desk"), ("api", "desk", "/api/v1/tickets")])
+def test_ssl_cert_file_without_certificates_is_named_in_one_line(tmp_path: Path, certs: str,
+                                                                 command: tuple[str, ...]) -> None:
+    """SSL_CERT_FILE (read by httpx in place of certifi's bundle) naming no file, or a file of no PEM."""
+    config = far_desk(tmp_path, expired=command[0] == "refresh")
+    before = config.read_bytes()
+    bundle = tmp_path / "ca.pem"
+    if certs == "garbage":
+        bundle.write_text("not a certificate\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_DIR",)}
+    env.update(ZCONNECT_CONFIG=str(config), ZCONNECT_HTTP_TIMEOUT="2", SSL_CERT_FILE=str(bundle))
+    run = run_cli(command, env)
+    line = one_line(run.err)
+    assert run.code == 1, run.err
+    assert f"SSL_CERT_FILE={bundle} holds no certificates zconnect can load" in line and "PEM bundle" in line
+    assert config.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", [("list",), ("show", "desk"), ("api", "desk", "/api/v1/tickets")])
+def test_a_reader_that_goes_away_ends_the_command_quietly(lab: Lab, command: tuple[str, ...]) -> None:
+    """`zconnect … | head -1`: the pipe's reader is gone before zconnect writes; no traceback, exit 0 (the
+    reader took what it wanted: a `set -o pipefail` script goes on)."""
+    import subprocess
+
+    from reliability.lab import PYTHON
+
+    lab.emu.products.counts["tickets"] = 2000  # a body far larger than a pipe holds
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run([PYTHON, "-m", "zconnect_tui", *command], env=lab.env(), stdout=writer,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(writer)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert lab.store.load().get("desk").status == "authorized"

@@ -166,8 +166,10 @@ def _send(manager: Manager, args: argparse.Namespace, io: IO, request: ApiReques
     try:
         last = _write_responses(io, call, args, request.paginate, out, tty, jq)
     except BrokenPipeError:
-        # The reader went away (`… | head`): stop fetching pages, and say nothing more.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), io.stdout.fileno())
+        # The reader went away (`… | head`): stop fetching pages, and say nothing more (as cli.main does).
+        from zconnect_tui.cli_io import quiet_stdout
+
+        quiet_stdout()
         return EXIT_OK
     return _exit_for(io, last, request.method, args, apiout.one_line, manager.get(args.name).service)
 

@@ -369,6 +369,16 @@ def dispatch(args: argparse.Namespace, io: IO) -> int:
 def main(argv: list[str] | None = None, io: IO | None = None) -> int:
     """Entry point of the `zconnect` console script; `io`: the streams (the process's own when None)."""
     args_list = sys.argv[1:] if argv is None else argv
+    try:
+        return _run(args_list, io)
+    except BrokenPipeError:  # the reader took what it wanted (`zconnect list | head -1`): no traceback, and
+        from zconnect_tui.cli_io import quiet_stdout  # exit 0 as `api` does, so `set -o pipefail` scripts go on
+
+        quiet_stdout()
+        return 0
+
+
+def _run(args_list: list[str], io: IO | None) -> int:
     if io is not None and io.stdout is not sys.stdout:
         # The token fast path writes to sys.stdout and stays as small as it is: pointed at io.stdout for it.
         from contextlib import redirect_stdout

@@ -7,6 +7,7 @@ Core and CLI only: imports nothing beyond the standard library, so `list`, `show
 from __future__ import annotations
 
 import io as _io
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -87,6 +88,16 @@ def running(io: IO) -> Iterator[IO]:
         yield io
     finally:
         _CURRENT.reset(token)
+
+
+def quiet_stdout() -> None:
+    """Point the process's stdout at /dev/null after its reader went away (a BrokenPipeError), so the
+    interpreter's last flush of what nobody reads raises nothing."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is no file (a test's StringIO): nothing to flush
+        pass
 
 
 class _TextBridge(_io.RawIOBase):

@@ -28,7 +28,7 @@ import httpx
 
 from zconnect_tui import safejson
 from zconnect_tui.datacenters import is_loopback_host
-from zconnect_tui.errors import Unreachable, UsageError
+from zconnect_tui.errors import ConfigError, Unreachable, UsageError
 from zconnect_tui.text import clean
 
 USER_AGENT = "zconnect/0.1 (+https://github.com/zconnect)"
@@ -151,6 +151,8 @@ def new_client(url: str, transport: httpx.BaseTransport | None = None) -> httpx.
                               follow_redirects=False)
     except (ImportError, ValueError, httpx.InvalidURL):  # httpx refuses the proxy it found in the environment
         raise bad_proxy() from None
+    except OSError as exc:  # ssl.SSLError too: the certificates SSL_CERT_FILE or SSL_CERT_DIR name do not load
+        raise bad_certificates(exc) from None
     # httpx has no public way to choose httpcore's network backend (httpx==0.28.1 is pinned): set it on
     # the pool of the client's own transport and of every proxy's (a proxy's name is looked up too).
     # A transport passed in (a test's mock) has no pool and is left alone.
@@ -159,6 +161,19 @@ def new_client(url: str, transport: httpx.BaseTransport | None = None) -> httpx.
         if pool is not None and hasattr(pool, "_network_backend"):
             pool._network_backend = _BACKEND
     return client
+
+
+def bad_certificates(exc: OSError) -> ConfigError:
+    """The one-line error for SSL_CERT_FILE / SSL_CERT_DIR naming certificates httpx cannot load (with
+    `trust_env` it reads them instead of certifi's): the variable and its path, and what to do."""
+    for name in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        value = os.environ.get(name, "")
+        if value:
+            return ConfigError(f"{name}={clean(value, limit=120)} holds no certificates zconnect can load "
+                               f"({clean(exc.strerror or str(exc), limit=80)}).",
+                               f"Point {name} at a PEM bundle (a file of CA certificates), or unset it.")
+    return ConfigError(f"The CA certificates could not be loaded ({clean(str(exc), limit=120)}).",
+                       "Reinstall zconnect's dependencies (pip install --force-reinstall certifi).")
 
 
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
