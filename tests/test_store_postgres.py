@@ -1,6 +1,7 @@
 """The shared store on a real PostgreSQL (#21): `zconnect store init|migrate|keygen`, secrets sealed at rest,
 one refresh per expiry across machines, a machine killed while it holds the refresh lock, the refresh
-budget, and `token` from this machine's cache without psycopg.
+budget, `token` from this machine's cache without psycopg, the default connection, and the wizard and
+the dashboard unchanged on it.
 
 A "machine" is a `zconnect` process with its own cache dir (XDG_CACHE_HOME), as in benchmarks/fleet.py.
 """
@@ -304,3 +305,35 @@ def test_the_default_connection_is_the_shared_stores(bare_lab: Lab, tmp_path: Pa
     assert zc(here, "use", "--clear").code == 0
     bare = zc(other, "token")
     assert bare.code == 2 and "needs a connection NAME (no default is set)" in one_line(bare.err)
+
+
+async def test_the_wizard_adds_a_connection_to_the_shared_store(emulator: object, config_path: Path, browser: object,
+                                                                pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wizard unchanged on the database: the eight steps through the real listener and the emulator's
+    consent, and the connection lands there, authorized, with its secrets sealed (none in a dump)."""
+    from conftest import CLIENT_ID, CLIENT_SECRET, free_port
+    from test_tui_support import SIZE, drive_to, next_step, wait_for
+
+    from zconnect_tui import listener
+    from zconnect_tui.tui.app import ZconnectApp
+    from zconnect_tui.tui.screens.dashboard import DashboardScreen
+
+    port = free_port()
+    monkeypatch.setattr(listener, "find_free_port", lambda preferred, tries=50: port)  # the registered URI's
+    emulator.register_client(CLIENT_ID, CLIENT_SECRET, [f"http://127.0.0.1:{port}/callback"])  # type: ignore[attr-defined]
+    store = PostgresStore(pg_url)
+    lab_dcs = Store(config_path).load().data_centers  # the emulator's data centre, as the file names it
+    store.transaction(lambda there: there.data_centers.update(lab_dcs))
+    app = ZconnectApp(Manager(store), wizard=True, prefill={})
+    async with app.run_test(size=SIZE) as pilot:
+        await drive_to(pilot, "accepted", client_id=CLIENT_ID, secret=CLIENT_SECRET)
+        for _ in range(3):  # Next to the last step, then Finish
+            await next_step(pilot)
+        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
+    conn = store.load().get("desk")
+    assert conn.status == "authorized" and conn.client_secret == CLIENT_SECRET and conn.org_id
+    assert conn.redirect_uri == f"http://127.0.0.1:{port}/callback"
+    stolen = dump(pg_url)
+    for secret in (CLIENT_SECRET, conn.token.refresh_token, conn.token.access_token):
+        assert secret.encode() not in stolen
+    assert "desk" not in config_path.read_text().split("[data_centers", 1)[0]  # nothing written to the file
