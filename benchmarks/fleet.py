@@ -198,7 +198,7 @@ def main() -> None:
     base_ms = medians["file fast path"]
     print(f"\nzconnect token, median of {args.runs} (alternating):")
     for label, ms in medians.items():
-        print(f"  {label:20}{ms:8.1f} ms  {ms / base_ms:5.2f}x the file fast path")
+        print(f"  {label:28}{ms:8.1f} ms  {ms / base_ms:5.2f}x the file fast path")
     print("targets: shared, cache <= 1.2x; shared, database <= 3x (the last line: a bare `python -c` importing\n"
           "psycopg and cryptography's AESGCM, which a database read needs, and doing nothing with them)")
 
