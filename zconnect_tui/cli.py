@@ -131,7 +131,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("test", "call the service's verification endpoint", NAME, a("--json", action="store_true",
             help="the result as JSON (endpoint, summary, user, organizations)")),
     Command("revoke", "revoke at Zoho and clear tokens", NAME),
-    Command("remove", "delete a connection from the file (its NAME is never the default: a script's empty "
+    Command("remove", "delete a connection from the store (its NAME is never the default: a script's empty "
             "variable must not remove it)", GIVEN_NAME, a("--yes", action="store_true", help="do not ask")),
     Command("export", "print a connection in an export format: connector fields, scripts, extension code "
             "(the list: `zconnect export --help`)", NAME,
