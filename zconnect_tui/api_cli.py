@@ -169,7 +169,7 @@ def _send(manager: Manager, args: argparse.Namespace, io: IO, request: ApiReques
         # The reader went away (`… | head`): stop fetching pages, and say nothing more (as cli.main does).
         from zconnect_tui.cli_io import quiet_stdout
 
-        quiet_stdout()
+        quiet_stdout(io.stdout)
         return EXIT_OK
     return _exit_for(io, last, request.method, args, apiout.one_line, manager.get(args.name).service)
 

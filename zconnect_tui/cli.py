@@ -374,7 +374,7 @@ def main(argv: list[str] | None = None, io: IO | None = None) -> int:
     except BrokenPipeError:  # the reader took what it wanted (`zconnect list | head -1`): no traceback, and
         from zconnect_tui.cli_io import quiet_stdout  # exit 0 as `api` does, so `set -o pipefail` scripts go on
 
-        quiet_stdout()
+        quiet_stdout(io.stdout if io is not None else None)
         return 0
 
 

@@ -90,13 +90,13 @@ def running(io: IO) -> Iterator[IO]:
         _CURRENT.reset(token)
 
 
-def quiet_stdout() -> None:
-    """Point the process's stdout at /dev/null after its reader went away (a BrokenPipeError), so the
-    interpreter's last flush of what nobody reads raises nothing."""
+def quiet_stdout(stream: Stream[str] | Stream[bytes] | None = None) -> None:
+    """Point `stream`'s file (the process's stdout by default) at /dev/null after its reader went away (a
+    BrokenPipeError), so the interpreter's last flush of what nobody reads raises nothing."""
     try:
         fd = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(fd, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # stdout is no file (a test's StringIO): nothing to flush
+        os.dup2(fd, (stream or sys.stdout).fileno())
+    except (OSError, ValueError, AttributeError):  # no file behind it (a test's StringIO): nothing to flush
         pass
 
 
