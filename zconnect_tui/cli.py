@@ -348,7 +348,7 @@ def dispatch(args: argparse.Namespace, io: IO) -> int:
     from collections.abc import Callable
 
     from zconnect_tui.manager import Manager
-    from zconnect_tui.stores import open_store
+    from zconnect_tui.store_choice import open_store
     from zconnect_tui.text import clean
 
     manager = Manager(open_store(args.config))

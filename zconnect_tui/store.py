@@ -121,7 +121,7 @@ class Store(KeyringFile, Moves, SnapshotEdits):
 
     def _parse(self, raw: bytes) -> Snapshot:
         doc = self._doc(raw)
-        if "store" in doc:  # the connections are in a database; this file only names it (stores.open_store)
+        if "store" in doc:  # the connections are in a database; this file only names it (store_choice.open_store)
             raise ConfigError(f"{self.path} names a shared store (store = ...); its connections are there.",
                               "Use zconnect without --config FILE pointing at a copy, or move them back with "
                               "`zconnect store migrate --to file`.")

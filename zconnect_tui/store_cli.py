@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from zconnect_tui.errors import ConfigError, UsageError
-from zconnect_tui.stores import STORE_ENV, by_url
+from zconnect_tui.store_choice import STORE_ENV, by_url
 from zconnect_tui.stores.base import SecretStore, Snapshot, secrets_of, sync_secrets
 from zconnect_tui.text import clean
 

@@ -2,7 +2,7 @@
 extra `zconnect-tui[postgres]`).
 
 - Selected by `ZCONNECT_STORE=postgresql://…` or `store = "postgresql://…"` at the top of the connections
-  file (`stores.open_store`); `zconnect store init URL` creates or migrates its schema (`schema.py`).
+  file (`store_choice.open_store`); `zconnect store init URL` creates or migrates its schema (`schema.py`).
 - One row per connection: the record as JSON (no secrets) and its secrets sealed with AES-256-GCM under a
   key that never enters the database (`crypto.py`).
 - A change is one short transaction under a transaction-level advisory lock (the file lock's twin):
