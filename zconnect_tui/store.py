@@ -279,7 +279,8 @@ class Store(KeyringFile, Moves, SnapshotEdits):
         doc: dict[str, Any] = {"version": FORMAT_VERSION, **snap.extra}
         if snap.data_centers:
             doc["data_centers"] = snap.data_centers
-        doc["connections"] = {name: self._table(c) for name, c in sorted(snap.connections.items())}
+        if snap.connections or "store" not in snap.extra:  # a file that names a store holds no table of its own
+            doc["connections"] = {name: self._table(c) for name, c in sorted(snap.connections.items())}
         import tomli_w  # only a write needs it: reading (the fast paths, a first frame) does not
 
         try:
