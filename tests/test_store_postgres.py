@@ -269,7 +269,7 @@ async def test_the_dashboard_works_on_the_shared_store(bare_lab: Lab, pg_url: st
     new token lands in the database."""
     from test_tui_dashboard import note_containing
     from test_tui_support import SIZE
-    from textual.widgets import DataTable
+    from textual.widgets import DataTable, Static
 
     from zconnect_tui.tui.app import ZconnectApp
     from zconnect_tui.tui.screens.dashboard import DashboardScreen
@@ -282,6 +282,9 @@ async def test_the_dashboard_works_on_the_shared_store(bare_lab: Lab, pg_url: st
     app = ZconnectApp(Manager(store), wizard=False, prefill={})
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, DashboardScreen)
+        title = str(app.screen.query_one("#dashboard-title", Static).content)
+        database = pg_url.split("?")[0].rsplit("/", 1)[-1]
+        assert f"· shared store {database} ·" in title, title  # a change here reaches every machine
         assert [str(c) for c in app.screen.query_one(DataTable).get_row("desk")][:4] == ["● valid", "desk", "desk",
                                                                                          "lab"]
         await pilot.press("r")

@@ -60,6 +60,19 @@ def test_the_title_never_exceeds_its_width_and_keeps_the_count(width: int) -> No
         "zconnect · Zoho connections · sorted by name", "zconnect · sorted by name", "zconnect · by name")
 
 
+@pytest.mark.parametrize("width", [20, 30, 40, 58, 78, 118])
+def test_a_shared_stores_title_says_shared_at_every_width(width: int) -> None:
+    """On a store many machines share, "shared" goes last (a change made here reaches them all), and only
+    before a filter's count, below 40 columns."""
+    for text in ("", "crm"):
+        title = title_text(width, text, 2, 9, "name", shared="zconnect on db.example")
+        assert cell_len(title) <= width and ("2 of 9" in title) == bool(text), (width, title)
+        assert ("shared" in title) == (not text or width >= 40), (width, title)
+    assert title_text(118, "", 9, 9, "name", shared="zconnect on db.example") == \
+        "zconnect · Zoho connections · shared store zconnect on db.example · sorted by name"
+    assert "shared" not in title_text(width, "", 9, 9, "name", shared=None)
+
+
 # ----- toasts over dialogs -----------------------------------------------------------------------------
 DIALOGS = {"details": ("enter",), "export": ("x",), "help": ("question_mark",), "edit": ("e",), "revoke": ("v",),
            "remove": ("d",)}

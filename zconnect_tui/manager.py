@@ -87,6 +87,10 @@ class Manager(Authorizations, Organizations, SavedApis):
         """Where the connections are (the file's path for the file store), as `zconnect path` prints it."""
         return self.store.describe()
 
+    def shared_name(self) -> str | None:
+        """The shared store's short name (its database), or None for this machine's own file."""
+        return self.store.shared_name()
+
     def top_level(self, key: str) -> object:
         """A top-level setting of the store (`default`): the file store reads it without a full parse."""
         from zconnect_tui.store import Store

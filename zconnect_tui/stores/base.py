@@ -65,6 +65,11 @@ class ConnectionStore(Protocol):
         """Where the connections are, for a person (`zconnect path`): a file's path, a database without password."""
         ...
 
+    def shared_name(self) -> str | None:
+        """A short name for a store many machines share (its database), shown where a change reaches them
+        all (the dashboard's title); None for a store of this machine's own."""
+        ...
+
     def load(self) -> Snapshot:
         """Every connection and data centre, secrets filled in (no lock: one complete version)."""
         ...
@@ -120,6 +125,10 @@ class SnapshotEdits:
 
     def _kept(self, conn: Connection) -> Connection:
         return conn
+
+    def shared_name(self) -> str | None:
+        """None: this machine's own store (the file, memory); a shared one names itself."""
+        return None
 
     def save_connection(self, conn: Connection, *, replace: bool = True) -> None:
         """Insert or replace one connection (under the lock, with a re-read)."""

@@ -96,6 +96,17 @@ class PostgresStore(SnapshotEdits):
     def describe(self) -> str:
         return f"{self.where} (PostgreSQL)"
 
+    def shared_name(self) -> str:
+        """The database's name, and its host when the URL names one over TCP (`zconnect` on db.example)."""
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(self.url)
+            database, host = parts.path.lstrip("/") or (parts.username or "postgres"), parts.hostname or ""
+        except ValueError:
+            return "PostgreSQL"
+        return clean(f"{database} on {host}" if host else database, limit=40)
+
     # ----- sessions -----------------------------------------------------------------------------
     def connect(self, *, autocommit: bool = True) -> psycopg.Connection[Any]:
         pg = psycopg_module()

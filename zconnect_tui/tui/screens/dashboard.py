@@ -62,6 +62,7 @@ class DashboardScreen(FilterSort):
         self.manager = manager
         self.snapshot = snapshot
         self.conns: dict[str, Connection] = dict(snapshot.connections)
+        self.shared = manager.shared_name()  # from the store's URL: no call to the database here
         self.load_error: ZconnectError | None = error
         """Why the file could not be read (shown instead of the rows; the live re-read retries)."""
         self.outcomes: dict[str, tuple[bool, str]] = {}

@@ -32,18 +32,24 @@ def typed_into_text(key: str) -> bool:
     return len(display) == 1 and display.isprintable() and key != "enter"  # enter shows as "⏎"
 
 
-def title_text(width: int, filter_text: str, shown: int, total: int, sort_key: str) -> str:
+def title_text(width: int, filter_text: str, shown: int, total: int, sort_key: str, shared: str | None = None) -> str:
     """The dashboard's title line in the longest wording that fits `width` cells: at 60 columns with a
-    filter, "Zoho connections" and "sorted" give way before the filter's count would be cut."""
-    brands, sorts = ("zconnect · Zoho connections", "zconnect"), (f"sorted by {sort_key}", f"by {sort_key}")
+    filter, "Zoho connections" and "sorted" give way before the filter's count would be cut. On a store
+    many machines share (`shared`: its name), "shared" goes last, since a change made here reaches them
+    all; only a filter's count comes before it."""
+    brands: tuple[str, ...] = ("zconnect · Zoho connections", "zconnect")
+    if shared:
+        brands = (f"zconnect · Zoho connections · shared store {shared}", f"zconnect · shared store {shared}",
+                  "zconnect · shared", "shared")
+    sorts = (f"sorted by {sort_key}", f"by {sort_key}")
     if not filter_text:
-        tries = [(brands[0], sorts[0]), (brands[1], sorts[0]), (brands[1], sorts[1]), (sorts[1],)]
+        tries = [*((brand, sorts[0]) for brand in brands), (brands[-1], sorts[1]), (sorts[1],)]
     else:
         def count(text: str, long: bool) -> str:
             return f"{'filter ' if long else ''}{text!r}: {shown} of {total}"
 
         full = count(filter_text, True)
-        tries = [(brands[0], full, sorts[0]), (brands[1], full, sorts[0]), (brands[1], full, sorts[1]),
+        tries = [*((brand, full, sorts[0]) for brand in brands), (brands[-1], full, sorts[1]),
                  (count(filter_text, False), sorts[1])]
         # Last: the filter's text itself shortened (the box above shows it whole), then the count alone.
         room = width - cell_len(count("", False) + " · " + sorts[1])
@@ -59,6 +65,8 @@ class FilterSort(CoreCalls):
 
     conns: dict[str, Connection]
     """Set by the dashboard: every connection, before the filter."""
+    shared: str | None
+    """Set by the dashboard: the shared store's name (`Manager.shared_name`), None for this machine's file."""
 
     def filter_box(self) -> Input | None:
         """The filter box while it is shown (it is mounted on the first `/`)."""
@@ -70,7 +78,8 @@ class FilterSort(CoreCalls):
         """The title line (filter, count, sort order) in the wording that fits the screen's width."""
         table, title = self.table, self.query_one("#dashboard-title", Static)
         width = self.app.size.width - title.styles.gutter.width
-        title.update(title_text(width, table.filter_text, table.row_count, len(self.conns), table.sort_key))
+        title.update(title_text(width, table.filter_text, table.row_count, len(self.conns), table.sort_key,
+                                self.shared))
 
     def on_resize(self) -> None:
         if self.is_attached:  # (not once the app is closing)
