@@ -3,9 +3,12 @@ asked, projects and inventory: Projects on a host of its own, as Zoho serves it)
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
+import struct
 import subprocess
+import termios
 import threading
 from pathlib import Path
 
@@ -42,11 +45,16 @@ def run_bytes(lab: Lab, *args: str, stdin: bytes = b"") -> subprocess.CompletedP
                           env=lab.env(), timeout=120)
 
 
-def run_on_tty(lab: Lab, *args: str) -> tuple[int, str, str]:
-    """The CLI with stdout on a pseudo-terminal: (exit code, what the terminal got, stderr)."""
+def run_on_tty(lab: Lab, *args: str, columns: int | None = None) -> tuple[int, str, str]:
+    """The CLI with stdout on a pseudo-terminal: (exit code, what the terminal got, stderr). With `columns`,
+    the terminal is that wide and no COLUMNS/LINES variable says otherwise (the terminal's own size counts)."""
     master, slave = pty.openpty()
+    env = {**lab.env(), "TERM": "xterm-256color"}
+    if columns is not None:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+        env = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES")}
     proc = subprocess.Popen([PYTHON, "-m", "zconnect_tui", *args], stdout=slave, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, env={**lab.env(), "TERM": "xterm-256color"})
+                            stdin=subprocess.DEVNULL, env=env)
     os.close(slave)
     chunks: list[bytes] = []
 

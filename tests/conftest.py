@@ -265,6 +265,19 @@ def on_kind(store_kind: str, request: pytest.FixtureRequest) -> Callable[[Store]
     return convert
 
 
+@pytest.fixture
+def bin_dir(tmp_path: Path) -> Path:
+    """`zconnect` (this checkout) and the strict `curl` stand-in (tests/fake_curl.py), first on PATH: a README
+    line or an exported curl line runs as written."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, argv in (("zconnect", "-m zconnect_tui"), ("curl", str(TESTS / "fake_curl.py"))):
+        script = bin_dir / name
+        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" {argv} "$@"\n')
+        script.chmod(0o755)
+    return bin_dir
+
+
 @pytest.fixture(scope="session")
 def pg_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgLab]:
     """A real PostgreSQL server, one per pytest worker (tests/pg_lab.py); each test takes its own database."""

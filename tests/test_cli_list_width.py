@@ -4,16 +4,11 @@ refused for its length."""
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import pty
-import struct
-import subprocess
-import termios
 
 import pytest
-from reliability.lab import PYTHON, Lab, one_line
+from api_lab import run_on_tty
+from reliability.lab import Lab, one_line
 
 from zconnect_tui.cli_list import cells
 from zconnect_tui.model import validate_name
@@ -34,25 +29,9 @@ def lab(bare_lab: Lab) -> Lab:
 
 def list_on_terminal(lab: Lab, columns: int, *args: str) -> list[str]:
     """`zconnect list` with stdout on a pseudo-terminal `columns` wide (no COLUMNS variable: the terminal's own)."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    env = {k: v for k, v in lab.env().items() if k not in ("COLUMNS", "LINES")}
-    proc = subprocess.Popen([PYTHON, "-m", "zconnect_tui", "list", *args], stdout=slave, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, env=env)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO once the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    _, err = proc.communicate(timeout=60)
-    os.close(master)
-    assert proc.returncode == 0, err
-    return b"".join(chunks).decode().replace("\r\n", "\n").splitlines()
+    code, shown, err = run_on_tty(lab, "list", *args, columns=columns)
+    assert code == 0, err
+    return shown.splitlines()
 
 
 @pytest.mark.parametrize("columns", [80, 60])

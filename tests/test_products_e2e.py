@@ -36,18 +36,6 @@ def projects_host(emulator: ZohoEmulator, config_path: Path) -> str:
     return url
 
 
-@pytest.fixture
-def bin_dir(tmp_path: Path) -> Path:
-    """`zconnect` (this checkout) and the strict `curl` stand-in, first on PATH, for the exported curl line."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for name, argv in (("zconnect", "-m zconnect_tui"), ("curl", str(TESTS / "fake_curl.py"))):
-        script = bin_dir / name
-        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" {argv} "$@"\n')
-        script.chmod(0o755)
-    return bin_dir
-
-
 def add_and_authorize(emulator: ZohoEmulator, name: str, service: str) -> str:
     """`zconnect add` with the product's default scopes, then `zconnect authorize` (stdout)."""
     port = free_port()

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -40,18 +39,6 @@ def curl_examples() -> list[str]:
 
 def normalise(command: str) -> str:
     return " ".join(command.replace("\\\n", " ").split())
-
-
-@pytest.fixture
-def bin_dir(tmp_path: Path) -> Path:
-    """`zconnect` (this checkout) and the `curl` stand-in, first on PATH."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    for name, argv in (("zconnect", "-m zconnect_tui"), ("curl", str(TESTS / "fake_curl.py"))):
-        script = bin_dir / name
-        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" {argv} "$@"\n')
-        script.chmod(0o755)
-    return bin_dir
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 from conftest import CLIENT_ID, CLIENT_SECRET, DC, Browser, Registered, authorize, run_cli
 from test_tui_support import (
     SIZE,
+    dashboard_ready,
     drive_to,
     frame_text,
     keys_on_screen,
@@ -31,7 +32,6 @@ from zconnect_tui.lab.emulator import ZohoEmulator
 from zconnect_tui.tui.authorize_panel import AuthorizePanel
 from zconnect_tui.tui.screens.api import ApiScreen
 from zconnect_tui.tui.screens.authorize import AuthorizeModal
-from zconnect_tui.tui.screens.dashboard import DashboardScreen
 from zconnect_tui.tui.screens.edit import EditScreen
 from zconnect_tui.tui.screens.help import HelpScreen
 from zconnect_tui.tui.widgets import FieldError
@@ -43,17 +43,9 @@ def intro(app: object) -> str:
     return re.sub(r"\[/?b?\]", "", str(screen.query_one("#auth-intro").content))
 
 
-async def dashboard(pilot: Pilot) -> DashboardScreen:
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, DashboardScreen), what="the dashboard")
-    screen = pilot.app.screen
-    assert isinstance(screen, DashboardScreen)
-    await wait_for(pilot, lambda: screen.table.row_count > 0, what="the rows")
-    return screen
-
-
 async def authorize_dialog(pilot: Pilot) -> AuthorizeModal:
     """`a` on the dashboard: the authorize dialog, once its attempt waits for Zoho."""
-    await dashboard(pilot)
+    await dashboard_ready(pilot)
     await pilot.press("a")
     modal = pilot.app.screen
     assert isinstance(modal, AuthorizeModal)
@@ -66,7 +58,7 @@ async def authorize_dialog(pilot: Pilot) -> AuthorizeModal:
 async def test_the_wizard_says_step_6_the_dashboard_dialog_its_own_title(desk: Registered, config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
-        await dashboard(pilot)
+        await dashboard_ready(pilot)
         await pilot.press("w")  # resume its setup: the wizard's step 6
         await wait_for(pilot, lambda: bool(app.screen.query(AuthorizePanel)), what="the wizard's step 6")
         panel = app.screen.query_one(AuthorizePanel)
@@ -111,7 +103,7 @@ async def test_a_self_client_dialog_has_no_step_number_and_a_code_typed_at_60x20
 async def test_edit_shows_a_bad_port_as_it_is_typed(desk: Registered, config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
-        await dashboard(pilot)
+        await dashboard_ready(pilot)
         await pilot.press("e")
         edit = app.screen
         assert isinstance(edit, EditScreen)
@@ -130,7 +122,7 @@ async def test_edit_shows_a_bad_port_as_it_is_typed(desk: Registered, config_pat
 async def test_help_opens_at_this_screens_keys(authorized_desk_no_browser: Registered, config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
-        dash = await dashboard(pilot)
+        dash = await dashboard_ready(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert await shows(pilot, "Dashboard keys")
@@ -187,13 +179,13 @@ async def test_step_0_and_the_client_types_fit_60_columns(config_path: Path) -> 
 async def test_details_offer_the_token_command_only_with_a_token(desk: Registered, config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        dash = await dashboard(pilot)
+        dash = await dashboard_ready(pilot)
         await wait_for(pilot, lambda: bool(dash.details_rows), what="the details")
         assert dict(dash.details_rows)["Use it"] == "zconnect token desk, once it is authorized"
     authorize(config_path)
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        dash = await dashboard(pilot)
+        dash = await dashboard_ready(pilot)
         await wait_for(pilot, lambda: dict(dash.details_rows).get("Use it") == "zconnect token desk",
                        what="the command, now that it works")
 
@@ -204,7 +196,7 @@ async def test_details_at_60_columns_keep_wrapped_values_in_their_column(authori
 
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=(60, 20)) as pilot:
-        await dashboard(pilot)
+        await dashboard_ready(pilot)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DetailsScreen), what="the details")
         body = app.screen.query_one("#details-body")
@@ -219,7 +211,7 @@ async def test_details_at_60_columns_keep_wrapped_values_in_their_column(authori
 async def test_sort_is_in_the_footer_at_every_size(desk: Registered, config_path: Path) -> None:
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=(60, 20)) as pilot:
-        await dashboard(pilot)
+        await dashboard_ready(pilot)
         for size in ((60, 20), (80, 24), (120, 40)):
             await pilot.resize_terminal(*size)
             await wait_for(pilot, lambda: "s" in keys_on_screen(app), what=f"s Sort in the key bar at {size}")
@@ -234,7 +226,7 @@ async def test_a_single_organization_is_not_offered_as_a_choice(
     assert added.code == 0, added.err
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
-        dash = await dashboard(pilot)
+        dash = await dashboard_ready(pilot)
         dash.table.select("crm")
         await wait_for(pilot, lambda: dash.selected is not None and dash.selected.name == "crm", what="crm")
         await pilot.press("w")  # resume at step 6: the fake browser accepts, step 7 checks the organisations
@@ -262,7 +254,7 @@ async def test_no_empty_consent_url_while_the_listener_starts(
     monkeypatch.setattr(Manager, "begin_authorization", slow_begin)
     app = make_app(config_path, wizard=False)
     async with app.run_test(size=SIZE) as pilot:
-        await dashboard(pilot)
+        await dashboard_ready(pilot)
         await pilot.press("a")
         assert await shows(pilot, "Starting the listener")
         modal = app.screen

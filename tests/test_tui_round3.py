@@ -9,8 +9,17 @@ import pytest
 from conftest import CLIENT_SECRET, Registered
 from test_tui_dashboard import conn
 from test_tui_experience import dashboard, write_states
-from test_tui_support import SIZE, frame_text, keys_on_screen, make_app, notices, type_into, wait_for, wizard
-from textual.pilot import Pilot
+from test_tui_support import (
+    SIZE,
+    dashboard_ready,
+    frame_text,
+    keys_on_screen,
+    make_app,
+    notices,
+    type_into,
+    wait_for,
+    wizard,
+)
 from textual.widgets import Button, Input, Static
 
 from zconnect_tui.lab.emulator import ZohoEmulator
@@ -113,14 +122,6 @@ async def test_at_60x20_the_consent_dialogs_focused_paste_box_is_in_view(desk: R
         note = str(panel.query_one("#auth-uri-note", Static).content)
         assert "Invalid Redirect Uri" in note and desk.redirect_uri in note
         await pilot.press("escape", "escape")
-
-
-async def dashboard_ready(pilot: Pilot) -> DashboardScreen:
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, DashboardScreen), what="the dashboard")
-    screen = pilot.app.screen
-    assert isinstance(screen, DashboardScreen)
-    await wait_for(pilot, lambda: screen.table.row_count > 0, what="the rows")
-    return screen
 
 
 async def test_a_port_changed_in_edit_is_registered_before_the_consent(desk: Registered, config_path: Path) -> None:

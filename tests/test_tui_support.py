@@ -27,6 +27,7 @@ from zconnect_tui.model import ClientType
 from zconnect_tui.store import Store
 from zconnect_tui.tui.app import ZconnectApp
 from zconnect_tui.tui.keybar import KeyBar, ShownKey
+from zconnect_tui.tui.screens.dashboard import DashboardScreen
 from zconnect_tui.tui.screens.wizard import WizardScreen
 
 SIZE = (80, 24)
@@ -201,3 +202,12 @@ def errors(screen: WizardScreen) -> list[str]:
 
 __all__ = ["SIZE", "drive_to", "errors", "frame_text", "key_of", "make_app", "next_step", "shows", "type_into",
            "wait_for", "wizard"]
+
+
+async def dashboard_ready(pilot: Pilot) -> DashboardScreen:
+    """The dashboard on top with its rows shown; returns it."""
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, DashboardScreen), what="the dashboard")
+    screen = pilot.app.screen
+    assert isinstance(screen, DashboardScreen)
+    await wait_for(pilot, lambda: screen.table.row_count > 0, what="the rows")
+    return screen

@@ -87,7 +87,7 @@ class Controls:
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; expected one of {FAULT_KINDS}")
         with self.lock:
-            self._faults.append([kind, count, path_prefix])
+            self._faults.append([path_prefix, count, kind])
 
     def clear_faults(self) -> None:
         with self.lock:
@@ -102,25 +102,23 @@ class Controls:
             self._canned.append([path_prefix, count, resp])
 
     def _take_canned(self, path: str) -> Resp | None:
-        with self.lock:
-            for canned in self._canned:
-                if path.startswith(canned[0]):
-                    canned[1] -= 1
-                    if canned[1] <= 0:
-                        self._canned.remove(canned)
-                    resp: Resp = canned[2]  # entries are [path_prefix, remaining, Resp]
-                    return resp
-        return None
+        canned: Resp | None = self._take(self._canned, path)
+        return canned
 
     def _take_fault(self, path: str) -> str | None:
+        kind: str | None = self._take(self._faults, path)
+        return kind
+
+    def _take(self, entries: list[list[Any]], path: str) -> Any:
+        """The value of the first entry (`[path_prefix, remaining, value]`) whose prefix `path` starts with,
+        counted down and dropped at 0; None when none matches."""
         with self.lock:
-            for fault in self._faults:
-                if path.startswith(fault[2]):
-                    fault[1] -= 1
-                    if fault[1] <= 0:
-                        self._faults.remove(fault)
-                    kind: str = fault[0]  # entries are [kind, remaining, path_prefix]
-                    return kind
+            for entry in entries:
+                if path.startswith(entry[0]):
+                    entry[1] -= 1
+                    if entry[1] <= 0:
+                        entries.remove(entry)
+                    return entry[2]
         return None
 
     def expire_all_codes(self) -> None:

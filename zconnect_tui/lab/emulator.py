@@ -78,7 +78,7 @@ class ZohoEmulator(Controls, DeviceFlowEndpoints, ResourceEndpoints):
         self._refresh_attempts: dict[str, int] = {}
         self._refresh_times: dict[str, list[float]] = {}
         self._offline_consented: set[str] = set()
-        self._faults: list[list[Any]] = []  # [kind, remaining, path_prefix]
+        self._faults: list[list[Any]] = []  # [path_prefix, remaining, kind]
         self._canned: list[list[Any]] = []  # [path_prefix, remaining, Resp]
         self.redirect_extra: dict[str, str] = {}
         """Extra query parameters on the consent redirect (e.g. a hostile `error`)."""
