@@ -93,11 +93,7 @@ class Manager(Authorizations, Organizations, SavedApis):
 
     def top_level(self, key: str) -> object:
         """A top-level setting of the store (`default`): the file store reads it without a full parse."""
-        from zconnect_tui.store import Store
-
-        if isinstance(self.store, Store):
-            return self.store.top_level(key)
-        return self.store.load().extra.get(key)
+        return self.store.top_level(key)
 
     def snapshot(self) -> Snapshot:
         """The whole file, parsed (no lock: a read sees one complete version)."""

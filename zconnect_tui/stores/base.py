@@ -74,6 +74,10 @@ class ConnectionStore(Protocol):
         """Every connection and data centre, secrets filled in (no lock: one complete version)."""
         ...
 
+    def top_level(self, key: str) -> object:
+        """A top-level setting of the store (`default`), None when unset; the file reads it without a full parse."""
+        ...
+
     def listing(self) -> list[Connection]:
         """What `zconnect list` shows (secrets may stand as `listing.PRESENT`); fast at 1,000 connections."""
         ...
@@ -129,6 +133,13 @@ class SnapshotEdits:
     def shared_name(self) -> str | None:
         """None: this machine's own store (the file, memory); a shared one names itself."""
         return None
+
+    def top_level(self, key: str) -> object:
+        """A top-level setting, from a whole read (the file store reads only its first lines)."""
+        return self.load().extra.get(key)
+
+    def load(self) -> Snapshot:
+        raise NotImplementedError
 
     def save_connection(self, conn: Connection, *, replace: bool = True) -> None:
         """Insert or replace one connection (under the lock, with a re-read)."""
