@@ -60,30 +60,22 @@ class Store(KeyringFile, Moves, SnapshotEdits):
     def describe(self) -> str:
         return str(self.path)
 
-    def preamble(self) -> dict[str, Any]:
-        """The keys before the file's first table (`store`, `secrets`, …), without parsing the rest."""
+    def preamble(self, key: str | None = None) -> dict[str, Any]:
+        """The keys before the file's first table (`store`, `secrets`, …), without parsing the rest. With
+        `key`, text without it answers {} without loading a TOML parser (`list` stays on its index)."""
         from zconnect_tui.store_token import preamble
 
         raw = self._read()
         if raw is None:
             return {}
-        head = preamble(raw)
+        head = preamble(raw, key)
         if head is None:
             head = {k: v for k, v in self._doc(raw).items() if not isinstance(v, dict)}
         return head
 
     def top_level(self, key: str) -> object:
-        """The top-level `key` (`default`), read from the text before the first table when it parses alone
-        (text without `key` in it loads no TOML parser at all: `list` stays on its index)."""
-        from zconnect_tui.store_token import preamble
-
-        raw = self._read()
-        if raw is None:
-            return None
-        head = preamble(raw, key)
-        if head is None:
-            head = {k: v for k, v in self._doc(raw).items() if not isinstance(v, dict)}
-        return head.get(key)
+        """The top-level `key` (`default`), read from the text before the first table when it parses alone."""
+        return self.preamble(key).get(key)
 
     def fast_token(self, name: str) -> str | None:
         """`name`'s stored access token when it is good for more than the refresh margin, read without
